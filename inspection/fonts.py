@@ -1,0 +1,104 @@
+"""Find a font that can draw Chinese on this machine, for the photo watermark.
+
+Pure lookups on the file system; nothing is downloaded. ``find_cjk_font()`` is cached for the life of the
+process, so installing a font needs a restart to be picked up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import cache, lru_cache
+from pathlib import Path
+
+from PIL import ImageFont
+
+# Best first: Noto Sans CJK (Debian/Ubuntu fonts-noto-cjk, Fedora, Arch), then Noto Serif CJK, WenQuanYi,
+# Droid Sans Fallback. Regular weights read best at watermark sizes; bold is an acceptable fallback.
+KNOWN_PATHS: tuple[str, ...] = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/google-noto-sans-cjk-fonts/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSerifCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/wqy-microhei/wqy-microhei.ttc",
+    "/usr/share/fonts/wenquanyi/wqy-microhei/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/truetype/droid/DroidSansFallback.ttf",
+)
+
+# File-name patterns searched recursively under SEARCH_ROOTS when no known path exists, best first.
+PATTERNS: tuple[str, ...] = (
+    "NotoSansCJK*-Regular.ttc",
+    "NotoSansCJK*.ttc",
+    "NotoSansSC-*.otf",
+    "NotoSerifCJK*.ttc",
+    "wqy-microhei.ttc",
+    "wqy-zenhei.ttc",
+    "DroidSansFallback*.ttf",
+)
+
+SEARCH_ROOTS: tuple[str, ...] = ("/usr/share/fonts", "/usr/local/share/fonts")
+
+# Face names inside a CJK collection, best first: Simplified Chinese glyph forms for a mainland audience.
+_PREFERRED_FACES: tuple[str, ...] = ("SC", "CN", "GB", "TC", "HK", "JP", "KR")
+
+
+def first_existing(paths: Iterable[str | Path]) -> Path | None:
+    for candidate in paths:
+        path = Path(candidate)
+        if path.is_file():
+            return path
+    return None
+
+
+def search(roots: Sequence[str | Path], patterns: Sequence[str]) -> Path | None:
+    """The best match for ``patterns`` (in order) below any of ``roots``; sorted, so the answer is stable."""
+    for pattern in patterns:
+        for root in roots:
+            base = Path(root)
+            if not base.is_dir():
+                continue
+            matches = sorted(path for path in base.rglob(pattern) if path.is_file())
+            if matches:
+                return matches[0]
+    return None
+
+
+@cache
+def find_cjk_font() -> Path | None:
+    """A font file able to draw Chinese, or None when the system has none (the caller degrades to ASCII)."""
+    return first_existing(KNOWN_PATHS) or search(SEARCH_ROOTS, PATTERNS)
+
+
+def _face_rank(family: str) -> int:
+    words = family.replace("-", " ").split()
+    for rank, tag in enumerate(_PREFERRED_FACES):
+        if tag in words:
+            return rank
+    return len(_PREFERRED_FACES)
+
+
+@lru_cache(maxsize=32)
+def _best_face_index(path: Path) -> int:
+    """Index of the Simplified Chinese face in a .ttc collection (Noto's order is JP, KR, SC, TC, HK)."""
+    if path.suffix.lower() != ".ttc":
+        return 0
+    ranked: list[tuple[int, int]] = []
+    for index in range(16):
+        try:
+            family, _style = ImageFont.truetype(str(path), size=12, index=index).getname()
+        except OSError:  # past the last face
+            break
+        ranked.append((_face_rank(family or ""), index))
+    return min(ranked)[1] if ranked else 0
+
+
+@lru_cache(maxsize=64)
+def load_font(path: Path, size: int) -> ImageFont.FreeTypeFont:
+    """A FreeType font of ``size`` px from ``path``, the Simplified Chinese face for collections. Cached."""
+    return ImageFont.truetype(str(path), size=size, index=_best_face_index(path))
