@@ -1,0 +1,1 @@
+"""Field inspection: enterprises, plant sites, checklists, visits, photos, QR plaques."""

@@ -1,0 +1,250 @@
+"""Table models of the inspection domain: people, enterprises, plant sites, visits, photos, audit events.
+
+A visit is one trip to one enterprise; several departments may share it (a joint visit, 综合查一次). Each
+department submits its own results (``Submission``), so each keeps its own findings and orders.
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Column, Index, UniqueConstraint
+from sqlmodel import JSON, Field, SQLModel
+
+from inspection.types import EnumText, UTCDateTime, utcnow
+from schemas.enums import Party, RiskClass, Role, VisitSource, VisitStatus
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utc_column(*, nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def created_column() -> Any:
+    return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Department(SQLModel, table=True):
+    """A regulating department (应急管理, 消防, 住建/燃气, 市场监管 ...)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16, unique=True)  # short code used in order numbers, e.g. 应急
+    name: str = Field(max_length=64)
+    district_short: str = Field(default="新北", max_length=16)  # （新北）应急责改〔2026〕0123号
+    working_days: bool = False  # deadlines counted in working days instead of calendar days
+    priority: int = 100  # lower leads a joint visit
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    password_hash: str = Field(max_length=255)
+    full_name: str = Field(max_length=64)
+    role: Role = Field(sa_type=EnumText(Role, 16))
+    department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
+    enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
+    cert_no: str | None = Field(default=None, max_length=32)  # 执法证号; only certified inspectors issue orders
+    phone: str | None = Field(default=None, max_length=32)
+    is_active: bool = True
+    created_at: datetime = created_column()
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per username, so repeated guessing is slowed down across workers."""
+
+    __tablename__ = "login_throttle"
+    username: str = Field(primary_key=True, max_length=64)
+    failures: int = 0
+    locked_until: datetime | None = utc_column()
+    last_failure_at: datetime | None = utc_column()
+
+
+class Enterprise(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=128, index=True)
+    credit_code: str = Field(max_length=18, unique=True)
+    address: str = Field(default="", max_length=255)
+    street: str = Field(default="", max_length=64, index=True)
+    latitude: float | None = None
+    longitude: float | None = None
+    industry: str = Field(default="other", max_length=32, index=True)
+    risk_class: RiskClass = Field(sa_type=EnumText(RiskClass, 1), default=RiskClass.B, index=True)
+    green_listed: bool = False
+    green_valid_from: date | None = None
+    green_valid_to: date | None = None
+    dust_involved: bool = False
+    dust_kind: str | None = Field(default=None, max_length=32)
+    gas_user: bool = False
+    gas_supply: str | None = Field(default=None, max_length=16)
+    gas_role: str = Field(default="user", max_length=16)
+    contact_name: str = Field(default="", max_length=64)
+    contact_phone: str = Field(default="", max_length=32)
+    fatal_accident_3y: bool = False  # 近三年发生生产安全死亡事故
+    serious_dishonest: bool = False  # 列入严重失信名单
+    created_at: datetime = created_column()
+    updated_at: datetime = created_column()
+
+
+class PlantSite(SQLModel, table=True):
+    """A 厂中厂 site: one landlord enterprise leasing space to several tenant enterprises."""
+
+    __tablename__ = "plant_site"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=128)
+    address: str = Field(default="", max_length=255)
+    street: str = Field(default="", max_length=64)
+    latitude: float | None = None
+    longitude: float | None = None
+    landlord_id: int = Field(foreign_key="enterprise.id", index=True)
+    created_at: datetime = created_column()
+
+
+class PlantSiteTenant(SQLModel, table=True):
+    __tablename__ = "plant_site_tenant"
+    __table_args__ = (UniqueConstraint("site_id", "enterprise_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="plant_site.id", index=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    area_m2: float | None = None
+    since_date: date | None = None
+
+
+class Visit(SQLModel, table=True):
+    """One trip to one enterprise, by one or more inspectors of one or more departments."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    plant_site_id: int | None = Field(default=None, foreign_key="plant_site.id")
+    lead_department_id: int = Field(foreign_key="department.id")
+    source: VisitSource = Field(sa_type=EnumText(VisitSource, 16), default=VisitSource.ADHOC)
+    status: VisitStatus = Field(sa_type=EnumText(VisitStatus, 16), default=VisitStatus.PLANNED, index=True)
+    planned_date: date | None = Field(default=None, index=True)
+    announced: bool = True
+    started_at: datetime | None = utc_column()
+    started_by: int | None = Field(default=None, foreign_key="app_user.id")
+    start_latitude: float | None = None
+    start_longitude: float | None = None
+    start_distance_m: float | None = None
+    far_from_site: bool = False
+    submitted_at: datetime | None = utc_column()
+    signature_photo_id: int | None = None  # photo.id; no FK (photo -> visit already points the other way)
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = created_column()
+
+
+class VisitDepartment(SQLModel, table=True):
+    """A department taking part in a visit, with the checklist kinds it asks."""
+
+    __tablename__ = "visit_department"
+    __table_args__ = (UniqueConstraint("visit_id", "department_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visit.id", index=True)
+    department_id: int = Field(foreign_key="department.id")
+    kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class VisitInspector(SQLModel, table=True):
+    __tablename__ = "visit_inspector"
+    __table_args__ = (UniqueConstraint("visit_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visit.id", index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    department_id: int = Field(foreign_key="department.id")
+
+
+class Submission(SQLModel, table=True):
+    """One department's results for a visit. A correction is a new version that supersedes the old one."""
+
+    __table_args__ = (UniqueConstraint("visit_id", "department_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_uuid: str = Field(max_length=36, unique=True)  # idempotency key generated on the phone
+    payload_hash: str = Field(max_length=64)
+    visit_id: int = Field(foreign_key="visit.id", index=True)
+    department_id: int = Field(foreign_key="department.id")
+    version: int = 1
+    supersedes_id: int | None = Field(default=None, foreign_key="submission.id")
+    is_current: bool = True
+    submitted_by: int = Field(foreign_key="app_user.id")
+    co_inspector_id: int | None = Field(default=None, foreign_key="app_user.id")
+    captured_at: datetime | None = utc_column()
+    submitted_at: datetime = created_column()
+    checklists: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    note: str = ""
+
+
+class Result(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("submission_id", "item_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    item_code: str = Field(max_length=16)
+    kind: str = Field(max_length=8)
+    outcome: str = Field(max_length=16)  # ItemResult
+    note: str = ""
+    photo_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    fixed_on_spot: bool = False
+    after_photo_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    party: Party | None = Field(sa_type=EnumText(Party, 16), default=None)
+    raise_to_major: bool = False
+    deadline_days: int | None = None
+
+
+class Photo(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    client_uuid: str = Field(max_length=36, unique=True)
+    sha256: str = Field(max_length=64, unique=True)
+    verify_code: str = Field(max_length=12, unique=True)
+    content_type: str = Field(max_length=32)
+    size_bytes: int
+    width: int
+    height: int
+    captured_at: datetime | None = utc_column()
+    latitude: float | None = None
+    longitude: float | None = None
+    uploaded_by: int = Field(foreign_key="app_user.id")
+    enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
+    visit_id: int | None = Field(default=None, foreign_key="visit.id", index=True)
+    created_at: datetime = created_column()
+
+
+class ScanLog(SQLModel, table=True):
+    """扫码入企: every scan of a QR plaque, so the enterprise and the office see who came."""
+
+    __tablename__ = "scan_log"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id")
+    enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
+    plant_site_id: int | None = Field(default=None, foreign_key="plant_site.id")
+    latitude: float | None = None
+    longitude: float | None = None
+    scanned_at: datetime = created_column()
+
+
+class Event(SQLModel, table=True):
+    """Append-only audit trail, hash-chained: every change to an enterprise, hazard, order or evidence."""
+
+    __table_args__ = (Index(None, "entity", "entity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=32)
+    entity_id: int
+    action: str = Field(max_length=48)
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id")
+    at: datetime = created_column()
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    reason: str = ""
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, unique=True)

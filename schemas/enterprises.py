@@ -1,0 +1,154 @@
+"""Enterprise registry and plant sites (厂中厂)."""
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from schemas.common import StrictIn
+from schemas.enums import DustKind, GasRole, GasSupply, RiskClass
+
+
+class EnterpriseFields(StrictIn):
+    name: str = Field(min_length=2, max_length=128)
+    address: str = Field(default="", max_length=255)
+    street: str = Field(default="", max_length=64)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    industry: str = Field(default="other", max_length=32)
+    risk_class: RiskClass = RiskClass.B
+    green_listed: bool = False
+    green_valid_from: date | None = None
+    green_valid_to: date | None = None
+    dust_involved: bool = False
+    dust_kind: DustKind | None = None
+    gas_user: bool = False
+    gas_supply: GasSupply | None = None
+    gas_role: GasRole = GasRole.USER
+    contact_name: str = Field(default="", max_length=64)
+    contact_phone: str = Field(default="", max_length=32)
+    fatal_accident_3y: bool = False
+    serious_dishonest: bool = False
+
+
+class EnterpriseCreate(EnterpriseFields):
+    """Office and admin register enterprises."""
+
+    credit_code: str = Field(description="统一社会信用代码 (GB 32100-2015), checked on the way in")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "EnterpriseCreate":
+        check_profile(self)
+        return self
+
+
+class EnterpriseUpdate(StrictIn):
+    """Office and admin: any field may change; omitted fields stay as they are."""
+
+    name: str | None = Field(default=None, min_length=2, max_length=128)
+    credit_code: str | None = None
+    address: str | None = Field(default=None, max_length=255)
+    street: str | None = Field(default=None, max_length=64)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    industry: str | None = Field(default=None, max_length=32)
+    risk_class: RiskClass | None = None
+    green_listed: bool | None = None
+    green_valid_from: date | None = None
+    green_valid_to: date | None = None
+    dust_involved: bool | None = None
+    dust_kind: DustKind | None = None
+    gas_user: bool | None = None
+    gas_supply: GasSupply | None = None
+    gas_role: GasRole | None = None
+    contact_name: str | None = Field(default=None, max_length=64)
+    contact_phone: str | None = Field(default=None, max_length=32)
+    fatal_accident_3y: bool | None = None
+    serious_dishonest: bool | None = None
+
+
+class EnterpriseContactUpdate(StrictIn):
+    """What an enterprise user may change about itself: only its contact details."""
+
+    contact_name: str | None = Field(default=None, max_length=64)
+    contact_phone: str | None = Field(default=None, max_length=32)
+
+
+class EnterprisePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    credit_code: str
+    address: str
+    street: str
+    latitude: float | None
+    longitude: float | None
+    industry: str
+    risk_class: RiskClass
+    green_listed: bool
+    green_valid_from: date | None
+    green_valid_to: date | None
+    dust_involved: bool
+    dust_kind: str | None
+    gas_user: bool
+    gas_supply: str | None
+    gas_role: str
+    contact_name: str
+    contact_phone: str
+    fatal_accident_3y: bool
+    serious_dishonest: bool
+    created_at: datetime
+    updated_at: datetime
+    credit_code_warnings: list[str] = []
+
+
+class EnterpriseRef(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    credit_code: str
+    street: str
+
+
+class PlantSiteCreate(StrictIn):
+    name: str = Field(min_length=2, max_length=128)
+    address: str = Field(default="", max_length=255)
+    street: str = Field(default="", max_length=64)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    landlord_id: int
+    tenant_ids: list[int] = Field(default_factory=list, max_length=500)
+
+
+class TenantAdd(StrictIn):
+    enterprise_id: int
+    area_m2: float | None = Field(default=None, gt=0)
+    since_date: date | None = None
+
+
+class PlantSitePublic(BaseModel):
+    id: int
+    name: str
+    address: str
+    street: str
+    latitude: float | None
+    longitude: float | None
+    landlord: EnterpriseRef
+    tenants: list[EnterpriseRef]
+
+
+class EnterpriseSites(BaseModel):
+    """Both directions of the 厂中厂 relation for one enterprise."""
+
+    as_landlord: list[PlantSitePublic]
+    as_tenant: list[PlantSitePublic]
+
+
+def check_profile(data: EnterpriseFields | EnterpriseCreate) -> None:
+    if data.dust_kind is not None and not data.dust_involved:
+        raise ValueError("dust_kind requires dust_involved=true")
+    if data.gas_supply is not None and not data.gas_user:
+        raise ValueError("gas_supply requires gas_user=true")
+    if data.green_valid_from and data.green_valid_to and data.green_valid_to < data.green_valid_from:
+        raise ValueError("green_valid_to is before green_valid_from")

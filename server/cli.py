@@ -1,0 +1,119 @@
+"""The ``xuncha`` command: migrate, demo data, serve, import, audit."""
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+from sqlmodel import select
+
+from inspection import audit, importer
+from inspection.access import Actor
+from inspection.types import utcnow
+from schemas.enums import Role
+from server.settings import get_settings
+
+app = typer.Typer(help="xuncha 巡查 — inspection and hazard-closure service", no_args_is_help=True)
+import_app = typer.Typer(help="Bulk imports", no_args_is_help=True)
+audit_app = typer.Typer(help="Audit trail", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+app.add_typer(audit_app, name="audit")
+console = Console()
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations (the only way the schema is created)."""
+    from server import migrate as migrations
+
+    migrations.upgrade()
+    console.print(f"migrated: {get_settings().database_url}")
+
+
+@app.command()
+def demo() -> None:
+    """Load demo data (idempotent) and print the demo logins."""
+    from server import demo as demo_data
+    from server.db import session_scope
+
+    with session_scope() as session:
+        logins = demo_data.load(session)
+    table = Table(title=f"demo logins (password: {demo_data.PASSWORD})")
+    table.add_column("username")
+    table.add_column("role")
+    for username, role in logins:
+        table.add_row(username, role)
+    console.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(envvar="HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT")] = 8000,
+    workers: int = 1,
+) -> None:
+    """Serve the API (and, unless XUNCHA_SCHEDULER_ENABLED=false, the in-process scheduler)."""
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    console.print(f"xuncha on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+def _system_actor() -> Actor:
+    return Actor(user_id=0, username="system", full_name="系统导入", role=Role.ADMIN)
+
+
+@import_app.command("enterprises")
+def import_enterprises(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX file")],
+    as_user: Annotated[str, typer.Option("--as", help="username recorded in the audit trail")] = "admin",
+) -> None:
+    """Validate every row, then import all rows or none, printing a per-row error report."""
+    from inspection.accounts import actor_for
+    from inspection.models import User
+    from server.db import session_scope
+
+    with session_scope() as session:
+        user = session.exec(select(User).where(User.username == as_user)).first()
+        actor = actor_for(user) if user else _system_actor()
+        if actor.role not in (Role.ADMIN, Role.OFFICE):
+            console.print(f"[red]{as_user} may not import enterprises[/red]")
+            raise typer.Exit(2)
+        total = sum(1 for _ in importer.read_rows(file))
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("validating", total=total)
+            report = importer.import_file(session, file, actor=actor, now=utcnow(),
+                                          progress=lambda n: progress.advance(task, n))
+        if not report.ok:
+            session.rollback()
+            table = Table(title=f"{len(report.problems)} problem(s) — nothing was imported")
+            for column in ("row", "column", "problem"):
+                table.add_column(column)
+            for problem in report.problems:
+                table.add_row(str(problem.row), problem.column, problem.problem)
+            console.print(table)
+            raise typer.Exit(1)
+    console.print(f"imported {report.imported} of {report.rows} rows")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the whole hash chain; name the first broken link."""
+    from server.db import session_scope
+
+    with session_scope(write=False) as session:
+        report = audit.verify_chain(session)
+    if report.ok:
+        console.print(f"audit chain intact: {report.checked} events")
+        return
+    console.print(f"[red]audit chain broken at event {report.broken_at}: {report.problem}[/red]"
+                  f" ({report.checked} events verified before it)")
+    raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,95 @@
+"""Engine, sessions and the SQLite pragmas.
+
+SQLite runs with WAL, ``synchronous=NORMAL``, foreign keys and a busy timeout. Writing sessions start with
+``BEGIN IMMEDIATE``: a deferred transaction that reads and then writes fails with "database is locked"
+regardless of busy_timeout, because SQLite cannot upgrade its read lock while another writer waits.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends
+from sqlalchemy import Engine, create_engine, event
+from sqlmodel import Session
+
+import hazards.models  # noqa: F401  (registers the tables)
+import inspection.models  # noqa: F401
+from server.settings import get_settings
+
+_engine: Engine | None = None
+_write_engine: Engine | None = None
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get("begin_immediate", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def init_engine(url: str | None = None) -> Engine:
+    global _engine, _write_engine
+    settings = get_settings()
+    _engine = make_engine(url or settings.database_url, pool_size=settings.db_pool_size)
+    _write_engine = _engine.execution_options(begin_immediate=True)
+    return _engine
+
+
+def get_engine() -> Engine:
+    if _engine is None:
+        init_engine()
+    assert _engine is not None
+    return _engine
+
+
+def get_write_engine() -> Engine:
+    if _write_engine is None:
+        init_engine()
+    assert _write_engine is not None
+    return _write_engine
+
+
+def read_session() -> Iterator[Session]:
+    with Session(get_engine(), expire_on_commit=False) as session:
+        yield session
+
+
+def write_session() -> Iterator[Session]:
+    with Session(get_write_engine(), expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
+def session_scope(*, write: bool = True) -> Iterator[Session]:
+    """A unit of work for jobs and the CLI: commits on success, rolls back on error."""
+    engine = get_write_engine() if write else get_engine()
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SessionDep = Annotated[Session, Depends(read_session)]
+WriteSessionDep = Annotated[Session, Depends(write_session)]

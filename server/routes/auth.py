@@ -1,0 +1,45 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.security import OAuth2PasswordRequestForm
+
+from inspection import accounts
+from inspection.models import Department, User
+from inspection.types import utcnow
+from schemas.accounts import MePublic, TokenOut
+from server.auth import CurrentActor, issue_token
+from server.db import SessionDep, WriteSessionDep
+from server.errors import error_json
+from server.settings import get_settings
+
+router = APIRouter(tags=["auth"])
+
+
+@router.post("/auth/token", response_model=TokenOut)
+def login(session: WriteSessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]):  # type: ignore[no-untyped-def]
+    """OAuth2 password flow. Repeated failures for one username lock it for a while (429)."""
+    settings = get_settings()
+    now = utcnow()
+    try:
+        user = accounts.authenticate(
+            session, form.username.strip(), form.password, now=now,
+            max_failures=settings.login_max_failures, lock_seconds=settings.login_lock_seconds,
+            fast_hash=settings.env == "test",
+        )
+    except accounts.LoginLocked as locked:
+        return error_json(429, "too_many_requests", "登录失败次数过多，请稍后再试 / too many failed logins",
+                          {"retry_after": locked.retry_after}, {"Retry-After": str(locked.retry_after)})
+    session.commit()
+    if user is None:
+        return error_json(401, "unauthorized", "用户名或密码错误 / wrong username or password",
+                          headers={"WWW-Authenticate": "Bearer"})
+    token, expires = issue_token(user, now=now)
+    return TokenOut(access_token=token, expires_at=expires, role=user.role)
+
+
+@router.get("/me", response_model=MePublic)
+def me(session: SessionDep, actor: CurrentActor) -> MePublic:
+    user = session.get(User, actor.user_id)
+    assert user is not None
+    department = session.get(Department, user.department_id) if user.department_id else None
+    return MePublic.model_validate({**user.model_dump(), "department": department})

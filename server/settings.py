@@ -1,0 +1,47 @@
+"""All configuration, from environment variables prefixed ``XUNCHA_``."""
+
+from functools import cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-insecure-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="XUNCHA_", env_file=".env", extra="ignore")
+
+    env: str = Field(default="development", description="development | test | production")
+    database_url: str = "sqlite:///./var/xuncha.db"
+    media_dir: Path = Path("./var/media")
+    secret_key: str = DEV_SECRET
+    timezone: str = "Asia/Shanghai"
+    token_minutes: int = 8 * 60
+    public_base_url: str = "http://127.0.0.1:8000"
+    max_request_bytes: int = 20 * 1024 * 1024  # whole request body
+    max_photo_bytes: int = 15 * 1024 * 1024
+    photo_max_pixels: int = 60_000_000
+    photo_display_side: int = 2000
+    photo_thumb_side: int = 320
+    far_start_meters: float = 500.0
+    correction_hours: int = 24
+    login_max_failures: int = 5
+    login_lock_seconds: int = 300
+    scheduler_enabled: bool = True
+    db_pool_size: int = 10
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> "Settings":
+        if self.env == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
+            raise ValueError("XUNCHA_SECRET_KEY must be set (32+ characters) when XUNCHA_ENV=production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,104 @@
+"""Test database and clients.
+
+A real database: a temporary SQLite file by default, PostgreSQL when XUNCHA_TEST_DATABASE_URL says so
+(CI). The schema comes from the migrations, applied once per run; every test commits for real and the
+tables are emptied after it, so concurrency tests see true transactions. The run leaves the database empty.
+"""
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="xuncha-test-"))
+TEST_URL = os.environ.get("XUNCHA_TEST_DATABASE_URL") or f"sqlite:///{_TMP}/test.db"
+os.environ["XUNCHA_DATABASE_URL"] = TEST_URL
+os.environ["XUNCHA_ENV"] = "test"
+os.environ["XUNCHA_MEDIA_DIR"] = str(_TMP / "media")
+os.environ["XUNCHA_SCHEDULER_ENABLED"] = "false"
+os.environ.setdefault("XUNCHA_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
+
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import Engine, text  # noqa: E402
+from sqlmodel import Session, SQLModel  # noqa: E402
+
+from server import db, migrate  # noqa: E402
+from server.settings import get_settings  # noqa: E402
+from tests import personas  # noqa: E402
+
+
+def _drop_everything(engine: Engine) -> None:
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    else:
+        with engine.begin() as conn:
+            SQLModel.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            conn.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
+
+
+def _empty_tables(engine: Engine) -> None:
+    tables = list(reversed(SQLModel.metadata.sorted_tables))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            conn.execute(text("PRAGMA foreign_keys=OFF"))
+            for table in tables:
+                conn.execute(table.delete())
+            conn.execute(text("PRAGMA foreign_keys=ON"))
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    get_settings.cache_clear()
+    engine = db.init_engine(TEST_URL)
+    _drop_everything(engine)
+    migrate.upgrade(TEST_URL)
+    yield engine
+    _drop_everything(engine)
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    if "engine" not in request.fixturenames and not any(
+        name in request.fixturenames for name in ("session", "client", "world")
+    ):
+        yield
+        return
+    engine = request.getfixturevalue("engine")
+    yield
+    _empty_tables(engine)
+
+
+@pytest.fixture()
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(db.get_write_engine(), expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture()
+def client(engine: Engine) -> Iterator[TestClient]:
+    from server.app import create_app
+
+    with TestClient(create_app()) as test_client:
+        yield test_client
+
+
+@pytest.fixture()
+def world(session: Session) -> personas.World:
+    """Departments, two enterprises, a plant site and one user per persona, committed."""
+    world = personas.build(session)
+    session.commit()
+    return world
+
+
+@pytest.fixture()
+def media_dir() -> Path:
+    return Path(os.environ["XUNCHA_MEDIA_DIR"])
