@@ -90,6 +90,7 @@ _TAG_DATETIME_ORIGINAL = 0x9003
 _TAG_OFFSET_TIME_ORIGINAL = 0x9011
 _MAX_ICC_BYTES = 64 * 1024
 _ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
+_NEAREST_MAX_SHRINK = 1.02
 
 _EXIF_DATETIME = re.compile(r"(\d{4})[:\-](\d{2})[:\-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
 _EXIF_OFFSET = re.compile(r"([+-])(\d{2}):(\d{2})")
@@ -130,8 +131,7 @@ class CorruptPhoto(PhotoError, InvalidInput):
 
     def __init__(self, fmt: str) -> None:
         super().__init__(
-            "照片文件已损坏或不完整，请重新上传 / "
-            "The photo file is corrupt or incomplete: please upload it again",
+            "照片文件已损坏或不完整，请重新上传 / Corrupt or incomplete photo file: please upload it again",
             details={"format": fmt},
         )
 
@@ -227,9 +227,9 @@ def make_variants(
         except _DECODE_ERRORS as exc:
             raise CorruptPhoto(fmt) from exc
         icc = _icc_profile(image)
-        pixels = to_rgb(image)
-    pixels = orient(pixels, orientation)
-    display = resize_within(pixels, display_side)
+        display = resize_within(to_rgb(image), display_side)  # a new image: the file can close
+    display = orient(display, orientation)
+    display.info = {}  # nothing of the original's metadata (EXIF, XMP, comments) travels on
     thumb = resize_within(display, thumb_side)  # from the display image, before the stamp
     draw_stamp(display, stamp)
     return Variants(
@@ -430,11 +430,23 @@ def fit_within(size: tuple[int, int], side: int) -> tuple[int, int]:
 
 
 def resize_within(image: Image.Image, side: int) -> Image.Image:
-    """A new image: box-reduce by whole factors, then bilinear to size (near Lanczos, far cheaper)."""
+    """A new image whose longest side is at most ``side``: box-average by the whole factor, then resample.
+
+    The last step is bilinear, except for a residual shrink of at most 2% (a 4032 px photo decoded at half
+    size is 2016 px for a 2000 px target): nearest neighbour then drops one row or column in 50 or more,
+    which does not show, and costs a tenth of a bilinear pass over three megapixels.
+    """
     target = fit_within(image.size, side)
     if target == image.size:
         return image.copy()
-    return image.resize(target, Image.Resampling.BILINEAR, reducing_gap=1.0)
+    factor = min(image.width // target[0], image.height // target[1])
+    if factor >= 2:
+        image = image.reduce(factor)
+        if image.size == target:
+            return image
+    shrink = max(image.width / target[0], image.height / target[1])
+    resample = Image.Resampling.NEAREST if shrink <= _NEAREST_MAX_SHRINK else Image.Resampling.BILINEAR
+    return image.resize(target, resample)
 
 
 def orient(image: Image.Image, orientation: int) -> Image.Image:
@@ -443,7 +455,7 @@ def orient(image: Image.Image, orientation: int) -> Image.Image:
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
-    """RGB pixels with a fresh, empty ``info`` (so no EXIF can leak); transparency goes on white."""
+    """``image`` itself when it is RGB, else an RGB conversion; transparency goes on white."""
     if image.mode in _ALPHA_MODES or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         rgb = Image.new("RGB", rgba.size, (255, 255, 255))
@@ -451,8 +463,7 @@ def to_rgb(image: Image.Image) -> Image.Image:
     elif image.mode.startswith("I"):  # 16/32-bit grey: scale to 8 bits rather than clip
         rgb = image.convert("I").point(lambda value: value * (1 / 257)).convert("L").convert("RGB")
     else:
-        rgb = image.convert("RGB") if image.mode != "RGB" else image.copy()
-    rgb.info = {}
+        rgb = image.convert("RGB") if image.mode != "RGB" else image
     return rgb
 
 
