@@ -193,7 +193,7 @@ def inspect_photo(source: Source, *, max_pixels: int = MAX_PIXELS) -> PhotoInfo:
         lat, lng = _gps(exif)
         captured_at = _captured_at(exif)
         content_type = _content_type(image, fmt)
-    digest = hashlib.sha256(source).hexdigest() if isinstance(source, bytes) else sha256_file(source)
+    digest = hashlib.sha256(source).hexdigest() if _in_memory(source) else sha256_file(Path(source))
     return PhotoInfo(
         format=fmt,
         content_type=content_type,
@@ -271,9 +271,13 @@ def _is_hevc_heif(head: bytes) -> bool:
     return major in _GENERIC_HEIF_BRANDS and not (compatible & _AVIF_BRANDS)
 
 
+def _in_memory(source: Source) -> bool:
+    return isinstance(source, bytes | bytearray | memoryview)
+
+
 @contextmanager
 def _binary(source: Source) -> Iterator[IO[bytes]]:
-    if isinstance(source, bytes | bytearray | memoryview):
+    if _in_memory(source):
         yield io.BytesIO(source)
     else:
         with open(source, "rb") as fp:
@@ -285,6 +289,8 @@ def _opened(source: Source, max_pixels: int) -> Iterator[tuple[ImageFile.ImageFi
     """An opened (not decoded) image of an accepted format within ``max_pixels``, and its format name.
 
     While the caller's block runs, Pillow's DecompressionBombWarning is an error (and becomes PhotoTooLarge).
+    ``warnings.catch_warnings`` swaps process-wide filters, so under threads the warning may stay a warning
+    for a moment; the header check against ``max_pixels`` (below Pillow's threshold) does not rely on it.
     """
     with _binary(source) as fp:
         fmt = sniff_format(fp.read(_HEAD_BYTES))
