@@ -31,7 +31,6 @@ class Actor:
 
 def require_role(actor: Actor, *roles: Role, action: str = "") -> None:
     if actor.role not in roles:
-        allowed = ", ".join(role.value for role in roles)
         raise NotPermitted(
             f"无权执行此操作 / role '{actor.role.value}' may not {action or 'do this'}",
             details={"allowed_roles": list(roles)},

@@ -11,7 +11,7 @@ from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import JSON, Field, SQLModel
 
 from inspection.types import EnumText, UTCDateTime, utcnow
-from schemas.enums import Party, RiskClass, Role, VisitSource, VisitStatus
+from schemas.enums import ItemResult, Party, RiskClass, Role, VisitSource, VisitStatus
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -164,20 +164,23 @@ class VisitInspector(SQLModel, table=True):
 
 
 class Submission(SQLModel, table=True):
-    """One department's results for a visit. A correction is a new version that supersedes the old one."""
+    """The results of a visit as the phone sent them. A correction is a new version superseding the old one.
 
-    __table_args__ = (UniqueConstraint("visit_id", "department_id", "version"),)
+    One submission covers every item asked at the visit; each result names the department that owns it
+    (in a joint visit an item asked by several departments is asked once and owned by the lead one), so
+    each department keeps its own results, hazards and orders.
+    """
+
+    __table_args__ = (UniqueConstraint("visit_id", "version"),)
 
     id: int | None = Field(default=None, primary_key=True)
     client_uuid: str = Field(max_length=36, unique=True)  # idempotency key generated on the phone
     payload_hash: str = Field(max_length=64)
     visit_id: int = Field(foreign_key="visit.id", index=True)
-    department_id: int = Field(foreign_key="department.id")
     version: int = 1
     supersedes_id: int | None = Field(default=None, foreign_key="submission.id")
     is_current: bool = True
     submitted_by: int = Field(foreign_key="app_user.id")
-    co_inspector_id: int | None = Field(default=None, foreign_key="app_user.id")
     captured_at: datetime | None = utc_column()
     submitted_at: datetime = created_column()
     checklists: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -189,9 +192,10 @@ class Result(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     submission_id: int = Field(foreign_key="submission.id", index=True)
+    department_id: int = Field(foreign_key="department.id")
     item_code: str = Field(max_length=16)
     kind: str = Field(max_length=8)
-    outcome: str = Field(max_length=16)  # ItemResult
+    outcome: ItemResult = Field(sa_type=EnumText(ItemResult, 16))
     note: str = ""
     photo_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     fixed_on_spot: bool = False

@@ -79,7 +79,8 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.fixture()
 def session(engine: Engine) -> Iterator[Session]:
-    with Session(db.get_write_engine(), expire_on_commit=False) as session:
+    """A deferred-BEGIN session: reading in a test never holds SQLite's write lock against the app."""
+    with Session(db.get_engine(), expire_on_commit=False) as session:
         yield session
 
 

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from inspection.accounts import hash_password
 from inspection.creditcode import check_character
-from inspection.models import Department, Enterprise, PlantSite, PlantSiteTenant, User
+from inspection.models import Department, Enterprise, Photo, PlantSite, PlantSiteTenant, User
 from inspection.types import utcnow
 from schemas.enums import Role
 
@@ -61,3 +61,14 @@ def make_site(session: Session, landlord: Enterprise, tenants: list[Enterprise],
         session.add(PlantSiteTenant(site_id=site.id, enterprise_id=tenant.id))
     session.flush()
     return site
+
+
+def make_photo(session: Session, uploaded_by: User, **overrides: Any) -> Photo:
+    """A photo row as the upload endpoint would leave it (the file itself is not needed for visit tests)."""
+    n = next(_seq)
+    photo = Photo(client_uuid=f"00000000-0000-4000-8000-{n:012d}", sha256=f"{n:064x}", verify_code=f"T{n:07d}",
+                  content_type="image/jpeg", size_bytes=1000, width=640, height=480, uploaded_by=uploaded_by.id,
+                  **overrides)
+    session.add(photo)
+    session.flush()
+    return photo

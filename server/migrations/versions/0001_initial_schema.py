@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 18:52:10.606910
+Create Date: 2026-11-25 18:53:13.448670
 """
 from collections.abc import Sequence
 
@@ -257,24 +257,20 @@ def upgrade() -> None:
     sa.Column('client_uuid', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('payload_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('visit_id', sa.Integer(), nullable=False),
-    sa.Column('department_id', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('supersedes_id', sa.Integer(), nullable=True),
     sa.Column('is_current', sa.Boolean(), nullable=False),
     sa.Column('submitted_by', sa.Integer(), nullable=False),
-    sa.Column('co_inspector_id', sa.Integer(), nullable=True),
     sa.Column('captured_at', inspection.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('submitted_at', inspection.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('checklists', sa.JSON(), nullable=False),
     sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.ForeignKeyConstraint(['co_inspector_id'], ['app_user.id'], name=op.f('fk_submission_co_inspector_id_app_user')),
-    sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_submission_department_id_department')),
     sa.ForeignKeyConstraint(['submitted_by'], ['app_user.id'], name=op.f('fk_submission_submitted_by_app_user')),
     sa.ForeignKeyConstraint(['supersedes_id'], ['submission.id'], name=op.f('fk_submission_supersedes_id_submission')),
     sa.ForeignKeyConstraint(['visit_id'], ['visit.id'], name=op.f('fk_submission_visit_id_visit')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_submission')),
     sa.UniqueConstraint('client_uuid', name=op.f('uq_submission_client_uuid')),
-    sa.UniqueConstraint('visit_id', 'department_id', 'version', name=op.f('uq_submission_visit_id_department_id_version'))
+    sa.UniqueConstraint('visit_id', 'version', name=op.f('uq_submission_visit_id_version'))
     )
     with op.batch_alter_table('submission', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_submission_visit_id'), ['visit_id'], unique=False)
@@ -387,9 +383,10 @@ def upgrade() -> None:
     op.create_table('result',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
     sa.Column('item_code', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
-    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('outcome', sa.String(length=16), nullable=False),
     sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('photo_ids', sa.JSON(), nullable=False),
     sa.Column('fixed_on_spot', sa.Boolean(), nullable=False),
@@ -397,6 +394,7 @@ def upgrade() -> None:
     sa.Column('party', sa.String(length=16), nullable=True),
     sa.Column('raise_to_major', sa.Boolean(), nullable=False),
     sa.Column('deadline_days', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_result_department_id_department')),
     sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], name=op.f('fk_result_submission_id_submission')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_result')),
     sa.UniqueConstraint('submission_id', 'item_code', name=op.f('uq_result_submission_id_item_code'))

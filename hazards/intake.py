@@ -1,0 +1,227 @@
+"""From a submitted visit to hazards and orders, in the same transaction as the submission.
+
+Each failed item opens one hazard (two linked ones when a 厂中厂 item is attributed to both landlord and
+tenant); items fixed on the spot are created already closed. Each department then issues one order per
+enterprise for its open hazards, signed by two certified inspectors of that department who made the visit.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from hazards import deadlines, orders, states
+from hazards.models import Hazard, RectificationOrder
+from inspection import audit, checklists
+from inspection import visits as visit_service
+from inspection.access import Actor
+from inspection.clock import local
+from inspection.errors import InvalidInput
+from inspection.models import Department, Enterprise, PlantSite, Result, Submission, User, Visit
+from schemas.enums import HazardLevel, HazardStatus, ItemResult, Party
+from schemas.visits import SubmissionIn
+
+MAJOR_PLAN_DAYS = 7  # a major hazard's provisional deadline: the plan (治理方案) is due; the office then sets one
+REPEAT_WINDOW = timedelta(days=365)
+
+
+@dataclass
+class Outcome:
+    submission: Submission
+    replayed: bool
+    hazards: list[Hazard] = field(default_factory=list)
+    orders: list[RectificationOrder] = field(default_factory=list)
+
+
+def submit_visit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, now: datetime,
+                 policy: deadlines.DeadlinePolicy, correction_hours: int | None = None) -> Outcome:
+    """Store the submission, then open hazards and issue orders. A replay returns what the original made."""
+    submission, replayed = visit_service.submit(session, visit_id, data, actor=actor, now=now,
+                                                correction_hours=correction_hours)
+    if replayed:
+        return outcome_of(session, submission, replayed=True)
+    visit = session.get(Visit, visit_id)
+    assert visit is not None and submission.id is not None
+    results = visit_service.results_of(session, submission.id)
+    _check_choices(results, policy)
+    signers = _signers_by_department(session, visit, results)
+    previous = _previous_hazards(session, submission)
+    created: list[Hazard] = []
+    for result in results:
+        if result.outcome != ItemResult.FAIL:
+            continue
+        carried = previous.pop(result.item_code, None)
+        if carried:  # a correction that still fails the item keeps its hazards
+            for hazard in carried:
+                hazard.submission_id = submission.id
+                session.add(hazard)
+            continue
+        created.extend(_open_hazards(session, visit, submission, result, actor=actor, now=now, policy=policy))
+    for leftover in previous.values():  # a correction turned these items into passes
+        for hazard in leftover:
+            if hazard.status != HazardStatus.CLOSED:
+                states.apply(session, hazard, states.Move.VOID, actor=actor, at=now,
+                             reason=f"检查结果更正（第{submission.version}版）/ corrected visit")
+    issued = _issue_orders(session, visit, submission, created, signers, now=now)
+    return Outcome(submission, False, created, issued)
+
+
+def outcome_of(session: Session, submission: Submission, *, replayed: bool) -> Outcome:
+    hazards = list(session.exec(select(Hazard).where(Hazard.submission_id == submission.id)
+                                .order_by(col(Hazard.id))).all())
+    return Outcome(submission, replayed, hazards, orders.orders_of_submission(session, submission.id or 0))
+
+
+def _check_choices(results: list[Result], policy: deadlines.DeadlinePolicy) -> None:
+    problems = []
+    for result in results:
+        if result.outcome == ItemResult.FAIL and result.deadline_days is not None:
+            item = checklists.get(result.kind).item(result.item_code)
+            assert item is not None
+            try:
+                deadlines.choose_days(item.deadline_days, result.deadline_days, policy)
+            except InvalidInput as exc:
+                problems.append({"item_code": result.item_code, "problem": exc.code, "message": exc.message})
+    if problems:
+        raise InvalidInput("整改期限超出范围 / deadline out of bounds", code="invalid_submission", details=problems)
+
+
+def _signers_by_department(session: Session, visit: Visit, results: list[Result]) -> dict[int, list[User]]:
+    """Two certified inspectors per department that has open failures: an order needs two (§E.2)."""
+    needing = {r.department_id for r in results if r.outcome == ItemResult.FAIL and not r.fixed_on_spot}
+    people = session.exec(select(User).where(col(User.id).in_(visit_service.inspector_ids(session, visit.id or 0)))
+                          .order_by(col(User.id))).all()
+    signers: dict[int, list[User]] = {}
+    problems = []
+    for department_id in sorted(needing):
+        certified = [u for u in people if u.department_id == department_id and u.cert_no]
+        if len(certified) < 2:
+            problems.append({"department_id": department_id, "problem": "two_certified_inspectors_required",
+                             "message": "责令整改须由两名持执法证的检查人员作出"})
+        signers[department_id] = certified[:2]
+    if problems:
+        raise InvalidInput("整改指令书须两名持证执法人员 / an order needs two certified inspectors of the department",
+                           code="invalid_submission", details=problems)
+    return signers
+
+
+def _previous_hazards(session: Session, submission: Submission) -> dict[str, list[Hazard]]:
+    if submission.supersedes_id is None:
+        return {}
+    grouped: dict[str, list[Hazard]] = defaultdict(list)
+    for hazard in session.exec(select(Hazard).where(Hazard.submission_id == submission.supersedes_id)
+                               .order_by(col(Hazard.id))).all():
+        grouped[hazard.item_code].append(hazard)
+    return grouped
+
+
+def _parties(session: Session, visit: Visit, result: Result) -> list[tuple[int, Party]]:
+    """Which enterprises a failed item is attributed to (厂中厂: tenant, landlord or both)."""
+    if result.kind != "FCZ" or visit.plant_site_id is None or result.party in (None, Party.SELF):
+        return [(visit.enterprise_id, Party.SELF if result.kind != "FCZ" else (result.party or Party.SELF))]
+    site = session.get(PlantSite, visit.plant_site_id)
+    assert site is not None
+    if site.landlord_id == visit.enterprise_id:
+        return [(visit.enterprise_id, Party.LANDLORD)]
+    if result.party == Party.LANDLORD:
+        return [(site.landlord_id, Party.LANDLORD)]
+    if result.party == Party.BOTH:
+        return [(visit.enterprise_id, Party.TENANT), (site.landlord_id, Party.LANDLORD)]
+    return [(visit.enterprise_id, Party.TENANT)]
+
+
+def _open_hazards(session: Session, visit: Visit, submission: Submission, result: Result, *, actor: Actor,
+                  now: datetime, policy: deadlines.DeadlinePolicy) -> list[Hazard]:
+    item = checklists.get(result.kind, submission.checklists.get(result.kind)).item(result.item_code)
+    assert item is not None
+    department = session.get(Department, result.department_id)
+    assert department is not None
+    major = item.is_major or result.raise_to_major
+    days = deadlines.choose_days(item.deadline_days, result.deadline_days, policy)
+    if major and not result.fixed_on_spot:
+        days = max(days, MAJOR_PLAN_DAYS)
+    due = deadlines.due_at(now, days, working_days=department.working_days)
+    hazards: list[Hazard] = []
+    for enterprise_id, party in _parties(session, visit, result):
+        enterprise = session.get(Enterprise, enterprise_id)
+        assert enterprise is not None
+        hazard = Hazard(
+            enterprise_id=enterprise_id, visit_id=visit.id, submission_id=submission.id,
+            department_id=department.id, kind=result.kind, item_code=item.code,
+            checklist_version=submission.checklists.get(result.kind, 1),
+            level=HazardLevel.MAJOR if major else HazardLevel.GENERAL,
+            description=result.note or item.text, legal_basis=item.legal_basis, party=party, deadline_days=days,
+            working_days=department.working_days, due_at=due, found_at=now, fixed_on_spot=result.fixed_on_spot,
+            plan_required=major and not result.fixed_on_spot, before_photo_ids=result.photo_ids,
+            after_photo_ids=result.after_photo_ids, street=enterprise.street, industry=enterprise.industry,
+            risk_class=str(enterprise.risk_class), found_month=local(now).strftime("%Y-%m"),
+        )
+        session.add(hazard)
+        session.flush()
+        _flag_repeat(session, hazard, now=now)
+        audit.record(session, entity="hazard", entity_id=hazard.id or 0, action="hazard.created", actor=actor, at=now,
+                     after=audit.snapshot(hazard, ["enterprise_id", "item_code", "level", "party", "due_at", "status",
+                                                   "department_id", "visit_id"]))
+        if result.fixed_on_spot:
+            states.apply(session, hazard, states.Move.CLOSE_ON_SPOT, actor=actor, at=now, reason="当场整改")
+        hazards.append(hazard)
+    if len(hazards) == 2:
+        hazards[0].linked_hazard_id, hazards[1].linked_hazard_id = hazards[1].id, hazards[0].id
+        session.add_all(hazards)
+    return hazards
+
+
+def _flag_repeat(session: Session, hazard: Hazard, *, now: datetime) -> None:
+    """Failing again within 12 months of a closed hazard: both flagged as suspected false rectification."""
+    earlier = session.exec(
+        select(Hazard).where(Hazard.enterprise_id == hazard.enterprise_id, Hazard.item_code == hazard.item_code,
+                             Hazard.status == HazardStatus.CLOSED, col(Hazard.closed_at) >= now - REPEAT_WINDOW,
+                             Hazard.id != hazard.id, col(Hazard.fixed_on_spot).is_(False))
+        .order_by(col(Hazard.closed_at).desc())
+    ).first()
+    if earlier is None:
+        return
+    hazard.repeat_of_id = earlier.id
+    hazard.suspected_false_rectification = True
+    earlier.suspected_false_rectification = True
+    session.add_all([hazard, earlier])
+    audit.record(session, entity="hazard", entity_id=earlier.id or 0, action="hazard.suspected_false_rectification",
+                 actor=None, at=now, after={"repeat_hazard_id": hazard.id})
+
+
+def _issue_orders(session: Session, visit: Visit, submission: Submission, created: list[Hazard],
+                  signers: dict[int, list[User]], *, now: datetime) -> list[RectificationOrder]:
+    groups: dict[tuple[int, int], list[Hazard]] = defaultdict(list)
+    for hazard in created:
+        if hazard.status != HazardStatus.CLOSED:
+            groups[(hazard.enterprise_id, hazard.department_id)].append(hazard)
+    issued: dict[tuple[int, int], RectificationOrder] = {}
+    for (enterprise_id, department_id), group in sorted(groups.items()):
+        department = session.get(Department, department_id)
+        assert department is not None
+        issued[(enterprise_id, department_id)] = orders.issue(
+            session, department=department, enterprise_id=enterprise_id, hazards=group,
+            inspector_ids=[u.id for u in signers.get(department_id, []) if u.id is not None], now=now,
+            visit_id=visit.id, submission_id=submission.id,
+        )
+    _link_shared_orders(session, created, issued)
+    for order in issued.values():
+        audit.record(session, entity="order", entity_id=order.id or 0, action="order.issued", actor=None, at=now,
+                     after={"number": order.number, "enterprise_id": order.enterprise_id,
+                            "hazard_ids": [h.id for h in groups[(order.enterprise_id, order.department_id)]]})
+    return list(issued.values())
+
+
+def _link_shared_orders(session: Session, created: list[Hazard],
+                        issued: dict[tuple[int, int], RectificationOrder]) -> None:
+    by_id = {h.id: h for h in created}
+    for hazard in created:
+        partner = by_id.get(hazard.linked_hazard_id)
+        if partner is None:
+            continue
+        mine = issued.get((hazard.enterprise_id, hazard.department_id))
+        theirs = issued.get((partner.enterprise_id, partner.department_id))
+        if mine and theirs and mine.id != theirs.id:
+            mine.linked_order_id = theirs.id
+            session.add(mine)

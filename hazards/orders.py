@@ -1,0 +1,85 @@
+"""Rectification orders (责令限期整改指令书) and their numbers.
+
+Numbers follow the department's format, e.g. ``（新北）应急责改〔2026〕0123号`` (REFERENCE.md §E.1, the
+brackets are U+3014/U+3015), sequential per department, document code and year, with no gaps or duplicates
+under concurrent submissions: the counter row is incremented with one ``UPDATE … RETURNING``, which
+PostgreSQL serialises on the row lock and SQLite on its single writer.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from hazards import outbox
+from hazards.models import Hazard, OrderCounter, OrderHazard, RectificationOrder
+from inspection.access import Actor
+from inspection.clock import local
+from inspection.errors import NotFound
+from inspection.models import Department
+from schemas.enums import Role
+
+RECTIFICATION = "责改"
+REINSPECTION = "复查"
+KIND_BY_CODE = {RECTIFICATION: "rectification", REINSPECTION: "reinspection"}
+
+
+def format_number(department: Department, doc_code: str, year: int, serial: int) -> str:
+    return f"（{department.district_short}）{department.code}{doc_code}〔{year}〕{serial:04d}号"
+
+
+def next_serial(session: Session, department_id: int, doc_code: str, year: int) -> int:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(  # type: ignore[call-overload]
+        insert(OrderCounter).values(department_id=department_id, doc_code=doc_code, year=year, last_serial=0)
+        .on_conflict_do_nothing()
+    )
+    serial = session.execute(  # type: ignore[call-overload]
+        text("UPDATE order_counter SET last_serial = last_serial + 1 "
+             "WHERE department_id = :d AND doc_code = :c AND year = :y RETURNING last_serial"),
+        {"d": department_id, "c": doc_code, "y": year},
+    ).scalar_one()
+    return int(serial)
+
+
+def issue(session: Session, *, department: Department, enterprise_id: int, hazards: list[Hazard],
+          inspector_ids: list[int], now: datetime, visit_id: int | None = None, submission_id: int | None = None,
+          doc_code: str = RECTIFICATION, based_on: int | None = None) -> RectificationOrder:
+    assert department.id is not None
+    year = local(now).year
+    serial = next_serial(session, department.id, doc_code, year)
+    order = RectificationOrder(
+        number=format_number(department, doc_code, year, serial), kind=KIND_BY_CODE[doc_code], doc_code=doc_code,
+        department_id=department.id, enterprise_id=enterprise_id, visit_id=visit_id, submission_id=submission_id,
+        year=year, serial=serial, issued_at=now, inspector_ids=inspector_ids, based_on_order_id=based_on,
+    )
+    session.add(order)
+    session.flush()
+    for hazard in hazards:
+        session.add(OrderHazard(order_id=order.id, hazard_id=hazard.id))
+    session.flush()
+    outbox.add(session, event_type="order.issued", dedup_key=f"order.issued:{order.id}",
+               recipient=f"enterprise:{enterprise_id}", now=now,
+               payload={"order_id": order.id, "number": order.number, "hazards": [h.id for h in hazards]})
+    return order
+
+
+def hazards_of(session: Session, order_id: int) -> list[Hazard]:
+    return list(session.exec(
+        select(Hazard).join(OrderHazard, col(OrderHazard.hazard_id) == Hazard.id)
+        .where(OrderHazard.order_id == order_id).order_by(col(Hazard.id))
+    ).all())
+
+
+def orders_of_submission(session: Session, submission_id: int) -> list[RectificationOrder]:
+    return list(session.exec(select(RectificationOrder).where(RectificationOrder.submission_id == submission_id)
+                             .order_by(col(RectificationOrder.id))).all())
+
+
+def get_visible(session: Session, order_id: int, actor: Actor) -> RectificationOrder:
+    order = session.get(RectificationOrder, order_id)
+    if order is None or (actor.role == Role.ENTERPRISE and order.enterprise_id != actor.enterprise_id):
+        raise NotFound("整改指令书不存在 / order not found")
+    return order

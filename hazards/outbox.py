@@ -1,0 +1,28 @@
+"""The notification outbox: rows written in the same transaction as the change that causes them.
+
+``dedup_key`` is unique, so the same event (an order issued, a reminder for one hazard and one day) is
+queued once however often the code that causes it runs. A sender delivers pending rows later.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from hazards.models import Outbox
+
+
+def add(session: Session, *, event_type: str, dedup_key: str, recipient: str, payload: dict[str, Any],
+        now: datetime, channel: str = "log") -> bool:
+    """Queue a notification once. Returns False when the same dedup_key was queued before."""
+    values = {
+        "dedup_key": dedup_key, "event_type": event_type, "recipient": recipient, "channel": channel,
+        "payload": payload, "status": "pending", "attempts": 0, "next_attempt_at": now, "last_error": "",
+        "created_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["dedup_key"])
+    result = session.execute(statement)  # type: ignore[call-overload]
+    return bool(result.rowcount)

@@ -1,0 +1,381 @@
+"""Visits: planning, starting on site, the checklist as asked, submissions, corrections and replays."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from inspection import checklists, geo
+from inspection.access import Actor, require_role
+from inspection.checklists import ChecklistItem, EnterpriseProfile
+from inspection.clock import end_of_local_day, start_of_local_day
+from inspection.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from inspection.models import (
+    Department,
+    Enterprise,
+    Photo,
+    PlantSite,
+    PlantSiteTenant,
+    Result,
+    Submission,
+    User,
+    Visit,
+    VisitDepartment,
+    VisitInspector,
+)
+from schemas.enums import ItemResult, Party, Role, VisitStatus
+from schemas.visits import SubmissionIn, VisitCreate, VisitStart
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One item as asked at a visit, with the department that owns its result."""
+
+    item: ChecklistItem
+    kind: str
+    version: int
+    department_id: int
+
+
+# --- who may see and do what -----------------------------------------------------------------------------
+
+def get_visible(session: Session, visit_id: int, actor: Actor) -> Visit:
+    visit = session.get(Visit, visit_id)
+    if visit is None or (not actor.is_staff and visit.enterprise_id != actor.enterprise_id):
+        raise NotFound("检查记录不存在 / visit not found")
+    return visit
+
+
+def inspector_ids(session: Session, visit_id: int) -> list[int]:
+    return list(session.exec(select(VisitInspector.user_id).where(VisitInspector.visit_id == visit_id)).all())
+
+
+def ensure_on_visit(session: Session, visit: Visit, actor: Actor) -> None:
+    require_role(actor, Role.INSPECTOR, action="record inspection results")
+    if actor.user_id not in inspector_ids(session, visit.id or 0):
+        raise NotPermitted("您不是本次检查的检查人员 / you are not an inspector of this visit",
+                           code="not_on_visit")
+
+
+# --- profile and checklist ---------------------------------------------------------------------------------
+
+def plant_role(session: Session, enterprise_id: int) -> tuple[str | None, int | None]:
+    site = session.exec(select(PlantSite.id).where(PlantSite.landlord_id == enterprise_id)).first()
+    if site is not None:
+        return "landlord", site
+    tenant_site = session.exec(
+        select(PlantSiteTenant.site_id).where(PlantSiteTenant.enterprise_id == enterprise_id)).first()
+    if tenant_site is not None:
+        return "tenant", tenant_site
+    return None, None
+
+
+def profile_of(session: Session, enterprise: Enterprise) -> EnterpriseProfile:
+    role, _ = plant_role(session, enterprise.id or 0)
+    return EnterpriseProfile(
+        dust_involved=enterprise.dust_involved, dust_kind=enterprise.dust_kind if enterprise.dust_involved else None,
+        gas_user=enterprise.gas_user, gas_supply=enterprise.gas_supply if enterprise.gas_user else None,
+        gas_role=enterprise.gas_role or "user", industry=enterprise.industry or "other", plant_role=role,
+    )
+
+
+def asked_items(session: Session, visit: Visit) -> list[Asked]:
+    """The union of the departments' checklists for this enterprise, each item once, in checklist order.
+
+    An item asked by several departments belongs to the one that leads (lowest priority number).
+    """
+    enterprise = session.get(Enterprise, visit.enterprise_id)
+    assert enterprise is not None
+    profile = profile_of(session, enterprise)
+    rows = session.exec(
+        select(VisitDepartment, Department)
+        .join(Department, col(Department.id) == VisitDepartment.department_id)
+        .where(VisitDepartment.visit_id == visit.id)
+        .order_by(col(Department.priority), col(Department.id))
+    ).all()
+    owner: dict[str, int] = {}
+    for link, department in rows:
+        for kind in link.kinds:
+            owner.setdefault(kind, department.id or 0)
+    asked: list[Asked] = []
+    for kind in checklists.kinds():
+        if kind not in owner:
+            continue
+        checklist = checklists.latest(kind)
+        for item in checklists.applicable_items(checklist, profile):
+            asked.append(Asked(item, kind, checklist.version, owner[kind]))
+    return asked
+
+
+# --- planning and starting -------------------------------------------------------------------------------
+
+def create(session: Session, data: VisitCreate, *, actor: Actor, now: datetime) -> Visit:
+    require_role(actor, Role.INSPECTOR, Role.OFFICE, Role.ADMIN, action="plan visits")
+    enterprise = session.get(Enterprise, data.enterprise_id)
+    if enterprise is None:
+        raise InvalidInput("企业不存在 / unknown enterprise", code="unknown_enterprise")
+    applicable = checklists.applicable_kinds(profile_of(session, enterprise))
+    if data.departments:
+        if actor.role == Role.INSPECTOR:
+            raise NotPermitted("联合检查由安委办统筹 / joint visits are planned by the office", code="joint_by_office")
+        departments = [(d.department_id, [k.value for k in d.kinds] or applicable) for d in data.departments]
+    else:
+        if actor.department_id is None:
+            raise InvalidInput("请指定检查部门 / name the departments of this visit", code="department_required")
+        departments = [(actor.department_id, [k.value for k in data.kinds] if data.kinds else applicable)]
+    _check_departments(session, [d for d, _ in departments])
+    if not any(kinds for _, kinds in departments):
+        raise InvalidInput("该企业没有适用的检查表 / no checklist applies to this enterprise",
+                           code="no_checklist")
+    people = list(dict.fromkeys(([actor.user_id] if actor.role == Role.INSPECTOR else []) + data.inspector_ids))
+    users = _inspectors(session, people)
+    _, site_id = plant_role(session, enterprise.id or 0)
+    visit = Visit(
+        enterprise_id=enterprise.id, plant_site_id=site_id, lead_department_id=departments[0][0],
+        source=data.source, announced=data.announced, planned_date=data.planned_date, created_by=actor.user_id,
+        created_at=now,
+    )
+    session.add(visit)
+    session.flush()
+    for department_id, kinds in departments:
+        session.add(VisitDepartment(visit_id=visit.id, department_id=department_id, kinds=sorted(set(kinds))))
+    for user in users:
+        session.add(VisitInspector(visit_id=visit.id, user_id=user.id, department_id=user.department_id))
+    session.flush()
+    return visit
+
+
+def _check_departments(session: Session, ids: list[int]) -> None:
+    found = set(session.exec(select(Department.id).where(col(Department.id).in_(ids))).all())
+    if missing := sorted(set(ids) - found):
+        raise InvalidInput("部门不存在 / unknown departments", code="unknown_department", details={"missing": missing})
+
+
+def _inspectors(session: Session, ids: list[int]) -> list[User]:
+    users = list(session.exec(select(User).where(col(User.id).in_(ids))).all()) if ids else []
+    bad = sorted(set(ids) - {u.id for u in users if u.role == Role.INSPECTOR and u.department_id and u.is_active})
+    if bad:
+        raise InvalidInput("检查人员须为在岗执法人员 / inspectors must be active inspectors",
+                           code="unknown_inspector", details={"user_ids": bad})
+    return users
+
+
+def start(session: Session, visit_id: int, data: VisitStart, *, actor: Actor, now: datetime,
+          far_meters: float) -> Visit:
+    """Record the phone's GPS fix; a start far from the enterprise is flagged, not refused."""
+    visit = get_visible(session, visit_id, actor)
+    ensure_on_visit(session, visit, actor)
+    if visit.status not in (VisitStatus.PLANNED, VisitStatus.STARTED):
+        raise Conflict(f"检查已{visit.status.value} / visit is {visit.status.value}", code="visit_not_open")
+    enterprise = session.get(Enterprise, visit.enterprise_id)
+    assert enterprise is not None
+    distance = None
+    if enterprise.latitude is not None and enterprise.longitude is not None:
+        distance = round(geo.distance_m(data.latitude, data.longitude, enterprise.latitude, enterprise.longitude), 1)
+    visit.status = VisitStatus.STARTED
+    visit.started_at = visit.started_at or now
+    visit.started_by = visit.started_by or actor.user_id
+    visit.start_latitude, visit.start_longitude = data.latitude, data.longitude
+    visit.start_distance_m = distance
+    visit.far_from_site = distance is not None and distance > far_meters
+    session.add(visit)
+    session.flush()
+    return visit
+
+
+def work_list(session: Session, *, actor: Actor, day: date | None, assigned_to_me: bool) -> list[Visit]:
+    query = select(Visit).where(Visit.status != VisitStatus.CANCELLED)
+    if actor.role == Role.ENTERPRISE:
+        query = query.where(Visit.enterprise_id == (actor.enterprise_id or -1))
+    elif assigned_to_me or actor.role == Role.INSPECTOR:
+        query = query.join(VisitInspector, col(VisitInspector.visit_id) == Visit.id).where(
+            VisitInspector.user_id == actor.user_id)
+    if day is not None:
+        begin, end = start_of_local_day(day), end_of_local_day(day)
+        query = query.where(or_(
+            Visit.planned_date == day,
+            (col(Visit.started_at) >= begin) & (col(Visit.started_at) <= end),
+            (col(Visit.planned_date).is_(None)) & (col(Visit.status) == VisitStatus.PLANNED),
+        ))
+    return list(session.exec(query.order_by(col(Visit.planned_date), col(Visit.id))).all())
+
+
+# --- submissions ---------------------------------------------------------------------------------------------
+
+def payload_hash(data: SubmissionIn) -> str:
+    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def find_replay(session: Session, data: SubmissionIn, *, visit_id: int) -> Submission | None:
+    """The original submission if this is a replay; 409 if the UUID was used for something else."""
+    existing = session.exec(select(Submission).where(Submission.client_uuid == str(data.client_uuid))).first()
+    if existing is None:
+        return None
+    if existing.visit_id != visit_id or existing.payload_hash != payload_hash(data):
+        raise Conflict("该提交编号已用于不同内容 / this submission UUID was already used for a different payload",
+                       code="idempotency_conflict", details={"submission_id": existing.id})
+    return existing
+
+
+def current_submission(session: Session, visit_id: int) -> Submission | None:
+    return session.exec(select(Submission).where(Submission.visit_id == visit_id,
+                                                 col(Submission.is_current).is_(True))).first()
+
+
+def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, now: datetime,
+           correction_hours: int | None = None) -> tuple[Submission, bool]:
+    """Store a visit's results atomically. Returns (submission, replayed).
+
+    With ``correction_hours`` set this is a correction: a new version superseding the current one, allowed
+    within that many hours of the first submission.
+    """
+    visit = get_visible(session, visit_id, actor)
+    replay = find_replay(session, data, visit_id=visit_id)
+    if replay is not None:
+        return replay, True
+    ensure_on_visit(session, visit, actor)
+    previous = current_submission(session, visit_id)
+    if correction_hours is None and previous is not None:
+        raise Conflict("本次检查已提交，如需修改请提交更正 / already submitted: send a correction instead",
+                       code="already_submitted", details={"submission_id": previous.id})
+    if correction_hours is not None:
+        _check_correction_window(session, visit_id, previous, now=now, hours=correction_hours)
+    if visit.status == VisitStatus.CANCELLED:
+        raise Conflict("检查已取消 / visit cancelled", code="visit_not_open")
+    asked = {a.item.code: a for a in asked_items(session, visit)}
+    validate_results(session, visit, data, asked)
+    submission = Submission(
+        client_uuid=str(data.client_uuid), payload_hash=payload_hash(data), visit_id=visit_id,
+        version=(previous.version + 1) if previous else 1, supersedes_id=previous.id if previous else None,
+        submitted_by=actor.user_id, captured_at=data.captured_at, submitted_at=now, note=data.note,
+        checklists={a.kind: a.version for a in asked.values()},
+    )
+    if previous is not None:
+        previous.is_current = False
+        session.add(previous)
+        session.flush()
+    session.add(submission)
+    session.flush()
+    default_party = _default_party(session, visit)
+    for given in data.results:
+        item = asked[given.item_code]
+        session.add(Result(
+            submission_id=submission.id, department_id=item.department_id, item_code=given.item_code,
+            kind=item.kind, outcome=given.result, note=given.note, photo_ids=given.photo_ids,
+            fixed_on_spot=given.fixed_on_spot, after_photo_ids=given.after_photo_ids,
+            party=given.party or (default_party if item.kind == "FCZ" else None),
+            raise_to_major=given.raise_to_major, deadline_days=given.deadline_days,
+        ))
+    _attach_photos(session, visit, data)
+    visit.status = VisitStatus.SUBMITTED
+    visit.submitted_at = visit.submitted_at or now
+    if visit.started_at is None:
+        visit.started_at = data.captured_at or now
+    session.add(visit)
+    session.flush()
+    return submission, False
+
+
+def _default_party(session: Session, visit: Visit) -> Party | None:
+    role, _ = plant_role(session, visit.enterprise_id)
+    return {"landlord": Party.LANDLORD, "tenant": Party.TENANT}.get(role or "")
+
+
+def _check_correction_window(session: Session, visit_id: int, previous: Submission | None, *, now: datetime,
+                             hours: int) -> None:
+    if previous is None:
+        raise Conflict("尚未提交，无法更正 / nothing submitted yet to correct", code="nothing_to_correct")
+    first = session.exec(select(Submission).where(Submission.visit_id == visit_id, Submission.version == 1)).one()
+    if now > first.submitted_at + timedelta(hours=hours):
+        raise Conflict(f"已超过{hours}小时更正时限 / the {hours}-hour correction window has closed",
+                       code="correction_window_closed")
+
+
+def validate_results(session: Session, visit: Visit, data: SubmissionIn, asked: dict[str, Asked]) -> None:
+    """Every asked item answered once; nothing unknown or not applicable; photos where required."""
+    problems: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    all_known = {item.code for kind in checklists.kinds() for item in checklists.latest(kind).items}
+    photo_ids: set[int] = set()
+    for index, given in enumerate(data.results):
+        where = ["results", index]
+        code = given.item_code
+        if code in seen:
+            problems.append({"loc": where, "item_code": code, "problem": "duplicate", "message": "同一检查项重复提交"})
+            continue
+        seen.add(code)
+        if code not in all_known:
+            problems.append({"loc": where, "item_code": code, "problem": "unknown_item", "message": "未知检查项"})
+            continue
+        if code not in asked:
+            problems.append({"loc": where, "item_code": code, "problem": "not_applicable_item",
+                             "message": "该检查项不适用于本企业或本次检查"})
+            continue
+        item = asked[code].item
+        if given.result == ItemResult.FAIL and item.photo_required and not given.photo_ids:
+            problems.append({"loc": where, "item_code": code, "problem": "photo_required",
+                             "message": "不合格项须附现场照片"})
+        if given.fixed_on_spot and (given.result != ItemResult.FAIL or item.deadline_days != 0):
+            problems.append({"loc": where, "item_code": code, "problem": "not_fixable_on_spot",
+                             "message": "仅限期为0天（立即整改）的不合格项可当场整改"})
+        if given.fixed_on_spot and not given.after_photo_ids:
+            problems.append({"loc": where, "item_code": code, "problem": "after_photo_required",
+                             "message": "当场整改须附整改后照片"})
+        if given.party and asked[code].kind != "FCZ":
+            problems.append({"loc": where, "item_code": code, "problem": "party_not_allowed",
+                             "message": "仅厂中厂检查项可指定责任方"})
+        photo_ids.update(given.photo_ids)
+        photo_ids.update(given.after_photo_ids)
+    for code in asked:
+        if code not in seen:
+            problems.append({"loc": ["results"], "item_code": code, "problem": "missing_item",
+                             "message": "缺少检查项结果"})
+    problems.extend(_photo_problems(session, visit, photo_ids))
+    if problems:
+        raise InvalidInput(f"提交内容有{len(problems)}处问题 / {len(problems)} problem(s) in the submission",
+                           code="invalid_submission", details=problems)
+
+
+def _photo_problems(session: Session, visit: Visit, ids: set[int]) -> list[dict[str, Any]]:
+    if not ids:
+        return []
+    photos = {p.id: p for p in session.exec(select(Photo).where(col(Photo.id).in_(ids))).all()}
+    problems = []
+    for photo_id in sorted(ids):
+        photo = photos.get(photo_id)
+        if photo is None or (photo.visit_id not in (None, visit.id)) or (
+                photo.enterprise_id not in (None, visit.enterprise_id)):
+            problems.append({"loc": ["results"], "photo_id": photo_id, "problem": "unknown_photo",
+                             "message": "照片不存在或不属于本次检查"})
+    return problems
+
+
+def _attach_photos(session: Session, visit: Visit, data: SubmissionIn) -> None:
+    ids = {pid for given in data.results for pid in [*given.photo_ids, *given.after_photo_ids]}
+    if not ids:
+        return
+    for photo in session.exec(select(Photo).where(col(Photo.id).in_(ids))).all():
+        photo.visit_id = visit.id
+        photo.enterprise_id = visit.enterprise_id
+        session.add(photo)
+
+
+def results_of(session: Session, submission_id: int) -> list[Result]:
+    return list(session.exec(select(Result).where(Result.submission_id == submission_id)
+                             .order_by(col(Result.id))).all())
+
+
+def attach_signature(session: Session, visit_id: int, photo_id: int, *, actor: Actor) -> Visit:
+    visit = get_visible(session, visit_id, actor)
+    ensure_on_visit(session, visit, actor)
+    if visit.status != VisitStatus.SUBMITTED:
+        raise Conflict("请先提交检查结果再签名 / submit the visit before signing", code="visit_not_submitted")
+    visit.signature_photo_id = photo_id
+    session.add(visit)
+    session.flush()
+    return visit

@@ -1,0 +1,178 @@
+"""Visits, checklists as asked on site, submissions and offline sync."""
+
+from datetime import date, datetime
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from schemas.common import ErrorBody, StrictIn
+from schemas.enterprises import EnterpriseRef
+from schemas.enums import ChecklistKind, HazardLevel, ItemResult, Party, VisitSource, VisitStatus
+
+
+class VisitDepartmentIn(StrictIn):
+    department_id: int
+    kinds: list[ChecklistKind] = Field(default_factory=list, max_length=3)
+
+
+class VisitCreate(StrictIn):
+    """Start-ahead of a visit. An inspector creates one for their own department (ad hoc); the office may
+    create a joint visit naming several departments."""
+
+    enterprise_id: int
+    planned_date: date | None = None
+    kinds: list[ChecklistKind] | None = Field(default=None, max_length=3,
+                                              description="default: every kind that applies to the enterprise")
+    inspector_ids: list[int] = Field(default_factory=list, max_length=10,
+                                     description="co-inspectors; an order needs two certified officers")
+    departments: list[VisitDepartmentIn] | None = Field(default=None, max_length=8)
+    source: VisitSource = VisitSource.ADHOC
+    announced: bool = True
+
+
+class VisitStart(StrictIn):
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    accuracy_m: float | None = Field(default=None, ge=0)
+
+
+class VisitDepartmentOut(BaseModel):
+    department_id: int
+    code: str
+    kinds: list[str]
+
+
+class VisitInspectorOut(BaseModel):
+    user_id: int
+    full_name: str
+    department_id: int
+    certified: bool
+
+
+class VisitPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    enterprise: EnterpriseRef
+    plant_site_id: int | None
+    lead_department_id: int
+    source: VisitSource
+    status: VisitStatus
+    planned_date: date | None
+    announced: bool
+    started_at: datetime | None
+    start_distance_m: float | None
+    far_from_site: bool
+    submitted_at: datetime | None
+    signature_photo_id: int | None
+    departments: list[VisitDepartmentOut]
+    inspectors: list[VisitInspectorOut]
+
+
+class AskedItem(BaseModel):
+    code: str
+    text: str
+    gloss: str
+    legal_basis: str
+    level: HazardLevel
+    deadline_days: int
+    photo_required: bool
+    party: str | None
+    department_id: int
+
+
+class AskedSection(BaseModel):
+    kind: ChecklistKind
+    version: int
+    code: str
+    title: str
+    items: list[AskedItem]
+
+
+class VisitChecklist(BaseModel):
+    visit_id: int
+    enterprise_id: int
+    plant_role: str | None
+    sections: list[AskedSection]
+
+
+class ResultIn(StrictIn):
+    item_code: str = Field(max_length=16)
+    result: ItemResult
+    note: str = Field(default="", max_length=2000)
+    photo_ids: list[int] = Field(default_factory=list, max_length=20)
+    fixed_on_spot: bool = Field(default=False, description="0-day items fixed during the visit")
+    after_photo_ids: list[int] = Field(default_factory=list, max_length=20)
+    party: Party | None = Field(default=None, description="厂中厂: landlord, tenant or both")
+    raise_to_major: bool = False
+    deadline_days: int | None = Field(default=None, ge=0, le=365)
+
+
+class SubmissionIn(StrictIn):
+    client_uuid: UUID = Field(description="generated on the phone; replays return the original result")
+    captured_at: AwareDatetime | None = None
+    results: list[ResultIn] = Field(max_length=300)
+    note: str = Field(default="", max_length=2000)
+
+
+class ResultPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    item_code: str
+    kind: str
+    department_id: int
+    outcome: ItemResult
+    note: str
+    photo_ids: list[int]
+    fixed_on_spot: bool
+    after_photo_ids: list[int]
+    party: Party | None
+
+
+class SubmissionPublic(BaseModel):
+    id: int
+    visit_id: int
+    version: int
+    client_uuid: str
+    supersedes_id: int | None
+    submitted_at: datetime
+    captured_at: datetime | None
+    checklists: dict[str, int]
+    results: list[ResultPublic]
+    hazard_ids: list[int] = []
+    order_ids: list[int] = []
+    replayed: bool = False
+
+
+class SyncItem(SubmissionIn):
+    visit_id: int
+    correction: bool = False
+
+
+class SyncIn(StrictIn):
+    submissions: list[SyncItem] = Field(max_length=50)
+
+
+class SyncItemOut(BaseModel):
+    client_uuid: str
+    visit_id: int
+    status: str  # created | replayed | error
+    http_status: int
+    submission: SubmissionPublic | None = None
+    error: ErrorBody | None = None
+
+
+class SyncOut(BaseModel):
+    results: list[SyncItemOut]
+
+
+class ScanPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    user_id: int
+    enterprise_id: int | None
+    plant_site_id: int | None
+    latitude: float | None
+    longitude: float | None
+    scanned_at: datetime

@@ -1,0 +1,181 @@
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from sqlmodel import Session, col, select
+
+from hazards import deadlines, intake
+from inspection import checklists
+from inspection import visits as visit_service
+from inspection.access import Actor
+from inspection.errors import DomainError
+from inspection.models import Department, Enterprise, Submission, User, Visit, VisitDepartment, VisitInspector
+from inspection.types import utcnow
+from schemas.common import ErrorBody
+from schemas.enterprises import EnterpriseRef
+from schemas.visits import (
+    AskedItem,
+    AskedSection,
+    ResultPublic,
+    SubmissionIn,
+    SubmissionPublic,
+    SyncIn,
+    SyncItemOut,
+    SyncOut,
+    VisitChecklist,
+    VisitCreate,
+    VisitDepartmentOut,
+    VisitInspectorOut,
+    VisitPublic,
+    VisitStart,
+)
+from server.auth import CurrentActor
+from server.db import SessionDep, WriteSessionDep
+from server.errors import status_for
+from server.settings import get_settings
+
+router = APIRouter(tags=["visits"])
+
+
+def visit_out(session: Session, visit: Visit) -> VisitPublic:
+    enterprise = session.get(Enterprise, visit.enterprise_id)
+    departments = session.exec(
+        select(VisitDepartment, Department).join(Department, col(Department.id) == VisitDepartment.department_id)
+        .where(VisitDepartment.visit_id == visit.id).order_by(col(Department.priority))).all()
+    people = session.exec(
+        select(User).join(VisitInspector, col(VisitInspector.user_id) == User.id)
+        .where(VisitInspector.visit_id == visit.id).order_by(col(User.id))).all()
+    return VisitPublic.model_validate({
+        **visit.model_dump(),
+        "enterprise": EnterpriseRef.model_validate(enterprise),
+        "departments": [VisitDepartmentOut(department_id=d.id or 0, code=d.code, kinds=link.kinds)
+                        for link, d in departments],
+        "inspectors": [VisitInspectorOut(user_id=u.id or 0, full_name=u.full_name, department_id=u.department_id or 0,
+                                         certified=bool(u.cert_no)) for u in people],
+    })
+
+
+def submission_out(session: Session, outcome: intake.Outcome) -> SubmissionPublic:
+    submission = outcome.submission
+    results = visit_service.results_of(session, submission.id or 0)
+    return SubmissionPublic(
+        **submission.model_dump(include={"id", "visit_id", "version", "client_uuid", "supersedes_id", "submitted_at",
+                                         "captured_at", "checklists"}),
+        results=[ResultPublic.model_validate(r) for r in results],
+        hazard_ids=[h.id for h in outcome.hazards if h.id is not None],
+        order_ids=[o.id for o in outcome.orders if o.id is not None],
+        replayed=outcome.replayed,
+    )
+
+
+def policy() -> deadlines.DeadlinePolicy:
+    return deadlines.DeadlinePolicy()
+
+
+@router.get("/visits", response_model=list[VisitPublic])
+def list_visits(session: SessionDep, actor: CurrentActor, assigned: Annotated[str | None, Query(pattern="^me$")] = None,
+                day: Annotated[date | None, Query(alias="date")] = None) -> list[VisitPublic]:
+    """The work list: `?assigned=me&date=2026-11-25` for an inspector's day."""
+    rows = visit_service.work_list(session, actor=actor, day=day, assigned_to_me=assigned == "me")
+    return [visit_out(session, v) for v in rows]
+
+
+@router.post("/visits", response_model=VisitPublic, status_code=201)
+def create_visit(body: VisitCreate, session: WriteSessionDep, actor: CurrentActor) -> VisitPublic:
+    visit = visit_service.create(session, body, actor=actor, now=utcnow())
+    session.commit()
+    return visit_out(session, visit)
+
+
+@router.get("/visits/{visit_id}", response_model=VisitPublic)
+def read_visit(visit_id: int, session: SessionDep, actor: CurrentActor) -> VisitPublic:
+    return visit_out(session, visit_service.get_visible(session, visit_id, actor))
+
+
+@router.post("/visits/{visit_id}/start", response_model=VisitPublic)
+def start_visit(visit_id: int, body: VisitStart, session: WriteSessionDep, actor: CurrentActor) -> VisitPublic:
+    visit = visit_service.start(session, visit_id, body, actor=actor, now=utcnow(),
+                                far_meters=get_settings().far_start_meters)
+    session.commit()
+    return visit_out(session, visit)
+
+
+@router.get("/visits/{visit_id}/checklist", response_model=VisitChecklist)
+def visit_checklist(visit_id: int, session: SessionDep, actor: CurrentActor) -> VisitChecklist:
+    """The items asked at this visit: every department's checklists, each item once."""
+    visit = visit_service.get_visible(session, visit_id, actor)
+    asked = {a.item.code: a for a in visit_service.asked_items(session, visit)}
+    sections: list[AskedSection] = []
+    for kind in sorted({a.kind for a in asked.values()}, key=checklists.kinds().index):
+        checklist = checklists.latest(kind)
+        for section in checklist.sections:
+            items = [AskedItem(**item.model_dump(include={"code", "text", "gloss", "legal_basis", "level",
+                                                          "deadline_days", "photo_required", "party"}),
+                               department_id=asked[item.code].department_id)
+                     for item in section.items if item.code in asked]
+            if items:
+                sections.append(AskedSection(kind=kind, version=checklist.version, code=section.code,
+                                             title=section.title, items=items))
+    role, _ = visit_service.plant_role(session, visit.enterprise_id)
+    return VisitChecklist(visit_id=visit.id or 0, enterprise_id=visit.enterprise_id, plant_role=role,
+                          sections=sections)
+
+
+def _submit(session: Session, visit_id: int, body: SubmissionIn, actor: Actor, *, correction: bool
+            ) -> intake.Outcome:
+    hours = get_settings().correction_hours if correction else None
+    return intake.submit_visit(session, visit_id, body, actor=actor, now=utcnow(), policy=policy(),
+                               correction_hours=hours)
+
+
+@router.post("/visits/{visit_id}/submissions", response_model=SubmissionPublic, status_code=201)
+def submit_visit(visit_id: int, body: SubmissionIn, session: WriteSessionDep, actor: CurrentActor,
+                 response: Response) -> SubmissionPublic:
+    """Submit every asked item as pass / fail / not_applicable. Atomic; replaying the same UUID returns the
+    original result (200), a different payload under a used UUID is 409."""
+    outcome = _submit(session, visit_id, body, actor, correction=False)
+    session.commit()
+    if outcome.replayed:
+        response.status_code = 200
+    return submission_out(session, outcome)
+
+
+@router.post("/visits/{visit_id}/corrections", response_model=SubmissionPublic, status_code=201)
+def correct_visit(visit_id: int, body: SubmissionIn, session: WriteSessionDep, actor: CurrentActor,
+                  response: Response) -> SubmissionPublic:
+    """A corrected version of the results, within the correction window; hazards follow the new results."""
+    outcome = _submit(session, visit_id, body, actor, correction=True)
+    session.commit()
+    if outcome.replayed:
+        response.status_code = 200
+    return submission_out(session, outcome)
+
+
+@router.get("/visits/{visit_id}/submissions", response_model=list[SubmissionPublic])
+def visit_history(visit_id: int, session: SessionDep, actor: CurrentActor) -> list[SubmissionPublic]:
+    """Every version of the results, oldest first: corrections never overwrite history."""
+    visit_service.get_visible(session, visit_id, actor)
+    rows = session.exec(select(Submission).where(Submission.visit_id == visit_id).order_by(col(Submission.version)))
+    return [submission_out(session, intake.outcome_of(session, s, replayed=False)) for s in rows.all()]
+
+
+@router.post("/sync", response_model=SyncOut)
+def sync(body: SyncIn, session: WriteSessionDep, actor: CurrentActor) -> SyncOut:
+    """Submissions captured offline, sent when the signal returns; answered one by one. One bad submission
+    does not sink the others."""
+    answers: list[SyncItemOut] = []
+    for item in body.submissions:
+        data = SubmissionIn.model_validate(item.model_dump(exclude={"visit_id", "correction"}))
+        try:
+            with session.begin_nested():
+                outcome = _submit(session, item.visit_id, data, actor, correction=item.correction)
+                out = submission_out(session, outcome)
+            answers.append(SyncItemOut(client_uuid=str(item.client_uuid), visit_id=item.visit_id,
+                                       status="replayed" if outcome.replayed else "created",
+                                       http_status=200 if outcome.replayed else 201, submission=out))
+        except DomainError as exc:
+            answers.append(SyncItemOut(client_uuid=str(item.client_uuid), visit_id=item.visit_id, status="error",
+                                       http_status=status_for(exc),
+                                       error=ErrorBody(code=exc.code, message=exc.message, details=exc.details)))
+    session.commit()
+    return SyncOut(results=answers)
