@@ -1,6 +1,7 @@
 """Photo pipeline benchmark: our make_variants against a naive Pillow pipeline and a plain decode.
 
 Run from the repository root:  python tests/bench/bench_photos.py [--runs 7]
+(or python -m tests.bench.bench_photos; a runner can call main([]))
 Not collected by pytest (pytest runs with --ignore=tests/bench). Results go in tests/bench/README.md by hand.
 """
 
@@ -136,10 +137,10 @@ def verdict(ratio: float, target: float) -> str:
     return f"(target <= {target}: {'ok' if ratio <= target else 'MISSED'})"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     scene = phone_scene()
     jpeg, heic = phone_jpeg(scene), phone_heic(scene)
