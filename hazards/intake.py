@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from hazards import deadlines, orders, states
+from hazards import deadlines, greenlist, orders, states
 from hazards.models import Hazard, RectificationOrder
 from inspection import audit, checklists
 from inspection import visits as visit_service
@@ -165,6 +165,9 @@ def _open_hazards(session: Session, visit: Visit, submission: Submission, result
                                                    "department_id", "visit_id"]))
         if result.fixed_on_spot:
             states.apply(session, hazard, states.Move.CLOSE_ON_SPOT, actor=actor, at=now, reason="当场整改")
+        elif major:
+            greenlist.revoke(session, enterprise, reason=f"查出重大事故隐患（{item.code}）", now=now, actor=actor,
+                             hazard_id=hazard.id)
         hazards.append(hazard)
     if len(hazards) == 2:
         hazards[0].linked_hazard_id, hazards[1].linked_hazard_id = hazards[1].id, hazards[0].id

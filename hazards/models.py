@@ -46,6 +46,9 @@ class Hazard(SQLModel, table=True):
     closed_at: datetime | None = utc_column()
     fixed_on_spot: bool = False
     plan_required: bool = False  # major hazards: the enterprise must upload a 治理方案
+    plan_photo_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    plan_uploaded_at: datetime | None = utc_column()
+    deadline_set_by_office: bool = False
     before_photo_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     after_photo_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     repeat_of_id: int | None = Field(default=None, foreign_key="hazard.id")

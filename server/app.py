@@ -10,7 +10,7 @@ from sqlalchemy import text
 from server import errors
 from server.db import SessionDep
 from server.limits import BodyLimitMiddleware
-from server.routes import auth, enterprises, visits
+from server.routes import auth, documents, enterprises, hazards, visits
 from server.settings import get_settings
 
 log = logging.getLogger("xuncha")
@@ -38,7 +38,9 @@ def create_app() -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(auth.router)
     api.include_router(enterprises.router)
+    api.include_router(documents.router)  # before visits: /visits/{id} would swallow /visits/{id}.pdf
     api.include_router(visits.router)
+    api.include_router(hazards.router)
     app.include_router(api)
 
     @app.get("/healthz", tags=["ops"])

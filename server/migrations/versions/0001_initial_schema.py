@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 18:53:13.448670
+Create Date: 2026-11-25 19:01:40.146910
 """
 from collections.abc import Sequence
 
@@ -325,6 +325,9 @@ def upgrade() -> None:
     sa.Column('closed_at', inspection.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('fixed_on_spot', sa.Boolean(), nullable=False),
     sa.Column('plan_required', sa.Boolean(), nullable=False),
+    sa.Column('plan_photo_ids', sa.JSON(), nullable=False),
+    sa.Column('plan_uploaded_at', inspection.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deadline_set_by_office', sa.Boolean(), nullable=False),
     sa.Column('before_photo_ids', sa.JSON(), nullable=False),
     sa.Column('after_photo_ids', sa.JSON(), nullable=False),
     sa.Column('repeat_of_id', sa.Integer(), nullable=True),

@@ -1,0 +1,180 @@
+"""Hazards, orders, evidence, review, extensions and penalty decisions on the wire."""
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.common import StrictIn
+from schemas.enums import HazardLevel, HazardStatus, Party
+
+
+class HazardPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    enterprise_id: int
+    enterprise_name: str = ""
+    visit_id: int | None
+    department_id: int
+    kind: str
+    item_code: str
+    level: HazardLevel
+    description: str
+    legal_basis: str
+    party: Party
+    linked_hazard_id: int | None
+    status: HazardStatus
+    overdue: bool
+    days_left: int
+    deadline_days: int
+    working_days: bool
+    due_at: datetime
+    found_at: datetime
+    closed_at: datetime | None
+    fixed_on_spot: bool
+    plan_required: bool
+    plan_photo_ids: list[int]
+    before_photo_ids: list[int]
+    after_photo_ids: list[int]
+    repeat_of_id: int | None
+    suspected_false_rectification: bool
+    order_ids: list[int] = []
+
+
+class OrderPublic(BaseModel):
+    id: int
+    number: str
+    kind: str
+    department_id: int
+    department_name: str
+    enterprise_id: int
+    enterprise_name: str
+    visit_id: int | None
+    issued_at: datetime
+    inspector_ids: list[int]
+    linked_order_id: int | None
+    based_on_order_id: int | None
+    hazards: list[HazardPublic]
+    pdf_url: str
+
+
+class EvidenceIn(StrictIn):
+    note: str = Field(default="", max_length=2000)
+    photo_ids: list[int] = Field(min_length=1, max_length=20, description="after-photos of the rectification")
+    plan_photo_ids: list[int] = Field(default_factory=list, max_length=20, description="治理方案 (major hazards)")
+
+
+class EvidencePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    hazard_id: int
+    submitted_by: int
+    note: str
+    photo_ids: list[int]
+    plan_photo_ids: list[int]
+    submitted_at: datetime
+    reviewed_by: int | None
+    reviewed_at: datetime | None
+    accepted: bool | None
+    review_reason: str
+
+
+class PlanIn(StrictIn):
+    plan_photo_ids: list[int] = Field(min_length=1, max_length=20)
+    note: str = Field(default="", max_length=2000)
+
+
+class AcceptIn(StrictIn):
+    note: str = Field(default="", max_length=2000)
+
+
+class RejectIn(StrictIn):
+    reason: str = Field(min_length=2, max_length=2000)
+    new_due_date: date | None = Field(default=None, description="local date; default keeps the old deadline")
+
+
+class DeadlineIn(StrictIn):
+    """The office sets a major hazard's deadline together with its rectification plan."""
+
+    due_date: date
+    note: str = Field(default="", max_length=2000)
+
+
+class ExtensionIn(StrictIn):
+    reason: str = Field(min_length=2, max_length=2000)
+    requested_due_date: date
+    plan_photo_ids: list[int] = Field(default_factory=list, max_length=20)
+    interim_measures: str = Field(default="", max_length=2000)
+
+
+class ExtensionDecisionIn(StrictIn):
+    note: str = Field(default="", max_length=2000)
+    due_date: date | None = Field(default=None, description="approve: a date other than the one asked for")
+
+
+class ExtensionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    hazard_id: int
+    requested_by: int
+    reason: str
+    requested_due_date: date
+    plan_photo_ids: list[int]
+    interim_measures: str
+    status: str
+    decided_by: int | None
+    decided_at: datetime | None
+    decision_note: str
+    previous_due_at: datetime | None
+    new_due_at: datetime | None
+    requested_at: datetime
+
+
+class PenaltyDecisionIn(StrictIn):
+    confirm: bool
+    note: str = Field(default="", max_length=2000)
+
+
+class PenaltyDecisionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    hazard_id: int
+    recommended_exempt: bool
+    enforcement_review: bool
+    reasons: list[str]
+    list_version: str
+    decision: str
+    decided_by: int | None
+    decided_at: datetime | None
+    note: str
+
+
+class ReinspectionItemIn(StrictIn):
+    hazard_id: int
+    outcome: str = Field(pattern="^(rectified|not_rectified|unsatisfactory)$",
+                         description="已整改 / 未整改 / 整改不合格")
+    note: str = Field(default="", max_length=2000)
+    photo_ids: list[int] = Field(default_factory=list, max_length=20)
+    new_due_date: date | None = None
+
+
+class ReinspectionIn(StrictIn):
+    items: list[ReinspectionItemIn] = Field(min_length=1, max_length=200)
+    co_inspector_id: int
+
+
+class EventPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    entity: str
+    entity_id: int
+    action: str
+    actor_id: int | None
+    at: datetime
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str

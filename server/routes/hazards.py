@@ -1,0 +1,198 @@
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlmodel import Session, select
+
+from hazards import orders as order_service
+from hazards import service as hazard_service
+from hazards.models import Hazard, RectificationOrder
+from inspection import audit
+from inspection.access import Actor
+from inspection.models import Department, Enterprise
+from inspection.types import utcnow
+from schemas.common import Page
+from schemas.enums import HazardLevel, HazardStatus
+from schemas.hazards import (
+    AcceptIn,
+    DeadlineIn,
+    EventPublic,
+    EvidenceIn,
+    EvidencePublic,
+    ExtensionDecisionIn,
+    ExtensionIn,
+    ExtensionPublic,
+    HazardPublic,
+    OrderPublic,
+    PenaltyDecisionIn,
+    PenaltyDecisionPublic,
+    PlanIn,
+    ReinspectionIn,
+    RejectIn,
+)
+from server.auth import CurrentActor
+from server.db import SessionDep, WriteSessionDep
+
+router = APIRouter(tags=["hazards"])
+
+
+def hazards_out(session: Session, hazards: list[Hazard], now: datetime) -> list[HazardPublic]:
+    ids = [h.id for h in hazards if h.id is not None]
+    orders = hazard_service.order_ids_of(session, ids)
+    names = dict(session.exec(select(Enterprise.id, Enterprise.name).where(
+        Enterprise.id.in_({h.enterprise_id for h in hazards}))).all()) if hazards else {}  # type: ignore[union-attr]
+    return [HazardPublic.model_validate({
+        **h.model_dump(), "enterprise_name": names.get(h.enterprise_id, ""),
+        "overdue": hazard_service.overdue(h, now), "days_left": hazard_service.days_left(h, now),
+        "order_ids": orders.get(h.id or 0, []),
+    }) for h in hazards]
+
+
+def hazard_out(session: Session, hazard: Hazard) -> HazardPublic:
+    return hazards_out(session, [hazard], utcnow())[0]
+
+
+def order_out(session: Session, order: RectificationOrder) -> OrderPublic:
+    department = session.get(Department, order.department_id)
+    enterprise = session.get(Enterprise, order.enterprise_id)
+    return OrderPublic(
+        **order.model_dump(include={"id", "number", "kind", "department_id", "enterprise_id", "visit_id", "issued_at",
+                                    "inspector_ids", "linked_order_id", "based_on_order_id"}),
+        department_name=department.name if department else "", enterprise_name=enterprise.name if enterprise else "",
+        hazards=hazards_out(session, order_service.hazards_of(session, order.id or 0), utcnow()),
+        pdf_url=f"/api/v1/orders/{order.id}.pdf",
+    )
+
+
+@router.get("/hazards", response_model=Page[HazardPublic])
+def list_hazards(session: SessionDep, actor: CurrentActor, status: HazardStatus | None = None,
+                 enterprise_id: int | None = None, department_id: int | None = None,
+                 level: HazardLevel | None = None, overdue: bool | None = None,
+                 limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                 offset: Annotated[int, Query(ge=0)] = 0) -> Page[HazardPublic]:
+    now = utcnow()
+    filters = hazard_service.HazardFilters(status=status, enterprise_id=enterprise_id, department_id=department_id,
+                                           level=level, overdue=overdue)
+    rows, total = hazard_service.search(session, filters, actor=actor, now=now, limit=limit, offset=offset)
+    return Page(items=hazards_out(session, rows, now), total=total, limit=limit, offset=offset)
+
+
+@router.get("/hazards/{hazard_id}", response_model=HazardPublic)
+def read_hazard(hazard_id: int, session: SessionDep, actor: CurrentActor) -> HazardPublic:
+    return hazard_out(session, hazard_service.get_visible(session, hazard_id, actor))
+
+
+@router.get("/hazards/{hazard_id}/history", response_model=list[EventPublic])
+def hazard_history(hazard_id: int, session: SessionDep, actor: CurrentActor) -> list[EventPublic]:
+    """Every change to the hazard, oldest first, from the hash-chained audit trail."""
+    hazard_service.get_visible(session, hazard_id, actor)
+    return [EventPublic.model_validate(e) for e in audit.history(session, "hazard", hazard_id)]
+
+
+@router.get("/hazards/{hazard_id}/evidence", response_model=list[EvidencePublic])
+def list_evidence(hazard_id: int, session: SessionDep, actor: CurrentActor) -> list[EvidencePublic]:
+    hazard_service.get_visible(session, hazard_id, actor)
+    return [EvidencePublic.model_validate(e) for e in hazard_service.evidence_of(session, hazard_id)]
+
+
+@router.post("/hazards/{hazard_id}/evidence", response_model=EvidencePublic, status_code=201)
+def submit_evidence(hazard_id: int, body: EvidenceIn, session: WriteSessionDep,
+                    actor: CurrentActor) -> EvidencePublic:
+    """The enterprise submits after-photos and a note; the hazard moves to `submitted`."""
+    evidence = hazard_service.submit_evidence(session, hazard_id, body, actor=actor, now=utcnow())
+    session.commit()
+    return EvidencePublic.model_validate(evidence)
+
+
+@router.post("/hazards/{hazard_id}/plan", response_model=HazardPublic)
+def upload_plan(hazard_id: int, body: PlanIn, session: WriteSessionDep, actor: CurrentActor) -> HazardPublic:
+    hazard = hazard_service.upload_plan(session, hazard_id, body, actor=actor, now=utcnow())
+    session.commit()
+    return hazard_out(session, hazard)
+
+
+@router.post("/hazards/{hazard_id}/accept", response_model=HazardPublic)
+def accept_hazard(hazard_id: int, body: AcceptIn, session: WriteSessionDep, actor: CurrentActor) -> HazardPublic:
+    hazard = hazard_service.accept(session, hazard_id, note=body.note, actor=actor, now=utcnow())
+    session.commit()
+    return hazard_out(session, hazard)
+
+
+@router.post("/hazards/{hazard_id}/reject", response_model=HazardPublic)
+def reject_hazard(hazard_id: int, body: RejectIn, session: WriteSessionDep, actor: CurrentActor) -> HazardPublic:
+    hazard = hazard_service.reject(session, hazard_id, reason=body.reason, new_due_date=body.new_due_date,
+                                   actor=actor, now=utcnow())
+    session.commit()
+    return hazard_out(session, hazard)
+
+
+@router.post("/hazards/{hazard_id}/deadline", response_model=HazardPublic)
+def set_deadline(hazard_id: int, body: DeadlineIn, session: WriteSessionDep, actor: CurrentActor) -> HazardPublic:
+    hazard = hazard_service.set_deadline(session, hazard_id, body, actor=actor, now=utcnow())
+    session.commit()
+    return hazard_out(session, hazard)
+
+
+@router.post("/hazards/{hazard_id}/extensions", response_model=ExtensionPublic, status_code=201)
+def request_extension(hazard_id: int, body: ExtensionIn, session: WriteSessionDep,
+                      actor: CurrentActor) -> ExtensionPublic:
+    extension = hazard_service.request_extension(session, hazard_id, body, actor=actor, now=utcnow())
+    session.commit()
+    return ExtensionPublic.model_validate(extension)
+
+
+def _decide(extension_id: int, body: ExtensionDecisionIn, session: Session, actor: Actor,
+            approve: bool) -> ExtensionPublic:
+    extension = hazard_service.decide_extension(session, extension_id, body, approve=approve, actor=actor,
+                                                now=utcnow())
+    session.commit()
+    return ExtensionPublic.model_validate(extension)
+
+
+@router.post("/extensions/{extension_id}/approve", response_model=ExtensionPublic)
+def approve_extension(extension_id: int, body: ExtensionDecisionIn, session: WriteSessionDep,
+                      actor: CurrentActor) -> ExtensionPublic:
+    return _decide(extension_id, body, session, actor, approve=True)
+
+
+@router.post("/extensions/{extension_id}/refuse", response_model=ExtensionPublic)
+def refuse_extension(extension_id: int, body: ExtensionDecisionIn, session: WriteSessionDep,
+                     actor: CurrentActor) -> ExtensionPublic:
+    return _decide(extension_id, body, session, actor, approve=False)
+
+
+@router.get("/hazards/{hazard_id}/penalty", response_model=PenaltyDecisionPublic)
+def read_penalty(hazard_id: int, session: SessionDep, actor: CurrentActor) -> PenaltyDecisionPublic:
+    """首违免罚: the recommendation for a closed hazard, its reasons, and the inspector's decision."""
+    return PenaltyDecisionPublic.model_validate(hazard_service.penalty_decision(session, hazard_id, actor=actor))
+
+
+@router.post("/hazards/{hazard_id}/penalty", response_model=PenaltyDecisionPublic)
+def decide_penalty(hazard_id: int, body: PenaltyDecisionIn, session: WriteSessionDep,
+                   actor: CurrentActor) -> PenaltyDecisionPublic:
+    decision = hazard_service.decide_penalty(session, hazard_id, confirm=body.confirm, note=body.note, actor=actor,
+                                             now=utcnow())
+    session.commit()
+    return PenaltyDecisionPublic.model_validate(decision)
+
+
+@router.get("/orders", response_model=Page[OrderPublic])
+def list_orders(session: SessionDep, actor: CurrentActor, enterprise_id: int | None = None,
+                limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                offset: Annotated[int, Query(ge=0)] = 0) -> Page[OrderPublic]:
+    rows, total = hazard_service.search_orders(session, actor=actor, enterprise_id=enterprise_id, limit=limit,
+                                               offset=offset)
+    return Page(items=[order_out(session, o) for o in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get("/orders/{order_id:int}", response_model=OrderPublic)
+def read_order(order_id: int, session: SessionDep, actor: CurrentActor) -> OrderPublic:
+    return order_out(session, order_service.get_visible(session, order_id, actor))
+
+
+@router.post("/orders/{order_id:int}/reinspection", response_model=OrderPublic, status_code=201)
+def reinspect(order_id: int, body: ReinspectionIn, session: WriteSessionDep, actor: CurrentActor) -> OrderPublic:
+    """On-site re-inspection: each hazard's final state, and a 整改复查意见书 (应急复查 number)."""
+    document = hazard_service.reinspect(session, order_id, body, actor=actor, now=utcnow())
+    session.commit()
+    return order_out(session, document)
