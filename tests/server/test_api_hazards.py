@@ -80,7 +80,8 @@ def test_reject_reopens_with_a_new_deadline(client, world, session, general):
                 headers=world.headers("enterprise_a"))
     new_date = local_date(utcnow() + timedelta(days=30))
     rejected = client.post(f"{API}/hazards/{hazard_id}/reject",
-                           json={"reason": "照片不清晰", "new_due_date": str(new_date)}, headers=world.headers("office"))
+                           json={"reason": "照片不清晰", "new_due_date": str(new_date)},
+                           headers=world.headers("office"))
     assert rejected.status_code == 200, rejected.text
     assert rejected.json()["status"] == "open"
     assert local_date(Hazard.model_validate(rejected.json()).due_at) == new_date
@@ -150,7 +151,8 @@ def test_extension_after_the_deadline_is_refused(client, world, session, general
     session.commit()
     later = str(local_date(utcnow() + timedelta(days=9)))
     response = client.post(f"{API}/hazards/{hazard_id}/extensions",
-                           json={"reason": "来不及", "requested_due_date": later}, headers=world.headers("enterprise_a"))
+                           json={"reason": "来不及", "requested_due_date": later},
+                           headers=world.headers("enterprise_a"))
     assert response.status_code == 409 and response.json()["error"]["code"] == "deadline_passed"
 
 
