@@ -8,21 +8,38 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from hazards.models import Outbox
+from hazards.models import Outbox, Webhook
 
 
 def add(session: Session, *, event_type: str, dedup_key: str, recipient: str, payload: dict[str, Any],
         now: datetime, channel: str = "log") -> bool:
-    """Queue a notification once. Returns False when the same dedup_key was queued before."""
+    """Queue a notification once, and once more for each webhook subscribed to its event type.
+
+    Returns False when the same dedup_key was queued before.
+    """
     values = {
         "dedup_key": dedup_key, "event_type": event_type, "recipient": recipient, "channel": channel,
         "payload": payload, "status": "pending", "attempts": 0, "next_attempt_at": now, "last_error": "",
         "created_at": now,
     }
+    added = _insert_once(session, values)
+    if added:
+        for webhook in subscribers(session, event_type):
+            _insert_once(session, {**values, "dedup_key": f"{dedup_key}|webhook:{webhook.id}", "channel": "webhook",
+                                   "recipient": f"webhook:{webhook.id}"})
+    return added
+
+
+def _insert_once(session: Session, values: dict[str, Any]) -> bool:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["dedup_key"])
     result = session.execute(statement)  # type: ignore[call-overload]
     return bool(result.rowcount)
+
+
+def subscribers(session: Session, event_type: str) -> list[Webhook]:
+    hooks = session.exec(select(Webhook).where(col(Webhook.active).is_(True))).all()
+    return [h for h in hooks if event_type in h.event_types or "*" in h.event_types]

@@ -1,0 +1,127 @@
+"""Delivering the outbox: claim, send, mark — each step its own transaction, so a crash loses nothing.
+
+A pending row is claimed (status ``sending`` with a lease), sent outside any transaction, then marked
+``sent``; a failure schedules a retry with exponential backoff, and after ``MAX_ATTEMPTS`` the row is
+``dead`` and visible as such. A sender that crashes after claiming leaves the row to be claimed again when
+its lease runs out, so nothing is lost; a row once marked ``sent`` is never sent again. The one window for
+a duplicate — a crash after the receiver got the message but before ``sent`` was written — is covered by
+the ``X-Xuncha-Event`` header (the row's unique key), which receivers use to drop repeats.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from hazards.models import Outbox, Webhook
+
+log = logging.getLogger("xuncha.notify")
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=5)
+
+Transport = Callable[[Outbox, Webhook | None], None]
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4, 8 … minutes, capped at 6 hours."""
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), timedelta(hours=6))
+
+
+def claim(session: Session, *, now: datetime, limit: int = 50) -> list[int]:
+    """Take due rows (pending, or sending with an expired lease). The caller commits right after."""
+    query = (select(Outbox).where(or_(col(Outbox.status) == "pending", col(Outbox.status) == "sending"),
+                                  col(Outbox.next_attempt_at) <= now)
+             .order_by(col(Outbox.id)).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = session.exec(query).all()
+    for row in rows:
+        row.status = "sending"
+        row.attempts += 1
+        row.next_attempt_at = now + LEASE
+        session.add(row)
+    session.flush()
+    return [row.id for row in rows if row.id is not None]
+
+
+def mark_sent(session: Session, outbox_id: int, *, now: datetime) -> None:
+    row = session.get(Outbox, outbox_id)
+    if row is not None and row.status == "sending":
+        row.status, row.sent_at, row.last_error = "sent", now, ""
+        session.add(row)
+
+
+def mark_failed(session: Session, outbox_id: int, error: str, *, now: datetime) -> None:
+    row = session.get(Outbox, outbox_id)
+    if row is None or row.status != "sending":
+        return
+    row.last_error = error[:500]
+    if row.attempts >= MAX_ATTEMPTS:
+        row.status = "dead"
+    else:
+        row.status, row.next_attempt_at = "pending", now + backoff(row.attempts)
+    session.add(row)
+
+
+def body_of(row: Outbox) -> bytes:
+    return json.dumps({"event": row.event_type, "id": row.dedup_key, "recipient": row.recipient,
+                       "payload": row.payload, "created_at": row.created_at.isoformat()},
+                      ensure_ascii=False, sort_keys=True).encode()
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def default_transport(row: Outbox, webhook: Webhook | None) -> None:
+    """Log channel: a line in the log. Webhook channel: a signed POST."""
+    if webhook is None:
+        log.info("notify %s -> %s %s", row.event_type, row.recipient, json.dumps(row.payload, ensure_ascii=False))
+        return
+    import httpx
+
+    body = body_of(row)
+    response = httpx.post(webhook.url, content=body, timeout=10, headers={
+        "Content-Type": "application/json", "X-Xuncha-Event": row.dedup_key,
+        "X-Xuncha-Signature": signature(webhook.secret, body)})
+    response.raise_for_status()
+
+
+def run_once(open_session: Callable[[], Session], *, now: datetime, transport: Transport = default_transport,
+             limit: int = 50) -> dict[str, int]:
+    """One delivery pass: claim (commit), then send and mark each row (commit each)."""
+    with open_session() as session:
+        ids = claim(session, now=now, limit=limit)
+        session.commit()
+    report = {"sent": 0, "failed": 0}
+    for outbox_id in ids:
+        with open_session() as session:
+            row = session.get(Outbox, outbox_id)
+            assert row is not None
+            webhook = _webhook_of(session, row)
+            session.expunge_all()  # keep the loaded rows; no transaction is held while the message travels
+        try:
+            transport(row, webhook)
+        except Exception as exc:  # noqa: BLE001 — any delivery failure is retried
+            with open_session() as session:
+                mark_failed(session, outbox_id, f"{type(exc).__name__}: {exc}", now=now)
+                session.commit()
+            report["failed"] += 1
+            continue
+        with open_session() as session:
+            mark_sent(session, outbox_id, now=now)
+            session.commit()
+        report["sent"] += 1
+    return report
+
+
+def _webhook_of(session: Session, row: Outbox) -> Webhook | None:
+    if row.channel != "webhook":
+        return None
+    return session.get(Webhook, int(row.recipient.removeprefix("webhook:")))
