@@ -23,6 +23,7 @@ from schemas.enterprises import (
 from schemas.enums import RiskClass, Role
 
 REGISTRARS = (Role.OFFICE, Role.ADMIN)
+LANDLORD_IS_TENANT = "出租方不能同时是本厂区承租方 / the landlord cannot be its own tenant"
 
 
 @dataclass(frozen=True)
@@ -167,8 +168,7 @@ def create_site(session: Session, data: PlantSiteCreate, *, actor: Actor, now: d
     require_role(actor, *REGISTRARS, action="register plant sites")
     tenant_ids = list(dict.fromkeys(data.tenant_ids))
     if data.landlord_id in tenant_ids:
-        raise InvalidInput("出租方不能同时是本厂区承租方 / the landlord cannot be its own tenant",
-                           code="landlord_is_tenant")
+        raise InvalidInput(LANDLORD_IS_TENANT, code="landlord_is_tenant")
     _existing_enterprises(session, [data.landlord_id, *tenant_ids])
     site = PlantSite(**data.model_dump(exclude={"tenant_ids"}), created_at=now)
     session.add(site)
@@ -199,6 +199,8 @@ def get_site_visible(session: Session, site_id: int, actor: Actor) -> PlantSite:
 def add_tenant(session: Session, site_id: int, data: TenantAdd, *, actor: Actor, now: datetime) -> PlantSite:
     require_role(actor, *REGISTRARS, action="change plant sites")
     site = get_site_visible(session, site_id, actor)
+    if data.enterprise_id == site.landlord_id:
+        raise InvalidInput(LANDLORD_IS_TENANT, code="landlord_is_tenant")
     if data.enterprise_id in site_enterprise_ids(session, site):
         raise Conflict("该企业已在本厂区 / enterprise already belongs to this site", code="already_in_site")
     _existing_enterprises(session, [data.enterprise_id])
