@@ -11,7 +11,6 @@ from rich.table import Table
 from sqlmodel import select
 
 from inspection import audit, importer
-from inspection.access import Actor
 from inspection.types import utcnow
 from schemas.enums import Role
 from server.settings import get_settings
@@ -63,10 +62,6 @@ def serve(
     uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 
-def _system_actor() -> Actor:
-    return Actor(user_id=0, username="system", full_name="系统导入", role=Role.ADMIN)
-
-
 @import_app.command("enterprises")
 def import_enterprises(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX file")],
@@ -79,7 +74,10 @@ def import_enterprises(
 
     with session_scope() as session:
         user = session.exec(select(User).where(User.username == as_user)).first()
-        actor = actor_for(user) if user else _system_actor()
+        if user is None:  # the audit trail names a real user (event.actor_id references app_user)
+            console.print(f"[red]no user named {as_user}; pass --as with an office or admin username[/red]")
+            raise typer.Exit(2)
+        actor = actor_for(user)
         if actor.role not in (Role.ADMIN, Role.OFFICE):
             console.print(f"[red]{as_user} may not import enterprises[/red]")
             raise typer.Exit(2)
