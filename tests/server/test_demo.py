@@ -1,0 +1,98 @@
+"""Demo data: a newcomer's first world, loadable twice, every demo login working."""
+
+from collections import Counter
+
+import pytest
+from sqlmodel import func, select
+
+from inspection import creditcode
+from inspection.accounts import verify_password
+from inspection.models import Department, Enterprise, PlantSite, PlantSiteTenant, User
+from schemas.enums import Role
+from server import demo
+
+API = "/api/v1"
+TABLES = (Department, Enterprise, PlantSite, PlantSiteTenant, User)
+
+
+def counts(session):
+    return {table.__name__: session.exec(select(func.count()).select_from(table)).one() for table in TABLES}
+
+
+@pytest.fixture()
+def demo_world(session):
+    demo.load(session, fast_hash=True)
+    session.commit()
+    return session
+
+
+def login(client, username, password=demo.PASSWORD):
+    return client.post(f"{API}/auth/token", data={"username": username, "password": password})
+
+
+def test_loading_twice_changes_nothing(demo_world):
+    before = counts(demo_world)
+    logins = demo.load(demo_world, fast_hash=True)
+    demo_world.commit()
+    assert counts(demo_world) == before
+    assert len(logins) == before["User"]
+
+
+def test_demo_has_about_forty_enterprises_with_valid_credit_codes(demo_world):
+    enterprises = demo_world.exec(select(Enterprise)).all()
+    assert 35 <= len(enterprises) <= 45
+    assert all(creditcode.check(e.credit_code).ok for e in enterprises)
+    assert any(e.dust_involved for e in enterprises) and any(e.gas_user for e in enterprises)
+    assert any(e.green_listed for e in enterprises)
+
+
+def test_demo_has_two_plant_sites_with_three_to_five_tenants(demo_world):
+    sites = demo_world.exec(select(PlantSite)).all()
+    assert len(sites) == 2
+    for site in sites:
+        tenants = demo_world.exec(select(PlantSiteTenant.enterprise_id).where(PlantSiteTenant.site_id == site.id)).all()
+        assert 3 <= len(tenants) <= 5
+        assert site.landlord_id not in tenants
+
+
+def test_demo_has_one_user_per_role_and_two_inspectors_per_department(demo_world):
+    users = demo_world.exec(select(User)).all()
+    roles = Counter(user.role for user in users)
+    assert (roles[Role.ADMIN], roles[Role.OFFICE], roles[Role.ENTERPRISE]) == (1, 1, 1)
+    departments = demo_world.exec(select(Department)).all()
+    per_department = Counter(user.department_id for user in users if user.role == Role.INSPECTOR)
+    assert {d.id: per_department[d.id] for d in departments} == {d.id: 2 for d in departments}
+    assert all(user.cert_no for user in users if user.role == Role.INSPECTOR)
+    enterprise_user = next(user for user in users if user.role == Role.ENTERPRISE)
+    assert enterprise_user.enterprise_id is not None
+
+
+def test_every_demo_user_has_the_demo_password(demo_world):
+    users = demo_world.exec(select(User)).all()
+    # verification reads the cost from the hash itself, so a production login accepts these too
+    assert all(verify_password(user.password_hash, demo.PASSWORD) for user in users)
+
+
+@pytest.mark.parametrize("username", ["inspector", "enterprise", "office", "admin"])
+def test_demo_users_log_in_through_the_api(client, demo_world, username):
+    response = login(client, username)
+    assert response.status_code == 200, response.text
+    me = client.get(f"{API}/me", headers={"Authorization": f"Bearer {response.json()['access_token']}"})
+    assert me.json()["username"] == username
+
+
+def test_demo_enterprise_user_sees_only_its_own_enterprise(client, demo_world):
+    token = login(client, "enterprise").json()["access_token"]
+    page = client.get(f"{API}/enterprises", headers={"Authorization": f"Bearer {token}"}).json()
+    assert page["total"] == 1
+    assert page["items"][0]["name"] == demo.ENTERPRISES[0][0]
+
+
+def test_demo_inspector_sees_every_enterprise(client, demo_world):
+    token = login(client, "inspector").json()["access_token"]
+    page = client.get(f"{API}/enterprises", headers={"Authorization": f"Bearer {token}"}).json()
+    assert page["total"] == len(demo.ENTERPRISES)
+
+
+def test_demo_login_with_the_wrong_password_fails(client, demo_world):
+    assert login(client, "inspector", "demo12345").status_code == 401
