@@ -18,7 +18,8 @@ from inspection import visits as visit_service
 from inspection.access import Actor
 from inspection.clock import local
 from inspection.errors import InvalidInput
-from inspection.models import Department, Enterprise, PlantSite, Result, Submission, User, Visit
+from inspection.models import Department, Enterprise, PlantSite, Submission, User, Visit
+from inspection.visits import ResultView
 from schemas.enums import HazardLevel, HazardStatus, ItemResult, Party
 from schemas.visits import SubmissionIn
 
@@ -73,7 +74,7 @@ def outcome_of(session: Session, submission: Submission, *, replayed: bool) -> O
     return Outcome(submission, replayed, hazards, orders.orders_of_submission(session, submission.id or 0))
 
 
-def _check_choices(results: list[Result], policy: deadlines.DeadlinePolicy) -> None:
+def _check_choices(results: list[ResultView], policy: deadlines.DeadlinePolicy) -> None:
     problems = []
     for result in results:
         if result.outcome == ItemResult.FAIL and result.deadline_days is not None:
@@ -87,9 +88,11 @@ def _check_choices(results: list[Result], policy: deadlines.DeadlinePolicy) -> N
         raise InvalidInput("整改期限超出范围 / deadline out of bounds", code="invalid_submission", details=problems)
 
 
-def _signers_by_department(session: Session, visit: Visit, results: list[Result]) -> dict[int, list[User]]:
+def _signers_by_department(session: Session, visit: Visit, results: list[ResultView]) -> dict[int, list[User]]:
     """Two certified inspectors per department that has open failures: an order needs two (§E.2)."""
     needing = {r.department_id for r in results if r.outcome == ItemResult.FAIL and not r.fixed_on_spot}
+    if not needing:
+        return {}
     people = session.exec(select(User).where(col(User.id).in_(visit_service.inspector_ids(session, visit.id or 0)))
                           .order_by(col(User.id))).all()
     signers: dict[int, list[User]] = {}
@@ -116,7 +119,7 @@ def _previous_hazards(session: Session, submission: Submission) -> dict[str, lis
     return grouped
 
 
-def _parties(session: Session, visit: Visit, result: Result) -> list[tuple[int, Party]]:
+def _parties(session: Session, visit: Visit, result: ResultView) -> list[tuple[int, Party]]:
     """Which enterprises a failed item is attributed to (厂中厂: tenant, landlord or both)."""
     if result.kind != "FCZ" or visit.plant_site_id is None or result.party in (None, Party.SELF):
         return [(visit.enterprise_id, Party.SELF if result.kind != "FCZ" else (result.party or Party.SELF))]
@@ -131,7 +134,7 @@ def _parties(session: Session, visit: Visit, result: Result) -> list[tuple[int, 
     return [(visit.enterprise_id, Party.TENANT)]
 
 
-def _open_hazards(session: Session, visit: Visit, submission: Submission, result: Result, *, actor: Actor,
+def _open_hazards(session: Session, visit: Visit, submission: Submission, result: ResultView, *, actor: Actor,
                   now: datetime, policy: deadlines.DeadlinePolicy) -> list[Hazard]:
     item = checklists.get(result.kind, submission.checklists.get(result.kind)).item(result.item_code)
     assert item is not None

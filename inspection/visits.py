@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import insert, or_
 from sqlmodel import Session, col, select
 
 from inspection import checklists, geo
@@ -64,6 +64,7 @@ def ensure_on_visit(session: Session, visit: Visit, actor: Actor) -> None:
 # --- profile and checklist ---------------------------------------------------------------------------------
 
 def plant_role(session: Session, enterprise_id: int) -> tuple[str | None, int | None]:
+    """("landlord" | "tenant" | None, the plant site) of an enterprise."""
     site = session.exec(select(PlantSite.id).where(PlantSite.landlord_id == enterprise_id)).first()
     if site is not None:
         return "landlord", site
@@ -74,13 +75,23 @@ def plant_role(session: Session, enterprise_id: int) -> tuple[str | None, int | 
     return None, None
 
 
-def profile_of(session: Session, enterprise: Enterprise) -> EnterpriseProfile:
-    role, _ = plant_role(session, enterprise.id or 0)
+def profile_of(session: Session, enterprise: Enterprise, *, visit: Visit | None = None) -> EnterpriseProfile:
+    if visit is not None:  # the visit remembers the site it was planned at
+        role = _role_at_site(session, enterprise.id or 0, visit.plant_site_id)
+    else:
+        role, _ = plant_role(session, enterprise.id or 0)
     return EnterpriseProfile(
         dust_involved=enterprise.dust_involved, dust_kind=enterprise.dust_kind if enterprise.dust_involved else None,
         gas_user=enterprise.gas_user, gas_supply=enterprise.gas_supply if enterprise.gas_user else None,
         gas_role=enterprise.gas_role or "user", industry=enterprise.industry or "other", plant_role=role,
     )
+
+
+def _role_at_site(session: Session, enterprise_id: int, site_id: int | None) -> str | None:
+    if site_id is None:
+        return None
+    site = session.get(PlantSite, site_id)
+    return None if site is None else ("landlord" if site.landlord_id == enterprise_id else "tenant")
 
 
 def asked_items(session: Session, visit: Visit) -> list[Asked]:
@@ -90,7 +101,7 @@ def asked_items(session: Session, visit: Visit) -> list[Asked]:
     """
     enterprise = session.get(Enterprise, visit.enterprise_id)
     assert enterprise is not None
-    profile = profile_of(session, enterprise)
+    profile = profile_of(session, enterprise, visit=visit)
     rows = session.exec(
         select(VisitDepartment, Department)
         .join(Department, col(Department.id) == VisitDepartment.department_id)
@@ -262,15 +273,16 @@ def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor,
     session.add(submission)
     session.flush()
     default_party = _default_party(session, visit)
-    for given in data.results:
-        item = asked[given.item_code]
-        session.add(Result(
-            submission_id=submission.id, department_id=item.department_id, item_code=given.item_code,
-            kind=item.kind, outcome=given.result, note=given.note, photo_ids=given.photo_ids,
-            fixed_on_spot=given.fixed_on_spot, after_photo_ids=given.after_photo_ids,
-            party=given.party or (default_party if item.kind == "FCZ" else None),
-            raise_to_major=given.raise_to_major, deadline_days=given.deadline_days,
-        ))
+    rows = [
+        {"submission_id": submission.id, "department_id": asked[g.item_code].department_id, "item_code": g.item_code,
+         "kind": asked[g.item_code].kind, "outcome": g.result, "note": g.note, "photo_ids": g.photo_ids,
+         "fixed_on_spot": g.fixed_on_spot, "after_photo_ids": g.after_photo_ids,
+         "party": g.party or (default_party if asked[g.item_code].kind == "FCZ" else None),
+         "raise_to_major": g.raise_to_major, "deadline_days": g.deadline_days}
+        for g in data.results
+    ]
+    session.execute(insert(Result), rows)  # one executemany; no ORM objects for 30-odd rows
+    session.info.setdefault("results", {})[submission.id] = [ResultView(**row) for row in rows]
     _attach_photos(session, visit, data)
     visit.status = VisitStatus.SUBMITTED
     visit.submitted_at = visit.submitted_at or now
@@ -282,7 +294,7 @@ def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor,
 
 
 def _default_party(session: Session, visit: Visit) -> Party | None:
-    role, _ = plant_role(session, visit.enterprise_id)
+    role = _role_at_site(session, visit.enterprise_id, visit.plant_site_id)
     return {"landlord": Party.LANDLORD, "tenant": Party.TENANT}.get(role or "")
 
 
@@ -365,9 +377,32 @@ def _attach_photos(session: Session, visit: Visit, data: SubmissionIn) -> None:
         session.add(photo)
 
 
-def results_of(session: Session, submission_id: int) -> list[Result]:
-    return list(session.exec(select(Result).where(Result.submission_id == submission_id)
-                             .order_by(col(Result.id))).all())
+@dataclass(frozen=True)
+class ResultView:
+    """A stored result, read-only (cheaper than an ORM object; results are never edited, only superseded)."""
+
+    submission_id: int
+    department_id: int
+    item_code: str
+    kind: str
+    outcome: ItemResult
+    note: str
+    photo_ids: list[int]
+    fixed_on_spot: bool
+    after_photo_ids: list[int]
+    party: Party | None
+    raise_to_major: bool
+    deadline_days: int | None
+
+
+def results_of(session: Session, submission_id: int) -> list[ResultView]:
+    cached = session.info.get("results", {}).get(submission_id)
+    if cached is not None:
+        return cached
+    columns = [getattr(Result, name) for name in ResultView.__dataclass_fields__]
+    rows = session.exec(select(*columns).where(Result.submission_id == submission_id)  # type: ignore[call-overload]
+                        .order_by(col(Result.id))).all()
+    return [ResultView(*row) for row in rows]
 
 
 def attach_signature(session: Session, visit_id: int, photo_id: int, *, actor: Actor) -> Visit:

@@ -1,0 +1,156 @@
+"""Visit submission under load: throughput and p50/p99 at 50 concurrent clients, against a bare FastAPI
+POST endpoint (the ceiling) served the same way in the same run.
+
+Run: python -m tests.bench.bench_submit [--count 2000] [--concurrency 50] [--workers 1]
+"""
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def seed(url: str, visits: int) -> tuple[list[int], list[str], str]:
+    """A department, two certified inspectors, one Al/Mg-dust gas-using enterprise and `visits` visits."""
+    from sqlmodel import Session
+
+    from inspection import visits as visit_service
+    from inspection.accounts import actor_for
+    from inspection.types import utcnow
+    from schemas.visits import VisitCreate
+    from server import db, migrate
+    from server.auth import issue_token
+    from tests import factories
+    from schemas.enums import Role
+
+    migrate.upgrade(url)
+    engine = db.init_engine(url)
+    with Session(engine) as session:
+        dept = factories.make_department(session, "应急")
+        enterprise = factories.make_enterprise(session, dust_involved=True, dust_kind="aluminium_magnesium",
+                                               gas_user=True, gas_supply="pipeline", industry="metal_processing")
+        a = factories.make_user(session, "bench_a", Role.INSPECTOR, department_id=dept.id, cert_no="1")
+        b = factories.make_user(session, "bench_b", Role.INSPECTOR, department_id=dept.id, cert_no="2")
+        actor = actor_for(a)
+        ids = []
+        for _ in range(visits):
+            visit = visit_service.create(session, VisitCreate(enterprise_id=enterprise.id, inspector_ids=[b.id]),
+                                         actor=actor, now=utcnow())
+            ids.append(visit.id)
+        codes = [asked.item.code for asked in visit_service.asked_items(session, visit)]
+        session.commit()
+        token, _ = issue_token(a, now=utcnow())
+    engine.dispose()
+    return ids, codes, token
+
+
+def start(app: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
+    args = [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--host", "127.0.0.1",
+            "--log-level", "warning", "--workers", str(workers), "--no-access-log"]
+    if app.endswith("create_app"):
+        args.append("--factory")
+    process = subprocess.Popen(args, cwd=ROOT, env=env)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"{app} did not start")
+
+
+async def load(url: str, bodies: list[tuple[str, dict]], headers: dict[str, str], concurrency: int) -> dict[str, float]:
+    latencies: list[float] = []
+    failures = 0
+    queue: asyncio.Queue[tuple[str, dict]] = asyncio.Queue()
+    for item in bodies:
+        queue.put_nowait(item)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as client:
+        async def worker() -> None:
+            nonlocal failures
+            while True:
+                try:
+                    path, body = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                started = time.perf_counter()
+                response = await client.post(path, json=body)
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != 201:
+                    failures += 1
+                    if failures < 3:
+                        print("  failure:", response.status_code, response.text[:300])
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {"rps": len(latencies) / elapsed, "p50": statistics.median(latencies) * 1000,
+            "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000, "failures": failures, "n": len(latencies)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="xuncha-bench-"))
+    url = f"sqlite:///{tmp}/bench.db"
+    env = {**os.environ, "XUNCHA_DATABASE_URL": url, "XUNCHA_MEDIA_DIR": str(tmp / "media"),
+           "XUNCHA_SCHEDULER_ENABLED": "false", "XUNCHA_SECRET_KEY": "bench-secret-0123456789-0123456789-xx",
+           "XUNCHA_ENV": "development"}
+    os.environ.update({k: v for k, v in env.items() if k.startswith("XUNCHA_")})
+    warm = 100
+    ids, codes, token = seed(url, args.count + warm)
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def body() -> dict:
+        return {"client_uuid": str(uuid.uuid4()), "results": [{"item_code": c, "result": "pass"} for c in codes]}
+
+    print(f"{len(codes)}-item submissions, {args.count} requests, {args.concurrency} concurrent clients, "
+          f"{args.workers} server worker(s), SQLite WAL")
+    figures = {}
+    for name, app in (("bare FastAPI POST (ceiling)", "tests.bench.bare_app:app"),
+                      ("xuncha visit submission", "server.app:create_app")):
+        port = free_port()
+        server = start(app, port, env, args.workers)
+        try:
+            if app.startswith("tests"):
+                work = [("/bare", body()) for _ in range(args.count + warm)]
+            else:
+                work = [(f"/api/v1/visits/{vid}/submissions", body()) for vid in ids]
+            asyncio.run(load(f"http://127.0.0.1:{port}", work[:warm], headers, args.concurrency))
+            figures[name] = asyncio.run(load(f"http://127.0.0.1:{port}", work[warm:], headers, args.concurrency))
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    print(f"{'case':32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7}")
+    for name, f in figures.items():
+        print(f"{name:32} {f['rps']:8.0f} {f['p50']:8.1f} {f['p99']:8.1f} {f['failures']:7d}")
+    ours, bare = figures["xuncha visit submission"], figures["bare FastAPI POST (ceiling)"]
+    print(f"throughput vs ceiling: {ours['rps'] / bare['rps']:.2f}; targets: p99 < 250 ms, >= 150 submissions/s")
+
+
+if __name__ == "__main__":
+    main()
