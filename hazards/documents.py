@@ -415,7 +415,8 @@ def _photos(rows: Sequence[ResultRow]) -> list[Flowable]:
         return []
     pairs = [cells[i:i + 2] + ([[]] if i + 1 == len(cells) else []) for i in range(0, len(cells), 2)]
     table = _grid(pairs, [WIDTH / 2, WIDTH / 2], lines=False)
-    table.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER"), ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
+    table.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
     return [_p("不合格项现场照片", "heading"), table]
 
 

@@ -1,0 +1,73 @@
+"""Printable documents as PDF: 责令限期整改指令书 / 整改复查意见书 and 现场检查记录.
+
+Staff see every document; an enterprise user only its own (another's is 404, as for the records).
+"""
+
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import APIRouter, Response
+
+from hazards import documents, documents_data
+from hazards import orders as order_service
+from inspection import visits as visit_service
+from inspection.clock import local_date
+from server.auth import CurrentActor
+from server.db import SessionDep
+from server.settings import get_settings
+
+router = APIRouter(tags=["documents"])
+
+PDF = {200: {"content": {"application/pdf": {}}, "description": "the document as PDF"}}
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def display_key(sha256: str) -> str:
+    """Where a photo's display variant lives under the media directory (``display/ab/<sha256>.jpg``)."""
+    return f"display/{sha256[:2]}/{sha256}.jpg"
+
+
+def photo_resolver(media_dir: Path) -> documents_data.PhotoPath:
+    """(photo id, sha256) -> the display JPEG on disk, or None when the file is not there."""
+
+    def resolve(photo_id: int, sha256: str) -> Path | None:
+        if not _SHA256.match(sha256):
+            return None
+        path = media_dir / display_key(sha256)
+        return path if path.is_file() else None
+
+    return resolve
+
+
+def pdf_response(content: bytes, name: str, fallback: str) -> Response:
+    """Shown in the browser (inline) under a Chinese file name (RFC 6266/5987), ASCII name for old clients."""
+    disposition = f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(name + '.pdf', safe='')}"
+    return Response(content, media_type="application/pdf",
+                    headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store",
+                             "X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/orders/{order_id:int}.pdf", response_class=Response, responses=PDF)
+def order_document(order_id: int, session: SessionDep, actor: CurrentActor) -> Response:
+    """The order as printed: 责令限期整改指令书, or 整改复查意见书 for a re-inspection record."""
+    order = order_service.get_visible(session, order_id, actor)
+    if order.kind == "reinspection":
+        record = documents_data.load_reinspection_record(session, order_id)
+        return pdf_response(documents.reinspection_pdf(record), f"{documents.REINSPECTION_TITLE}{order.number}",
+                            f"reinspection-{order_id}.pdf")
+    settings = get_settings()
+    data = documents_data.load_order_document(session, order_id, secret=settings.secret_key,
+                                              base_url=settings.public_base_url)
+    return pdf_response(documents.order_pdf(data), f"{documents.ORDER_TITLE}{order.number}", f"order-{order_id}.pdf")
+
+
+@router.get("/visits/{visit_id:int}.pdf", response_class=Response, responses=PDF)
+def visit_document(visit_id: int, session: SessionDep, actor: CurrentActor) -> Response:
+    """现场检查记录: every department's results, failed items' photos, the representative's signature."""
+    visit_service.get_visible(session, visit_id, actor)
+    data = documents_data.load_visit_document(session, visit_id,
+                                              photo_path=photo_resolver(get_settings().media_dir))
+    day = local_date(data.visited_at) if data.visited_at else None
+    name = f"{documents.VISIT_TITLE}-{data.enterprise.name}" + (f"-{day:%Y%m%d}" if day else "")
+    return pdf_response(documents.visit_record_pdf(data), name, f"visit-{visit_id}.pdf")
