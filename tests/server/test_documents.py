@@ -174,3 +174,44 @@ def test_enterprises_see_only_their_own_documents(client, world, inspected):
 
 def test_the_json_routes_still_answer_beside_the_pdf_ones(client, world, inspected):
     assert client.get(f"{API}/visits/{inspected['visit_id']}", headers=world.headers("inspector")).status_code == 200
+
+
+def test_reinspection_record_prints_as_the_reinspection_form(client, world, session, inspected):
+    hazards = {h.item_code: h.id for h in session.query(Hazard).all()}
+    body = {"co_inspector_id": world.users["inspector2"].id,
+            "items": [{"hazard_id": hazards["DUST-12"], "outcome": "rectified"},
+                      {"hazard_id": hazards["DUST-07"], "outcome": "not_rectified"}]}
+    review = client.post(f"{API}/orders/{inspected['order_id']}/reinspection", json=body,
+                         headers=world.headers("inspector"))
+    assert review.status_code == 201, review.text
+    record = review.json()
+    response = client.get(f"{API}/orders/{record['id']}.pdf", headers=world.headers("enterprise_a"))
+    assert response.status_code == 200
+    assert quote("整改复查意见书", safe="") in response.headers["content-disposition"]
+    text = pdf_text(response.content)
+    basis = session.get(RectificationOrder, inspected["order_id"]).number
+    assert "整改复查意见书" in text and record["number"] in text and f"复查依据：责令限期整改指令书{basis}" in text
+    assert text.index("DUST-07") < text.index("DUST-12")  # the order's sequence
+    for expected in ("已整改", "未整改", "核销", "立案处罚", world.enterprise_a.name,
+                     world.users["inspector"].cert_no, world.users["inspector2"].cert_no):
+        assert expected in text
+    assert client.get(f"{API}/orders/{record['id']}.pdf", headers=world.headers("enterprise_b")).status_code == 404
+
+
+def test_reinspection_loader_refuses_outcomes_it_cannot_print(session, inspected):
+    from hazards import documents_data
+    from inspection.errors import InvalidInput
+
+    hazard_ids = [h.id for h in session.query(Hazard).order_by(Hazard.id)]
+    args = {"number": "（新北）应急复查〔2026〕0001号", "reinspected_at": utcnow(), "inspector_ids": []}
+    cases = [({}, "no_outcomes"), ({hazard_ids[0]: "fixed"}, "unknown_state"),
+             ({hazard_ids[0]: {"state": "rectified", "next_step": "forgive"}}, "unknown_next_step"),
+             ({999999: "rectified"}, "not_in_order")]
+    for outcomes, problem in cases:
+        with pytest.raises(InvalidInput) as raised:
+            documents_data.load_reinspection_document(session, inspected["order_id"], outcomes, **args)
+        assert problem in [p["problem"] for p in raised.value.details], outcomes
+    data = documents_data.load_reinspection_document(
+        session, inspected["order_id"], {str(hazard_ids[1]): {"state": "unsatisfactory", "next_step": "extend",
+                                                               "note": "仍有积尘"}}, **args)
+    assert [(i.state, i.next_step, i.note) for i in data.items] == [("unsatisfactory", "extend", "仍有积尘")]
