@@ -175,6 +175,11 @@ def evidence_of(session: Session, hazard_id: int) -> list[Evidence]:
     return list(session.exec(select(Evidence).where(Evidence.hazard_id == hazard_id).order_by(col(Evidence.id))).all())
 
 
+def extensions_of(session: Session, hazard_id: int) -> list[Extension]:
+    return list(session.exec(select(Extension).where(Extension.hazard_id == hazard_id)
+                             .order_by(col(Extension.id))).all())
+
+
 # --- review -------------------------------------------------------------------------------------------------
 
 def accept(session: Session, hazard_id: int, *, note: str, actor: Actor, now: datetime) -> Hazard:

@@ -133,6 +133,13 @@ def set_deadline(hazard_id: int, body: DeadlineIn, session: WriteSessionDep, act
     return hazard_out(session, hazard)
 
 
+@router.get("/hazards/{hazard_id}/extensions", response_model=list[ExtensionPublic])
+def list_extensions(hazard_id: int, session: SessionDep, actor: CurrentActor) -> list[ExtensionPublic]:
+    """Extension requests of the hazard and their decisions, oldest first."""
+    hazard_service.get_visible(session, hazard_id, actor)
+    return [ExtensionPublic.model_validate(e) for e in hazard_service.extensions_of(session, hazard_id)]
+
+
 @router.post("/hazards/{hazard_id}/extensions", response_model=ExtensionPublic, status_code=201)
 def request_extension(hazard_id: int, body: ExtensionIn, session: WriteSessionDep,
                       actor: CurrentActor) -> ExtensionPublic:
