@@ -1,0 +1,623 @@
+// 巡查 · 检查端: the inspector's phone app. Hash routes:
+//   #/            today's work list, scan, search
+//   #/scan/T      a scanned plaque (also where /q/T lands)
+//   #/visit/N     the checklist, saved on the phone as it is filled in
+//   #/result/N    after submitting: queue status, hazards, the order, the representative's signature
+//   #/queue       what waits to be sent
+//   #/review      rectification evidence waiting for this inspector's department to review
+
+import { ApiError, Offline, Session, describe } from "/static/api.js";
+import {
+  KIND, RESULT, VISIT_STATUS, daysLeftText, fmtDate, fmtDateTime, h, levelBadge, loginForm, mount, say, statusBadge,
+  today, uuid,
+} from "/static/ui.js";
+import * as db from "./db.js";
+import * as outbox from "./outbox.js";
+import { signaturePad } from "./signature.js";
+
+const session = new Session("app");
+const main = document.getElementById("main");
+const queueBar = document.getElementById("queue");
+const userBox = document.getElementById("user");
+const DATA_CACHE = "xuncha-data-v1";
+let leave = () => {}; // undoes what the current screen set up (listeners, camera)
+let queueStarted = false;
+
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" }).catch(() => {});
+window.addEventListener("hashchange", route);
+window.addEventListener("online", renderQueueBar);
+window.addEventListener("offline", renderQueueBar);
+route();
+
+async function route() {
+  leave();
+  leave = () => {};
+  window.scrollTo(0, 0);
+  renderUser();
+  if (!session.token) return showLogin();
+  if (!queueStarted) {
+    queueStarted = true;
+    outbox.onChange(renderQueueBar);
+    outbox.init(session);
+  }
+  renderQueueBar();
+  const [name, arg] = location.hash.replace(/^#\/?/, "").split("/");
+  try {
+    if (name === "visit") await showVisit(Number(arg));
+    else if (name === "result") await showResult(Number(arg));
+    else if (name === "scan") await showScan(arg);
+    else if (name === "queue") await showQueue();
+    else if (name === "review") await showReview();
+    else await showHome();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      session.logout();
+      return showLogin("登录已过期，请重新登录（手机上未上传的内容会保留）");
+    }
+    mount(main, h("p", { class: "notice error", role: "alert" }, describe(err)),
+      h("a", { href: "#/", class: "button secondary" }, "返回今日任务"));
+  }
+}
+
+// --- top of every screen ----------------------------------------------------------------------------------------
+
+function renderUser() {
+  if (!session.me) return mount(userBox);
+  mount(userBox, h("span", { class: "small" }, session.me.full_name),
+    h("button", { type: "button", class: "link", onclick: logout }, "退出"));
+}
+
+async function logout() {
+  const waiting = (await outbox.pending()).length;
+  if (waiting && !confirm(`还有 ${waiting} 项未上传，下次登录后会继续上传。确定退出？`)) return;
+  session.logout();
+  if (window.caches) await caches.delete(DATA_CACHE);
+  location.hash = "#/";
+  route();
+}
+
+async function renderQueueBar() {
+  if (!session.token) return queueBar.classList.add("hidden");
+  const waiting = await outbox.pending();
+  const offline = !navigator.onLine;
+  if (!waiting.length && !offline) return queueBar.classList.add("hidden");
+  const failed = waiting.filter((i) => i.status === "error").length;
+  const text = waiting.length
+    ? `待上传 ${waiting.length} 项${failed ? `（${failed} 项需处理）` : ""}${offline ? " · 离线，联网后自动上传" : " · 正在同步"}`
+    : "离线模式：填写内容保存在手机上";
+  queueBar.className = "queue-bar";
+  mount(queueBar, h("span", { id: "queue-count", role: "status" }, text),
+    waiting.length ? h("a", { href: "#/queue" }, "查看") : null);
+}
+
+function showLogin(message = "") {
+  renderUser();
+  queueBar.classList.add("hidden");
+  mount(main, message ? h("p", { class: "notice" }, message) : null,
+    loginForm({
+      title: "检查人员登录",
+      hint: "登录后可离线检查；检查结果和照片保存在手机上，联网后自动上传。",
+      onSubmit: async (username, password) => {
+        const me = await session.login(username, password);
+        if (me.role !== "inspector") {
+          session.logout();
+          throw new Error("此入口供检查人员使用；企业请用 /portal/，安委办请用 /office/");
+        }
+        route();
+      },
+    }));
+}
+
+// --- today's work list ------------------------------------------------------------------------------------------
+
+async function showHome() {
+  const notice = h("p", { class: "hidden" });
+  const results = h("div");
+  const listBox = h("div", {}, h("p", { class: "muted" }, "正在加载…"));
+  const search = h("input", { id: "search", type: "search", name: "q", autocomplete: "off",
+    placeholder: "例如：铝业" });
+  mount(main,
+    h("h1", {}, `今日检查 · ${fmtDate(today())}`),
+    h("section", { class: "card stack", "aria-labelledby": "find-title" },
+      h("h2", { id: "find-title" }, "进入企业"),
+      h("button", { type: "button", class: "block", onclick: () => startScanner(notice, search) }, "扫码入企"),
+      h("form", { role: "search", onsubmit: (e) => { e.preventDefault(); find(search.value.trim(), results, notice); } },
+        h("label", { for: "search" }, "输入企业名称搜索"),
+        h("div", { class: "row" }, h("div", { class: "grow" }, search),
+          h("button", { type: "submit" }, "搜索"))),
+      notice, results),
+    h("p", {}, h("a", { href: "#/review", class: "button secondary block", id: "review-link" }, "整改审核")),
+    h("section", { "aria-labelledby": "list-title" }, h("h2", { id: "list-title" }, "任务清单"), listBox));
+
+  let visits;
+  try {
+    visits = await workList();
+  } catch (err) {
+    if (!(err instanceof Offline)) throw err;
+    return mount(listBox, h("p", { class: "notice" }, "离线且没有缓存的任务清单。联网后刷新。"));
+  }
+  const drafts = new Set((await db.all("drafts")).map((d) => d.visit_id));
+  if (!visits.length) return mount(listBox, h("p", { class: "muted" }, "今天没有安排的检查。可扫码或搜索企业开始临时检查。"));
+  mount(listBox, h("ul", { class: "list", id: "work-list" }, visits.map((v) => h("li", { class: "clickable" },
+    h("a", { href: v.status === "submitted" ? `#/result/${v.id}` : `#/visit/${v.id}` },
+      h("strong", {}, v.enterprise.name),
+      h("div", { class: "row small" },
+        h("span", { class: v.status === "submitted" ? "badge ok" : "badge" }, VISIT_STATUS[v.status] || v.status),
+        drafts.has(v.id) && v.status !== "submitted" ? h("span", { class: "badge warn" }, "有草稿") : null,
+        h("span", { class: "muted" }, v.enterprise.street),
+        h("span", { class: "muted" }, v.departments.flatMap((d) => d.kinds).map((k) => KIND[k] || k).join("、"))))))));
+  // the checklists of today's visits, so the service worker has them when the signal goes
+  for (const v of visits.filter((x) => x.status !== "submitted")) {
+    session.api(`/api/v1/visits/${v.id}`).catch(() => {});
+    session.api(`/api/v1/visits/${v.id}/checklist`).catch(() => {});
+  }
+}
+
+function workList() {
+  return session.api(`/api/v1/visits?assigned=me&date=${today()}`);
+}
+
+async function find(term, results, notice) {
+  say(notice, "");
+  if (!term) return say(notice, "请输入企业名称", "error");
+  let found;
+  try {
+    found = (await session.api(`/api/v1/enterprises?q=${encodeURIComponent(term)}&limit=10`)).items;
+  } catch (err) {
+    if (!(err instanceof Offline)) throw err;
+    const visits = await workList().catch(() => []);
+    found = visits.filter((v) => v.enterprise.name.includes(term)).map((v) => v.enterprise);
+    say(notice, "离线：只在今日任务中查找");
+  }
+  if (!found.length) return mount(results, h("p", { class: "muted" }, "没有找到匹配的企业。"));
+  mount(results, h("ul", { class: "list" }, found.map((e) => h("li", {},
+    h("strong", {}, e.name), h("div", { class: "small muted" }, e.address || e.street || ""),
+    h("button", { type: "button", class: "secondary", onclick: () => openEnterprise(e, results) },
+      `进入 ${e.name}`)))));
+}
+
+// The inspector's open visit to this enterprise, or an offer to start one.
+async function openEnterprise(enterprise, box) {
+  const open = (list) => list.find((v) => v.enterprise.id === enterprise.id && ["planned", "started"].includes(v.status));
+  const visit = open(await workList().catch(() => [])) || open(await session.api("/api/v1/visits?assigned=me").catch(() => []));
+  if (visit) {
+    location.hash = `#/visit/${visit.id}`;
+    return;
+  }
+  offerAdHoc([enterprise], box);
+}
+
+function offerAdHoc(enterprises, box) {
+  const message = h("p", { class: "hidden" });
+  mount(box, h("div", { class: "card stack" },
+    h("p", {}, "今日没有这家企业的检查任务。可开始一次临时检查（签发整改指令书需两名持证检查人员）。"),
+    enterprises.map((e) => h("button", { type: "button", class: "block", onclick: async () => {
+      try {
+        const visit = await session.api("/api/v1/visits", { method: "POST", json: { enterprise_id: e.id } });
+        location.hash = `#/visit/${visit.id}`;
+      } catch (err) {
+        say(message, describe(err), "error");
+      }
+    } }, `开始临时检查：${e.name}`)),
+    message));
+}
+
+// --- scanning the plaque ------------------------------------------------------------------------------------------
+
+async function startScanner(notice, search) {
+  if (!("BarcodeDetector" in window) || !navigator.mediaDevices?.getUserMedia) {
+    say(notice, "此设备的浏览器不支持摄像头扫码，请输入企业名称搜索，或用手机相机扫描门牌二维码。");
+    search.focus();
+    return;
+  }
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+  } catch {
+    say(notice, "无法打开摄像头，请输入企业名称搜索。", "error");
+    return search.focus();
+  }
+  const video = h("video", { playsinline: true, muted: true, "aria-label": "扫码取景" });
+  const stop = () => { stream.getTracks().forEach((t) => t.stop()); box.remove(); clearInterval(timer); };
+  const box = h("div", { class: "card scanner stack" }, h("p", {}, "将门牌二维码对准取景框"), video,
+    h("button", { type: "button", class: "secondary block", onclick: stop }, "取消扫码"));
+  notice.after(box);
+  video.srcObject = stream;
+  await video.play();
+  const detector = new BarcodeDetector({ formats: ["qr_code"] });
+  const timer = setInterval(async () => {
+    const codes = await detector.detect(video).catch(() => []);
+    const token = codes.map((c) => (c.rawValue.match(/\/q\/([^/?#]+)/) || [])[1]).find(Boolean);
+    if (token) {
+      stop();
+      location.hash = `#/scan/${token}`;
+    }
+  }, 300);
+  leave = stop;
+}
+
+function locate() {
+  return new Promise((resolve) => {
+    if (!navigator.geolocation) return resolve(null);
+    navigator.geolocation.getCurrentPosition((p) => resolve(p.coords), () => resolve(null),
+      { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 });
+  });
+}
+
+async function showScan(token) {
+  mount(main, h("h1", {}, "扫码入企"), h("p", { class: "muted" }, "正在识别门牌…"));
+  const where = await locate();
+  const query = where ? `?lat=${where.latitude}&lng=${where.longitude}` : "";
+  const scanned = await session.api(`/api/v1/qr/${encodeURIComponent(token)}${query}`);
+  if (scanned.open_visit) {
+    location.replace(`#/visit/${scanned.open_visit.id}`);
+    return;
+  }
+  const box = h("div");
+  const places = scanned.enterprise ? [scanned.enterprise] : [scanned.site.landlord, ...scanned.site.tenants];
+  mount(main, h("h1", {}, scanned.enterprise ? scanned.enterprise.name : scanned.site.name),
+    h("p", { class: "notice ok", role: "status" }, `已记录扫码 ${fmtDateTime(scanned.scan.scanned_at)}`), box);
+  offerAdHoc(places, box);
+}
+
+// --- the checklist ------------------------------------------------------------------------------------------------
+
+async function showVisit(visitId) {
+  const record = await outbox.forVisit(visitId);
+  if (record && record.status !== "error") return location.replace(`#/result/${visitId}`);
+  let draft = await db.get("drafts", visitId);
+  if (!draft) {
+    let visit;
+    let checklist;
+    try {
+      visit = await session.api(`/api/v1/visits/${visitId}`);
+      if (visit.status === "submitted") return location.replace(`#/result/${visitId}`);
+      checklist = await session.api(`/api/v1/visits/${visitId}/checklist`);
+    } catch (err) {
+      if (err instanceof Offline) throw new Error("离线且此检查未缓存。请联网后打开一次。");
+      throw err;
+    }
+    draft = { visit_id: visitId, user_id: session.me.id, visit, sections: checklist.sections, answers: {}, note: "",
+      updated_at: new Date().toISOString() };
+    await db.put("drafts", draft);
+    startVisit(visit);
+  }
+  renderChecklist(draft, record);
+}
+
+async function startVisit(visit) {
+  if (visit.status !== "planned" || !navigator.onLine) return;
+  const where = await locate();
+  if (!where) return;
+  session.api(`/api/v1/visits/${visit.id}/start`, { method: "POST",
+    json: { latitude: where.latitude, longitude: where.longitude, accuracy_m: where.accuracy } }).catch(() => {});
+}
+
+function renderChecklist(draft, failedRecord) {
+  const items = draft.sections.flatMap((s) => s.items);
+  const progress = h("p", { class: "small muted", id: "progress", role: "status" });
+  const problems = h("div", { class: "hidden", id: "problems" });
+  let timer = null;
+  const save = (now = false) => {
+    draft.updated_at = new Date().toISOString();
+    clearTimeout(timer);
+    if (now) return db.put("drafts", draft);
+    timer = setTimeout(() => db.put("drafts", draft), 150);
+    return null;
+  };
+  const flushSave = () => { if (timer) save(true); };
+  window.addEventListener("pagehide", flushSave);
+  leave = () => { flushSave(); window.removeEventListener("pagehide", flushSave); };
+  const update = () => {
+    const done = items.filter((i) => draft.answers[i.code]?.result).length;
+    const failed = items.filter((i) => draft.answers[i.code]?.result === "fail").length;
+    progress.textContent = `已填 ${done} / ${items.length} 项，不合格 ${failed} 项（自动保存在手机上）`;
+  };
+
+  const overall = h("textarea", { id: "visit-note", name: "visit-note" });
+  overall.value = draft.note || "";
+  overall.addEventListener("input", () => { draft.note = overall.value; save(); });
+
+  mount(main,
+    h("h1", {}, draft.visit.enterprise.name),
+    h("p", { class: "small muted" }, draft.sections.map((s) => s.kind).filter((k, i, a) => a.indexOf(k) === i)
+      .map((k) => KIND[k] || k).join("、"), ` · 检查编号 ${draft.visit_id}`),
+    failedRecord ? h("p", { class: "notice error", role: "alert" }, `上次提交未成功：${failedRecord.error}`) : null,
+    progress,
+    draft.sections.map((section) => h("section", { "aria-labelledby": `sec-${section.kind}-${section.code}` },
+      h("h2", { id: `sec-${section.kind}-${section.code}` }, section.title),
+      h("p", { class: "section-actions" }, h("button", { type: "button", class: "secondary", onclick: () => {
+        for (const item of section.items) {
+          if (!draft.answers[item.code]?.result) draft.answers[item.code] = { result: "pass", note: "", photos: [] };
+        }
+        save(true);
+        renderChecklist(draft, failedRecord);
+      } }, "本节未填项全部合格")),
+      section.items.map((item) => itemView(item, draft, save, update)))),
+    h("label", { for: "visit-note" }, "检查备注（可选）"), overall,
+    problems,
+    h("div", { class: "sticky-actions" },
+      h("button", { type: "button", class: "block", id: "submit", onclick: () => submit(draft, items, problems, save) },
+        "提交检查结果")));
+  update();
+}
+
+function itemView(item, draft, save, update) {
+  const answer = draft.answers[item.code] || { result: null, note: "", photos: [] };
+  const id = item.code;
+  const failBox = h("div", { class: answer.result === "fail" ? "stack" : "hidden" });
+  const thumbs = h("div", { class: "thumbs" });
+  const keep = () => { draft.answers[id] = answer; };
+
+  const choices = ["pass", "fail", "not_applicable"].map((value) => {
+    const input = h("input", { type: "radio", name: `r-${id}`, value, checked: answer.result === value });
+    input.addEventListener("change", () => {
+      answer.result = value;
+      keep();
+      save(true);
+      failBox.className = value === "fail" ? "stack" : "hidden";
+      update();
+    });
+    const cls = { pass: "pass", fail: "fail", not_applicable: "na" }[value];
+    return h("label", { class: cls }, input, RESULT[value]);
+  });
+
+  const note = h("textarea", { id: `note-${id}`, name: `note-${id}` });
+  note.value = answer.note || "";
+  note.addEventListener("input", () => { answer.note = note.value; keep(); save(); });
+
+  const camera = h("input", { type: "file", accept: "image/*", capture: "environment", multiple: true,
+    id: `photo-${id}`, name: `photo-${id}` });
+  camera.addEventListener("change", async () => {
+    for (const file of camera.files) {
+      const photoId = uuid();
+      await db.put("photos", { uuid: photoId, visit_id: draft.visit_id, user_id: session.me.id, blob: file,
+        type: file.type, name: file.name, server_id: null, status: "local" });
+      answer.photos.push(photoId);
+    }
+    camera.value = "";
+    keep();
+    await save(true);
+    renderThumbs();
+  });
+
+  async function renderThumbs() {
+    const figures = [];
+    for (const [n, photoId] of answer.photos.entries()) {
+      const photo = await db.get("photos", photoId);
+      if (!photo) continue;
+      const url = URL.createObjectURL(photo.blob);
+      figures.push(h("figure", {}, h("img", { src: url, alt: `${id} 照片 ${n + 1}` }),
+        h("button", { type: "button", class: "danger", "aria-label": `删除照片 ${n + 1}`, onclick: async () => {
+          answer.photos = answer.photos.filter((p) => p !== photoId);
+          keep();
+          await save(true);
+          await db.del("photos", photoId);
+          renderThumbs();
+        } }, "×")));
+    }
+    mount(thumbs, figures);
+  }
+  renderThumbs();
+
+  mount(failBox,
+    h("label", { for: `note-${id}` }, "问题描述"), note,
+    h("div", { class: "row" },
+      h("label", { class: "button secondary file-button", for: `photo-${id}` },
+        item.photo_required ? "拍照取证（必须）" : "拍照取证", camera),
+      h("span", { class: "small muted" }, `已拍 ${answer.photos.length} 张`)),
+    thumbs);
+
+  return h("fieldset", { id: `item-${id}`, class: "item" },
+    h("legend", {}, `${item.code} ${item.text}`),
+    h("div", { class: "row small" }, item.level === "major" ? levelBadge("major") : null,
+      item.photo_required ? h("span", { class: "badge warn" }, "不合格须拍照") : null,
+      h("span", { class: "muted" }, item.legal_basis)),
+    h("div", { class: "choices", role: "radiogroup", "aria-label": `${item.code} 检查结果` }, choices),
+    failBox);
+}
+
+async function submit(draft, items, problems, save) {
+  const missing = [];
+  for (const item of items) {
+    const answer = draft.answers[item.code];
+    if (!answer?.result) missing.push([item.code, "未填写"]);
+    else if (answer.result === "fail" && item.photo_required && !answer.photos.length) {
+      missing.push([item.code, "不合格须拍照"]);
+    }
+  }
+  if (missing.length) {
+    problems.className = "notice error";
+    problems.setAttribute("role", "alert");
+    mount(problems, h("p", {}, `还有 ${missing.length} 项需要处理：`),
+      h("ul", {}, missing.slice(0, 20).map(([code, why]) => h("li", {},
+        h("button", { type: "button", class: "link", onclick: () => {
+          const el = document.getElementById(`item-${code}`);
+          el.scrollIntoView({ block: "center" });
+          el.querySelector("input").focus();
+        } }, `${code}：${why}`)))));
+    return;
+  }
+  await save(true);
+  const previous = await outbox.forVisit(draft.visit_id);
+  if (previous && previous.status === "error") await outbox.discard(previous.uuid);
+  await outbox.enqueue({
+    uuid: uuid(),
+    visit_id: draft.visit_id,
+    user_id: session.me.id,
+    enterprise_name: draft.visit.enterprise.name,
+    captured_at: new Date().toISOString(),
+    note: draft.note || "",
+    results: items.map((item) => {
+      const a = draft.answers[item.code];
+      const failed = a.result === "fail";
+      return { item_code: item.code, result: a.result, note: failed ? a.note || "" : "", photos: failed ? a.photos : [] };
+    }),
+  });
+  location.hash = `#/result/${draft.visit_id}`;
+}
+
+// --- after submitting ---------------------------------------------------------------------------------------------
+
+const QUEUE_STATUS = { queued: "等待网络", sending: "正在上传", sent: "已提交", error: "提交失败" };
+
+async function showResult(visitId) {
+  const record = await outbox.forVisit(visitId);
+  if (record && record.status !== "sent") {
+    const render = () => outbox.forVisit(visitId).then((r) => {
+      if (r && r.status === "sent") return route();
+      mount(main, h("h1", {}, r.enterprise_name),
+        h("p", { class: r.status === "error" ? "notice error" : "notice", role: "status", id: "result-status" },
+          r.status === "error" ? `提交失败：${r.error}` : `${QUEUE_STATUS[r.status]}：检查结果已保存在手机上，联网后自动提交。`),
+        r.status === "error" ? h("div", { class: "row" },
+          h("button", { type: "button", onclick: () => outbox.retry(r.uuid) }, "重试"),
+          h("a", { class: "button secondary", href: `#/visit/${visitId}` }, "返回修改")) : null,
+        h("a", { href: "#/", class: "button secondary block" }, "返回今日任务"));
+    });
+    leave = outbox.onChange(render);
+    return render();
+  }
+  mount(main, h("p", { class: "muted" }, "正在加载检查结果…"));
+  const visit = await session.api(`/api/v1/visits/${visitId}`);
+  const submission = record?.response || (await session.api(`/api/v1/visits/${visitId}/submissions`)).at(-1);
+  const hazards = await Promise.all(submission.hazard_ids.map((id) => session.api(`/api/v1/hazards/${id}`)));
+  const orders = await Promise.all(submission.order_ids.map((id) => session.api(`/api/v1/orders/${id}`)));
+  const failed = submission.results.filter((r) => r.outcome === "fail").length;
+  mount(main,
+    h("h1", {}, visit.enterprise.name),
+    h("p", { class: "notice ok", role: "status", id: "result-status" },
+      `检查结果已提交（${fmtDateTime(submission.submitted_at)}）：共 ${submission.results.length} 项，不合格 ${failed} 项。`),
+    h("section", { "aria-labelledby": "hz-title" }, h("h2", { id: "hz-title" }, `发现隐患 ${hazards.length} 项`),
+      hazards.length ? h("ul", { class: "list", id: "hazards" }, hazards.map((hz) => h("li", {},
+        h("div", { class: "row" }, h("strong", {}, hz.item_code), levelBadge(hz.level), statusBadge(hz)),
+        h("p", {}, hz.description),
+        h("p", { class: "small muted" }, `整改期限 ${fmtDate(hz.due_at)}（${daysLeftText(hz)}）`))))
+        : h("p", { class: "muted" }, "未发现隐患。")),
+    orders.length ? h("section", { "aria-labelledby": "order-title" }, h("h2", { id: "order-title" }, "整改指令书"),
+      h("ul", { class: "list", id: "orders" }, orders.map((o) => h("li", {},
+        h("strong", {}, o.number), h("p", { class: "small muted" }, `${o.department_name} · ${fmtDate(o.issued_at)}`),
+        h("button", { type: "button", class: "secondary", onclick: (e) => openPdf(o, e.target) }, "查看指令书 PDF")))))
+      : null,
+    signatureSection(visit));
+}
+
+async function openPdf(order, button) {
+  button.disabled = true;
+  try {
+    const url = await session.blobUrl(order.pdf_url);
+    const link = h("a", { href: url, download: `${order.number}.pdf`, class: "button" }, `下载 ${order.number}.pdf`);
+    button.replaceWith(link);
+    link.focus();
+  } catch (err) {
+    button.disabled = false;
+    alert(describe(err));
+  }
+}
+
+function signatureSection(visit) {
+  const section = h("section", { class: "card stack", "aria-labelledby": "sign-title" },
+    h("h2", { id: "sign-title" }, "企业代表签名"));
+  if (visit.signature_photo_id) {
+    section.append(h("p", { class: "notice ok", id: "signed" }, "企业代表已签名。"));
+    return section;
+  }
+  const canvas = h("canvas", { class: "signature", id: "signature", role: "img",
+    "aria-label": "签名区：请企业代表在此手写签名" });
+  const message = h("p", { class: "hidden" });
+  section.append(h("p", { class: "small muted" }, "请企业代表在下方框内签名，确认已知悉检查结果。"), canvas, message,
+    h("div", { class: "row" },
+      h("button", { type: "button", class: "secondary", onclick: () => pad.clear() }, "清除"),
+      h("button", { type: "button", id: "sign", onclick: async (e) => {
+        if (pad.isEmpty()) return say(message, "请先签名", "error");
+        e.target.disabled = true;
+        try {
+          const form = new FormData();
+          form.append("client_uuid", uuid());
+          form.append("visit_id", String(visit.id));
+          form.append("file", await pad.toBlob(), "signature.png");
+          const photo = await session.api("/api/v1/photos", { method: "POST", form });
+          await session.api(`/api/v1/visits/${visit.id}/signature`, { method: "POST", json: { photo_id: photo.id } });
+          route();
+        } catch (err) {
+          e.target.disabled = false;
+          say(message, err instanceof Offline ? "签名需要联网上传，请联网后重试" : describe(err), "error");
+        }
+      } }, "确认签名")));
+  let pad;
+  requestAnimationFrame(() => { pad = signaturePad(canvas); });
+  return section;
+}
+
+// --- the queue ----------------------------------------------------------------------------------------------------
+
+async function showQueue() {
+  const render = async () => {
+    const rows = await outbox.items();
+    mount(main, h("h1", {}, "上传队列"),
+      h("p", { class: "small muted" }, navigator.onLine ? "联网中：待上传的内容会自动发送。" : "离线：联网后自动发送。"),
+      h("button", { type: "button", class: "secondary", onclick: () => outbox.flush() }, "立即同步"),
+      rows.length ? h("ul", { class: "list", id: "queue-items" }, rows.map((r) => h("li", {},
+        h("div", { class: "row" }, h("strong", {}, r.enterprise_name),
+          h("span", { class: r.status === "sent" ? "badge ok" : r.status === "error" ? "badge bad" : "badge warn" },
+            QUEUE_STATUS[r.status])),
+        h("p", { class: "small muted" }, `记录于 ${fmtDateTime(r.captured_at)} · ${r.results.length} 项 · 照片 `,
+          `${r.results.reduce((n, x) => n + x.photos.length, 0)} 张`),
+        r.error ? h("p", { class: "small", role: "alert" }, r.error) : null,
+        h("div", { class: "row" },
+          h("a", { href: `#/result/${r.visit_id}` }, "查看"),
+          r.status === "error" ? h("button", { type: "button", class: "secondary", onclick: () => outbox.retry(r.uuid) },
+            "重试") : null))))
+        : h("p", { class: "muted" }, "队列为空。"));
+  };
+  leave = outbox.onChange(render);
+  await render();
+}
+
+// --- reviewing rectification evidence -------------------------------------------------------------------------------
+
+async function showReview() {
+  const department = session.me.department ? `&department_id=${session.me.department.id}` : "";
+  const page = await session.api(`/api/v1/hazards?status=submitted${department}&limit=50`);
+  mount(main, h("h1", {}, "整改审核"),
+    h("p", { class: "small muted" }, "企业已提交整改材料、等待本部门审核的隐患。"),
+    page.items.length ? h("ul", { class: "list", id: "review-list" }, page.items.map(reviewItem))
+      : h("p", { class: "muted" }, "没有待审核的整改材料。"),
+    h("a", { href: "#/", class: "button secondary block" }, "返回今日任务"));
+}
+
+function reviewItem(hz) {
+  const thumbs = h("div", { class: "thumbs" });
+  const evidenceBox = h("div", {}, h("p", { class: "small muted" }, "正在加载整改材料…"));
+  const message = h("p", { class: "hidden" });
+  const reason = h("textarea", { id: `reason-${hz.id}`, name: "reason" });
+  session.api(`/api/v1/hazards/${hz.id}/evidence`).then((rows) => {
+    const last = rows.at(-1);
+    if (!last) return mount(evidenceBox);
+    mount(evidenceBox, h("p", {}, `整改说明：${last.note || "（无）"}`),
+      h("p", { class: "small muted" }, `提交于 ${fmtDateTime(last.submitted_at)}`), thumbs);
+    last.photo_ids.forEach(async (id, n) => {
+      const src = await session.blobUrl(`/api/v1/photos/${id}?variant=thumb`).catch(() => null);
+      if (src) thumbs.append(h("img", { src, alt: `整改后照片 ${n + 1}` }));
+    });
+  }).catch((err) => mount(evidenceBox, h("p", { class: "small" }, describe(err))));
+  const decide = (verb, body) => async (event) => {
+    event.target.disabled = true;
+    try {
+      await session.api(`/api/v1/hazards/${hz.id}/${verb}`, { method: "POST", json: body() });
+      await showReview();
+    } catch (err) {
+      event.target.disabled = false;
+      say(message, describe(err), "error");
+    }
+  };
+  return h("li", { id: `review-${hz.id}` },
+    h("div", { class: "row" }, h("strong", {}, hz.enterprise_name), levelBadge(hz.level), statusBadge(hz)),
+    h("p", {}, `${hz.item_code} ${hz.description}`),
+    h("p", { class: "small muted" }, `整改期限 ${fmtDate(hz.due_at)}（${daysLeftText(hz)}）`),
+    evidenceBox,
+    h("label", { for: `reason-${hz.id}` }, "审核意见（退回时必填）"), reason, message,
+    h("div", { class: "row" },
+      h("button", { type: "button", onclick: decide("accept", () => ({ note: reason.value.trim() })) }, "通过，销号"),
+      h("button", { type: "button", class: "danger", onclick: decide("reject", () => ({ reason: reason.value.trim() })) },
+        "退回重改")));
+}

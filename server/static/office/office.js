@@ -1,0 +1,232 @@
+// 巡查 · 安委办驾驶舱: closure and on-time rates, overdue hazards by street / department / checklist / month,
+// the joint-visit planner, ratings of visits, exports. Figures come from the stats API, which defines them
+// once (hazards/stats.py); this page only draws them.
+
+import { Session, describe } from "/static/api.js";
+import { barChart } from "/static/chart.js";
+import { KIND, LEVEL, fmtDate, fmtDateTime, h, loginForm, mount, pct, say, today } from "/static/ui.js";
+
+const main = document.getElementById("main");
+const userBox = document.getElementById("user");
+const session = new Session("office");
+const GROUPS = [["street", "街道"], ["department", "部门"], ["kind", "检查表"], ["month", "月份"]];
+let group = "street";
+let api = null; // the paths the server offers (from /openapi.json), so missing parts are said, not broken
+
+start();
+
+async function start() {
+  if (!session.token) return showLogin();
+  mount(userBox, h("span", { class: "small" }, session.me.full_name),
+    h("button", { type: "button", class: "link", onclick: () => { session.logout(); start(); } }, "退出"));
+  try {
+    api = api || Object.keys((await fetch("/openapi.json").then((r) => r.json())).paths);
+    await showDashboard();
+  } catch (err) {
+    if (err.status === 401) {
+      session.logout();
+      return showLogin();
+    }
+    mount(main, h("p", { class: "notice error", role: "alert" }, describe(err)));
+  }
+}
+
+function showLogin() {
+  mount(userBox);
+  mount(main, loginForm({
+    title: "安委办登录",
+    hint: "整改闭环率、按期整改率、逾期隐患、联合检查计划与数据导出。",
+    onSubmit: async (username, password) => {
+      const me = await session.login(username, password);
+      if (me.role === "enterprise") {
+        session.logout();
+        throw new Error("此入口供安委办和检查部门使用；企业请用 /portal/");
+      }
+      start();
+    },
+  }));
+}
+
+function has(path) {
+  return api.includes(path);
+}
+
+function period() {
+  const to = today();
+  return { from: `${to.slice(0, 4)}-01-01`, to };
+}
+
+async function showDashboard() {
+  const { from, to } = period();
+  const fromInput = h("input", { id: "from", type: "date", value: from });
+  const toInput = h("input", { id: "to", type: "date", value: to });
+  const figures = h("div", { "aria-live": "polite" });
+  const form = h("form", { class: "card row", "aria-label": "统计期" },
+    h("div", { class: "grow" }, h("label", { for: "from" }, "起始日期"), fromInput),
+    h("div", { class: "grow" }, h("label", { for: "to" }, "截止日期"), toInput),
+    h("button", { type: "submit" }, "刷新"));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    loadFigures(figures, fromInput.value, toInput.value);
+  });
+  mount(main, h("h1", {}, "安全生产隐患整改驾驶舱"), form, figures,
+    h("section", { "aria-labelledby": "overdue-title" }, h("h2", { id: "overdue-title" }, "逾期未整改隐患"),
+      h("div", { id: "overdue" }, "正在加载…")),
+    h("section", { "aria-labelledby": "plan-title" }, h("h2", { id: "plan-title" }, "联合检查计划（综合查一次）"),
+      h("div", { id: "planner" }, "正在加载…")),
+    h("section", { "aria-labelledby": "ratings-title" }, h("h2", { id: "ratings-title" }, "企业对检查的评价"),
+      h("div", { id: "ratings" }, "正在加载…")),
+    h("section", { "aria-labelledby": "export-title" }, h("h2", { id: "export-title" }, "数据导出"),
+      h("div", { id: "exports" })));
+  await Promise.all([loadFigures(figures, from, to), loadOverdue(), loadPlanner(), loadRatings()]);
+  showExports(from, to);
+}
+
+// --- closure figures --------------------------------------------------------------------------------------------
+
+function figuresOf(row) {
+  return row.figures || row; // grouped rows carry their figures under "figures"
+}
+
+function labelOf(row) {
+  const key = row.key || {};
+  const labels = row.labels || {};
+  const value = labels[group] ?? key[group] ?? row[group];
+  if (group === "kind") return KIND[value] || value;
+  return value === null || value === undefined || value === "" ? "（未填）" : String(value);
+}
+
+async function loadFigures(box, from, to) {
+  if (!has("/api/v1/stats/closure")) {
+    return mount(box, h("p", { class: "notice" }, "统计接口（/api/v1/stats/closure）尚未提供。"));
+  }
+  const query = `from=${from}&to=${to}`;
+  const [overall, grouped] = await Promise.all([
+    session.api(`/api/v1/stats/closure?${query}`),
+    session.api(`/api/v1/stats/closure?${query}&group_by=${group}`),
+  ]);
+  const total = figuresOf(overall.total || overall);
+  const kpi = (id, name, value) => h("div", { class: "kpi", id }, h("div", { class: "value" }, value),
+    h("div", { class: "name" }, name));
+  const rows = grouped.rows || [];
+  const tabs = h("div", { class: "tabs", role: "group", "aria-label": "分组" }, GROUPS.map(([name, text]) =>
+    h("button", { type: "button", "aria-pressed": String(name === group), onclick: () => {
+      group = name;
+      loadFigures(box, from, to);
+    } }, `按${text}`)));
+  mount(box,
+    h("div", { class: "kpis" },
+      kpi("kpi-closure", "整改闭环率", pct(total.closure_rate)),
+      kpi("kpi-ontime", "按期整改率", pct(total.on_time_rate)),
+      kpi("kpi-found", "发现隐患", total.found),
+      kpi("kpi-closed", "已闭环", total.closed),
+      kpi("kpi-overdue", "逾期未改", total.overdue_open),
+      kpi("kpi-major", "重大隐患未闭环", total.major_open)),
+    overall.visits_saved !== undefined && overall.visits_saved !== null
+      ? h("p", { class: "small" }, `联合检查减少入企 ${overall.visits_saved} 次`) : null,
+    h("p", { class: "small muted" }, `统计期 ${fmtDate(from)} 至 ${fmtDate(to)}，截至 ${fmtDateTime(overall.as_of || new Date())}`),
+    h("section", { class: "card", "aria-labelledby": "group-title" },
+      h("h2", { id: "group-title" }, "分组统计"), tabs,
+      rows.length ? [
+        h("h3", {}, "整改闭环率"),
+        barChart(rows.map((r) => ({ label: labelOf(r), value: figuresOf(r).closure_rate || 0,
+          text: pct(figuresOf(r).closure_rate) })), { title: "整改闭环率", max: 1 }),
+        h("h3", {}, "逾期未改"),
+        barChart(rows.map((r) => ({ label: labelOf(r), value: figuresOf(r).overdue_open })),
+          { title: "逾期未改隐患数", color: "#b3261e" }),
+        h("div", { class: "table-wrap" }, h("table", { id: "group-table" },
+          h("thead", {}, h("tr", {}, h("th", {}, GROUPS.find(([n]) => n === group)[1]), h("th", { class: "num" }, "发现"),
+            h("th", { class: "num" }, "闭环"), h("th", { class: "num" }, "闭环率"), h("th", { class: "num" }, "按期率"),
+            h("th", { class: "num" }, "逾期"))),
+          h("tbody", {}, rows.map((r) => {
+            const f = figuresOf(r);
+            return h("tr", {}, h("td", {}, labelOf(r)), h("td", { class: "num" }, f.found),
+              h("td", { class: "num" }, f.closed), h("td", { class: "num" }, pct(f.closure_rate)),
+              h("td", { class: "num" }, pct(f.on_time_rate)), h("td", { class: "num" }, f.overdue_open));
+          })))),
+      ] : h("p", { class: "muted" }, "统计期内没有隐患。")));
+}
+
+// --- overdue list -------------------------------------------------------------------------------------------------
+
+async function loadOverdue() {
+  const box = document.getElementById("overdue");
+  const page = await session.api("/api/v1/hazards?overdue=true&limit=100");
+  if (!page.items.length) return mount(box, h("p", { class: "muted" }, "目前没有逾期隐患。"));
+  mount(box, h("p", { class: "small" }, `共 ${page.total} 项`), h("div", { class: "table-wrap" },
+    h("table", { id: "overdue-table" },
+      h("thead", {}, h("tr", {}, h("th", {}, "企业"), h("th", {}, "检查项"), h("th", {}, "等级"),
+        h("th", {}, "期限"), h("th", { class: "num" }, "逾期"))),
+      h("tbody", {}, page.items.map((hz) => h("tr", {}, h("td", {}, hz.enterprise_name),
+        h("td", {}, `${hz.item_code} ${hz.description}`), h("td", {}, LEVEL[hz.level]),
+        h("td", {}, fmtDate(hz.due_at)), h("td", { class: "num" }, `${Math.abs(hz.days_left)} 天`)))))));
+}
+
+// --- joint-visit planner --------------------------------------------------------------------------------------------
+
+async function loadPlanner() {
+  const box = document.getElementById("planner");
+  if (!has("/api/v1/tasks")) {
+    return mount(box, h("p", { class: "notice" }, "检查任务接口（/api/v1/tasks）尚未提供；合并方案和减少入企次数将在其上线后显示。"));
+  }
+  const [tasks, report] = await Promise.all([
+    session.api("/api/v1/tasks?limit=100"),
+    has("/api/v1/tasks/merge-report") ? session.api("/api/v1/tasks/merge-report").catch(() => null) : null,
+  ]);
+  const items = tasks.items || tasks;
+  mount(box,
+    report ? h("p", {}, summaryOf(report)) : null,
+    items.length ? h("div", { class: "table-wrap" }, h("table", { id: "tasks-table" },
+      h("thead", {}, h("tr", {}, h("th", {}, "企业"), h("th", {}, "部门"), h("th", {}, "窗口"), h("th", {}, "状态"))),
+      h("tbody", {}, items.map((t) => h("tr", {}, h("td", {}, t.enterprise_name || t.enterprise?.name || t.enterprise_id),
+        h("td", {}, t.department_name || t.department_code || t.department_id),
+        h("td", {}, `${fmtDate(t.window_start)}–${fmtDate(t.window_end)}`),
+        h("td", {}, TASK_STATUS[t.status] || t.status))))))
+      : h("p", { class: "muted" }, "暂无检查任务。"));
+}
+
+const TASK_STATUS = { planned: "待合并", scheduled: "已排程", merged: "已合并", done: "已完成", cancelled: "已取消" };
+
+function summaryOf(report) {
+  const parts = [];
+  for (const [key, text] of [["tasks", "任务"], ["visits", "入企"], ["merged", "合并"], ["visits_saved", "减少入企"]]) {
+    if (typeof report[key] === "number") parts.push(`${text} ${report[key]}`);
+  }
+  return parts.length ? parts.join(" · ") : "合并方案已生成。";
+}
+
+// --- ratings ------------------------------------------------------------------------------------------------------
+
+async function loadRatings() {
+  const box = document.getElementById("ratings");
+  const page = await session.api("/api/v1/ratings?limit=20");
+  if (!page.items.length) return mount(box, h("p", { class: "muted" }, "暂无评价。"));
+  mount(box, h("p", {}, `共 ${page.total} 条，平均 ${page.mean_score} 分`),
+    h("ul", { class: "list", id: "ratings-list" }, page.items.map((r) => h("li", {},
+      h("div", { class: "row" }, h("strong", {}, r.enterprise_name), h("span", { class: "badge" }, `${r.score} 分`)),
+      h("p", { class: "small muted" }, `${fmtDate(r.visited_at)} · ${r.inspector_names.join("、")} · ${r.department_codes.join("、")}`),
+      r.comment ? h("p", {}, r.comment) : null))));
+}
+
+// --- exports ------------------------------------------------------------------------------------------------------
+
+function showExports(from, to) {
+  const box = document.getElementById("exports");
+  const files = api.filter((p) => p.startsWith("/api/v1/stats") && /\.(csv|xlsx|pdf|png)$/.test(p));
+  if (!files.length) return mount(box, h("p", { class: "notice" }, "导出接口尚未提供。"));
+  const message = h("p", { class: "hidden" });
+  mount(box, h("div", { class: "row" }, files.map((path) => {
+    const name = path.split("/").pop();
+    const button = h("button", { type: "button", class: "secondary", onclick: async () => {
+      try {
+        const url = await session.blobUrl(`${path}?from=${from}&to=${to}&group_by=${group}`);
+        const link = h("a", { href: url, download: name, class: "button" }, `保存 ${name}`);
+        button.replaceWith(link);
+        link.focus();
+      } catch (err) {
+        say(message, describe(err), "error");
+      }
+    } }, `导出 ${name}`);
+    return button;
+  })), message);
+}

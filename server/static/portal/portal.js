@@ -1,0 +1,300 @@
+// 巡查 · 企业端. Two ways in:
+//   /portal/orders/<token>  the QR on a printed order: that order alone, no account (the link's own API)
+//   /portal/                 login: every order and hazard of the enterprise, who visited, ratings
+// Both show an order the same way; a "backend" object hides which API answers.
+
+import { Session, describe, request } from "/static/api.js";
+import {
+  VISIT_STATUS, daysLeftText, fmtDate, fmtDateTime, h, levelBadge, loginForm, mount, say, statusBadge, uuid,
+} from "/static/ui.js";
+
+const main = document.getElementById("main");
+const nav = document.getElementById("nav");
+const session = new Session("portal");
+const linkToken = (location.pathname.match(/^\/portal\/orders\/([^/]+)$/) || [])[1];
+
+if (linkToken) showLinkedOrder(linkToken);
+else {
+  window.addEventListener("hashchange", route);
+  route();
+}
+
+// --- the two backends -------------------------------------------------------------------------------------------
+
+function linkBackend(token) {
+  const base = `/api/v1/portal/orders/${encodeURIComponent(token)}`;
+  return {
+    photoSrc: async (id) => `${base}/photos/${id}?variant=thumb`,
+    pdfUrl: async (order) => order.pdf_url,
+    upload: (form) => request(`${base}/photos`, { method: "POST", form }),
+    evidence: (hazardId, body) => request(`${base}/hazards/${hazardId}/evidence`, { method: "POST", json: body }),
+    extension: (hazardId, body) => request(`${base}/hazards/${hazardId}/extensions`, { method: "POST", json: body }),
+  };
+}
+
+const accountBackend = {
+  photoSrc: (id) => session.blobUrl(`/api/v1/photos/${id}?variant=thumb`),
+  pdfUrl: (order) => session.blobUrl(order.pdf_url),
+  upload: (form) => session.api("/api/v1/photos", { method: "POST", form }),
+  evidence: (hazardId, body) => session.api(`/api/v1/hazards/${hazardId}/evidence`, { method: "POST", json: body }),
+  extension: (hazardId, body) => session.api(`/api/v1/hazards/${hazardId}/extensions`, { method: "POST", json: body }),
+};
+
+// An order from the logged-in API with what the link API already includes: evidence and extensions per hazard.
+async function loadAccountOrder(id) {
+  const order = await session.api(`/api/v1/orders/${id}`);
+  await Promise.all(order.hazards.map(async (hz) => {
+    [hz.evidence, hz.extensions] = await Promise.all([session.api(`/api/v1/hazards/${hz.id}/evidence`),
+      session.api(`/api/v1/hazards/${hz.id}/extensions`)]);
+  }));
+  return order;
+}
+
+// --- opened from the printed QR ---------------------------------------------------------------------------------
+
+async function showLinkedOrder(token) {
+  mount(nav, h("span", { class: "small" }, "扫码查看（无需登录）"));
+  const load = async () => {
+    try {
+      const order = await request(`/api/v1/portal/orders/${encodeURIComponent(token)}`);
+      mount(main, orderView(order, linkBackend(token), load),
+        h("p", { class: "small muted" }, `此链接有效期至 ${fmtDate(order.link_expires_at)}。`,
+          "查看本企业全部整改指令书请", h("a", { href: "/portal/" }, "登录企业端"), "。"));
+    } catch (err) {
+      mount(main, h("h1", {}, "整改指令书"), h("p", { class: "notice error", role: "alert" },
+        err.code === "expired_token" ? "链接已过期，请登录企业端查看。" : `无法打开：${describe(err)}`),
+      h("a", { href: "/portal/", class: "button" }, "登录企业端"));
+    }
+  };
+  await load();
+}
+
+// --- logged in ----------------------------------------------------------------------------------------------------
+
+async function route() {
+  if (!session.token) return showLogin();
+  mount(nav, h("a", { href: "#/" }, "整改指令书"), h("a", { href: "#/visits" }, "检查记录与评价"),
+    h("button", { type: "button", class: "link", onclick: () => { session.logout(); route(); } }, "退出"));
+  const [name, arg] = location.hash.replace(/^#\/?/, "").split("/");
+  try {
+    if (name === "order") {
+      const load = async () => mount(main, h("a", { href: "#/" }, "← 全部整改指令书"),
+        orderView(await loadAccountOrder(Number(arg)), accountBackend, load));
+      await load();
+    } else if (name === "visits") await showVisits();
+    else await showOrders();
+  } catch (err) {
+    if (err.status === 401) {
+      session.logout();
+      return showLogin();
+    }
+    mount(main, h("p", { class: "notice error", role: "alert" }, describe(err)));
+  }
+}
+
+function showLogin() {
+  mount(nav);
+  mount(main, loginForm({
+    title: "企业端登录",
+    hint: "查看本企业的整改指令书和隐患、上传整改照片、申请延期、评价检查。扫描整改指令书上的二维码可直接查看该指令书。",
+    onSubmit: async (username, password) => {
+      const me = await session.login(username, password);
+      if (me.role !== "enterprise") {
+        session.logout();
+        throw new Error("此入口供企业使用；检查人员请用 /app/，安委办请用 /office/");
+      }
+      route();
+    },
+  }));
+}
+
+async function showOrders() {
+  const page = await session.api("/api/v1/orders?limit=100");
+  mount(main, h("h1", {}, `${session.me.full_name} · 整改指令书`),
+    page.items.length ? h("ul", { class: "list", id: "orders" }, page.items.map((o) => {
+      const open = o.hazards.filter((hz) => hz.status !== "closed");
+      const soonest = open.map((hz) => hz.days_left).sort((a, b) => a - b)[0];
+      return h("li", { class: "clickable" }, h("a", { href: `#/order/${o.id}` },
+        h("strong", {}, o.number),
+        h("div", { class: "small muted" }, `${o.department_name} · ${fmtDate(o.issued_at)}`),
+        h("div", { class: "row small" }, h("span", {}, `隐患 ${o.hazards.length} 项，未销号 ${open.length} 项`),
+          open.some((hz) => hz.overdue) ? h("span", { class: "badge bad" }, "有逾期")
+            : soonest !== undefined ? h("span", { class: "badge warn" }, `最近期限剩余 ${soonest} 天`)
+              : h("span", { class: "badge ok" }, "已全部销号"))));
+    })) : h("p", { class: "muted" }, "暂无整改指令书。"));
+}
+
+// --- one order ----------------------------------------------------------------------------------------------------
+
+function orderView(order, backend, reload) {
+  const pdf = h("button", { type: "button", class: "secondary", onclick: async () => {
+    const url = await backend.pdfUrl(order);
+    const link = h("a", { href: url, class: "button", download: `${order.number}.pdf` }, `下载 ${order.number}.pdf`);
+    pdf.replaceWith(link);
+    link.focus();
+  } }, "下载整改指令书 PDF");
+  return h("article", { "aria-labelledby": "order-number" },
+    h("h1", { id: "order-number" }, order.number),
+    h("p", { class: "muted" }, `${order.enterprise_name} · ${order.department_name} · 签发于 ${fmtDate(order.issued_at)}`),
+    pdf,
+    h("h2", {}, `隐患 ${order.hazards.length} 项`),
+    h("ul", { class: "list", id: "hazards" }, order.hazards.map((hz) => hazardView(hz, backend, reload))));
+}
+
+const EXTENSION_STATUS = { pending: "待审批", approved: "已批准", refused: "未批准" };
+
+function hazardView(hz, backend, reload) {
+  const before = h("div", { class: "thumbs" });
+  hz.before_photo_ids.forEach(async (id, n) => {
+    const src = await backend.photoSrc(id).catch(() => null);
+    if (src) before.append(h("img", { src, alt: `检查时照片 ${n + 1}` }));
+  });
+  return h("li", { id: `hazard-${hz.id}` },
+    h("div", { class: "row" }, h("strong", {}, hz.item_code), levelBadge(hz.level), statusBadge(hz)),
+    h("p", {}, hz.description),
+    h("p", { class: "small muted" }, `依据：${hz.legal_basis}`),
+    h("p", { class: hz.overdue ? "notice error" : "small" },
+      `整改期限 ${fmtDate(hz.due_at)} · ${daysLeftText(hz)}`),
+    before,
+    hz.evidence.length ? h("div", {}, h("h3", {}, "整改材料与审核"), h("ul", {}, hz.evidence.map((ev) => h("li", {},
+      `${fmtDateTime(ev.submitted_at)} 提交 ${ev.photo_ids.length} 张照片${ev.note ? `：${ev.note}` : ""} — `,
+      ev.accepted === true ? h("span", { class: "badge ok" }, "审核通过")
+        : ev.accepted === false ? h("span", { class: "badge bad" }, `退回：${ev.review_reason}`)
+          : h("span", { class: "badge warn" }, "待审核"))))) : null,
+    hz.extensions.length ? h("div", {}, h("h3", {}, "延期申请"), h("ul", {}, hz.extensions.map((ex) => h("li", {},
+      `申请延至 ${fmtDate(ex.requested_due_date)}：${EXTENSION_STATUS[ex.status] || ex.status}`,
+      ex.decision_note ? `（${ex.decision_note}）` : "")))) : null,
+    hz.status === "open" ? evidenceForm(hz, backend, reload) : null,
+    hz.status === "open" && !hz.overdue && !hz.extensions.some((e) => e.status === "pending")
+      ? extensionForm(hz, backend, reload) : null);
+}
+
+async function uploadAll(files, backend) {
+  const ids = [];
+  for (const file of files) {
+    const form = new FormData();
+    form.append("client_uuid", uuid());
+    form.append("file", file, file.name);
+    ids.push((await backend.upload(form)).id);
+  }
+  return ids;
+}
+
+function evidenceForm(hz, backend, reload) {
+  const id = hz.id;
+  const needsPlan = hz.plan_required && !hz.plan_photo_ids.length;
+  const message = h("p", { class: "hidden" });
+  const form = h("form", { class: "card stack", "aria-label": `${hz.item_code} 提交整改材料` },
+    h("h3", {}, "提交整改材料"),
+    h("label", { for: `ev-note-${id}` }, "整改说明"),
+    h("textarea", { id: `ev-note-${id}`, name: "note", placeholder: "做了哪些整改" }),
+    h("label", { for: `ev-photos-${id}` }, "整改后照片（可多张）"),
+    h("input", { id: `ev-photos-${id}`, name: "photos", type: "file", accept: "image/*", multiple: true, required: true }),
+    needsPlan ? [h("label", { for: `ev-plan-${id}` }, "治理方案（重大事故隐患必传，照片或扫描件）"),
+      h("input", { id: `ev-plan-${id}`, name: "plan", type: "file", accept: "image/*", multiple: true, required: true })]
+      : null,
+    message,
+    h("button", { type: "submit" }, "提交整改材料"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      say(message, "正在上传照片…");
+      const photoIds = await uploadAll(form.photos.files, backend);
+      const planIds = needsPlan ? await uploadAll(form.plan.files, backend) : [];
+      await backend.evidence(id, { note: form.note.value.trim(), photo_ids: photoIds, plan_photo_ids: planIds });
+      say(message, "已提交，等待审核。", "ok");
+      await reload();
+    } catch (err) {
+      button.disabled = false;
+      say(message, `提交失败：${describe(err)}`, "error");
+    }
+  });
+  return form;
+}
+
+function extensionForm(hz, backend, reload) {
+  const id = hz.id;
+  const major = hz.level === "major";
+  const message = h("p", { class: "hidden" });
+  const form = h("form", { class: "stack" },
+    h("label", { for: `ext-reason-${id}` }, "延期理由"),
+    h("textarea", { id: `ext-reason-${id}`, name: "reason", required: true, minlength: 2 }),
+    h("label", { for: `ext-date-${id}` }, "申请延至"),
+    h("input", { id: `ext-date-${id}`, name: "date", type: "date", required: true }),
+    major ? [h("label", { for: `ext-measures-${id}` }, "临时安全措施（重大事故隐患必填）"),
+      h("textarea", { id: `ext-measures-${id}`, name: "measures", required: true }),
+      h("label", { for: `ext-plan-${id}` }, "治理方案（照片或扫描件）"),
+      h("input", { id: `ext-plan-${id}`, name: "plan", type: "file", accept: "image/*", multiple: true, required: true })]
+      : null,
+    message,
+    h("button", { type: "submit", class: "secondary" }, "提交延期申请"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const planIds = major ? await uploadAll(form.plan.files, backend) : [];
+      await backend.extension(id, { reason: form.reason.value.trim(), requested_due_date: form.date.value,
+        interim_measures: major ? form.measures.value.trim() : "", plan_photo_ids: planIds });
+      await reload();
+    } catch (err) {
+      say(message, `申请失败：${describe(err)}`, "error");
+    }
+  });
+  return h("details", {}, h("summary", {}, "申请延期"), form);
+}
+
+// --- who visited, and ratings -------------------------------------------------------------------------------------
+
+async function showVisits() {
+  const enterpriseId = session.me.enterprise_id;
+  const [visits, scans, ratings] = await Promise.all([
+    session.api("/api/v1/visits"),
+    session.api(`/api/v1/enterprises/${enterpriseId}/scans?limit=50`).catch(() => ({ items: [] })),
+    session.api("/api/v1/ratings?limit=200"),
+  ]);
+  const rated = new Map(ratings.items.map((r) => [r.visit_id, r]));
+  mount(main, h("h1", {}, "检查记录与评价"),
+    h("section", { "aria-labelledby": "visits-title" }, h("h2", { id: "visits-title" }, "检查"),
+      visits.length ? h("ul", { class: "list", id: "visits" }, visits.slice().reverse().map((v) => h("li", {},
+        h("div", { class: "row" }, h("strong", {}, fmtDate(v.submitted_at || v.started_at || v.planned_date)),
+          h("span", { class: "badge" }, VISIT_STATUS[v.status] || v.status)),
+        h("p", { class: "small" }, `检查人员：${v.inspectors.map((i) => i.full_name).join("、")}`),
+        v.status === "submitted" ? ratingView(v, rated.get(v.id)) : null)))
+        : h("p", { class: "muted" }, "暂无检查记录。")),
+    h("section", { "aria-labelledby": "scans-title" }, h("h2", { id: "scans-title" }, "扫码入企记录"),
+      scans.items.length ? h("div", { class: "table-wrap" }, h("table", {},
+        h("thead", {}, h("tr", {}, h("th", {}, "时间"), h("th", {}, "人员"), h("th", {}, "部门"))),
+        h("tbody", {}, scans.items.map((s) => h("tr", {}, h("td", {}, fmtDateTime(s.scanned_at)),
+          h("td", {}, s.inspector_name), h("td", {}, s.department_name || "—"))))))
+        : h("p", { class: "muted" }, "暂无扫码记录。")));
+}
+
+function ratingView(visit, rating) {
+  if (rating) {
+    return h("p", { class: "small" }, h("span", { class: "badge ok" }, `已评价 ${rating.score} 分`),
+      rating.comment ? ` ${rating.comment}` : "");
+  }
+  const message = h("p", { class: "hidden" });
+  const name = `score-${visit.id}`;
+  const form = h("form", { class: "stack", "aria-label": `评价 ${fmtDate(visit.submitted_at)} 的检查` },
+    h("fieldset", {}, h("legend", {}, "评价本次检查（1 分最差，5 分最好）"),
+      h("div", { class: "stars" }, [1, 2, 3, 4, 5].map((n) => h("label", {},
+        h("input", { type: "radio", name, value: String(n), required: true }), `${n} 分`)))),
+    h("label", { for: `comment-${visit.id}` }, "意见（可选）"),
+    h("textarea", { id: `comment-${visit.id}`, name: "comment", maxlength: 500 }),
+    message,
+    h("button", { type: "submit", class: "secondary" }, "提交评价"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await session.api(`/api/v1/visits/${visit.id}/rating`, { method: "POST",
+        json: { score: Number(form[name].value), comment: form.comment.value.trim() } });
+      await showVisits();
+    } catch (err) {
+      say(message, describe(err), "error");
+    }
+  });
+  return h("details", {}, h("summary", {}, "评价本次检查"), form);
+}
+

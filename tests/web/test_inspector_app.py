@@ -1,0 +1,123 @@
+"""The inspector's phone app in Chromium: log in, open the visit, fail an item with a photo, lose the signal,
+submit, get the signal back, and the submission lands exactly once; then the representative signs."""
+
+from sqlmodel import col, select
+
+from hazards.models import Hazard, RectificationOrder
+from inspection.clock import local_date
+from inspection.models import Photo, Submission, Visit
+from inspection.types import utcnow
+from tests.factories import PASSWORD
+from tests.web.helpers import check_screen, jpeg, login
+
+API = "/api/v1"
+FAILED = "DUST-13"  # general, 15 days, a photo is required when it fails
+
+
+def _plan_visit(client, world):
+    body = {"enterprise_id": world.enterprise_a.id, "planned_date": str(local_date(utcnow())),
+            "inspector_ids": [world.users["inspector2"].id]}
+    response = client.post(f"{API}/visits", json=body, headers=world.headers("inspector"))
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def _submissions(session, visit_id):
+    session.rollback()  # a fresh snapshot: the server commits in its own sessions
+    return session.exec(select(Submission).where(Submission.visit_id == visit_id)).all()
+
+
+def test_offline_submission_lands_exactly_once(live_server, phone, client, world, session):
+    visit_id = _plan_visit(client, world)
+    page = phone.new_page()
+    page.goto(f"{live_server}/app/")
+    check_screen(page, "app-01-login")
+    login(page, "inspector", PASSWORD)
+    page.locator("#work-list").get_by_text("甲铝业有限公司").wait_for()
+    page.evaluate("() => navigator.serviceWorker.ready")
+    check_screen(page, "app-02-worklist")
+
+    # open the visit by typing the enterprise's name
+    page.get_by_label("输入企业名称搜索").fill("甲铝")
+    page.get_by_role("button", name="搜索", exact=True).click()
+    page.get_by_role("button", name="进入 甲铝业有限公司").click()
+    page.wait_for_url(f"**/app/#/visit/{visit_id}")
+    item = page.locator(f"#item-{FAILED}")
+    item.wait_for()
+    check_screen(page, "app-03-checklist")
+
+    for button in page.get_by_role("button", name="本节未填项全部合格").all():
+        button.click()
+    item = page.locator(f"#item-{FAILED}")
+    item.get_by_text("不合格", exact=True).click()
+    item.get_by_label("问题描述").fill("未开展粉尘爆炸风险辨识，现场无警示标识")
+    # a failed item that needs a photo does not submit without one
+    page.get_by_role("button", name="提交检查结果").click()
+    problems = page.locator("#problems")
+    problems.get_by_text(f"{FAILED}：不合格须拍照").wait_for()
+    check_screen(page, "app-04-photo-required", problems)
+
+    page.locator(f"#photo-{FAILED}").set_input_files(jpeg())
+    item.get_by_role("img", name=f"{FAILED} 照片 1").wait_for()
+
+    # nothing is lost on reload: the draft and the photo live in IndexedDB
+    page.reload()
+    item = page.locator(f"#item-{FAILED}")
+    item.get_by_role("img", name=f"{FAILED} 照片 1").wait_for()
+    assert item.get_by_label("不合格").is_checked()
+    assert item.get_by_label("问题描述").input_value() == "未开展粉尘爆炸风险辨识，现场无警示标识"
+    check_screen(page, "app-05-failed-with-photo", item)
+
+    # the signal goes; the submission waits on the phone, even across a reload
+    phone.set_offline(True)
+    page.get_by_role("button", name="提交检查结果").click()
+    page.wait_for_url(f"**/app/#/result/{visit_id}")
+    page.locator("#result-status").get_by_text("检查结果已保存在手机上").wait_for()
+    page.locator("#queue-count").get_by_text("待上传 1 项").wait_for()
+    check_screen(page, "app-06-queued-offline")
+    page.reload()  # offline: the service worker serves the app shell
+    page.locator("#queue-count").get_by_text("待上传 1 项").wait_for()
+    page.get_by_role("link", name="查看").click()
+    page.locator("#queue-items").get_by_text("等待网络").wait_for()
+    check_screen(page, "app-07-queue")
+    assert _submissions(session, visit_id) == []
+
+    # the signal returns: photos first, then the submission, once
+    phone.set_offline(False)
+    page.goto(f"{live_server}/app/#/result/{visit_id}")
+    page.locator("#result-status").get_by_text("检查结果已提交").wait_for(timeout=30000)
+    page.locator("#hazards").get_by_text(FAILED).wait_for()
+    page.locator("#orders").get_by_text("应急责改").wait_for()
+    check_screen(page, "app-08-result")
+
+    rows = _submissions(session, visit_id)
+    assert len(rows) == 1
+    hazards = session.exec(select(Hazard).where(Hazard.visit_id == visit_id)).all()
+    assert [h.item_code for h in hazards] == [FAILED]
+    photo = session.get(Photo, hazards[0].before_photo_ids[0])
+    assert photo.visit_id == visit_id and photo.width == 1200
+    assert len(session.exec(select(RectificationOrder).where(RectificationOrder.visit_id == visit_id)).all()) == 1
+
+    # sending again (another flush, another load) changes nothing
+    page.goto(f"{live_server}/app/#/queue")
+    page.get_by_role("button", name="立即同步").click()
+    page.locator("#queue-items").get_by_text("已提交").wait_for()
+    assert len(_submissions(session, visit_id)) == 1
+    assert session.exec(select(Hazard).where(col(Hazard.visit_id) == visit_id)).all() == hazards
+
+    # the enterprise representative signs on the screen
+    page.goto(f"{live_server}/app/#/result/{visit_id}")
+    canvas = page.locator("#signature")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 30, box["y"] + 120)
+    page.mouse.down()
+    for step in range(1, 25):
+        page.mouse.move(box["x"] + 30 + step * 11, box["y"] + 120 - (step % 6) * 14)
+    page.mouse.up()
+    check_screen(page, "app-09-signature")
+    page.get_by_role("button", name="确认签名").click()
+    page.locator("#signed").wait_for()
+    session.rollback()
+    signature = session.get(Photo, session.get(Visit, visit_id).signature_photo_id)
+    assert signature is not None and signature.content_type == "image/png"
