@@ -6,11 +6,12 @@ from typing import Annotated
 import jwt
 from fastapi import Depends, HTTPException
 from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
 
 from inspection.access import Actor
 from inspection.accounts import actor_for
 from inspection.models import User
-from server.db import SessionDep
+from server.db import get_engine
 from server.settings import get_settings
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -28,7 +29,7 @@ def _unauthorized(message: str) -> HTTPException:
     return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
 
 
-def current_actor(session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]) -> Actor:
+def current_actor(token: Annotated[str | None, Depends(oauth2_scheme)]) -> Actor:
     if not token:
         raise _unauthorized("需要登录 / not authenticated")
     try:
@@ -38,7 +39,8 @@ def current_actor(session: SessionDep, token: Annotated[str | None, Depends(oaut
         raise _unauthorized("登录已过期 / token expired") from exc
     except (jwt.InvalidTokenError, KeyError, ValueError) as exc:
         raise _unauthorized("令牌无效 / invalid token") from exc
-    user = session.get(User, user_id)
+    with Session(get_engine()) as session:  # released at once, not held for the whole request
+        user = session.get(User, user_id)
     if user is None or not user.is_active:
         raise _unauthorized("用户不存在或已停用 / unknown or inactive user")
     return actor_for(user)
