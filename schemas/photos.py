@@ -1,0 +1,48 @@
+"""Photos, their public verification and visit signatures."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.common import StrictIn
+
+
+class PhotoUrls(BaseModel):
+    original: str
+    display: str
+    thumb: str
+    verify: str
+
+
+class PhotoPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    sha256: str = Field(description="SHA-256 of the original bytes as uploaded")
+    verify_code: str = Field(description="printed on the display image; resolves at /photos/verify/{code}")
+    content_type: str
+    width: int
+    height: int
+    captured_at: datetime | None
+    latitude: float | None
+    longitude: float | None
+    visit_id: int | None
+    enterprise_id: int | None
+    created_at: datetime
+    urls: PhotoUrls
+
+
+class PhotoVerification(BaseModel):
+    """What a printed or forwarded photo's code reveals to anyone: enough to check it, no image."""
+
+    code: str
+    sha256: str
+    captured_at: datetime | None
+    enterprise_name: str | None
+    inspector_name: str | None
+    uploaded_at: datetime
+
+
+class SignatureIn(StrictIn):
+    photo_id: int = Field(description="the representative's signature, uploaded through POST /photos")
+
