@@ -2,7 +2,7 @@
 
 Access control stays with the caller (``orders.get_visible`` / ``visits.get_visible``); these loaders only
 read. What the domain may not know arrives as arguments: the token secret and public URL of the portal link,
-and ``photo_path``, which maps a photo (id, sha256) to its display file on disk, or None.
+and ``photo_path``, which maps a photo row to its display file on disk, or None.
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -37,7 +37,7 @@ from inspection.errors import InvalidInput, NotFound
 from inspection.models import Department, Enterprise, Photo, PlantSite, User, Visit, VisitDepartment
 from schemas.enums import HazardLevel, ItemResult, Party
 
-PhotoPath = Callable[[int, str], Path | None]  # (photo id, sha256) -> the display JPEG on disk, or None
+PhotoPath = Callable[[Photo], Path | None]  # a photo -> its display JPEG on disk, or None
 ORDER_LINK_DAYS = 180  # the portal link printed on an order stays valid this long after issue
 ORDER_PURPOSE = "order"
 
@@ -164,7 +164,7 @@ def load_visit_document(session: Session, visit_id: int, *, photo_path: PhotoPat
                                *([visit.signature_photo_id] if visit.signature_photo_id else [])])
 
     def refs(ids: Sequence[int], *, after: bool) -> tuple[PhotoRef, ...]:
-        return tuple(PhotoRef(photos[i].verify_code, photo_path(i, photos[i].sha256), photos[i].captured_at, after)
+        return tuple(PhotoRef(photos[i].verify_code, photo_path(photos[i]), photos[i].captured_at, after)
                      for i in ids if i in photos)
 
     departments = session.exec(
@@ -192,7 +192,7 @@ def load_visit_document(session: Session, visit_id: int, *, photo_path: PhotoPat
         visited_at=visit.started_at or (submission.captured_at or submission.submitted_at if submission else None),
         inspectors=_inspectors(session, sorted(ids)), sections=tuple(sections), source=visit.source.value,
         version=submission.version if submission else 1,
-        signature=photo_path(signature.id or 0, signature.sha256) if signature else None,
+        signature=photo_path(signature) if signature else None,
         submitted=submission is not None,
     )
 

@@ -3,7 +3,6 @@
 Staff see every document; an enterprise user only its own (another's is 404, as for the records).
 """
 
-import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -11,31 +10,30 @@ from fastapi import APIRouter, Response
 
 from hazards import documents, documents_data
 from hazards import orders as order_service
+from inspection import photo_service
 from inspection import visits as visit_service
 from inspection.clock import local_date
+from inspection.models import Photo
+from inspection.storage import PhotoStore
 from server.auth import CurrentActor
 from server.db import SessionDep
+from server.routes.photos import photo_store
 from server.settings import get_settings
 
 router = APIRouter(tags=["documents"])
 
 PDF = {200: {"content": {"application/pdf": {}}, "description": "the document as PDF"}}
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def display_key(sha256: str) -> str:
-    """Where a photo's display variant lives under the media directory (``display/ab/<sha256>.jpg``)."""
-    return f"display/{sha256[:2]}/{sha256}.jpg"
+def photo_resolver(store: PhotoStore) -> documents_data.PhotoPath:
+    """A photo -> its display JPEG (the stamped variant) on disk, or None when the file is not there."""
 
-
-def photo_resolver(media_dir: Path) -> documents_data.PhotoPath:
-    """(photo id, sha256) -> the display JPEG on disk, or None when the file is not there."""
-
-    def resolve(photo_id: int, sha256: str) -> Path | None:
-        if not _SHA256.match(sha256):
+    def resolve(photo: Photo) -> Path | None:
+        try:
+            path = store.path(photo_service.key_for(photo, photo_service.Variant.DISPLAY))
+        except ValueError:  # a key that could not be stored
             return None
-        path = media_dir / display_key(sha256)
-        return path if path.is_file() else None
+        return path if path is not None and path.is_file() else None
 
     return resolve
 
@@ -67,7 +65,7 @@ def visit_document(visit_id: int, session: SessionDep, actor: CurrentActor) -> R
     """现场检查记录: every department's results, failed items' photos, the representative's signature."""
     visit_service.get_visible(session, visit_id, actor)
     data = documents_data.load_visit_document(session, visit_id,
-                                              photo_path=photo_resolver(get_settings().media_dir))
+                                              photo_path=photo_resolver(photo_store()))
     day = local_date(data.visited_at) if data.visited_at else None
     name = f"{documents.VISIT_TITLE}-{data.enterprise.name}" + (f"-{day:%Y%m%d}" if day else "")
     return pdf_response(documents.visit_record_pdf(data), name, f"visit-{visit_id}.pdf")

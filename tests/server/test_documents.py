@@ -13,10 +13,10 @@ from pypdf import PdfReader
 
 from hazards import documents
 from hazards.models import Hazard, RectificationOrder
-from inspection import tokens
+from inspection import photo_service, tokens
 from inspection.clock import local_date
 from inspection.types import utcnow
-from server.routes.documents import display_key
+from server.routes.photos import photo_store
 from server.settings import get_settings
 from tests import factories
 
@@ -48,14 +48,14 @@ def submit(client, world, visit_id, codes, fails: dict[str, int]):
 
 
 @pytest.fixture()
-def photos(session, world, media_dir):
-    """Two photo rows: the first with its display file on disk, the second without."""
+def photos(session, world):
+    """Two photo rows: the first with its display file in the photo store, the second without."""
     on_disk = factories.make_photo(session, world.users["inspector"])
     missing = factories.make_photo(session, world.users["inspector"])
     session.commit()
-    path = media_dir / display_key(on_disk.sha256)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("RGB", (800, 600), (200, 120, 60)).save(path, "JPEG")
+    jpeg = io.BytesIO()
+    Image.new("RGB", (800, 600), (200, 120, 60)).save(jpeg, "JPEG")
+    photo_store().put_bytes(photo_service.key_for(on_disk, photo_service.Variant.DISPLAY), jpeg.getvalue())
     return on_disk, missing
 
 
