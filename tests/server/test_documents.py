@@ -215,3 +215,27 @@ def test_reinspection_loader_refuses_outcomes_it_cannot_print(session, inspected
         session, inspected["order_id"], {str(hazard_ids[1]): {"state": "unsatisfactory", "next_step": "extend",
                                                                "note": "仍有积尘"}}, **args)
     assert [(i.state, i.next_step, i.note) for i in data.items] == [("unsatisfactory", "extend", "仍有积尘")]
+
+
+def test_visit_pdf_embeds_uploaded_photos_and_the_signature(client, world):
+    def upload(image: Image.Image, fmt: str, content_type: str) -> dict:
+        data = io.BytesIO()
+        image.save(data, fmt)
+        response = client.post(f"{API}/photos", files={"file": (f"p.{fmt.lower()}", data.getvalue(), content_type)},
+                               data={"client_uuid": str(uuid.uuid4())}, headers=world.headers("inspector"))
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    body = {"enterprise_id": world.enterprise_a.id, "inspector_ids": [world.users["inspector2"].id]}
+    visit_id = client.post(f"{API}/visits", json=body, headers=world.headers("inspector")).json()["id"]
+    photo = upload(Image.new("RGB", (1600, 1200), (40, 120, 200)), "JPEG", "image/jpeg")
+    submit(client, world, visit_id, codes_of(client, world, visit_id), {"DUST-12": photo["id"]})
+    signature = upload(Image.new("RGB", (900, 300), (250, 250, 250)), "PNG", "image/png")
+    signed = client.post(f"{API}/visits/{visit_id}/signature", json={"photo_id": signature["id"]},
+                         headers=world.headers("inspector"))
+    assert signed.status_code == 200, signed.text
+    content = client.get(f"{API}/visits/{visit_id}.pdf", headers=world.headers("enterprise_a")).content
+    text = pdf_text(content)
+    assert f"DUST-12照片验证码{photo['verify_code']}" in text and "照片文件缺失" not in text
+    assert "被检查单位负责人（签名）：______________" not in text
+    assert len([img for page in PdfReader(io.BytesIO(content)).pages for img in page.images]) == 2
