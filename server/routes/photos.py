@@ -104,8 +104,7 @@ async def upload_photo(request: Request, response: Response, actor: CurrentActor
     and optionally `visit_id`. The same photo again answers 200 with the first upload; another file under a
     used `client_uuid` is 409. The original is kept byte for byte; a display copy (stamped with time, place,
     enterprise, inspector and verification code, no EXIF) and a thumbnail are made from it."""
-    photo_service.ensure_uploader(actor)
-    await anyio.to_thread.run_sync(read.rollback)  # login checked: hold no connection while the phone sends
+    photo_service.ensure_uploader(actor)  # before reading megabytes from someone who may not upload
     store = photo_store()
     settings = get_settings()
     spool_dir = Path(settings.media_dir) / "photos" / SPOOL_DIR
