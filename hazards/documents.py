@@ -5,40 +5,23 @@
 - ``reinspection_pdf``: 整改复查意见书 (§E.3)
 
 Pure rendering: the frozen dataclasses below are filled by ``hazards.documents_data`` and nothing here
-touches the database, settings or HTTP. Text uses reportlab's built-in CID font STSong-Light (Adobe's
-Simplified Chinese font, not embedded: readers substitute their own Song face), so no font file is needed.
-Photos are read from the paths given; a missing or unreadable file prints a caption instead of failing.
+touches the database, settings or HTTP; the font, styles and page footer are in ``hazards.pdf``. Photos are
+read from the paths given; a missing or unreadable file prints a caption instead of failing.
 """
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-import qrcode
-from PIL import Image as PILImage
-from PIL import UnidentifiedImageError
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_RIGHT
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas
-from reportlab.platypus import Flowable, Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Image, KeepTogether, Spacer, Table, TableStyle
 
-from inspection.clock import local
+from hazards.pdf import WIDTH, build, cn_date, cn_datetime, fit_image, grid, markup, para, qr_png
 
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-
-MARGIN = 20 * mm
-WIDTH = A4[0] - 2 * MARGIN  # the text frame
 QR_SIDE = 30 * mm
 PHOTO_BOX = (80 * mm, 60 * mm)
 SIGNATURE_BOX = (60 * mm, 25 * mm)
@@ -185,15 +168,6 @@ class ReinspectionDocument:
 
 # --- formatting ---------------------------------------------------------------------------------------------
 
-def cn_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def cn_datetime(at: datetime) -> str:
-    moment = local(at)
-    return f"{cn_date(moment.date())} {moment:%H:%M}"
-
-
 def deadline_text(item: OrderItem) -> str:
     if item.plan_due:
         return f"立即停止相关作业并撤出人员，于{cn_date(item.due_date)}前报送治理方案"
@@ -207,139 +181,34 @@ def short_url(url: str) -> str:
     return url.split("://", 1)[-1]
 
 
-def qr_png(url: str) -> bytes:
-    """The QR code of ``url`` as PNG bytes (error correction M: survives a crease or a stamp's edge)."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=4, border=2)
-    code.add_data(url)
-    code.make(fit=True)
-    out = io.BytesIO()
-    code.make_image().save(out, format="PNG")
-    return out.getvalue()
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("body", fontName=FONT, fontSize=11, leading=17, wordWrap="CJK", alignment=TA_JUSTIFY)
-    return {
-        "body": base,
-        "authority": ParagraphStyle("authority", base, fontSize=15, leading=22, alignment=TA_CENTER),
-        "title": ParagraphStyle("title", base, fontSize=20, leading=28, alignment=TA_CENTER, spaceBefore=2),
-        "number": ParagraphStyle("number", base, alignment=TA_CENTER, spaceAfter=8),
-        "heading": ParagraphStyle("heading", base, fontSize=12.5, leading=20, spaceBefore=8, spaceAfter=3),
-        "item": ParagraphStyle("item", base, leftIndent=7 * mm, firstLineIndent=-7 * mm, spaceBefore=4),
-        "detail": ParagraphStyle("detail", base, fontSize=10, leading=15, leftIndent=7 * mm),
-        "para": ParagraphStyle("para", base, firstLineIndent=22, spaceBefore=4),
-        "cell": ParagraphStyle("cell", base, fontSize=9.5, leading=13, alignment=0),
-        "small": ParagraphStyle("small", base, fontSize=8, leading=11, alignment=0),
-        "right": ParagraphStyle("right", base, alignment=TA_RIGHT),
-        "caption": ParagraphStyle("caption", base, fontSize=8.5, leading=12, alignment=TA_CENTER),
-    }
-
-
-S = _styles()
-
-
-def _p(text: str, style: str = "body") -> Paragraph:
-    """A paragraph of plain text (escaped: names and notes may contain & or <)."""
-    return Paragraph(escape(text), S[style])
-
-
-def _pm(markup: str, style: str = "body") -> Paragraph:
-    """A paragraph of trusted markup (escape the data inside it yourself)."""
-    return Paragraph(markup, S[style])
-
-
-def _grid(rows: list[list[Any]], widths: Sequence[float], *, header: bool = False, lines: bool = True) -> Table:
-    table = Table(rows, colWidths=list(widths), repeatRows=1 if header else 0, hAlign="LEFT")
-    style: list[tuple[Any, ...]] = [
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-    ]
-    if lines:
-        style.append(("GRID", (0, 0), (-1, -1), 0.5, colors.black))
-    else:
-        style.append(("LEFTPADDING", (0, 0), (0, -1), 0))
-    if header:
-        style.append(("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.92, 0.92, 0.92)))
-    table.setStyle(TableStyle(style))
-    return table
-
-
-def _fit(path: Path | None, box: tuple[float, float], *, mask: str | None = None) -> Image | None:
-    """The image at ``path`` scaled to fit ``box`` (points), or None when it is missing or unreadable."""
-    if path is None:
-        return None
-    try:
-        with PILImage.open(path) as image:
-            width, height = image.size
-    except (OSError, UnidentifiedImageError, ValueError):
-        return None
-    scale = min(box[0] / width, box[1] / height)
-    return Image(str(path), width=width * scale, height=height * scale, mask=mask)
-
-
-class _NumberedCanvas(canvas.Canvas):
-    """Draws "第 N 页 / 共 M 页" and the document's number at the foot of every page, once the count is known."""
-
-    def __init__(self, *args: Any, footer: str = "", **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._footer = footer
-        self._pages: list[dict[str, Any]] = []
-
-    def showPage(self) -> None:  # noqa: N802 (reportlab's name)
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._pages)
-        for state in self._pages:
-            self.__dict__.update(state)
-            self.setFont(FONT, 9)
-            self.drawCentredString(A4[0] / 2, 12 * mm, f"第 {self._pageNumber} 页 / 共 {total} 页")
-            if self._footer:
-                self.setFont(FONT, 8)
-                self.drawRightString(A4[0] - MARGIN, 12 * mm, self._footer)
-            super().showPage()
-        super().save()
-
-
-def _build(story: list[Flowable], *, title: str, author: str, footer: str) -> bytes:
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=18 * mm,
-                            bottomMargin=20 * mm, title=title, author=author, subject=footer, creator="xuncha",
-                            invariant=1)
-    maker: Callable[..., canvas.Canvas] = partial(_NumberedCanvas, footer=footer)
-    doc.build(story, canvasmaker=maker)
-    return out.getvalue()
-
 
 def _head(authority: str, title: str, number: str = "") -> list[Flowable]:
-    story: list[Flowable] = [_p(authority, "authority"), _p(title, "title")]
-    story.append(_p(number, "number") if number else Spacer(1, 8))
+    story: list[Flowable] = [para(authority, "authority"), para(title, "title")]
+    story.append(para(number, "number") if number else Spacer(1, 8))
     return story
 
 
 def _enterprise_lines(label: str, enterprise: EnterpriseInfo) -> list[Flowable]:
-    lines = [_pm(f"{label}：<u>{escape(enterprise.name)}</u>")]
+    lines = [markup(f"{label}：<u>{escape(enterprise.name)}</u>")]
     if enterprise.credit_code:
-        lines.append(_p(f"统一社会信用代码：{enterprise.credit_code}"))
+        lines.append(para(f"统一社会信用代码：{enterprise.credit_code}"))
     if enterprise.address:
-        lines.append(_p(f"地址：{enterprise.address}"))
+        lines.append(para(f"地址：{enterprise.address}"))
     return lines
 
 
 def _inspector_rows(inspectors: Sequence[Inspector]) -> Table:
-    rows = [[_p(f"执法人员：{person.name}"), _p(f"执法证号：{person.cert_no or '（未登记）'}"),
-             _p("签名：______________")] for person in inspectors]
-    rows = rows or [[_p("执法人员：________"), _p("执法证号：________"), _p("签名：______________")]]
-    return _grid(rows, [WIDTH * 0.3, WIDTH * 0.35, WIDTH * 0.35], lines=False)
+    rows = [[para(f"执法人员：{person.name}"), para(f"执法证号：{person.cert_no or '（未登记）'}"),
+             para("签名：______________")] for person in inspectors]
+    rows = rows or [[para("执法人员：________"), para("执法证号：________"), para("签名：______________")]]
+    return grid(rows, [WIDTH * 0.3, WIDTH * 0.35, WIDTH * 0.35], lines=False)
 
 
 def _signature_block(authority: str, day: date, *, party: str) -> Table:
-    left = [_p(f"{party}负责人（签名）：________________"), Spacer(1, 6), _p("日期：______年____月____日"),
-            _p("（拒绝签名的，由执法人员在此注明）", "small")]
-    right = [_p(authority, "right"), Spacer(1, 14), _p("（印章）", "right"), _p(cn_date(day), "right")]
-    return _grid([[left, right]], [WIDTH * 0.55, WIDTH * 0.45], lines=False)
+    left = [para(f"{party}负责人（签名）：________________"), Spacer(1, 6), para("日期：______年____月____日"),
+            para("（拒绝签名的，由执法人员在此注明）", "small")]
+    right = [para(authority, "right"), Spacer(1, 14), para("（印章）", "right"), para(cn_date(day), "right")]
+    return grid([[left, right]], [WIDTH * 0.55, WIDTH * 0.45], lines=False)
 
 
 # --- 责令限期整改指令书 ------------------------------------------------------------------------------------
@@ -347,16 +216,16 @@ def _signature_block(authority: str, day: date, *, party: str) -> Table:
 def _order_item(index: int, item: OrderItem) -> list[Flowable]:
     mark = "【重大事故隐患】" if item.major else ""
     party = f"（{PARTY_LABELS[item.party]}责任）" if item.party in PARTY_LABELS else ""
-    parts = [_pm(f"{index}．{mark}{escape(item.description)}{party}", "item")]
+    parts = [markup(f"{index}．{mark}{escape(item.description)}{party}", "item")]
     if item.standard and item.standard != item.description:
-        parts.append(_p(f"检查项：{item.code} {item.standard}", "detail"))
+        parts.append(para(f"检查项：{item.code} {item.standard}", "detail"))
     else:
-        parts.append(_p(f"检查项：{item.code}", "detail"))
+        parts.append(para(f"检查项：{item.code}", "detail"))
     if item.legal_basis:
-        parts.append(_p(f"依据：{item.legal_basis}", "detail"))
+        parts.append(para(f"依据：{item.legal_basis}", "detail"))
     if item.photo_codes:
-        parts.append(_p(f"现场照片验证码：{'、'.join(item.photo_codes)}", "detail"))
-    parts.append(_pm(f"整改期限：<u>{escape(deadline_text(item))}</u>", "detail"))
+        parts.append(para(f"现场照片验证码：{'、'.join(item.photo_codes)}", "detail"))
+    parts.append(markup(f"整改期限：<u>{escape(deadline_text(item))}</u>", "detail"))
     return [KeepTogether(parts)]
 
 
@@ -369,8 +238,8 @@ def _rights(data: OrderDocument) -> str:
 
 def _qr_block(url: str) -> Table:
     qr = Image(io.BytesIO(qr_png(url)), width=QR_SIDE, height=QR_SIDE)
-    text = [_p(PORTAL_HINT, "cell"), Spacer(1, 4), _p(short_url(url), "small")]
-    table = _grid([[qr, text]], [QR_SIDE + 6, WIDTH - QR_SIDE - 6], lines=False)
+    text = [para(PORTAL_HINT, "cell"), Spacer(1, 4), para(short_url(url), "small")]
+    table = grid([[qr, text]], [QR_SIDE + 6, WIDTH - QR_SIDE - 6], lines=False)
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
     return table
 
@@ -380,22 +249,22 @@ def order_pdf(data: OrderDocument) -> bytes:
     story += _enterprise_lines("被检查单位", data.enterprise)
     if data.linked is not None:
         role = PARTY_LABELS.get(data.linked.role, "")
-        story.append(_p(f"关联指令书：{data.linked.number}（{role} {data.linked.enterprise_name}）"))
-    story.append(_p("经现场检查，你单位存在下列问题（事故隐患）：", "heading"))
+        story.append(para(f"关联指令书：{data.linked.number}（{role} {data.linked.enterprise_name}）"))
+    story.append(para("经现场检查，你单位存在下列问题（事故隐患）：", "heading"))
     for index, item in enumerate(data.items, 1):
         story += _order_item(index, item)
-    story.append(_p(ORDER_BASIS, "para"))
+    story.append(para(ORDER_BASIS, "para"))
     if any(item.major for item in data.items):
-        story.append(_p(MAJOR_MEASURES, "para"))
-    story.append(_p("整改期间安全要求", "heading"))
-    story.append(_p(SAFETY_DURING, "para"))
-    story.append(_p("救济途径", "heading"))
-    story.append(_p(_rights(data), "para"))
+        story.append(para(MAJOR_MEASURES, "para"))
+    story.append(para("整改期间安全要求", "heading"))
+    story.append(para(SAFETY_DURING, "para"))
+    story.append(para("救济途径", "heading"))
+    story.append(para(_rights(data), "para"))
     story.append(Spacer(1, 8))
     story.append(KeepTogether([_inspector_rows(data.inspectors), Spacer(1, 6),
                                _signature_block(data.authority, data.issued_on, party="被检查单位"), Spacer(1, 8),
                                _qr_block(data.portal_url)]))
-    return _build(story, title=f"{ORDER_TITLE} {data.number}", author=data.authority, footer=data.number)
+    return build(story, title=f"{ORDER_TITLE} {data.number}", author=data.authority, footer=data.number)
 
 
 # --- 现场检查记录 ----------------------------------------------------------------------------------------------
@@ -403,10 +272,10 @@ def order_pdf(data: OrderDocument) -> bytes:
 def _photo_cell(photo: PhotoRef, code: str) -> list[Flowable]:
     when = f" 拍摄于{cn_datetime(photo.captured_at)}" if photo.captured_at else ""
     kind = "整改后照片" if photo.after else "照片"
-    image = _fit(photo.path, PHOTO_BOX)
+    image = fit_image(photo.path, PHOTO_BOX)
     if image is None:
-        return [_p(f"{code} {kind}：照片文件缺失（验证码 {photo.verify_code}）", "caption")]
-    return [image, _p(f"{code} {kind} 验证码 {photo.verify_code}{when}", "caption")]
+        return [para(f"{code} {kind}：照片文件缺失（验证码 {photo.verify_code}）", "caption")]
+    return [image, para(f"{code} {kind} 验证码 {photo.verify_code}{when}", "caption")]
 
 
 def _photos(rows: Sequence[ResultRow]) -> list[Flowable]:
@@ -414,21 +283,21 @@ def _photos(rows: Sequence[ResultRow]) -> list[Flowable]:
     if not cells:
         return []
     pairs = [cells[i:i + 2] + ([[]] if i + 1 == len(cells) else []) for i in range(0, len(cells), 2)]
-    table = _grid(pairs, [WIDTH / 2, WIDTH / 2], lines=False)
+    table = grid(pairs, [WIDTH / 2, WIDTH / 2], lines=False)
     table.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
-    return [_p("不合格项现场照片", "heading"), table]
+    return [para("不合格项现场照片", "heading"), table]
 
 
 def _result_table(rows: Sequence[ResultRow]) -> Table:
     widths = [20 * mm, WIDTH - 20 * mm - 16 * mm - 42 * mm, 16 * mm, 42 * mm]
-    grid: list[list[Any]] = [[_p(h, "cell") for h in ("编号", "检查内容", "结果", "备注")]]
+    cells: list[list[Any]] = [[para(h, "cell") for h in ("编号", "检查内容", "结果", "备注")]]
     for row in rows:
         label = OUTCOME_LABELS.get(row.outcome, row.outcome)
-        outcome = _pm(f'<font color="#b00000">{label}</font>' if row.outcome == "fail" else label, "cell")
+        outcome = markup(f'<font color="#b00000">{label}</font>' if row.outcome == "fail" else label, "cell")
         note = "；".join(part for part in (row.note, "已当场整改" if row.fixed_on_spot else "") if part)
-        grid.append([_p(row.code, "cell"), _p(row.text, "cell"), outcome, _p(note, "cell")])
-    return _grid(grid, widths, header=True)
+        cells.append([para(row.code, "cell"), para(row.text, "cell"), outcome, para(note, "cell")])
+    return grid(cells, widths, header=True)
 
 
 def visit_record_pdf(data: VisitDocument) -> bytes:
@@ -436,35 +305,37 @@ def visit_record_pdf(data: VisitDocument) -> bytes:
                   + (f"（第{data.version}版，已更正）" if data.version > 1 else ""))
     story += _enterprise_lines("被检查单位", data.enterprise)
     when = cn_datetime(data.visited_at) if data.visited_at else "（未记录）"
-    story.append(_p(f"检查时间：{when}"))
-    story.append(_p(f"检查类型：{SOURCE_LABELS.get(data.source, data.source)}"))
-    story.append(_p("检查人员", "heading"))
-    people = [[_p(h, "cell") for h in ("姓名", "执法证号", "所属部门")]]
-    people += [[_p(p.name, "cell"), _p(p.cert_no or "—", "cell"), _p(p.department, "cell")] for p in data.inspectors]
-    story.append(_grid(people, [WIDTH * 0.25, WIDTH * 0.3, WIDTH * 0.45], header=True))
+    story.append(para(f"检查时间：{when}"))
+    story.append(para(f"检查类型：{SOURCE_LABELS.get(data.source, data.source)}"))
+    story.append(para("检查人员", "heading"))
+    people = [[para(h, "cell") for h in ("姓名", "执法证号", "所属部门")]]
+    people += [[para(p.name, "cell"), para(p.cert_no or "—", "cell"), para(p.department, "cell")]
+               for p in data.inspectors]
+    story.append(grid(people, [WIDTH * 0.25, WIDTH * 0.3, WIDTH * 0.45], header=True))
     if not data.submitted:
-        story.append(_p("尚未提交检查结果。", "heading"))
+        story.append(para("尚未提交检查结果。", "heading"))
     numerals = "一二三四五六七八九十"
     for index, section in enumerate(data.sections):
         prefix = numerals[index] if index < len(numerals) else str(index + 1)
         failed = sum(1 for row in section.rows if row.outcome == "fail")
-        story.append(_p(f"{prefix}、{section.name}检查情况", "heading"))
-        story.append(_p(f"共检查 {len(section.rows)} 项，不合格 {failed} 项。", "cell"))
+        story.append(para(f"{prefix}、{section.name}检查情况", "heading"))
+        story.append(para(f"共检查 {len(section.rows)} 项，不合格 {failed} 项。", "cell"))
         story.append(Spacer(1, 3))
         story.append(_result_table(section.rows))
         story += _photos(section.rows)
         if section.order_numbers:
-            story.append(_p(f"已出具{ORDER_TITLE}：{'、'.join(section.order_numbers)}", "para"))
+            story.append(para(f"已出具{ORDER_TITLE}：{'、'.join(section.order_numbers)}", "para"))
     story.append(Spacer(1, 10))
-    signature = _fit(data.signature, SIGNATURE_BOX, mask="auto")
-    ending: list[Flowable] = [_p("检查人员（签名）：" + "    ".join("______________" for _ in data.inspectors or [0])),
-                              Spacer(1, 8)]
+    signature = fit_image(data.signature, SIGNATURE_BOX, mask="auto")
+    blanks = "    ".join("______________" for _ in data.inspectors or [None])
+    ending: list[Flowable] = [para(f"检查人员（签名）：{blanks}"), Spacer(1, 8)]
     if signature is not None:
-        ending.append(_grid([[_p("被检查单位负责人（签名）："), signature]], [WIDTH * 0.35, WIDTH * 0.65], lines=False))
+        ending.append(grid([[para("被检查单位负责人（签名）："), signature]], [WIDTH * 0.35, WIDTH * 0.65],
+                           lines=False))
     else:
-        ending.append(_p("被检查单位负责人（签名）：______________    日期：______年____月____日"))
+        ending.append(para("被检查单位负责人（签名）：______________    日期：______年____月____日"))
     story.append(KeepTogether(ending))
-    return _build(story, title=f"{VISIT_TITLE} {data.enterprise.name}", author=data.authority,
+    return build(story, title=f"{VISIT_TITLE} {data.enterprise.name}", author=data.authority,
                   footer=f"{VISIT_TITLE} {data.visit_id}")
 
 
@@ -489,25 +360,25 @@ def _conclusion(items: Sequence[ReinspectionItem]) -> str:
 def reinspection_pdf(data: ReinspectionDocument) -> bytes:
     story = _head(data.authority, REINSPECTION_TITLE, data.number)
     story += _enterprise_lines("被复查单位", data.enterprise)
-    story.append(_p(f"复查依据：{data.basis_title} {data.basis_number}"))
-    story.append(_p(f"复查日期：{cn_date(data.reinspected_on)}"))
-    story.append(_p(f"本机关于{cn_date(data.reinspected_on)}对你单位{data.basis_title}（{data.basis_number}）"
+    story.append(para(f"复查依据：{data.basis_title} {data.basis_number}"))
+    story.append(para(f"复查日期：{cn_date(data.reinspected_on)}"))
+    story.append(para(f"本机关于{cn_date(data.reinspected_on)}对你单位{data.basis_title}（{data.basis_number}）"
                     "所列事故隐患的整改情况进行了复查，复查意见如下：", "para"))
     widths = [10 * mm, 20 * mm, WIDTH - 10 * mm - 20 * mm - 24 * mm - 22 * mm, 24 * mm, 22 * mm]
-    grid: list[list[Any]] = [[_p(h, "cell") for h in ("序号", "编号", "隐患及整改期限", "复查结果", "处理")]]
+    cells: list[list[Any]] = [[para(h, "cell") for h in ("序号", "编号", "隐患及整改期限", "复查结果", "处理")]]
     for index, item in enumerate(data.items, 1):
         detail = f"{item.description}（整改期限：{cn_date(item.due_date)}）"
         if item.note:
             detail += f"\n复查情况：{item.note}"
         if item.photo_codes:
             detail += f"\n照片验证码：{'、'.join(item.photo_codes)}"
-        grid.append([_p(str(index), "cell"), _p(item.code, "cell"),
-                     _pm(escape(detail).replace("\n", "<br/>"), "cell"),
-                     _p(REINSPECTION_STATES[item.state], "cell"), _p(NEXT_STEPS[next_step_of(item)], "cell")])
-    story.append(_grid(grid, widths, header=True))
-    story.append(_p(_conclusion(data.items), "para"))
+        cells.append([para(str(index), "cell"), para(item.code, "cell"),
+                     markup(escape(detail).replace("\n", "<br/>"), "cell"),
+                     para(REINSPECTION_STATES[item.state], "cell"), para(NEXT_STEPS[next_step_of(item)], "cell")])
+    story.append(grid(cells, widths, header=True))
+    story.append(para(_conclusion(data.items), "para"))
     story.append(Spacer(1, 10))
     story.append(KeepTogether([_inspector_rows(data.inspectors), Spacer(1, 6),
                                _signature_block(data.authority, data.reinspected_on, party="被复查单位")]))
-    return _build(story, title=f"{REINSPECTION_TITLE} {data.number}", author=data.authority, footer=data.number)
+    return build(story, title=f"{REINSPECTION_TITLE} {data.number}", author=data.authority, footer=data.number)
 
