@@ -1,0 +1,522 @@
+"""Safety-office statistics: what the office reports upward every month, defined once and computed in SQL.
+
+The definitions below (and ``DEFINITIONS``, which the API, the XLSX second sheet and the PDF footer show)
+are the only place these figures are defined.
+
+Period and time
+    A period is a range of local dates ``[from, to]``, both inclusive, in Asia/Shanghai. Instants are stored
+    in UTC; ``from`` starts at 00:00 Shanghai and ``to`` ends at 24:00 Shanghai. ``as_of`` is the moment the
+    figures are computed: statuses are read as they are then.
+
+Two cohorts
+    * **Found in the period** (``found_at`` in the period): found, closed, closure rate, overdue open,
+      major counts, on-the-spot fixes, days to close, repeats.
+    * **Due in the period** (``due_at`` in the period and already passed at ``as_of``): due, closed on time,
+      on-time closure rate. A deadline in the future is not yet "due", so an ongoing month is not dragged
+      down by hazards that may still be closed in time. The deadline is the one in force (after approved
+      extensions).
+
+Counting rules
+    * Closure rate (整改闭环率) = hazards closed (status ``closed`` at ``as_of``) / hazards found in the period.
+    * On-time closure rate (按期整改率) = hazards closed on or before their deadline (``closed_at <= due_at``)
+      / hazards due in the period.
+    * Overdue open (逾期未改) at an instant ``at``: not closed at ``at`` (``closed_at`` empty or later than
+      ``at``) and ``due_at < at``. Derived, never stored. In the closure table ``at`` is ``as_of``.
+    * Days to close: local calendar days from the day found to the day closed (0 = the same day); mean and
+      median over the hazards found in the period and closed.
+    * Major hazards: ``level = major``.
+    * Repeat hazards: ``repeat_of_id`` is set (the same item failed again at the same enterprise within 12
+      months of a closed hazard, see ``hazards.intake``); repeat offenders are the distinct enterprises with
+      such a hazard; suspected false rectification counts hazards flagged so (both the repeat and the earlier
+      hazard are flagged, each in its own period).
+    * On-the-spot fixes (当场整改) count as found and closed (issue 4), with 0 days to close, and closed on
+      time (their deadline is the end of the day they were found).
+    * Voided hazards (作废: closed by a corrected visit, audit action ``hazard.void``) are not counted at all,
+      in any figure: the correction says the failure was recorded in error. A hazard once voided stays out
+      even if it were reopened later (the current flows never reopen one).
+    * Visits saved by joint inspections (综合查一次) = tasks turned into visits minus trips made, by planned
+      visit date in the period, as ``inspection.tasks.merge_report`` counts them (a trip is one enterprise, or
+      one plant site, on one day). A total only (tasks have no street or item); null for enterprise users and
+      while the task tables (issue 5) are absent.
+
+Grouping and filters
+    ``street``, ``department``, ``industry``, ``kind`` (checklist), ``item_code``, ``risk_class`` and
+    ``month``. Street, industry and risk class are snapshots taken when the hazard was found. ``month`` is
+    the stored local month found (``found_month``) for found-based figures and the local month of the
+    deadline for due-based figures.
+
+Who sees what
+    The office and admins: everything; an inspector: their department's hazards; an enterprise: its own.
+
+Every figure is a ``GROUP BY`` with filtered aggregates (``COUNT(CASE WHEN ...)``), never a loop over rows;
+the median is taken from a per-group histogram of days with window sums, still in SQL. The covering indexes
+that make this fast are on ``Hazard.__table_args__`` (see ``tests/bench/bench_stats.py``).
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
+
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, cast, false, func, select, true
+from sqlmodel import Session, col
+
+from hazards.models import Hazard
+from hazards.stats_sql import local_days_between, local_month, unindexed
+from inspection import checklists
+from inspection.access import Actor, enterprise_filter
+from inspection.clock import SHANGHAI, end_of_local_day, local_date, start_of_local_day
+from inspection.errors import InvalidInput
+from inspection.models import Department, Event
+from schemas.enums import HazardLevel, HazardStatus, Role
+
+VOID_ACTION = "hazard.void"
+H = Hazard.__table__.c  # Core columns: plain SQL expressions, no ORM entities
+
+
+class Definition(NamedTuple):
+    name_zh: str
+    name_en: str
+    formula: str
+    field: str = ""  # the figure's key in API rows and exports ("" for rules that are not a column)
+
+
+DEFINITIONS: list[Definition] = [
+    Definition("发现隐患数", "hazards found",
+               "统计期内（上海时间）发现的隐患；作废的不计，当场整改的计入 / found_at within [from, to] "
+               "(Asia/Shanghai); voided hazards excluded, on-the-spot fixes included", "found"),
+    Definition("已闭环数", "hazards closed",
+               "上述隐患中当前已销号的（含当场整改）/ of those found, status closed as of the query "
+               "(on-the-spot fixes included)", "closed"),
+    Definition("整改闭环率", "closure rate", "已闭环数 ÷ 发现隐患数 / closed ÷ found (null when none found)",
+               "closure_rate"),
+    Definition("到期隐患数", "hazards due",
+               "整改期限落在统计期内且已届满的隐患（以现行期限为准，含延期）/ hazards whose deadline in force "
+               "falls within [from, to] and has passed as of the query", "due"),
+    Definition("按期闭环数", "closed on time",
+               "到期隐患中销号时间不晚于整改期限的 / of those due, closed_at ≤ due_at", "closed_on_time"),
+    Definition("按期整改率", "on-time closure rate", "按期闭环数 ÷ 到期隐患数 / closed on time ÷ due",
+               "on_time_rate"),
+    Definition("逾期未改数", "overdue open",
+               "发现隐患中截至查询时未销号且已过期限的（实时推算，不存储）/ of those found, not closed and "
+               "due_at < as_of (derived, never stored); at a date: not closed by then and due_at < at",
+               "overdue_open"),
+    Definition("重大隐患数", "major hazards found", "发现隐患中等级为重大的 / of those found, level major",
+               "major_found"),
+    Definition("重大隐患未闭环数", "major hazards open", "重大隐患中当前未销号的 / major and not closed",
+               "major_open"),
+    Definition("当场整改数", "fixed on the spot",
+               "发现隐患中当场整改的（计为发现并闭环，整改用时 0 天）/ of those found, fixed on the spot "
+               "(count as found and closed, 0 days)", "fixed_on_spot"),
+    Definition("平均整改天数", "mean days to close",
+               "已闭环隐患从发现日到销号日的自然日数的平均值（同日为 0）/ mean local calendar days from the "
+               "day found to the day closed, over found-and-closed hazards", "mean_days_to_close"),
+    Definition("整改天数中位数", "median days to close", "同上的中位数 / median of the same",
+               "median_days_to_close"),
+    Definition("重复隐患数", "repeat hazards",
+               "同一企业同一检查项在前一隐患销号后 12 个月内再次不合格 / the same item failed again at the "
+               "same enterprise within 12 months of a closed hazard (repeat_of_id set)", "repeat_hazards"),
+    Definition("重复违规企业数", "repeat offenders", "有重复隐患的企业数（去重）/ distinct enterprises with a "
+               "repeat hazard", "repeat_enterprises"),
+    Definition("疑似虚假整改数", "suspected false rectification",
+               "标记为疑似虚假整改的隐患（重复隐患及其前一隐患均被标记，各计入各自的统计期）/ hazards flagged "
+               "suspected_false_rectification (the repeat and the earlier one, each in its own period)",
+               "suspected_false_rectification"),
+    Definition("联合检查减少入企次数", "visits saved by joint inspections",
+               "统计期内（按计划检查日）已排入检查的任务数 − 实际入企次数（同一企业或同一厂中厂同日为一次）；"
+               "仅合计，不分组；企业用户为空 / tasks turned into visits minus trips made (one enterprise, or one "
+               "plant site, on one day), by planned visit date in the period (inspection.tasks.merge_report); "
+               "total only; null for enterprises or while the task tables are absent", "visits_saved"),
+    Definition("作废隐患", "voided hazards",
+               "因检查结果更正而作废销号的隐患（审计动作 hazard.void）不计入任何指标 / hazards voided by a "
+               "corrected visit (audit action hazard.void) are left out of every figure"),
+    Definition("统计月份", "month",
+               "按发现月份统计发现类指标，按期限所在月份统计到期类指标（上海时间）/ the local month found for "
+               "found-based figures, the local month of the deadline for due-based figures"),
+    Definition("数据范围", "scope",
+               "应急管理办公室和管理员看全部，检查人员看本部门，企业看本企业 / office and admin: all; "
+               "inspector: their department; enterprise: its own"),
+]
+FIGURE_NAMES: dict[str, str] = {d.field: d.name_zh for d in DEFINITIONS if d.field}
+
+
+class Dimension(NamedTuple):
+    name_zh: str
+    found: Any  # the column (or expression) for the found cohort
+    due: Any  # ... and for the due cohort
+    filter_name: str  # its query parameter
+
+
+DIMENSIONS: dict[str, Dimension] = {
+    "street": Dimension("街道", H.street, H.street, "street"),
+    "department": Dimension("部门", H.department_id, H.department_id, "department_id"),  # filtered unindexed
+    "industry": Dimension("行业", H.industry, H.industry, "industry"),
+    "kind": Dimension("检查表", H.kind, H.kind, "kind"),
+    "item_code": Dimension("检查项", H.item_code, H.item_code, "item_code"),
+    "risk_class": Dimension("风险等级", H.risk_class, H.risk_class, "risk_class"),
+    "month": Dimension("月份", H.found_month, local_month(H.due_at), "month"),
+}
+ALIASES = {"department_id": "department", "checklist": "kind", "item": "item_code", "found_month": "month"}
+
+
+def parse_group_by(value: str | Iterable[str] | None) -> list[str]:
+    """``"street,month"`` -> ``["street", "month"]``; unknown names raise InvalidInput (422) naming them."""
+    if value is None:
+        return []
+    parts = value.split(",") if isinstance(value, str) else [p for v in value for p in v.split(",")]
+    names: list[str] = []
+    unknown: list[str] = []
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        name = ALIASES.get(part, part)
+        if name not in DIMENSIONS:
+            unknown.append(part)
+        elif name not in names:
+            names.append(name)
+    if unknown:
+        allowed = list(DIMENSIONS)
+        raise InvalidInput(
+            f"不支持的分组维度：{', '.join(unknown)}；可选：{', '.join(allowed)} / "
+            f"unknown group_by value(s) {unknown}; allowed: {', '.join(allowed)}",
+            code="invalid_group_by",
+            details={"unknown": unknown, "allowed": allowed},
+        )
+    return names
+
+
+# Inputs -----
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local dates, both inclusive (Asia/Shanghai)."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.start > self.end:
+            raise InvalidInput(
+                f"起始日期不能晚于截止日期 / from ({self.start}) is after to ({self.end})",
+                code="invalid_period", details={"from": self.start.isoformat(), "to": self.end.isoformat()},
+            )
+
+    @property
+    def start_at(self) -> datetime:
+        return start_of_local_day(self.start)
+
+    @property
+    def end_at(self) -> datetime:
+        """The instant after the period (00:00 Shanghai the day after ``end``): ranges are half-open."""
+        return start_of_local_day(self.end + timedelta(days=1))
+
+    @classmethod
+    def month(cls, month: str) -> "Period":
+        first = parse_month(month)
+        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        return cls(first, following - timedelta(days=1))
+
+    @classmethod
+    def default(cls, now: datetime) -> "Period":
+        """From 1 January of this year to today."""
+        today = local_date(now)
+        return cls(date(today.year, 1, 1), today)
+
+
+def parse_at(value: str | None, now: datetime) -> datetime:
+    """The instant for "overdue at": None -> now; ``YYYY-MM-DD`` -> the end of that local day (a hazard due that
+    day is not overdue yet); an ISO date-time, Shanghai time when it has no offset."""
+    if value is None or not value.strip():
+        return now
+    value = value.strip()
+    try:
+        if len(value) == 10:
+            return end_of_local_day(date.fromisoformat(value))
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"时间格式应为 YYYY-MM-DD 或 ISO 8601 / at must be a date or an ISO date-time, got "
+                           f"{value!r}", code="invalid_at", details={"at": value}) from None
+    return at.replace(tzinfo=SHANGHAI) if at.tzinfo is None else at
+
+
+def parse_month(month: str) -> date:
+    try:
+        first = datetime.strptime(month, "%Y-%m").date()
+    except ValueError:
+        first = None
+    if first is None or len(month) != 7:
+        raise InvalidInput(f"月份格式应为 YYYY-MM / month must look like 2026-06, got {month!r}",
+                           code="invalid_month", details={"month": month})
+    return first
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Each non-empty tuple keeps only rows whose dimension is one of its values."""
+
+    street: tuple[str, ...] = ()
+    department_id: tuple[int, ...] = ()
+    industry: tuple[str, ...] = ()
+    kind: tuple[str, ...] = ()
+    item_code: tuple[str, ...] = ()
+    risk_class: tuple[str, ...] = ()
+    month: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for month in self.month:
+            parse_month(month)
+
+    def as_dict(self) -> dict[str, list[Any]]:
+        return {f.name: list(getattr(self, f.name)) for f in fields(self) if getattr(self, f.name)}
+
+    def conditions(self, cohort: str) -> list[ColumnElement[bool]]:
+        found = cohort == "found"
+        out = []
+        for dim in DIMENSIONS.values():
+            values = getattr(self, dim.filter_name)
+            if values:
+                column = dim.found if found else dim.due
+                out.append((unindexed(column) if column is H.department_id else column).in_(values))
+        return out
+
+
+# Results -----
+
+
+@dataclass
+class Figures:
+    found: int = 0
+    closed: int = 0
+    closure_rate: float | None = None
+    due: int = 0
+    closed_on_time: int = 0
+    on_time_rate: float | None = None
+    overdue_open: int = 0
+    major_found: int = 0
+    major_open: int = 0
+    fixed_on_spot: int = 0
+    mean_days_to_close: float | None = None
+    median_days_to_close: float | None = None
+    repeat_hazards: int = 0
+    repeat_enterprises: int = 0
+    suspected_false_rectification: int = 0
+
+    def finish(self) -> "Figures":
+        self.closure_rate = _rate(self.closed, self.found)
+        self.on_time_rate = _rate(self.closed_on_time, self.due)
+        return self
+
+
+FIGURE_FIELDS: list[str] = [f.name for f in fields(Figures)]
+
+
+@dataclass
+class Row:
+    key: dict[str, Any]  # dimension name -> value (department: its id)
+    figures: Figures
+    labels: dict[str, str] = field(default_factory=dict)  # department -> name, item_code -> item text
+
+
+@dataclass
+class ClosureReport:
+    period: Period
+    group_by: list[str]
+    filters: Filters
+    as_of: datetime
+    rows: list[Row]
+    total: Figures
+    visits_saved: int | None = None
+    definitions: list[Definition] = field(default_factory=lambda: list(DEFINITIONS))
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+# Scope and cohorts -----
+
+
+def scope(actor: Actor) -> ColumnElement[bool]:
+    """Hazards the actor may count: office/admin all, an inspector their department, an enterprise its own."""
+    if actor.role in (Role.OFFICE, Role.ADMIN):
+        return true()
+    if actor.role == Role.INSPECTOR:
+        return unindexed(H.department_id) == actor.department_id if actor.department_id is not None else false()
+    return enterprise_filter(actor, H.enterprise_id)
+
+
+def voided_ids() -> Select[Any]:
+    """Ids of voided hazards: few, found through ``ix_event_action_entity_id``."""
+    return select(Event.__table__.c.entity_id).where(Event.__table__.c.action == VOID_ACTION,
+                                                     Event.__table__.c.entity == "hazard")
+
+
+def found_cohort(actor: Actor, period: Period, filters: Filters) -> list[ColumnElement[bool]]:
+    return [H.found_at >= period.start_at, H.found_at < period.end_at, scope(actor), *filters.conditions("found"),
+            H.id.not_in(voided_ids())]
+
+
+def due_cohort(actor: Actor, period: Period, filters: Filters, as_of: datetime) -> list[ColumnElement[bool]] | None:
+    end = min(period.end_at, as_of)
+    if end <= period.start_at:
+        return None
+    return [H.due_at >= period.start_at, H.due_at < end, scope(actor), *filters.conditions("due"),
+            H.id.not_in(voided_ids())]
+
+
+CLOSED = HazardStatus.CLOSED.value
+
+
+FOUND_FIGURES = ["found", "closed", "overdue_open", "major_found", "major_open", "fixed_on_spot", "repeat_hazards",
+                 "repeat_enterprises", "suspected_false_rectification"]
+
+
+def _found_figures(cohort: list[ColumnElement[bool]], dims: list[Any], as_of: datetime) -> Select[Any]:
+    closed = H.status == CLOSED
+    still_open = H.status != CLOSED
+    major = H.level == HazardLevel.MAJOR.value
+    return (
+        select(
+            *dims,
+            func.count().label("found"),
+            func.count(case((closed, 1))).label("closed"),
+            func.count(case((and_(still_open, H.due_at < as_of), 1))).label("overdue_open"),
+            func.count(case((major, 1))).label("major_found"),
+            func.count(case((and_(major, still_open), 1))).label("major_open"),
+            func.count(case((H.fixed_on_spot.is_(True), 1))).label("fixed_on_spot"),
+            func.count(H.repeat_of_id).label("repeat_hazards"),
+            func.count(case((H.repeat_of_id.is_not(None), H.enterprise_id)).distinct()).label("repeat_enterprises"),
+            func.count(case((H.suspected_false_rectification.is_(True), 1))).label("suspected_false_rectification"),
+        )
+        .where(*cohort)
+        .group_by(*dims)
+    )
+
+
+def _due_figures(cohort: list[ColumnElement[bool]], dims: list[Any]) -> Select[Any]:
+    return (
+        select(*dims, func.count().label("due"), func.count(case((H.closed_at <= H.due_at, 1))).label("closed_on_time"))
+        .where(*cohort)
+        .group_by(*dims)
+    )
+
+
+def _days_figures(cohort: list[ColumnElement[bool]], dims: list[Any]) -> Select[Any]:
+    """Mean and median days to close, from a per-group histogram of whole days (window sums, in SQL)."""
+    days = local_days_between(H.found_at, H.closed_at)
+    keys = [d.label(f"k{i}") for i, d in enumerate(dims)]
+    hist = (select(*keys, days.label("days"), func.count().label("n"))
+            .where(*cohort, unindexed(H.status) == CLOSED).group_by(*dims, days).subquery("hist"))
+    hk = [hist.c[f"k{i}"] for i in range(len(dims))]
+    running = (select(*hk, hist.c.days, hist.c.n,
+                      cast(func.sum(hist.c.n).over(partition_by=hk or None, order_by=hist.c.days), BigInteger)
+                      .label("upto"),
+                      cast(func.sum(hist.c.n).over(partition_by=hk or None), BigInteger).label("total"))
+               .subquery("running"))
+    rk = [running.c[f"k{i}"] for i in range(len(dims))]
+    # the two middle values (the same one for an odd count); // is integer division on both backends
+    lower = func.min(case((running.c.upto >= (running.c.total + 1) // 2, running.c.days)))
+    upper = func.min(case((running.c.upto >= running.c.total // 2 + 1, running.c.days)))
+    return (select(*rk, (func.sum(running.c.days * running.c.n) * 1.0 / func.sum(running.c.n)).label("mean"),
+                   ((lower + upper) / 2.0).label("median"))
+            .group_by(*rk))
+
+
+def closure(session: Session, *, actor: Actor, period: Period, group_by: Sequence[str] = (),
+            filters: Filters | None = None, now: datetime) -> ClosureReport:
+    """Every figure of the closure table, grouped by ``group_by`` (names from ``DIMENSIONS``), and the total."""
+    group_by = parse_group_by(list(group_by))
+    filters = filters or Filters()
+    rows = {key: Row(dict(zip(group_by, key, strict=True)), figures)
+            for key, figures in _figures(session, actor, period, filters, group_by, now).items()}
+    total = _figures(session, actor, period, filters, [], now).get((), Figures()).finish()
+    ordered = [rows[key] for key in sorted(rows, key=lambda k: tuple(_sortable(v) for v in k))]
+    _label(session, ordered)
+    return ClosureReport(period, list(group_by), filters, now, ordered, total,
+                         visits_saved(session, actor=actor, period=period))
+
+
+def closure_statements(actor: Actor, period: Period, filters: Filters, group_by: Sequence[str],
+                       as_of: datetime) -> dict[str, Select[Any]]:
+    """The three grouped statements behind the closure table (the due one is absent when nothing can be due)."""
+    found = found_cohort(actor, period, filters)
+    found_dims = [DIMENSIONS[name].found for name in group_by]
+    statements = {"found": _found_figures(found, found_dims, as_of), "days": _days_figures(found, found_dims)}
+    due = due_cohort(actor, period, filters, as_of)
+    if due is not None:
+        statements["due"] = _due_figures(due, [DIMENSIONS[name].due for name in group_by])
+    return statements
+
+
+def _figures(session: Session, actor: Actor, period: Period, filters: Filters, group_by: list[str],
+             now: datetime) -> dict[tuple[Any, ...], Figures]:
+    n = len(group_by)
+    statements = closure_statements(actor, period, filters, group_by, now)
+    out: dict[tuple[Any, ...], Figures] = {}
+
+    def at(key: tuple[Any, ...]) -> Figures:
+        return out.setdefault(key, Figures())
+
+    for row in session.execute(statements["found"]).all():
+        figures = at(tuple(row[:n]))
+        for name, value in zip(FOUND_FIGURES, row[n:], strict=True):
+            setattr(figures, name, int(value or 0))
+    for row in session.execute(statements["days"]).all():
+        if row[n] is None:  # no closed hazard (the ungrouped total still answers one row)
+            continue
+        figures = at(tuple(row[:n]))
+        figures.mean_days_to_close = round(float(row[n]), 2)
+        figures.median_days_to_close = float(row[n + 1])
+    if "due" in statements:
+        for row in session.execute(statements["due"]).all():
+            figures = at(tuple(row[:n]))
+            figures.due, figures.closed_on_time = int(row[n]), int(row[n + 1])
+    return {key: figures.finish() for key, figures in out.items()}
+
+
+def _sortable(value: Any) -> tuple[int, Any]:
+    return (0, value) if isinstance(value, int) else (1, str(value or ""))
+
+
+def _label(session: Session, rows: list[Row]) -> None:
+    """Names for ids and codes: the department's name, the checklist item's text."""
+    ids = {row.key["department"] for row in rows if "department" in row.key}
+    names = department_names(session, ids)
+    for row in rows:
+        if "department" in row.key:
+            row.labels["department"] = names.get(row.key["department"], "")
+        if "item_code" in row.key:
+            row.labels["item_code"] = item_text(row.key["item_code"])[0]
+
+
+def department_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    ids = set(ids)
+    if not ids:
+        return {}
+    rows = session.execute(select(Department.id, Department.name).where(col(Department.id).in_(ids))).all()
+    return {int(row[0]): row[1] for row in rows}
+
+
+def item_text(code: str) -> tuple[str, str]:
+    """(Chinese text, legal basis) of a checklist item from the latest version of its checklist."""
+    try:
+        item = checklists.latest(code.split("-", 1)[0]).item(code)
+    except checklists.UnknownChecklist:
+        item = None
+    return (item.text, item.legal_basis) if item else ("", "")
+
+
+def visits_saved(session: Session, *, actor: Actor, period: Period) -> int | None:
+    """Tasks turned into visits minus trips made in the period (综合查一次); None for enterprises.
+
+    The counting belongs to the task planner (``inspection.tasks.merge_report``, issue 5); it is imported
+    lazily so statistics work, with a null here, in a build without the task tables.
+    """
+    if not actor.is_staff:
+        return None
+    try:
+        from inspection import tasks as task_service
+    except ImportError:
+        return None
+    return task_service.merge_report(session, actor=actor, date_from=period.start, date_to=period.end).visits_saved
