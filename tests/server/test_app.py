@@ -25,8 +25,8 @@ def test_healthz_fails_when_the_database_is_unreachable(engine, tmp_path):
     app.dependency_overrides[db.read_session] = unreachable
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/healthz")
-    assert response.status_code >= 500
-    assert response.json()["error"]["code"] == "internal"
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "unavailable"
 
 
 def test_docs_page_loads(client):
