@@ -344,10 +344,12 @@ def reinspect(session: Session, order_id: int, data: ReinspectionIn, *, actor: A
                  if i.hazard_id in in_order and in_order[i.hazard_id].status == HazardStatus.CLOSED]
     if problems:
         raise InvalidInput("复查项目有误 / invalid re-inspection items", code="invalid_reinspection", details=problems)
-    outcomes: dict[str, str] = {}
+    outcomes: dict[str, dict[str, object]] = {}
     for item in data.items:
         hazard = in_order[item.hazard_id]
-        outcomes[str(hazard.id)] = item.outcome
+        next_step = "write_off" if item.outcome == "rectified" else ("extend" if item.new_due_date else "penalty")
+        outcomes[str(hazard.id)] = {"state": item.outcome, "next_step": next_step, "note": item.note,
+                                    "photo_ids": item.photo_ids}
         if item.outcome == "rectified":
             if hazard.status == HazardStatus.OPEN:
                 states.apply(session, hazard, states.Move.SUBMIT, actor=actor, at=now, reason="现场复查确认已整改")
