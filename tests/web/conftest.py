@@ -18,7 +18,8 @@ from tests.web.helpers import PHONE
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--lang=zh-CN"]  # the browser's own words (file inputs, date fields) in Chinese, as on the phones
 
 
 def _free_port() -> int:

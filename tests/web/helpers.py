@@ -2,6 +2,7 @@
 
 import io
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +56,24 @@ def login(page: Any, username: str, password: str) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
+
+
+def failed_visit(client: Any, world: Any, session: Any, fails: set[str]) -> dict[str, Any]:
+    """A submitted visit to enterprise A by two certified inspectors with ``fails`` failed, each with a real
+    photo uploaded through the API (hazards, an order)."""
+    headers = world.headers("inspector")
+    body = {"enterprise_id": world.enterprise_a.id, "inspector_ids": [world.users["inspector2"].id]}
+    visit = client.post("/api/v1/visits", json=body, headers=headers).json()
+    photo = jpeg((120, 120, 130))
+    upload = client.post("/api/v1/photos", headers=headers,
+                         files={"file": (photo["name"], photo["buffer"], "image/jpeg")},
+                         data={"client_uuid": str(uuid.uuid4()), "visit_id": str(visit["id"])})
+    assert upload.status_code == 201, upload.text
+    sections = client.get(f"/api/v1/visits/{visit['id']}/checklist", headers=headers).json()
+    codes = [i["code"] for s in sections["sections"] for i in s["items"]]
+    results = [{"item_code": c, "result": "fail", "photo_ids": [upload.json()["id"]], "note": f"{c} 现场不合格"}
+               if c in fails else {"item_code": c, "result": "pass"} for c in codes]
+    out = client.post(f"/api/v1/visits/{visit['id']}/submissions",
+                      json={"client_uuid": str(uuid.uuid4()), "results": results}, headers=headers)
+    assert out.status_code == 201, out.text
+    return out.json()

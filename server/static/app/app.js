@@ -8,8 +8,8 @@
 
 import { ApiError, Offline, Session, describe } from "/static/api.js";
 import {
-  KIND, RESULT, VISIT_STATUS, daysLeftText, fmtDate, fmtDateTime, h, levelBadge, loginForm, mount, say, statusBadge,
-  today, uuid,
+  KIND, RESULT, VISIT_STATUS, daysLeftText, fmtDate, fmtDateTime, h, levelBadge, loginForm, mount, offerDownload, say,
+  statusBadge, today, uuid,
 } from "/static/ui.js";
 import * as db from "./db.js";
 import * as outbox from "./outbox.js";
@@ -504,10 +504,7 @@ async function showResult(visitId) {
 async function openPdf(order, button) {
   button.disabled = true;
   try {
-    const url = await session.blobUrl(order.pdf_url);
-    const link = h("a", { href: url, download: `${order.number}.pdf`, class: "button" }, `下载 ${order.number}.pdf`);
-    button.replaceWith(link);
-    link.focus();
+    offerDownload(button, await session.blobUrl(order.pdf_url), `${order.number}.pdf`);
   } catch (err) {
     button.disabled = false;
     alert(describe(err));

@@ -114,3 +114,11 @@ export function loginForm({ title, hint, onSubmit }) {
   });
   return form;
 }
+
+// A file fetched behind the token: the button becomes a link to it (to open again), and it opens now.
+export function offerDownload(button, url, name) {
+  const link = h("a", { href: url, download: name, class: "button" }, `保存 ${name}`);
+  button.replaceWith(link);
+  link.focus();
+  link.click();
+}

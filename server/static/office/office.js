@@ -4,7 +4,7 @@
 
 import { Session, describe } from "/static/api.js";
 import { barChart } from "/static/chart.js";
-import { KIND, LEVEL, fmtDate, fmtDateTime, h, loginForm, mount, pct, say, today } from "/static/ui.js";
+import { KIND, LEVEL, fmtDate, fmtDateTime, h, loginForm, mount, offerDownload, pct, say, today } from "/static/ui.js";
 
 const main = document.getElementById("main");
 const userBox = document.getElementById("user");
@@ -61,10 +61,11 @@ async function showDashboard() {
   const fromInput = h("input", { id: "from", type: "date", value: from });
   const toInput = h("input", { id: "to", type: "date", value: to });
   const figures = h("div", { "aria-live": "polite" });
-  const form = h("form", { class: "card row", "aria-label": "统计期" },
-    h("div", { class: "grow" }, h("label", { for: "from" }, "起始日期"), fromInput),
-    h("div", { class: "grow" }, h("label", { for: "to" }, "截止日期"), toInput),
-    h("button", { type: "submit" }, "刷新"));
+  const form = h("form", { class: "card", "aria-label": "统计期" },
+    h("div", { class: "row" },
+      h("div", { class: "grow" }, h("label", { for: "from" }, "起始日期"), fromInput),
+      h("div", { class: "grow" }, h("label", { for: "to" }, "截止日期"), toInput)),
+    h("p", {}, h("button", { type: "submit", class: "block" }, "刷新")));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     loadFigures(figures, fromInput.value, toInput.value);
@@ -79,19 +80,16 @@ async function showDashboard() {
     h("section", { "aria-labelledby": "export-title" }, h("h2", { id: "export-title" }, "数据导出"),
       h("div", { id: "exports" })));
   await Promise.all([loadFigures(figures, from, to), loadOverdue(), loadPlanner(), loadRatings()]);
-  showExports(from, to);
+  showExports();
 }
 
 // --- closure figures --------------------------------------------------------------------------------------------
 
-function figuresOf(row) {
-  return row.figures || row; // grouped rows carry their figures under "figures"
-}
+// a grouped row carries its figures next to the dimension it is grouped by (schemas/stats.py StatsRow)
+const FIELD = { street: "street", department: "department_name", kind: "kind", month: "month" };
 
 function labelOf(row) {
-  const key = row.key || {};
-  const labels = row.labels || {};
-  const value = labels[group] ?? key[group] ?? row[group];
+  const value = row[FIELD[group]];
   if (group === "kind") return KIND[value] || value;
   return value === null || value === undefined || value === "" ? "（未填）" : String(value);
 }
@@ -105,7 +103,7 @@ async function loadFigures(box, from, to) {
     session.api(`/api/v1/stats/closure?${query}`),
     session.api(`/api/v1/stats/closure?${query}&group_by=${group}`),
   ]);
-  const total = figuresOf(overall.total || overall);
+  const total = overall.total;
   const kpi = (id, name, value) => h("div", { class: "kpi", id }, h("div", { class: "value" }, value),
     h("div", { class: "name" }, name));
   const rows = grouped.rows || [];
@@ -129,21 +127,18 @@ async function loadFigures(box, from, to) {
       h("h2", { id: "group-title" }, "分组统计"), tabs,
       rows.length ? [
         h("h3", {}, "整改闭环率"),
-        barChart(rows.map((r) => ({ label: labelOf(r), value: figuresOf(r).closure_rate || 0,
-          text: pct(figuresOf(r).closure_rate) })), { title: "整改闭环率", max: 1 }),
+        barChart(rows.map((r) => ({ label: labelOf(r), value: r.closure_rate || 0,
+          text: pct(r.closure_rate) })), { title: "整改闭环率", max: 1 }),
         h("h3", {}, "逾期未改"),
-        barChart(rows.map((r) => ({ label: labelOf(r), value: figuresOf(r).overdue_open })),
+        barChart(rows.map((r) => ({ label: labelOf(r), value: r.overdue_open })),
           { title: "逾期未改隐患数", color: "#b3261e" }),
         h("div", { class: "table-wrap" }, h("table", { id: "group-table" },
           h("thead", {}, h("tr", {}, h("th", {}, GROUPS.find(([n]) => n === group)[1]), h("th", { class: "num" }, "发现"),
             h("th", { class: "num" }, "闭环"), h("th", { class: "num" }, "闭环率"), h("th", { class: "num" }, "按期率"),
             h("th", { class: "num" }, "逾期"))),
-          h("tbody", {}, rows.map((r) => {
-            const f = figuresOf(r);
-            return h("tr", {}, h("td", {}, labelOf(r)), h("td", { class: "num" }, f.found),
-              h("td", { class: "num" }, f.closed), h("td", { class: "num" }, pct(f.closure_rate)),
-              h("td", { class: "num" }, pct(f.on_time_rate)), h("td", { class: "num" }, f.overdue_open));
-          })))),
+          h("tbody", {}, rows.map((r) => h("tr", {}, h("td", {}, labelOf(r)), h("td", { class: "num" }, r.found),
+            h("td", { class: "num" }, r.closed), h("td", { class: "num" }, pct(r.closure_rate)),
+            h("td", { class: "num" }, pct(r.on_time_rate)), h("td", { class: "num" }, r.overdue_open)))))),
       ] : h("p", { class: "muted" }, "统计期内没有隐患。")));
 }
 
@@ -151,15 +146,15 @@ async function loadFigures(box, from, to) {
 
 async function loadOverdue() {
   const box = document.getElementById("overdue");
-  const page = await session.api("/api/v1/hazards?overdue=true&limit=100");
-  if (!page.items.length) return mount(box, h("p", { class: "muted" }, "目前没有逾期隐患。"));
-  mount(box, h("p", { class: "small" }, `共 ${page.total} 项`), h("div", { class: "table-wrap" },
-    h("table", { id: "overdue-table" },
-      h("thead", {}, h("tr", {}, h("th", {}, "企业"), h("th", {}, "检查项"), h("th", {}, "等级"),
+  const report = await session.api("/api/v1/stats/overdue?limit=100");
+  if (!report.items.length) return mount(box, h("p", { class: "muted" }, "目前没有逾期隐患。"));
+  mount(box, h("p", { class: "small" }, `共 ${report.count} 项，其中重大隐患 ${report.major} 项`),
+    h("div", { class: "table-wrap" }, h("table", { id: "overdue-table" },
+      h("thead", {}, h("tr", {}, h("th", {}, "企业"), h("th", {}, "街道"), h("th", {}, "检查项"), h("th", {}, "等级"),
         h("th", {}, "期限"), h("th", { class: "num" }, "逾期"))),
-      h("tbody", {}, page.items.map((hz) => h("tr", {}, h("td", {}, hz.enterprise_name),
-        h("td", {}, `${hz.item_code} ${hz.description}`), h("td", {}, LEVEL[hz.level]),
-        h("td", {}, fmtDate(hz.due_at)), h("td", { class: "num" }, `${Math.abs(hz.days_left)} 天`)))))));
+      h("tbody", {}, report.items.map((hz) => h("tr", {}, h("td", {}, hz.enterprise_name), h("td", {}, hz.street || "—"),
+        h("td", {}, `${hz.item_code} ${hz.item_text}`), h("td", {}, LEVEL[hz.level] || hz.level),
+        h("td", {}, fmtDate(hz.due_at)), h("td", { class: "num" }, `${hz.days_overdue} 天`)))))));
 }
 
 // --- joint-visit planner --------------------------------------------------------------------------------------------
@@ -167,33 +162,45 @@ async function loadOverdue() {
 async function loadPlanner() {
   const box = document.getElementById("planner");
   if (!has("/api/v1/tasks")) {
-    return mount(box, h("p", { class: "notice" }, "检查任务接口（/api/v1/tasks）尚未提供；合并方案和减少入企次数将在其上线后显示。"));
+    return mount(box, h("p", { class: "notice" }, "检查任务接口（/api/v1/tasks）尚未提供。"));
   }
-  const [tasks, report] = await Promise.all([
-    session.api("/api/v1/tasks?limit=100"),
-    has("/api/v1/tasks/merge-report") ? session.api("/api/v1/tasks/merge-report").catch(() => null) : null,
+  const { from } = period();
+  const [tasks, report, departments] = await Promise.all([
+    session.api("/api/v1/tasks?limit=200"),
+    session.api(`/api/v1/tasks/merge-report?from=${from}`),
+    session.api("/api/v1/departments"),
   ]);
-  const items = tasks.items || tasks;
+  const department = new Map(departments.map((d) => [d.id, d.name]));
+  const ids = [...new Set(tasks.items.map((t) => t.enterprise_id))].slice(0, 50);
+  const names = new Map(await Promise.all(ids.map((id) => session.api(`/api/v1/enterprises/${id}`)
+    .then((e) => [id, e.name]).catch(() => [id, `企业 ${id}`]))));
+  const byVisit = new Map();
+  for (const t of tasks.items.filter((x) => x.visit_id)) byVisit.set(t.visit_id, [...(byVisit.get(t.visit_id) || []), t]);
+  const merges = [...byVisit.values()].filter((group) => group.length > 1);
   mount(box,
-    report ? h("p", {}, summaryOf(report)) : null,
-    items.length ? h("div", { class: "table-wrap" }, h("table", { id: "tasks-table" },
-      h("thead", {}, h("tr", {}, h("th", {}, "企业"), h("th", {}, "部门"), h("th", {}, "窗口"), h("th", {}, "状态"))),
-      h("tbody", {}, items.map((t) => h("tr", {}, h("td", {}, t.enterprise_name || t.enterprise?.name || t.enterprise_id),
-        h("td", {}, t.department_name || t.department_code || t.department_id),
+    h("p", { class: "small muted" }, `自 ${fmtDate(from)} 起（含已排程的未来检查）`),
+    h("div", { class: "kpis" },
+      h("div", { class: "kpi" }, h("div", { class: "value" }, report.tasks), h("div", { class: "name" }, "检查任务")),
+      h("div", { class: "kpi" }, h("div", { class: "value" }, report.trips), h("div", { class: "name" }, "实际入企")),
+      h("div", { class: "kpi" }, h("div", { class: "value" }, report.joint_trips), h("div", { class: "name" }, "联合入企")),
+      h("div", { class: "kpi", id: "kpi-saved" }, h("div", { class: "value" }, report.visits_saved),
+        h("div", { class: "name" }, "减少入企次数"))),
+    h("h3", {}, "合并方案"),
+    merges.length ? h("ul", { class: "list", id: "merges" }, merges.map((group) => h("li", {},
+      h("strong", {}, names.get(group[0].enterprise_id)),
+      h("p", { class: "small" }, `${fmtDate(group[0].planned_date)} 联合检查：`,
+        group.map((t) => department.get(t.department_id) || t.department_id).join("、"))))) : h("p", { class: "muted" }, "暂无合并的检查。"),
+    h("h3", {}, "检查任务"),
+    tasks.items.length ? h("div", { class: "table-wrap" }, h("table", { id: "tasks-table" },
+      h("thead", {}, h("tr", {}, h("th", {}, "企业"), h("th", {}, "部门"), h("th", {}, "时间窗"), h("th", {}, "状态"))),
+      h("tbody", {}, tasks.items.map((t) => h("tr", {}, h("td", {}, names.get(t.enterprise_id) || t.enterprise_id),
+        h("td", {}, department.get(t.department_id) || t.department_id),
         h("td", {}, `${fmtDate(t.window_start)}–${fmtDate(t.window_end)}`),
         h("td", {}, TASK_STATUS[t.status] || t.status))))))
       : h("p", { class: "muted" }, "暂无检查任务。"));
 }
 
 const TASK_STATUS = { planned: "待合并", scheduled: "已排程", merged: "已合并", done: "已完成", cancelled: "已取消" };
-
-function summaryOf(report) {
-  const parts = [];
-  for (const [key, text] of [["tasks", "任务"], ["visits", "入企"], ["merged", "合并"], ["visits_saved", "减少入企"]]) {
-    if (typeof report[key] === "number") parts.push(`${text} ${report[key]}`);
-  }
-  return parts.length ? parts.join(" · ") : "合并方案已生成。";
-}
 
 // --- ratings ------------------------------------------------------------------------------------------------------
 
@@ -210,23 +217,29 @@ async function loadRatings() {
 
 // --- exports ------------------------------------------------------------------------------------------------------
 
-function showExports(from, to) {
+// Each export asks for the period and grouping on screen when its button is pressed: [query, file name].
+const EXPORTS = [
+  ["/api/v1/stats/closure", "闭环统计 CSV", (from, to) => [`?from=${from}&to=${to}&group_by=${group}&format=csv`,
+    `闭环统计-${from}-${to}.csv`]],
+  ["/api/v1/stats/closure", "闭环统计 Excel", (from, to) => [`?from=${from}&to=${to}&group_by=${group}&format=xlsx`,
+    `闭环统计-${from}-${to}.xlsx`]],
+  ["/api/v1/stats/report.pdf", "月报 PDF", (from, to) => [`?month=${to.slice(0, 7)}`, `月报-${to.slice(0, 7)}.pdf`]],
+];
+
+function showExports() {
   const box = document.getElementById("exports");
-  const files = api.filter((p) => p.startsWith("/api/v1/stats") && /\.(csv|xlsx|pdf|png)$/.test(p));
-  if (!files.length) return mount(box, h("p", { class: "notice" }, "导出接口尚未提供。"));
+  const available = EXPORTS.filter(([path]) => has(path));
+  if (!available.length) return mount(box, h("p", { class: "notice" }, "导出接口尚未提供。"));
   const message = h("p", { class: "hidden" });
-  mount(box, h("div", { class: "row" }, files.map((path) => {
-    const name = path.split("/").pop();
+  mount(box, h("div", { class: "row" }, available.map(([path, text, target]) => {
     const button = h("button", { type: "button", class: "secondary", onclick: async () => {
+      const [query, name] = target(document.getElementById("from").value, document.getElementById("to").value);
       try {
-        const url = await session.blobUrl(`${path}?from=${from}&to=${to}&group_by=${group}`);
-        const link = h("a", { href: url, download: name, class: "button" }, `保存 ${name}`);
-        button.replaceWith(link);
-        link.focus();
+        offerDownload(button, await session.blobUrl(path + query), name);
       } catch (err) {
         say(message, describe(err), "error");
       }
-    } }, `导出 ${name}`);
+    } }, `导出${text}`);
     return button;
   })), message);
 }

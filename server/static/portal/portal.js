@@ -5,7 +5,8 @@
 
 import { Session, describe, request } from "/static/api.js";
 import {
-  VISIT_STATUS, daysLeftText, fmtDate, fmtDateTime, h, levelBadge, loginForm, mount, say, statusBadge, uuid,
+  VISIT_STATUS, daysLeftText, fmtDate, fmtDateTime, h, levelBadge, loginForm, mount, offerDownload, say, statusBadge,
+  uuid,
 } from "/static/ui.js";
 
 const main = document.getElementById("main");
@@ -128,10 +129,7 @@ async function showOrders() {
 
 function orderView(order, backend, reload) {
   const pdf = h("button", { type: "button", class: "secondary", onclick: async () => {
-    const url = await backend.pdfUrl(order);
-    const link = h("a", { href: url, class: "button", download: `${order.number}.pdf` }, `下载 ${order.number}.pdf`);
-    pdf.replaceWith(link);
-    link.focus();
+    offerDownload(pdf, await backend.pdfUrl(order), `${order.number}.pdf`);
   } }, "下载整改指令书 PDF");
   return h("article", { "aria-labelledby": "order-number" },
     h("h1", { id: "order-number" }, order.number),
@@ -147,7 +145,9 @@ function hazardView(hz, backend, reload) {
   const before = h("div", { class: "thumbs" });
   hz.before_photo_ids.forEach(async (id, n) => {
     const src = await backend.photoSrc(id).catch(() => null);
-    if (src) before.append(h("img", { src, alt: `检查时照片 ${n + 1}` }));
+    const img = h("img", { src, alt: `检查时照片 ${n + 1}` });
+    img.addEventListener("error", () => img.replaceWith(h("span", { class: "small muted" }, `照片 ${n + 1} 暂不可用`)));
+    if (src) before.append(img);
   });
   return h("li", { id: `hazard-${hz.id}` },
     h("div", { class: "row" }, h("strong", {}, hz.item_code), levelBadge(hz.level), statusBadge(hz)),
@@ -169,6 +169,14 @@ function hazardView(hz, backend, reload) {
       ? extensionForm(hz, backend, reload) : null);
 }
 
+// A file input dressed as a button (the browser's own "choose file" words vary), saying how many are chosen.
+function filePicker(id, name, text) {
+  const input = h("input", { id, name, type: "file", accept: "image/*", multiple: true, required: true });
+  const count = h("span", { class: "small muted", "aria-live": "polite" }, "未选择");
+  input.addEventListener("change", () => { count.textContent = input.files.length ? `已选 ${input.files.length} 张` : "未选择"; });
+  return h("div", { class: "row" }, h("label", { class: "button secondary file-button", for: id }, text, input), count);
+}
+
 async function uploadAll(files, backend) {
   const ids = [];
   for (const file of files) {
@@ -188,11 +196,8 @@ function evidenceForm(hz, backend, reload) {
     h("h3", {}, "提交整改材料"),
     h("label", { for: `ev-note-${id}` }, "整改说明"),
     h("textarea", { id: `ev-note-${id}`, name: "note", placeholder: "做了哪些整改" }),
-    h("label", { for: `ev-photos-${id}` }, "整改后照片（可多张）"),
-    h("input", { id: `ev-photos-${id}`, name: "photos", type: "file", accept: "image/*", multiple: true, required: true }),
-    needsPlan ? [h("label", { for: `ev-plan-${id}` }, "治理方案（重大事故隐患必传，照片或扫描件）"),
-      h("input", { id: `ev-plan-${id}`, name: "plan", type: "file", accept: "image/*", multiple: true, required: true })]
-      : null,
+    filePicker(`ev-photos-${id}`, "photos", "选择整改后照片（可多张）"),
+    needsPlan ? filePicker(`ev-plan-${id}`, "plan", "选择治理方案（重大事故隐患必传，照片或扫描件）") : null,
     message,
     h("button", { type: "submit" }, "提交整改材料"));
   form.addEventListener("submit", async (event) => {
@@ -225,8 +230,7 @@ function extensionForm(hz, backend, reload) {
     h("input", { id: `ext-date-${id}`, name: "date", type: "date", required: true }),
     major ? [h("label", { for: `ext-measures-${id}` }, "临时安全措施（重大事故隐患必填）"),
       h("textarea", { id: `ext-measures-${id}`, name: "measures", required: true }),
-      h("label", { for: `ext-plan-${id}` }, "治理方案（照片或扫描件）"),
-      h("input", { id: `ext-plan-${id}`, name: "plan", type: "file", accept: "image/*", multiple: true, required: true })]
+      filePicker(`ext-plan-${id}`, "plan", "选择治理方案（照片或扫描件）")]
       : null,
     message,
     h("button", { type: "submit", class: "secondary" }, "提交延期申请"));
