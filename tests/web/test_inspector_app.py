@@ -121,3 +121,34 @@ def test_offline_submission_lands_exactly_once(live_server, phone, client, world
     session.rollback()
     signature = session.get(Photo, session.get(Visit, visit_id).signature_photo_id)
     assert signature is not None and signature.content_type == "image/png"
+
+
+def test_an_answer_lost_mid_upload_is_sent_again_and_lands_once(live_server, phone, client, world, session):
+    """The server stores the submission but the phone never hears back (the signal drops mid-request): the
+    phone keeps it queued, sends it again, and the server answers with the original."""
+    visit_id = _plan_visit(client, world)
+    lost = []
+
+    def drop_first_answer(route):
+        if not lost:
+            lost.append(route.fetch())  # the server gets it and answers...
+            route.abort("internetdisconnected")  # ...but the answer never reaches the phone
+        else:
+            route.continue_()
+
+    page = phone.new_page()
+    page.goto(f"{live_server}/app/")
+    login(page, "inspector", PASSWORD)
+    page.goto(f"{live_server}/app/#/visit/{visit_id}")
+    page.locator(f"#item-{FAILED}").wait_for()
+    phone.route("**/api/v1/sync", drop_first_answer)
+    for button in page.get_by_role("button", name="本节未填项全部合格").all():
+        button.click()
+    page.get_by_role("button", name="提交检查结果").click()
+    page.wait_for_url(f"**/app/#/result/{visit_id}")
+    page.wait_for_function("() => document.body.innerText.includes('等待网络')")
+    assert len(lost) == 1 and lost[0].status == 200 and len(_submissions(session, visit_id)) == 1
+    page.goto(f"{live_server}/app/#/queue")
+    page.get_by_role("button", name="立即同步").click()
+    page.locator("#queue-items").get_by_text("已提交").wait_for()
+    assert len(_submissions(session, visit_id)) == 1
