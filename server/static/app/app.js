@@ -6,17 +6,18 @@
 //   #/queue       what waits to be sent
 //   #/review      rectification evidence waiting for this inspector's department to review
 
-import { ApiError, Offline, Session, describe } from "/static/api.js";
+import { ApiError, Offline, describe } from "/static/api.js";
 import {
-  KIND, RESULT, VISIT_STATUS, daysLeftText, fmtDate, fmtDateTime, h, levelBadge, loginForm, mount, offerDownload, say,
+  KIND, VISIT_STATUS, daysLeftText, fmtDate, fmtDateTime, h, levelBadge, loginForm, mount, offerDownload, say,
   statusBadge, today, uuid,
 } from "/static/ui.js";
+import { locate, showVisit } from "./checklist.js";
 import * as db from "./db.js";
 import * as outbox from "./outbox.js";
+import { showReview } from "./review.js";
+import { main, session } from "./session.js";
 import { signaturePad } from "./signature.js";
 
-const session = new Session("app");
-const main = document.getElementById("main");
 const queueBar = document.getElementById("queue");
 const userBox = document.getElementById("user");
 const DATA_CACHE = "xuncha-data-v1";
@@ -43,7 +44,7 @@ async function route() {
   renderQueueBar();
   const [name, arg] = location.hash.replace(/^#\/?/, "").split("/");
   try {
-    if (name === "visit") await showVisit(Number(arg));
+    if (name === "visit") leave = (await showVisit(Number(arg))) || leave;
     else if (name === "result") await showResult(Number(arg));
     else if (name === "scan") await showScan(arg);
     else if (name === "queue") await showQueue();
@@ -236,14 +237,6 @@ async function startScanner(notice, search) {
   leave = stop;
 }
 
-function locate() {
-  return new Promise((resolve) => {
-    if (!navigator.geolocation) return resolve(null);
-    navigator.geolocation.getCurrentPosition((p) => resolve(p.coords), () => resolve(null),
-      { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 });
-  });
-}
-
 async function showScan(token) {
   mount(main, h("h1", {}, "扫码入企"), h("p", { class: "muted" }, "正在识别门牌…"));
   const where = await locate();
@@ -258,203 +251,6 @@ async function showScan(token) {
   mount(main, h("h1", {}, scanned.enterprise ? scanned.enterprise.name : scanned.site.name),
     h("p", { class: "notice ok", role: "status" }, `已记录扫码 ${fmtDateTime(scanned.scan.scanned_at)}`), box);
   offerAdHoc(places, box);
-}
-
-// --- the checklist ------------------------------------------------------------------------------------------------
-
-async function showVisit(visitId) {
-  const record = await outbox.forVisit(visitId);
-  if (record && record.status !== "error") return location.replace(`#/result/${visitId}`);
-  let draft = await db.get("drafts", visitId);
-  if (!draft) {
-    let visit;
-    let checklist;
-    try {
-      visit = await session.api(`/api/v1/visits/${visitId}`);
-      if (visit.status === "submitted") return location.replace(`#/result/${visitId}`);
-      checklist = await session.api(`/api/v1/visits/${visitId}/checklist`);
-    } catch (err) {
-      if (err instanceof Offline) throw new Error("离线且此检查未缓存。请联网后打开一次。");
-      throw err;
-    }
-    draft = { visit_id: visitId, user_id: session.me.id, visit, sections: checklist.sections, answers: {}, note: "",
-      updated_at: new Date().toISOString() };
-    await db.put("drafts", draft);
-    startVisit(visit);
-  }
-  renderChecklist(draft, record);
-}
-
-async function startVisit(visit) {
-  if (visit.status !== "planned" || !navigator.onLine) return;
-  const where = await locate();
-  if (!where) return;
-  session.api(`/api/v1/visits/${visit.id}/start`, { method: "POST",
-    json: { latitude: where.latitude, longitude: where.longitude, accuracy_m: where.accuracy } }).catch(() => {});
-}
-
-function renderChecklist(draft, failedRecord) {
-  const items = draft.sections.flatMap((s) => s.items);
-  const progress = h("p", { class: "small muted", id: "progress", role: "status" });
-  const problems = h("div", { class: "hidden", id: "problems" });
-  let timer = null;
-  const save = (now = false) => {
-    draft.updated_at = new Date().toISOString();
-    clearTimeout(timer);
-    if (now) return db.put("drafts", draft);
-    timer = setTimeout(() => db.put("drafts", draft), 150);
-    return null;
-  };
-  const flushSave = () => { if (timer) save(true); };
-  window.addEventListener("pagehide", flushSave);
-  leave = () => { flushSave(); window.removeEventListener("pagehide", flushSave); };
-  const update = () => {
-    const done = items.filter((i) => draft.answers[i.code]?.result).length;
-    const failed = items.filter((i) => draft.answers[i.code]?.result === "fail").length;
-    progress.textContent = `已填 ${done} / ${items.length} 项，不合格 ${failed} 项（自动保存在手机上）`;
-  };
-
-  const overall = h("textarea", { id: "visit-note", name: "visit-note" });
-  overall.value = draft.note || "";
-  overall.addEventListener("input", () => { draft.note = overall.value; save(); });
-
-  mount(main,
-    h("h1", {}, draft.visit.enterprise.name),
-    h("p", { class: "small muted" }, draft.sections.map((s) => s.kind).filter((k, i, a) => a.indexOf(k) === i)
-      .map((k) => KIND[k] || k).join("、"), ` · 检查编号 ${draft.visit_id}`),
-    failedRecord ? h("p", { class: "notice error", role: "alert" }, `上次提交未成功：${failedRecord.error}`) : null,
-    progress,
-    draft.sections.map((section) => h("section", { "aria-labelledby": `sec-${section.kind}-${section.code}` },
-      h("h2", { id: `sec-${section.kind}-${section.code}` }, section.title),
-      h("p", { class: "section-actions" }, h("button", { type: "button", class: "secondary", onclick: () => {
-        for (const item of section.items) {
-          if (!draft.answers[item.code]?.result) draft.answers[item.code] = { result: "pass", note: "", photos: [] };
-        }
-        save(true);
-        renderChecklist(draft, failedRecord);
-      } }, "本节未填项全部合格")),
-      section.items.map((item) => itemView(item, draft, save, update)))),
-    h("label", { for: "visit-note" }, "检查备注（可选）"), overall,
-    problems,
-    h("div", { class: "sticky-actions" },
-      h("button", { type: "button", class: "block", id: "submit", onclick: () => submit(draft, items, problems, save) },
-        "提交检查结果")));
-  update();
-}
-
-function itemView(item, draft, save, update) {
-  const answer = draft.answers[item.code] || { result: null, note: "", photos: [] };
-  const id = item.code;
-  const failBox = h("div", { class: answer.result === "fail" ? "stack" : "hidden" });
-  const thumbs = h("div", { class: "thumbs" });
-  const keep = () => { draft.answers[id] = answer; };
-
-  const choices = ["pass", "fail", "not_applicable"].map((value) => {
-    const input = h("input", { type: "radio", name: `r-${id}`, value, checked: answer.result === value });
-    input.addEventListener("change", () => {
-      answer.result = value;
-      keep();
-      save(true);
-      failBox.className = value === "fail" ? "stack" : "hidden";
-      update();
-    });
-    const cls = { pass: "pass", fail: "fail", not_applicable: "na" }[value];
-    return h("label", { class: cls }, input, RESULT[value]);
-  });
-
-  const note = h("textarea", { id: `note-${id}`, name: `note-${id}` });
-  note.value = answer.note || "";
-  note.addEventListener("input", () => { answer.note = note.value; keep(); save(); });
-
-  const camera = h("input", { type: "file", accept: "image/*", capture: "environment", multiple: true,
-    id: `photo-${id}`, name: `photo-${id}` });
-  camera.addEventListener("change", async () => {
-    for (const file of camera.files) {
-      const photoId = uuid();
-      await db.put("photos", { uuid: photoId, visit_id: draft.visit_id, user_id: session.me.id, blob: file,
-        type: file.type, name: file.name, server_id: null, status: "local" });
-      answer.photos.push(photoId);
-    }
-    camera.value = "";
-    keep();
-    await save(true);
-    renderThumbs();
-  });
-
-  async function renderThumbs() {
-    const figures = [];
-    for (const [n, photoId] of answer.photos.entries()) {
-      const photo = await db.get("photos", photoId);
-      if (!photo) continue;
-      const url = URL.createObjectURL(photo.blob);
-      figures.push(h("figure", {}, h("img", { src: url, alt: `${id} 照片 ${n + 1}` }),
-        h("button", { type: "button", class: "danger", "aria-label": `删除照片 ${n + 1}`, onclick: async () => {
-          answer.photos = answer.photos.filter((p) => p !== photoId);
-          keep();
-          await save(true);
-          await db.del("photos", photoId);
-          renderThumbs();
-        } }, "×")));
-    }
-    mount(thumbs, figures);
-  }
-  renderThumbs();
-
-  mount(failBox,
-    h("label", { for: `note-${id}` }, "问题描述"), note,
-    h("div", { class: "row" },
-      h("label", { class: "button secondary file-button", for: `photo-${id}` },
-        item.photo_required ? "拍照取证（必须）" : "拍照取证", camera),
-      h("span", { class: "small muted" }, `已拍 ${answer.photos.length} 张`)),
-    thumbs);
-
-  return h("fieldset", { id: `item-${id}`, class: "item" },
-    h("legend", {}, `${item.code} ${item.text}`),
-    h("div", { class: "row small" }, item.level === "major" ? levelBadge("major") : null,
-      item.photo_required ? h("span", { class: "badge warn" }, "不合格须拍照") : null,
-      h("span", { class: "muted" }, item.legal_basis)),
-    h("div", { class: "choices", role: "radiogroup", "aria-label": `${item.code} 检查结果` }, choices),
-    failBox);
-}
-
-async function submit(draft, items, problems, save) {
-  const missing = [];
-  for (const item of items) {
-    const answer = draft.answers[item.code];
-    if (!answer?.result) missing.push([item.code, "未填写"]);
-    else if (answer.result === "fail" && item.photo_required && !answer.photos.length) {
-      missing.push([item.code, "不合格须拍照"]);
-    }
-  }
-  if (missing.length) {
-    problems.className = "notice error";
-    problems.setAttribute("role", "alert");
-    mount(problems, h("p", {}, `还有 ${missing.length} 项需要处理：`),
-      h("ul", {}, missing.slice(0, 20).map(([code, why]) => h("li", {},
-        h("button", { type: "button", class: "link", onclick: () => {
-          const el = document.getElementById(`item-${code}`);
-          el.scrollIntoView({ block: "center" });
-          el.querySelector("input").focus();
-        } }, `${code}：${why}`)))));
-    return;
-  }
-  await save(true);
-  const previous = await outbox.forVisit(draft.visit_id);
-  if (previous && previous.status === "error") await outbox.discard(previous.uuid);
-  await outbox.enqueue({
-    uuid: uuid(),
-    visit_id: draft.visit_id,
-    user_id: session.me.id,
-    enterprise_name: draft.visit.enterprise.name,
-    captured_at: new Date().toISOString(),
-    note: draft.note || "",
-    results: items.map((item) => {
-      const a = draft.answers[item.code];
-      const failed = a.result === "fail";
-      return { item_code: item.code, result: a.result, note: failed ? a.note || "" : "", photos: failed ? a.photos : [] };
-    }),
-  });
-  location.hash = `#/result/${draft.visit_id}`;
 }
 
 // --- after submitting ---------------------------------------------------------------------------------------------
@@ -568,53 +364,4 @@ async function showQueue() {
   };
   leave = outbox.onChange(render);
   await render();
-}
-
-// --- reviewing rectification evidence -------------------------------------------------------------------------------
-
-async function showReview() {
-  const department = session.me.department ? `&department_id=${session.me.department.id}` : "";
-  const page = await session.api(`/api/v1/hazards?status=submitted${department}&limit=50`);
-  mount(main, h("h1", {}, "整改审核"),
-    h("p", { class: "small muted" }, "企业已提交整改材料、等待本部门审核的隐患。"),
-    page.items.length ? h("ul", { class: "list", id: "review-list" }, page.items.map(reviewItem))
-      : h("p", { class: "muted" }, "没有待审核的整改材料。"),
-    h("a", { href: "#/", class: "button secondary block" }, "返回今日任务"));
-}
-
-function reviewItem(hz) {
-  const thumbs = h("div", { class: "thumbs" });
-  const evidenceBox = h("div", {}, h("p", { class: "small muted" }, "正在加载整改材料…"));
-  const message = h("p", { class: "hidden" });
-  const reason = h("textarea", { id: `reason-${hz.id}`, name: "reason" });
-  session.api(`/api/v1/hazards/${hz.id}/evidence`).then((rows) => {
-    const last = rows.at(-1);
-    if (!last) return mount(evidenceBox);
-    mount(evidenceBox, h("p", {}, `整改说明：${last.note || "（无）"}`),
-      h("p", { class: "small muted" }, `提交于 ${fmtDateTime(last.submitted_at)}`), thumbs);
-    last.photo_ids.forEach(async (id, n) => {
-      const src = await session.blobUrl(`/api/v1/photos/${id}?variant=thumb`).catch(() => null);
-      if (src) thumbs.append(h("img", { src, alt: `整改后照片 ${n + 1}` }));
-    });
-  }).catch((err) => mount(evidenceBox, h("p", { class: "small" }, describe(err))));
-  const decide = (verb, body) => async (event) => {
-    event.target.disabled = true;
-    try {
-      await session.api(`/api/v1/hazards/${hz.id}/${verb}`, { method: "POST", json: body() });
-      await showReview();
-    } catch (err) {
-      event.target.disabled = false;
-      say(message, describe(err), "error");
-    }
-  };
-  return h("li", { id: `review-${hz.id}` },
-    h("div", { class: "row" }, h("strong", {}, hz.enterprise_name), levelBadge(hz.level), statusBadge(hz)),
-    h("p", {}, `${hz.item_code} ${hz.description}`),
-    h("p", { class: "small muted" }, `整改期限 ${fmtDate(hz.due_at)}（${daysLeftText(hz)}）`),
-    evidenceBox,
-    h("label", { for: `reason-${hz.id}` }, "审核意见（退回时必填）"), reason, message,
-    h("div", { class: "row" },
-      h("button", { type: "button", onclick: decide("accept", () => ({ note: reason.value.trim() })) }, "通过，销号"),
-      h("button", { type: "button", class: "danger", onclick: decide("reject", () => ({ reason: reason.value.trim() })) },
-        "退回重改")));
 }
