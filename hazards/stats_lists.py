@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlmodel import Session
 
 from hazards.models import Hazard
-from hazards.stats import CLOSED, Filters, H, Period, found_cohort, item_text, scope, voided_ids
+from hazards.stats import CLOSED, Filters, H, Period, found_cohort, item_text, not_voided, scope
 from inspection.access import Actor
 from inspection.clock import local_date
 from inspection.models import Enterprise
@@ -50,7 +50,7 @@ def top_items_statement(actor: Actor, period: Period, filters: Filters | None = 
     filters = filters or Filters()
     if kind:
         filters = replace(filters, kind=(kind,))
-    cohort = found_cohort(actor, period, filters)
+    cohort = [*found_cohort(actor, period, filters), not_voided()]
     counts = (select(H.kind, H.item_code, func.count().label("found"),
                      func.count(case((H.status != CLOSED, 1))).label("open"),
                      func.count(case((H.level == HazardLevel.MAJOR.value, 1))).label("major"),
@@ -104,7 +104,7 @@ def overdue_statements(actor: Actor, at: datetime, filters: Filters | None = Non
                        offset: int = 0) -> tuple[Select[Any], Select[Any]]:
     """(count and major count, one page most overdue first) of the hazards overdue and open at ``at``."""
     filters = filters or Filters()
-    where = [overdue_condition(at), scope(actor), *filters.conditions("found"), H.id.not_in(voided_ids())]
+    where = [overdue_condition(at), scope(actor), *filters.conditions("found"), not_voided()]
     count = select(func.count(), func.count(case((H.level == HazardLevel.MAJOR.value, 1)))).where(*where)
     E = Enterprise.__table__.c
     page = (select(H.id, H.enterprise_id, E.name, H.street, H.department_id, H.kind, H.item_code, H.level,
