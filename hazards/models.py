@@ -23,6 +23,14 @@ class Hazard(SQLModel, table=True):
     __table_args__ = (
         Index(None, "enterprise_id", "item_code"),
         Index(None, "status", "due_at"),
+        # Statistics (hazards/stats.py): covering indexes, so each grouped query is one index-only range scan
+        # (found in a period; due in a period) and overdue-at-a-date two short ranges. See tests/bench/README.md.
+        Index("ix_hazard_stats_found", "found_at", "status", "level", "department_id", "enterprise_id", "street",
+              "industry", "kind", "item_code", "risk_class", "found_month", "due_at", "closed_at", "fixed_on_spot",
+              "repeat_of_id", "suspected_false_rectification", "id"),
+        Index("ix_hazard_stats_due", "due_at", "closed_at", "department_id", "enterprise_id", "street", "industry",
+              "kind", "item_code", "risk_class", "id"),
+        Index(None, "closed_at", "due_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

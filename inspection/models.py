@@ -7,11 +7,12 @@ department submits its own results (``Submission``), so each keeps its own findi
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import JSON, Field, SQLModel
 
 from inspection.types import EnumText, UTCDateTime, utcnow
 from schemas.enums import ItemResult, Party, RiskClass, Role, VisitSource, VisitStatus
+from schemas.tasks import TaskSource, TaskStatus
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -239,7 +240,8 @@ class ScanLog(SQLModel, table=True):
 class Event(SQLModel, table=True):
     """Append-only audit trail, hash-chained: every change to an enterprise, hazard, order or evidence."""
 
-    __table_args__ = (Index(None, "entity", "entity_id"),)
+    # (action, entity_id): finds the few events of one kind (e.g. hazard.void, read by hazards/stats.py) at once
+    __table_args__ = (Index(None, "entity", "entity_id"), Index(None, "action", "entity_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     entity: str = Field(max_length=32)
@@ -252,3 +254,83 @@ class Event(SQLModel, table=True):
     reason: str = ""
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)
+
+
+class InspectionTask(SQLModel, table=True):
+    """A department's plan to inspect one enterprise on some working day within a window.
+
+    The merge job (综合查一次) turns planned tasks into visits, one trip per enterprise or plant site for all the
+    departments whose windows overlap. Re-inspection tasks (复查) point at their hazard; 双随机 tasks at their draw.
+    ``origin_key`` makes a task a job creates exist once however often the job runs.
+    """
+
+    __tablename__ = "inspection_task"
+    __table_args__ = (Index(None, "status", "window_start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    department_id: int = Field(foreign_key="department.id", index=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    window_start: date
+    window_end: date
+    source: TaskSource = Field(sa_type=EnumText(TaskSource, 16), default=TaskSource.ADHOC)
+    announced: bool = True
+    status: TaskStatus = Field(sa_type=EnumText(TaskStatus, 16), default=TaskStatus.PLANNED)
+    status_reason: str = ""
+    visit_id: int | None = Field(default=None, foreign_key="visit.id", index=True)
+    hazard_id: int | None = Field(default=None, foreign_key="hazard.id", index=True)
+    draw_id: int | None = Field(default=None, foreign_key="draw.id", index=True)
+    inspector_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    note: str = ""
+    origin_key: str | None = Field(default=None, max_length=128, unique=True)
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = created_column()
+    updated_at: datetime = created_column()
+
+
+class Draw(SQLModel, table=True):
+    """A 双随机 draw of one department for one month: seed, pool snapshot and picks, replayable by anyone."""
+
+    __table_args__ = (UniqueConstraint("department_id", "month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    department_id: int = Field(foreign_key="department.id")
+    month: str = Field(max_length=7)  # YYYY-MM, Asia/Shanghai
+    seed: int = Field(sa_type=BigInteger)
+    algorithm: str = Field(default="v1", max_length=16)
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    pool: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    exempt: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    inspector_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    picks: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    drawn_at: datetime = created_column()
+
+
+class JobRun(SQLModel, table=True):
+    """One run of a scheduled job (or of "run now"), for the admin page: when, how it went, what it did."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (Index(None, "job_id", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: str = Field(max_length=48)
+    trigger: str = Field(default="schedule", max_length=16)  # schedule | manual
+    started_at: datetime = created_column()
+    finished_at: datetime | None = utc_column()
+    ok: bool | None = None
+    summary: str = ""
+
+
+class VisitRating(SQLModel, table=True):
+    """An enterprise rates a visit made to it, 1 to 5 with a comment, once; the office reads the ratings."""
+
+    __tablename__ = "visit_rating"
+    __table_args__ = (UniqueConstraint("visit_id", "enterprise_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visit.id", index=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    rated_by: int = Field(foreign_key="app_user.id")
+    score: int
+    comment: str = ""
+    created_at: datetime = created_column()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 19:01:40.146910
+Create Date: 2026-11-25 20:02:41.087205
 """
 from collections.abc import Sequence
 
@@ -63,6 +63,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_enterprise_risk_class'), ['risk_class'], unique=False)
         batch_op.create_index(batch_op.f('ix_enterprise_street'), ['street'], unique=False)
 
+    op.create_table('job_run',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('job_id', sqlmodel.sql.sqltypes.AutoString(length=48), nullable=False),
+    sa.Column('trigger', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('started_at', inspection.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', inspection.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ok', sa.Boolean(), nullable=True),
+    sa.Column('summary', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_job_run'))
+    )
+    with op.batch_alter_table('job_run', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_job_run_job_id_started_at'), ['job_id', 'started_at'], unique=False)
+
     op.create_table('login_throttle',
     sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('failures', sa.Integer(), nullable=False),
@@ -120,6 +133,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_app_user_department_id'), ['department_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_app_user_enterprise_id'), ['enterprise_id'], unique=False)
 
+    op.create_table('draw',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('month', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
+    sa.Column('seed', sa.BigInteger(), nullable=False),
+    sa.Column('algorithm', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('pool', sa.JSON(), nullable=False),
+    sa.Column('exempt', sa.JSON(), nullable=False),
+    sa.Column('inspector_ids', sa.JSON(), nullable=False),
+    sa.Column('picks', sa.JSON(), nullable=False),
+    sa.Column('drawn_at', inspection.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_draw_department_id_department')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_draw')),
+    sa.UniqueConstraint('department_id', 'month', name=op.f('uq_draw_department_id_month'))
+    )
     op.create_table('order_counter',
     sa.Column('department_id', sa.Integer(), nullable=False),
     sa.Column('doc_code', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
@@ -160,6 +189,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('hash', name=op.f('uq_event_hash'))
     )
     with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_event_action_entity_id'), ['action', 'entity_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_event_entity_entity_id'), ['entity', 'entity_id'], unique=False)
 
     op.create_table('plant_site_tenant',
@@ -303,6 +333,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_visit_inspector_user_id'), ['user_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_visit_inspector_visit_id'), ['visit_id'], unique=False)
 
+    op.create_table('visit_rating',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('visit_id', sa.Integer(), nullable=False),
+    sa.Column('enterprise_id', sa.Integer(), nullable=False),
+    sa.Column('rated_by', sa.Integer(), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('comment', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_at', inspection.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_visit_rating_enterprise_id_enterprise')),
+    sa.ForeignKeyConstraint(['rated_by'], ['app_user.id'], name=op.f('fk_visit_rating_rated_by_app_user')),
+    sa.ForeignKeyConstraint(['visit_id'], ['visit.id'], name=op.f('fk_visit_rating_visit_id_visit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_visit_rating')),
+    sa.UniqueConstraint('visit_id', 'enterprise_id', name=op.f('uq_visit_rating_visit_id_enterprise_id'))
+    )
+    with op.batch_alter_table('visit_rating', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_visit_rating_enterprise_id'), ['enterprise_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_visit_rating_visit_id'), ['visit_id'], unique=False)
+
     op.create_table('hazard',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('enterprise_id', sa.Integer(), nullable=False),
@@ -345,9 +393,12 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hazard'))
     )
     with op.batch_alter_table('hazard', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_hazard_closed_at_due_at'), ['closed_at', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_hazard_department_id'), ['department_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_hazard_enterprise_id'), ['enterprise_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_hazard_enterprise_id_item_code'), ['enterprise_id', 'item_code'], unique=False)
+        batch_op.create_index('ix_hazard_stats_due', ['due_at', 'closed_at', 'department_id', 'enterprise_id', 'street', 'industry', 'kind', 'item_code', 'risk_class', 'id'], unique=False)
+        batch_op.create_index('ix_hazard_stats_found', ['found_at', 'status', 'level', 'department_id', 'enterprise_id', 'street', 'industry', 'kind', 'item_code', 'risk_class', 'found_month', 'due_at', 'closed_at', 'fixed_on_spot', 'repeat_of_id', 'suspected_false_rectification', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_hazard_status_due_at'), ['status', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_hazard_submission_id'), ['submission_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_hazard_visit_id'), ['visit_id'], unique=False)
@@ -448,6 +499,43 @@ def upgrade() -> None:
     with op.batch_alter_table('extension', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_extension_hazard_id'), ['hazard_id'], unique=False)
 
+    op.create_table('inspection_task',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('enterprise_id', sa.Integer(), nullable=False),
+    sa.Column('kinds', sa.JSON(), nullable=False),
+    sa.Column('window_start', sa.Date(), nullable=False),
+    sa.Column('window_end', sa.Date(), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('announced', sa.Boolean(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('status_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('visit_id', sa.Integer(), nullable=True),
+    sa.Column('hazard_id', sa.Integer(), nullable=True),
+    sa.Column('draw_id', sa.Integer(), nullable=True),
+    sa.Column('inspector_ids', sa.JSON(), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('origin_key', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', inspection.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', inspection.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by'], ['app_user.id'], name=op.f('fk_inspection_task_created_by_app_user')),
+    sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_inspection_task_department_id_department')),
+    sa.ForeignKeyConstraint(['draw_id'], ['draw.id'], name=op.f('fk_inspection_task_draw_id_draw')),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_inspection_task_enterprise_id_enterprise')),
+    sa.ForeignKeyConstraint(['hazard_id'], ['hazard.id'], name=op.f('fk_inspection_task_hazard_id_hazard')),
+    sa.ForeignKeyConstraint(['visit_id'], ['visit.id'], name=op.f('fk_inspection_task_visit_id_visit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_inspection_task')),
+    sa.UniqueConstraint('origin_key', name=op.f('uq_inspection_task_origin_key'))
+    )
+    with op.batch_alter_table('inspection_task', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_inspection_task_department_id'), ['department_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inspection_task_draw_id'), ['draw_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inspection_task_enterprise_id'), ['enterprise_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inspection_task_hazard_id'), ['hazard_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inspection_task_status_window_start'), ['status', 'window_start'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inspection_task_visit_id'), ['visit_id'], unique=False)
+
     op.create_table('order_hazard',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
@@ -489,6 +577,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_order_hazard_hazard_id'))
 
     op.drop_table('order_hazard')
+    with op.batch_alter_table('inspection_task', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_inspection_task_visit_id'))
+        batch_op.drop_index(batch_op.f('ix_inspection_task_status_window_start'))
+        batch_op.drop_index(batch_op.f('ix_inspection_task_hazard_id'))
+        batch_op.drop_index(batch_op.f('ix_inspection_task_enterprise_id'))
+        batch_op.drop_index(batch_op.f('ix_inspection_task_draw_id'))
+        batch_op.drop_index(batch_op.f('ix_inspection_task_department_id'))
+
+    op.drop_table('inspection_task')
     with op.batch_alter_table('extension', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_extension_hazard_id'))
 
@@ -511,11 +608,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_hazard_visit_id'))
         batch_op.drop_index(batch_op.f('ix_hazard_submission_id'))
         batch_op.drop_index(batch_op.f('ix_hazard_status_due_at'))
+        batch_op.drop_index('ix_hazard_stats_found')
+        batch_op.drop_index('ix_hazard_stats_due')
         batch_op.drop_index(batch_op.f('ix_hazard_enterprise_id_item_code'))
         batch_op.drop_index(batch_op.f('ix_hazard_enterprise_id'))
         batch_op.drop_index(batch_op.f('ix_hazard_department_id'))
+        batch_op.drop_index(batch_op.f('ix_hazard_closed_at_due_at'))
 
     op.drop_table('hazard')
+    with op.batch_alter_table('visit_rating', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_visit_rating_visit_id'))
+        batch_op.drop_index(batch_op.f('ix_visit_rating_enterprise_id'))
+
+    op.drop_table('visit_rating')
     with op.batch_alter_table('visit_inspector', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_visit_inspector_visit_id'))
         batch_op.drop_index(batch_op.f('ix_visit_inspector_user_id'))
@@ -551,6 +656,7 @@ def downgrade() -> None:
     op.drop_table('plant_site_tenant')
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_event_entity_entity_id'))
+        batch_op.drop_index(batch_op.f('ix_event_action_entity_id'))
 
     op.drop_table('event')
     with op.batch_alter_table('plant_site', schema=None) as batch_op:
@@ -558,6 +664,7 @@ def downgrade() -> None:
 
     op.drop_table('plant_site')
     op.drop_table('order_counter')
+    op.drop_table('draw')
     with op.batch_alter_table('app_user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_app_user_enterprise_id'))
         batch_op.drop_index(batch_op.f('ix_app_user_department_id'))
@@ -570,6 +677,10 @@ def downgrade() -> None:
 
     op.drop_table('outbox')
     op.drop_table('login_throttle')
+    with op.batch_alter_table('job_run', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_job_run_job_id_started_at'))
+
+    op.drop_table('job_run')
     with op.batch_alter_table('enterprise', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_enterprise_street'))
         batch_op.drop_index(batch_op.f('ix_enterprise_risk_class'))

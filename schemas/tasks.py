@@ -1,0 +1,113 @@
+"""Inspection tasks (综合查一次 planning), the merge report, and the scheduled jobs' status on the wire."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from schemas.common import StrictIn
+from schemas.enums import ChecklistKind
+
+
+class TaskSource(StrEnum):
+    ROUTINE = "routine"  # 双随机 or a department's annual plan
+    COMPLAINT = "complaint"  # 投诉举报: never announced in advance
+    REINSPECTION = "reinspection"  # 复查, planned by the scheduler from a hazard
+    ADHOC = "adhoc"
+
+
+class TaskStatus(StrEnum):
+    PLANNED = "planned"  # waiting for the merge job
+    SCHEDULED = "scheduled"  # has a visit of its own
+    MERGED = "merged"  # shares its visit (or its plant-site trip) with other tasks
+    DONE = "done"  # the visit was submitted
+    CANCELLED = "cancelled"  # withdrawn or refused; ``status_reason`` says why
+
+
+OPEN_TASK_STATUSES = (TaskStatus.PLANNED, TaskStatus.SCHEDULED, TaskStatus.MERGED)
+
+
+class TaskCreate(StrictIn):
+    """A department plans to inspect one enterprise some day within a window.
+
+    Inspectors plan for their own department; the office may name any department."""
+
+    enterprise_id: int
+    department_id: int | None = Field(default=None, description="default: the inspector's department")
+    kinds: list[ChecklistKind] | None = Field(default=None, max_length=3,
+                                              description="default: every kind that applies to the enterprise")
+    window_start: date
+    window_end: date
+    source: TaskSource = TaskSource.ADHOC
+    announced: bool = Field(default=True, description="检查预告: the enterprise is told ahead (never for complaints)")
+    inspector_ids: list[int] = Field(default_factory=list, max_length=10)
+    note: str = Field(default="", max_length=2000)
+
+    @model_validator(mode="after")
+    def _window(self) -> "TaskCreate":
+        if self.window_end < self.window_start:
+            raise ValueError("window_end must not be before window_start")
+        if (self.window_end - self.window_start).days > 366:
+            raise ValueError("a task window is at most one year")
+        if self.source == TaskSource.REINSPECTION:
+            raise ValueError("re-inspection tasks are planned by the scheduler from hazards")
+        return self
+
+
+class TaskPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    department_id: int
+    enterprise_id: int
+    kinds: list[str]
+    window_start: date
+    window_end: date
+    source: TaskSource
+    announced: bool
+    status: TaskStatus
+    status_reason: str
+    visit_id: int | None
+    planned_date: date | None = None
+    hazard_id: int | None
+    draw_id: int | None
+    inspector_ids: list[int]
+    note: str
+    created_by: int | None
+    created_at: datetime
+
+
+class MergeReport(BaseModel):
+    """综合查一次: how many separate visits the merging avoided.
+
+    ``trips`` counts gates entered: one enterprise on one day, or the landlord and tenants of one plant site
+    on one day (each enterprise still has its own visit record). ``visits_saved = tasks - trips``."""
+
+    date_from: date | None
+    date_to: date | None
+    tasks: int
+    visits: int
+    trips: int
+    joint_trips: int = Field(description="trips shared by two or more departments")
+    visits_saved: int
+
+
+class JobRunPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    job_id: str
+    trigger: str
+    started_at: datetime
+    finished_at: datetime | None
+    ok: bool | None
+    summary: str
+
+
+class JobStatus(BaseModel):
+    id: str
+    description: str
+    schedule: str
+    next_run_at: datetime | None
+    late: bool = Field(description="the next run is overdue: is a scheduler running?")
+    last_run: JobRunPublic | None
