@@ -3,14 +3,32 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
-from server import errors
+from server import errors, pages
 from server.db import SessionDep
 from server.limits import BodyLimitMiddleware
-from server.routes import auth, documents, enterprises, hazards, visits
+from server.routes import (
+    admin,
+    auth,
+    departments,
+    documents,
+    enterprises,
+    hazards,
+    photos,
+    portal,
+    qr,
+    ratings,
+    stats,
+    tasks,
+    visits,
+    webhooks,
+)
 from server.settings import get_settings
 
 log = logging.getLogger("xuncha")
@@ -20,7 +38,22 @@ API_PREFIX = "/api/v1"
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    yield
+    """Starts a scheduler runner when enabled: it fires jobs only while it holds the lock (server/scheduler.py),
+    so several workers, or a separate ``xuncha scheduler``, never run a job twice."""
+    threads = get_settings().worker_threads
+    if threads:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+    runner = None
+    if get_settings().scheduler_enabled:
+        from server import scheduler
+
+        runner = scheduler.runner_from_settings()
+        runner.start()
+    try:
+        yield
+    finally:
+        if runner is not None:
+            runner.stop()
 
 
 def create_app() -> FastAPI:
@@ -41,11 +74,25 @@ def create_app() -> FastAPI:
     api.include_router(documents.router)  # before visits: /visits/{id} would swallow /visits/{id}.pdf
     api.include_router(visits.router)
     api.include_router(hazards.router)
+    api.include_router(photos.router)
+    api.include_router(qr.router)
+    api.include_router(webhooks.router)
+    api.include_router(portal.router)
+    api.include_router(ratings.router)
+    api.include_router(departments.router)
+    api.include_router(tasks.router)
+    api.include_router(admin.router)
+    api.include_router(stats.router)
     app.include_router(api)
+    pages.install(app)  # /app/, /portal/, /office/, /static/
 
     @app.get("/healthz", tags=["ops"])
-    def healthz(session: SessionDep) -> dict[str, str]:
-        session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    def healthz(session: SessionDep) -> Any:
+        try:
+            session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        except SQLAlchemyError:
+            log.exception("health check: database unreachable")
+            return errors.error_json(503, "unavailable", "数据库不可用 / database unavailable")
         return {"status": "ok", "database": "ok"}
 
     return app

@@ -62,6 +62,20 @@ def serve(
     uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 
+@app.command()
+def scheduler() -> None:
+    """Run the scheduler as its own process (deployments with several API workers).
+
+    Any number of runners may be up (this command, API workers with XUNCHA_SCHEDULER_ENABLED): the one holding
+    the database lock fires the jobs, the others stand by and take over if it stops."""
+    from server import scheduler as schedule
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    runner = schedule.runner_from_settings()
+    console.print(f"xuncha scheduler ({runner.name}): {len(runner.schedule)} jobs; Ctrl-C stops it")
+    runner.run_forever()
+
+
 @import_app.command("enterprises")
 def import_enterprises(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX file")],

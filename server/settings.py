@@ -29,7 +29,29 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lock_seconds: int = 300
     scheduler_enabled: bool = True
+    # the scheduler (server/scheduler.py): one runner holds the lock, the others wait and retry
+    scheduler_lock_key: int = 7_201_516
+    scheduler_retry_seconds: float = 30.0
+    scheduler_heartbeat_seconds: float = 10.0
+    # deadline sweep: reminders 3 and 1 days ahead; general hazards go to the office N days overdue
+    remind_days: list[int] = [3, 1]
+    escalate_general_after_days: int = 3
+    # re-inspection window (复查, REFERENCE §D.1): days after the application or the deadline
+    reinspection_days: int = 10
+    reinspection_working_days: bool = False
+    # 综合查一次: advance notice, planning horizon, routine visits per enterprise per quarter
+    visit_notice_days: int = 3
+    merge_horizon_days: int = 14
+    routine_visits_per_quarter: int = 3
+    routine_visits_per_quarter_green: int = 1
+    # 双随机: months between inspections by risk class; hazard weights; picks per department and month
+    draw_frequency_months: dict[str, int] = {"D": 1, "C": 3, "B": 6, "A": 12}
+    draw_open_hazard_weight: float = 0.25
+    draw_overdue_hazard_weight: float = 1.0
+    draw_capacity: int | None = None
+    routine_announced: bool = True
     db_pool_size: int = 10
+    worker_threads: int = 0  # threads serving sync routes per process; 0 keeps FastAPI's default of 40
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":

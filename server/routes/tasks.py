@@ -1,0 +1,67 @@
+"""Inspection tasks (综合查一次 planning) and the report of visits saved."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlmodel import Session
+
+from inspection import tasks as task_service
+from inspection.models import InspectionTask
+from inspection.types import utcnow
+from schemas.common import Page
+from schemas.tasks import MergeReport, TaskCreate, TaskPublic, TaskSource, TaskStatus
+from server.auth import CurrentActor
+from server.db import SessionDep, WriteSessionDep
+from server.jobs import task_policy
+from server.settings import get_settings
+
+router = APIRouter(tags=["tasks"])
+
+
+def tasks_out(session: Session, rows: list[InspectionTask]) -> list[TaskPublic]:
+    dates = task_service.planned_dates(session, rows)
+    return [TaskPublic.model_validate({**t.model_dump(), "planned_date": dates.get(t.visit_id or 0)}) for t in rows]
+
+
+@router.post("/tasks", response_model=TaskPublic, status_code=201)
+def create_task(body: TaskCreate, session: WriteSessionDep, actor: CurrentActor) -> TaskPublic:
+    """Plan an inspection: inspectors for their own department, the office for any. A routine task over the
+    enterprise's quarterly visit budget joins a planned visit in its window or is refused (409)."""
+    task = task_service.create(session, body, actor=actor, now=utcnow(), policy=task_policy(get_settings()))
+    session.commit()
+    return tasks_out(session, [task])[0]
+
+
+@router.get("/tasks", response_model=Page[TaskPublic])
+def list_tasks(
+    session: SessionDep,
+    actor: CurrentActor,
+    status: TaskStatus | None = None,
+    department_id: int | None = None,
+    enterprise_id: int | None = None,
+    source: TaskSource | None = None,
+    hazard_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[TaskPublic]:
+    rows, total = task_service.search(session, actor=actor, status=status, department_id=department_id,
+                                      enterprise_id=enterprise_id, source=source, hazard_id=hazard_id, limit=limit,
+                                      offset=offset)
+    return Page(items=tasks_out(session, rows), total=total, limit=limit, offset=offset)
+
+
+@router.get("/tasks/merge-report", response_model=MergeReport)
+def merge_report(
+    session: SessionDep,
+    actor: CurrentActor,
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
+) -> MergeReport:
+    """综合查一次: tasks turned into visits, the trips they made, and the visits saved (tasks - trips)."""
+    return task_service.merge_report(session, actor=actor, date_from=date_from, date_to=date_to)
+
+
+@router.get("/tasks/{task_id}", response_model=TaskPublic)
+def get_task(task_id: int, session: SessionDep, actor: CurrentActor) -> TaskPublic:
+    return tasks_out(session, [task_service.get_visible(session, task_id, actor)])[0]
