@@ -8,7 +8,6 @@ from alembic.config import Config
 from sqlalchemy import Engine
 
 from inspection.types import EnumText
-
 from server.settings import get_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
