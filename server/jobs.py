@@ -12,11 +12,11 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from hazards import deadlines, sweep
+from hazards import deadlines, notify, sweep
 from inspection import draw, tasks
 from inspection.models import JobRun
 from inspection.types import utcnow
-from server.db import session_scope
+from server.db import get_write_engine, session_scope
 from server.settings import Settings, get_settings
 
 log = logging.getLogger("xuncha.jobs")
@@ -108,11 +108,21 @@ def routine_draw(now: datetime | None = None, *, trigger: str = "schedule") -> J
     return _recorded("routine_draw", body, now, trigger)
 
 
+def deliver_notifications(now: datetime | None = None, *, trigger: str = "schedule") -> JobRun:
+    """The outbox sender: pending notifications out (log, webhooks), with retries and backoff."""
+    def body(_: Session, at: datetime) -> str:
+        report = notify.run_once(lambda: Session(get_write_engine(), expire_on_commit=False), now=at)
+        return f"sent={report['sent']} failed={report['failed']}"
+
+    return _recorded("deliver_notifications", body, now, trigger)
+
+
 JOBS: dict[str, Callable[..., JobRun]] = {  # in the order a night's runs go: tasks first, then the merge
     "deadline_sweep": deadline_sweep,
     "reinspections": reinspections,
     "routine_draw": routine_draw,
     "inspect_once": inspect_once,
+    "deliver_notifications": deliver_notifications,
 }
 
 

@@ -83,6 +83,9 @@ SCHEDULE: tuple[Entry, ...] = (
     Entry("inspect_once", "server.jobs:inspect_once", {"hour": "2", "minute": "30"}, 3 * DAY,
           "每天：综合查一次合并、检查预告 / daily: merge planned tasks (the night's draw included) into joint "
           "visits, advance notices"),
+    Entry("deliver_notifications", "server.jobs:deliver_notifications", {"minutes": 1}, 6 * HOUR,
+          "每分钟：发送通知（日志、Webhook），失败重试 / every minute: deliver the outbox with retries",
+          kind="interval"),
 )
 
 
