@@ -51,7 +51,7 @@ Who sees what
 How it is computed
     Every figure is a ``GROUP BY`` with filtered aggregates (``COUNT(CASE WHEN ...)``), never a loop over
     rows; the median comes from a per-group histogram of days with window sums, still in SQL. Voided hazards
-    are counted a second time, by primary key, and subtracted (``_less_voided``), which is cheaper than
+    are counted a second time, by primary key, and subtracted (``less_voided``), which is cheaper than
     testing every row. Three statements (found, days, due) per table, each one index-only range scan of a
     covering index on ``Hazard.__table_args__``; figures and plans in tests/bench/README.md ("Statistics").
 """
@@ -369,7 +369,7 @@ def voided_ids() -> Select[Any]:
 
 
 def found_cohort(actor: Actor, period: Period, filters: Filters) -> list[ColumnElement[bool]]:
-    """Hazards found in the period that the actor may count, voided ones included (see ``_less_voided``)."""
+    """Hazards found in the period that the actor may count, voided ones included (see ``less_voided``)."""
     return [H.found_at >= period.start_at, H.found_at < period.end_at, scope(actor), *filters.conditions("found")]
 
 
@@ -394,20 +394,24 @@ def _keys(dims: list[Any]) -> list[Any]:
     return [d.label(f"k{i}") for i, d in enumerate(dims)]
 
 
-def _less_voided(dims: list[Any], where: list[ColumnElement[bool]], part: Any, figures: list[str],
-                 *extra: Select[Any]) -> Select[Any]:
+def less_voided(dims: list[Any], where: list[ColumnElement[bool]], part: Any, figures: list[str],
+                *extra: Select[Any], carry: dict[str, Any] | None = None) -> Select[Any]:
     """Figures of ``where`` minus those of its voided hazards, per group, in one statement.
 
     ``part(sign)`` gives the aggregate columns (in ``figures`` order), negated for ``sign=-1``. Testing every
     row against the voided ids costs more than the rest of a query on SQLite; counting the few voided rows
     again (found by primary key) and subtracting them costs almost nothing. ``extra`` selects (same columns)
-    are added in. Groups left empty disappear (``HAVING``).
+    are added in; ``carry`` columns ride along (``MAX``), e.g. an item's checklist kind. Groups left empty
+    disappear (``HAVING``). The group keys come out as ``k0``, ``k1`` ...
     """
-    kept = select(*_keys(dims), *part(1)).where(*where).group_by(*dims)
-    voided = select(*_keys(dims), *part(-1)).where(*where, H.id.in_(voided_ids())).group_by(*dims)
+    carry = carry or {}
+    carried = [func.max(column).label(name) for name, column in carry.items()]
+    kept = select(*_keys(dims), *carried, *part(1)).where(*where).group_by(*dims)
+    voided = select(*_keys(dims), *carried, *part(-1)).where(*where, H.id.in_(voided_ids())).group_by(*dims)
     both = union_all(kept, voided, *extra).subquery("signed")
     keys = [both.c[f"k{i}"] for i in range(len(dims))]
-    return (select(*keys, *[func.sum(both.c[name]).label(name) for name in figures])
+    return (select(*keys, *[func.max(both.c[name]).label(name) for name in carry],
+                   *[func.sum(both.c[name]).label(name) for name in figures])
             .group_by(*keys).having(func.sum(both.c[figures[0]]) > 0))
 
 
@@ -434,7 +438,7 @@ def _found_figures(cohort: list[ColumnElement[bool]], dims: list[Any], as_of: da
     keys = [repeat.c[f"k{i}"] for i in range(len(dims))]
     repeaters = select(*keys, *[(func.count() if name == "repeat_enterprises" else zero).label(name)
                                 for name in FOUND_FIGURES]).group_by(*keys)
-    return _less_voided(dims, cohort, part, FOUND_FIGURES, repeaters)
+    return less_voided(dims, cohort, part, FOUND_FIGURES, repeaters)
 
 
 def _due_figures(cohort: list[ColumnElement[bool]], dims: list[Any]) -> Select[Any]:
@@ -442,13 +446,13 @@ def _due_figures(cohort: list[ColumnElement[bool]], dims: list[Any]) -> Select[A
         return [(func.count() * sign).label("due"),
                 (func.count(case((H.closed_at <= H.due_at, 1))) * sign).label("closed_on_time")]
 
-    return _less_voided(dims, cohort, part, ["due", "closed_on_time"])
+    return less_voided(dims, cohort, part, ["due", "closed_on_time"])
 
 
 def _days_figures(cohort: list[ColumnElement[bool]], dims: list[Any]) -> Select[Any]:
     """Mean and median days to close, from a per-group histogram of whole days (window sums, in SQL)."""
     days = local_days_between(H.found_at, H.closed_at)
-    hist = _less_voided([*dims, days], [*cohort, unindexed(H.status) == CLOSED],
+    hist = less_voided([*dims, days], [*cohort, unindexed(H.status) == CLOSED],
                         lambda sign: [(func.count() * sign).label("n")], ["n"]).subquery("hist")
     hk = [hist.c[f"k{i}"] for i in range(len(dims))]
     hdays = hist.c[f"k{len(dims)}"]

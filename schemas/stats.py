@@ -71,7 +71,6 @@ class TopItemOut(BaseModel):
     found: int
     open: int
     major: int
-    enterprises: int
     text: str
     legal_basis: str
 
