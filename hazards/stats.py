@@ -469,56 +469,87 @@ def _days_figures(cohort: list[ColumnElement[bool]], dims: list[Any]) -> Select[
             .group_by(*rk))
 
 
+PARTS = ("found", "days", "due")  # the three statements of the closure table
+ADDITIVE = [name for name in FOUND_FIGURES if name != "repeat_enterprises"] + ["due", "closed_on_time"]
+
+
 def closure(session: Session, *, actor: Actor, period: Period, group_by: Sequence[str] = (),
             filters: Filters | None = None, now: datetime) -> ClosureReport:
     """Every figure of the closure table, grouped by ``group_by`` (names from ``DIMENSIONS``), and the total."""
     group_by = parse_group_by(list(group_by))
     filters = filters or Filters()
-    rows = {key: Row(dict(zip(group_by, key, strict=True)), figures)
-            for key, figures in _figures(session, actor, period, filters, group_by, now).items()}
-    total = _figures(session, actor, period, filters, [], now).get((), Figures()).finish()
-    ordered = [rows[key] for key in sorted(rows, key=lambda k: tuple(_sortable(v) for v in k))]
-    _label(session, ordered)
-    return ClosureReport(period, list(group_by), filters, now, ordered, total,
+    grouped = figures(session, actor=actor, period=period, filters=filters, group_by=group_by, now=now)
+    if group_by:
+        total = _total(session, grouped.values(), actor=actor, period=period, filters=filters)
+    else:
+        total = grouped.get((), Figures())
+    rows = [Row(dict(zip(group_by, key, strict=True)), grouped[key])
+            for key in sorted(grouped, key=lambda k: tuple(_sortable(v) for v in k))]
+    _label(session, rows)
+    return ClosureReport(period, list(group_by), filters, now, rows, total,
                          visits_saved(session, actor=actor, period=period))
 
 
+def _total(session: Session, groups: Iterable[Figures], *, actor: Actor, period: Period,
+           filters: Filters) -> Figures:
+    """The groups partition the hazards, so counts add up; the median and distinct enterprises do not."""
+    total = Figures()
+    for group in groups:
+        for name in ADDITIVE:
+            setattr(total, name, getattr(total, name) + getattr(group, name))
+    cohort = found_cohort(actor, period, filters)
+    total.mean_days_to_close, total.median_days_to_close = _days(session.execute(_days_figures(cohort, [])).one())
+    repeaters = select(H.enterprise_id).where(*cohort, H.repeat_of_id.is_not(None), not_voided()).distinct()
+    total.repeat_enterprises = int(session.execute(select(func.count()).select_from(repeaters.subquery())).scalar()
+                                   or 0)
+    return total.finish()
+
+
 def closure_statements(actor: Actor, period: Period, filters: Filters, group_by: Sequence[str],
-                       as_of: datetime) -> dict[str, Select[Any]]:
-    """The three grouped statements behind the closure table (the due one is absent when nothing can be due)."""
+                       as_of: datetime, parts: Iterable[str] = PARTS) -> dict[str, Select[Any]]:
+    """The grouped statements behind the closure table (no "due" one when nothing can be due yet)."""
     found = found_cohort(actor, period, filters)
     found_dims = [DIMENSIONS[name].found for name in group_by]
-    statements = {"found": _found_figures(found, found_dims, as_of), "days": _days_figures(found, found_dims)}
+    statements = {}
+    if "found" in parts:
+        statements["found"] = _found_figures(found, found_dims, as_of)
+    if "days" in parts:
+        statements["days"] = _days_figures(found, found_dims)
     due = due_cohort(actor, period, filters, as_of)
-    if due is not None:
+    if "due" in parts and due is not None:
         statements["due"] = _due_figures(due, [DIMENSIONS[name].due for name in group_by])
     return statements
 
 
-def _figures(session: Session, actor: Actor, period: Period, filters: Filters, group_by: list[str],
-             now: datetime) -> dict[tuple[Any, ...], Figures]:
+def figures(session: Session, *, actor: Actor, period: Period, filters: Filters, group_by: list[str],
+            now: datetime, parts: Iterable[str] = PARTS) -> dict[tuple[Any, ...], Figures]:
+    """Figures per group key (a tuple of the ``group_by`` values); ``parts`` may skip days or due figures."""
     n = len(group_by)
-    statements = closure_statements(actor, period, filters, group_by, now)
+    statements = closure_statements(actor, period, filters, group_by, now, parts)
     out: dict[tuple[Any, ...], Figures] = {}
 
     def at(key: tuple[Any, ...]) -> Figures:
         return out.setdefault(key, Figures())
 
-    for row in session.execute(statements["found"]).all():
-        figures = at(tuple(row[:n]))
-        for name, value in zip(FOUND_FIGURES, row[n:], strict=True):
-            setattr(figures, name, int(value or 0))
-    for row in session.execute(statements["days"]).all():
-        if row[n] is None:  # no closed hazard (the ungrouped total still answers one row)
-            continue
-        figures = at(tuple(row[:n]))
-        figures.mean_days_to_close = round(float(row[n]), 2)
-        figures.median_days_to_close = float(row[n + 1])
+    if "found" in statements:
+        for row in session.execute(statements["found"]).all():
+            group = at(tuple(row[:n]))
+            for name, value in zip(FOUND_FIGURES, row[n:], strict=True):
+                setattr(group, name, int(value or 0))
+    if "days" in statements:
+        for row in session.execute(statements["days"]).all():
+            if row[n] is not None:  # the ungrouped statement answers one row even with nothing closed
+                at(tuple(row[:n])).mean_days_to_close, at(tuple(row[:n])).median_days_to_close = _days(row[n:])
     if "due" in statements:
         for row in session.execute(statements["due"]).all():
-            figures = at(tuple(row[:n]))
-            figures.due, figures.closed_on_time = int(row[n]), int(row[n + 1])
-    return {key: figures.finish() for key, figures in out.items()}
+            group = at(tuple(row[:n]))
+            group.due, group.closed_on_time = int(row[n]), int(row[n + 1])
+    return {key: group.finish() for key, group in out.items()}
+
+
+def _days(values: Sequence[Any]) -> tuple[float | None, float | None]:
+    mean, median = values
+    return (None, None) if mean is None else (round(float(mean), 2), float(median))
 
 
 def _sortable(value: Any) -> tuple[int, Any]:

@@ -60,21 +60,25 @@ def months_back(month: str, count: int) -> list[str]:
 
 def monthly(session: Session, *, actor: Actor, month: str, now: datetime,
             filters: stats.Filters | None = None) -> Monthly:
+    """The month's figures (all of them), closure by street and the 12-month trend (found counts only)."""
     filters = filters or stats.Filters()
     period = stats.Period.month(month)
-    report = stats.closure(session, actor=actor, period=period, group_by=["street"], filters=filters, now=now)
+    report = stats.closure(session, actor=actor, period=period, filters=filters, now=now)
+    streets = stats.figures(session, actor=actor, period=period, filters=filters, group_by=["street"], now=now,
+                            parts=["found"])
     months = months_back(month, TREND_MONTHS)
     trend_period = stats.Period(stats.parse_month(months[0]), period.end)
-    trend = stats.closure(session, actor=actor, period=trend_period, group_by=["month"], filters=filters, now=now)
-    by_month = {row.key["month"]: row.figures for row in trend.rows}
+    trend = stats.figures(session, actor=actor, period=trend_period, filters=filters, group_by=["month"], now=now,
+                          parts=["found"])
     at = min(now, end_of_local_day(period.end))
     overdue = stats_lists.overdue(session, actor=actor, at=at, filters=filters, limit=1)
     top = stats_lists.top_items(session, actor=actor, period=period, filters=filters, limit=5)
     top = sorted(top, key=lambda item: (-item.found, item.item_code))[:5]
-    streets = sorted(report.rows, key=lambda row: (-row.figures.found, str(row.key["street"])))[:MAX_STREETS]
+    by_street = sorted((stats.Row({"street": key[0]}, value) for key, value in streets.items()),
+                       key=lambda row: (-row.figures.found, str(row.key["street"])))[:MAX_STREETS]
     return Monthly(month=month, period=period, scope_label=scope_label(session, actor), as_of=now,
-                   total=report.total, by_street=streets,
-                   trend=[(m, by_month.get(m, stats.Figures())) for m in months],
+                   total=report.total, by_street=by_street,
+                   trend=[(m, trend.get((m,), stats.Figures())) for m in months],
                    overdue_at_end=overdue.count, overdue_major_at_end=overdue.major, top=top,
                    visits_saved=report.visits_saved)
 

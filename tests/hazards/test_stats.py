@@ -88,6 +88,12 @@ def test_grouped_by_street_and_month_counts_due_figures_in_the_deadline_month(se
     assert (report.total.found, report.total.closed, report.total.due) == (8, 5, 7)
 
 
+@pytest.mark.parametrize("group_by", [["street"], ["street", "month"], ["item_code"], ["department", "risk_class"]])
+def test_the_total_of_a_grouped_table_is_the_ungrouped_figures(session, data, group_by):
+    period = stats.Period(date(2026, 5, 1), date(2026, 7, 31))
+    assert closure(session, office(data), period, group_by).total == closure(session, office(data), period).total
+
+
 def test_grouped_by_department_kind_item_and_risk_class(session, data):
     report = closure(session, office(data), group_by=["department", "kind"])
     rows = {(row.key["department"], row.key["kind"]): row for row in report.rows}
