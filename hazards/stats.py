@@ -36,8 +36,7 @@ Counting rules
       even if it were reopened later (the current flows never reopen one).
     * Visits saved by joint inspections (综合查一次) = tasks turned into visits minus trips made, by planned
       visit date in the period, as ``inspection.tasks.merge_report`` counts them (a trip is one enterprise, or
-      one plant site, on one day). A total only (tasks have no street or item); null for enterprise users and
-      while the task tables (issue 5) are absent.
+      one plant site, on one day). A total only (tasks have no street or item); null for enterprise users.
 
 Grouping and filters
     ``street``, ``department``, ``industry``, ``kind`` (checklist), ``item_code``, ``risk_class`` and
@@ -80,6 +79,7 @@ from sqlmodel import Session, col
 from hazards.models import Hazard
 from hazards.stats_sql import local_days_between, local_month, unindexed
 from inspection import checklists
+from inspection import tasks as task_service
 from inspection.access import Actor, enterprise_filter
 from inspection.clock import SHANGHAI, end_of_local_day, local_date, start_of_local_day
 from inspection.errors import InvalidInput
@@ -142,7 +142,7 @@ DEFINITIONS: list[Definition] = [
                "统计期内（按计划检查日）已排入检查的任务数 − 实际入企次数（同一企业或同一厂中厂同日为一次）；"
                "仅合计，不分组；企业用户为空 / tasks turned into visits minus trips made (one enterprise, or one "
                "plant site, on one day), by planned visit date in the period (inspection.tasks.merge_report); "
-               "total only; null for enterprises or while the task tables are absent", "visits_saved"),
+               "total only; null for enterprise users", "visits_saved"),
     Definition("作废隐患", "voided hazards",
                "因检查结果更正而作废销号的隐患（审计动作 hazard.void）不计入任何指标 / hazards voided by a "
                "corrected visit (audit action hazard.void) are left out of every figure"),
@@ -587,13 +587,9 @@ def item_text(code: str) -> tuple[str, str]:
 def visits_saved(session: Session, *, actor: Actor, period: Period) -> int | None:
     """Tasks turned into visits minus trips made in the period (综合查一次); None for enterprises.
 
-    The counting belongs to the task planner (``inspection.tasks.merge_report``, issue 5); it is imported
-    lazily so statistics work, with a null here, in a build without the task tables.
+    The counting belongs to the task planner (``inspection.tasks.merge_report``); an inspector's count is
+    their department's tasks.
     """
     if not actor.is_staff:
-        return None
-    try:
-        from inspection import tasks as task_service
-    except ImportError:
         return None
     return task_service.merge_report(session, actor=actor, date_from=period.start, date_to=period.end).visits_saved

@@ -14,6 +14,7 @@ from inspection.access import Actor
 from inspection.accounts import actor_for
 from inspection.clock import SHANGHAI, end_of_local_day
 from inspection.errors import InvalidInput
+from inspection.models import InspectionTask, Visit
 from schemas.enums import Role
 from tests.hazards import stats_dataset
 from tests.hazards.stats_dataset import NOW, Dataset
@@ -159,17 +160,13 @@ def test_role_scoping(session, data):
 
 
 def test_visits_saved_by_joint_inspections(session, data):
-    models = pytest.importorskip("inspection.models")
-    task = getattr(models, "InspectionTask", None)
-    if task is None:
-        pytest.skip("no inspection-task tables (issue 5) in this build")
     world = data.world
-    visit = models.Visit(enterprise_id=world.enterprise_a.id, lead_department_id=world.safety.id,
+    visit = Visit(enterprise_id=world.enterprise_a.id, lead_department_id=world.safety.id,
                          planned_date=date(2026, 6, 10))
     session.add(visit)
     session.flush()
     for department in (world.safety, world.fire, world.gas):  # three departments, one trip
-        session.add(task(department_id=department.id, enterprise_id=world.enterprise_a.id, kinds=["DUST"],
+        session.add(InspectionTask(department_id=department.id, enterprise_id=world.enterprise_a.id, kinds=["DUST"],
                          window_start=date(2026, 6, 1), window_end=date(2026, 6, 30), status="merged",
                          visit_id=visit.id))
     session.commit()
