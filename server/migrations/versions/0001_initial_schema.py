@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 20:02:41.087205
+Create Date: 2026-11-25 20:19:55.503424
 """
 from collections.abc import Sequence
 
@@ -398,7 +398,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_hazard_enterprise_id'), ['enterprise_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_hazard_enterprise_id_item_code'), ['enterprise_id', 'item_code'], unique=False)
         batch_op.create_index('ix_hazard_stats_due', ['due_at', 'closed_at', 'department_id', 'enterprise_id', 'street', 'industry', 'kind', 'item_code', 'risk_class', 'id'], unique=False)
-        batch_op.create_index('ix_hazard_stats_found', ['found_at', 'status', 'level', 'department_id', 'enterprise_id', 'street', 'industry', 'kind', 'item_code', 'risk_class', 'found_month', 'due_at', 'closed_at', 'fixed_on_spot', 'repeat_of_id', 'suspected_false_rectification', 'id'], unique=False)
+        batch_op.create_index('ix_hazard_stats_found', ['found_month', 'street', 'found_at', 'status', 'level', 'department_id', 'enterprise_id', 'industry', 'kind', 'item_code', 'risk_class', 'due_at', 'closed_at', 'fixed_on_spot', 'repeat_of_id', 'suspected_false_rectification', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_hazard_status_due_at'), ['status', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_hazard_submission_id'), ['submission_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_hazard_visit_id'), ['visit_id'], unique=False)
