@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, case, cast, exists, func, literal, select
+from sqlalchemy import String, case, cast, exists, func, literal, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
@@ -77,7 +77,7 @@ def _text(value: str) -> Any:
 
 
 def _queue(session: Session, *, kind: str, event_type: str, recipient: Any, where: Sequence[Any],
-           now: datetime) -> list[str]:
+           now: datetime) -> list[tuple[str, dict[str, Any]]]:
     """INSERT one outbox row per matching hazard, keyed ``{kind}:{hazard}:{due_at}``; existing keys are skipped."""
     dialect = session.get_bind().dialect.name
     due = iso_utc(Hazard.due_at, dialect)
@@ -92,7 +92,7 @@ def _queue(session: Session, *, kind: str, event_type: str, recipient: Any, wher
         ["dedup_key", "event_type", "recipient", "channel", "payload", "status", "attempts", "next_attempt_at",
          "last_error", "created_at"], rows).on_conflict_do_nothing(index_elements=["dedup_key"])
     # RETURNING, not rowcount: psycopg reports -1 for INSERT ... SELECT with bound parameters
-    return list(session.connection().execute(statement.returning(Outbox.dedup_key)).scalars())
+    return [tuple(row) for row in session.connection().execute(statement.returning(Outbox.dedup_key, Outbox.payload))]
 
 
 def sweep_deadlines(session: Session, *, now: datetime, policy: SweepPolicy) -> SweepReport:
@@ -125,27 +125,45 @@ def sweep_deadlines(session: Session, *, now: datetime, policy: SweepPolicy) -> 
     return report
 
 
-def _record_escalations(session: Session, keys: list[str], *, now: datetime) -> None:
-    ids = sorted(int(key.split(":")[1]) for key in keys)
-    for start in range(0, len(ids), 500):
-        for hazard in session.exec(select(Hazard).where(col(Hazard.id).in_(ids[start:start + 500]))  # type: ignore[call-overload]
-                                   .order_by(col(Hazard.id))).scalars():
-            late = (local_date(now) - local_date(hazard.due_at)).days
-            reason = ("重大事故隐患逾期未整改 / major hazard overdue" if hazard.level == HazardLevel.MAJOR
-                      else f"一般隐患逾期{late}天未整改 / general hazard {late} days overdue")
-            audit.record(session, entity="hazard", entity_id=hazard.id or 0, action="hazard.escalated", actor=None,
-                         at=now, after={"level": hazard.level, "due_at": hazard.due_at, "days_overdue": late,
-                                        "recipient": OFFICE}, reason=reason)
+def _record_escalations(session: Session, rows: list[tuple[str, dict[str, Any]]], *, now: datetime) -> None:
+    """One ``hazard.escalated`` audit event per new escalation, appended to the hash chain as one batch.
+
+    The same chain rule as ``audit.record`` (chain lock on PostgreSQL, previous hash, ``audit.event_hash``), but the
+    chain head is read once, not once per event: after a backlog that is tens of thousands of reads saved."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": audit.CHAIN_LOCK_KEY})
+    prev = session.exec(select(Event.hash).order_by(col(Event.id).desc()).limit(1)).scalar()  # type: ignore[call-overload]
+    prev = prev or audit.GENESIS
+    at, today = now.astimezone(UTC), local_date(now)
+    events = []
+    for _, payload in sorted(rows, key=lambda row: row[1]["hazard_id"]):
+        due = datetime.fromisoformat(payload["due_at"].replace("Z", "+00:00"))
+        late = (today - local_date(due)).days
+        reason = ("重大事故隐患逾期未整改 / major hazard overdue" if payload["level"] == HazardLevel.MAJOR
+                  else f"一般隐患逾期{late}天未整改 / general hazard {late} days overdue")
+        event = Event(entity="hazard", entity_id=payload["hazard_id"], action="hazard.escalated", actor_id=None, at=at,
+                      before=None, after={"level": payload["level"], "due_at": payload["due_at"],
+                                          "days_overdue": late, "recipient": OFFICE},
+                      reason=reason, prev_hash=prev, hash="")
+        event.hash = prev = audit.event_hash(prev, event)
+        events.append(event)
+    session.add_all(events)
+    session.flush()
 
 
 def _revoke_green_lists(session: Session, *, now: datetime) -> int:
-    first_overdue = (select(Hazard.enterprise_id, func.min(Hazard.id))
-                     .join(Enterprise, col(Enterprise.id) == Hazard.enterprise_id)
-                     .where(col(Enterprise.green_listed).is_(True), col(Hazard.status) == HazardStatus.OPEN,
-                            col(Hazard.due_at) < now)
-                     .group_by(Hazard.enterprise_id).order_by(Hazard.enterprise_id))
+    # per green-listed enterprise (few), its first overdue open hazard (through the enterprise_id index)
+    first_overdue = (select(func.min(Hazard.id)).where(
+        col(Hazard.enterprise_id) == Enterprise.id, col(Hazard.status) == HazardStatus.OPEN, col(Hazard.due_at) < now)
+        .scalar_subquery())
+    rows = session.execute(select(Enterprise.id, first_overdue).where(col(Enterprise.green_listed).is_(True))
+                           .order_by(Enterprise.id)).all()
     revoked = 0
-    for enterprise_id, hazard_id in session.execute(first_overdue).all():
+    for enterprise_id, hazard_id in rows:
+        if hazard_id is None:
+            continue
         enterprise = session.get(Enterprise, enterprise_id)
         hazard = session.get(Hazard, hazard_id)
         assert enterprise is not None and hazard is not None

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from hazards import states, sweep
 from hazards.models import Evidence, Hazard, Outbox
+from inspection import audit
 from inspection import tasks as task_service
 from inspection.clock import SHANGHAI, end_of_local_day
 from inspection.models import Enterprise, Event, InspectionTask, Visit
@@ -88,6 +89,7 @@ def test_major_hazards_escalate_at_the_deadline_once_with_an_audit_event(session
     (event,) = session.exec(select(Event).where(Event.action == "hazard.escalated")).all()
     assert event.entity_id == major.id and event.actor_id is None
     assert "重大事故隐患" in event.reason
+    assert audit.verify_chain(session).ok  # the batch append keeps the hash chain intact
 
 
 def test_submitted_and_closed_hazards_are_left_alone(session, world):
@@ -144,6 +146,7 @@ def test_catch_up_after_three_days_down_sends_what_is_current_once(session, worl
         newer = {"remind3": ("remind1", "overdue"), "remind1": ("overdue",)}[kind]
         assert any(f"{k}:{hazard_id}:{due}" in late for k in newer)
     assert {k for k in hourly if k.startswith(("overdue", "escalate"))} <= late
+    assert audit.verify_chain(session).ok
     assert len(hazards) == 14
 
 
