@@ -36,6 +36,8 @@ from schemas.enums import HazardLevel, HazardStatus, VisitSource, VisitStatus
 from schemas.tasks import OPEN_TASK_STATUSES, TaskSource
 
 OFFICE = "office"
+# a reviewer or a re-inspection refused the rectification and set a new deadline: re-inspect after it
+REOPENING_ACTIONS = ("hazard.reject", "hazard.reinspected_open")
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,8 @@ def plan_reinspections(session: Session, *, now: datetime, policy: ReinspectionP
     """A re-inspection task per hazard needing one, once per trigger (``origin_key``), none while one is open.
 
     * evidence on a major hazard (``submitted``): the application; due ``days`` after the latest evidence;
-    * a rejected hazard (an ``hazard.reject`` event) open past its new deadline: due ``days`` after the deadline.
+    * a rejected hazard (``hazard.reject``, or ``hazard.reinspected_open`` from an on-site re-inspection) open
+      past its new deadline: due ``days`` after the deadline.
     """
     dialect = session.get_bind().dialect.name
     latest = (select(Evidence.hazard_id, func.max(Evidence.id).label("evidence_id"))
@@ -222,7 +225,8 @@ def plan_reinspections(session: Session, *, now: datetime, policy: ReinspectionP
     rejected = session.execute(
         select(Hazard).where(
             col(Hazard.status) == HazardStatus.OPEN, col(Hazard.due_at) < now,
-            exists().where(Event.entity == "hazard", Event.entity_id == Hazard.id, Event.action == "hazard.reject"),
+            exists().where(Event.entity == "hazard", Event.entity_id == Hazard.id,
+                           col(Event.action).in_(REOPENING_ACTIONS)),
             _no_open_reinspection(), ~exists().where(InspectionTask.origin_key == deadline_key))
         .order_by(Hazard.id)).scalars().all()
     after_deadline = 0

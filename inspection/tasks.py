@@ -153,6 +153,18 @@ def open_reinspection(session: Session, hazard_id: int) -> InspectionTask | None
         col(InspectionTask.status).in_(OPEN_TASK_STATUSES)).order_by(col(InspectionTask.id).desc())).first()
 
 
+def complete_reinspection(session: Session, hazard_id: int, *, now: datetime, note: str = "") -> InspectionTask | None:
+    """Mark the hazard's open re-inspection task done (for the on-site re-inspection that decides the hazard's
+    fate, which may be recorded without going through the task's visit). None when no task was open."""
+    task = open_reinspection(session, hazard_id)
+    if task is None:
+        return None
+    task.status, task.status_reason, task.updated_at = TaskStatus.DONE, note, now
+    session.add(task)
+    session.flush()
+    return task
+
+
 def tasks_of_visit(session: Session, visit_id: int) -> list[InspectionTask]:
     return list(session.exec(select(InspectionTask).where(InspectionTask.visit_id == visit_id)
                              .order_by(col(InspectionTask.id))).all())

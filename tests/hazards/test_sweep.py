@@ -193,6 +193,11 @@ def test_evidence_on_a_major_hazard_plans_one_reinspection_within_ten_days(sessi
     assert task_service.open_reinspection(session, hazard.id).id == task.id
     assert task_service.tasks_for_hazard(session, hazard.id) == [task]
     assert task_service.tasks_for_hazard(session, general.id) == []
+    done = task_service.complete_reinspection(session, hazard.id, now=at(DUE), note="复查意见书 0001")
+    session.commit()
+    assert done.id == task.id and done.status == TaskStatus.DONE
+    assert task_service.open_reinspection(session, hazard.id) is None
+    assert task_service.complete_reinspection(session, hazard.id, now=at(DUE)) is None
 
 
 def test_new_evidence_after_the_reinspection_plans_another(session, world):
@@ -228,6 +233,17 @@ def test_a_rejected_hazard_past_its_new_deadline_is_reinspected_in_working_days(
     assert task.window_end > date(2026, 2, 27)
     assert task_service.tasks_for_hazard(session, never_rejected.id) == []
     assert sweep.plan_reinspections(session, now=at(date(2026, 2, 20)), policy=policy).after_deadline == 0
+
+
+def test_a_reinspection_that_found_it_not_rectified_is_followed_by_another_after_the_new_deadline(session, world):
+    hazard = make_hazard(session, world)
+    audit.record(session, entity="hazard", entity_id=hazard.id, action="hazard.reinspected_open", actor=None,
+                 at=at(DUE - timedelta(days=1)), after={"due_at": hazard.due_at})
+    session.commit()
+    assert reinspections(session, at(DUE)).after_deadline == 0
+    assert reinspections(session, at(DUE + timedelta(days=1))).after_deadline == 1
+    (task,) = task_service.tasks_for_hazard(session, hazard.id)
+    assert task.origin_key == f"reinspect:{hazard.id}:deadline:{sweep.due_key(hazard.due_at)}"
 
 
 # --- visit notices ---------------------------------------------------------------------------------------------------
