@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from inspection import planning
 from inspection import tasks as task_service
 from inspection.clock import local
 from inspection.models import Department, Draw, Enterprise, InspectionTask, User, Visit, VisitInspector
@@ -152,19 +153,19 @@ def draw_month(session: Session, *, department_id: int, now: datetime, policy: D
                hazard_counts: Mapping[int, tuple[int, int]], seed: int | None = None) -> Draw | None:
     """Draw one department's month once: None when it was already drawn. Creates one routine task per pick."""
     month = month_of(now)
-    task_service.lock(session, DRAW_LOCK_KEY)
+    planning.lock(session, DRAW_LOCK_KEY)
     if session.exec(select(Draw.id).where(Draw.department_id == department_id, Draw.month == month)).first():
         return None
     today = local(now).date()
     inspectors = certified_inspectors(session, department_id)
-    roles = task_service.memberships(session)
+    roles = planning.memberships(session)
     last = last_inspectors(session, department_id, inspectors)
     pool: list[Candidate] = []
     exempt: list[dict[str, Any]] = []
     kinds: dict[int, list[str]] = {}
     for enterprise in session.exec(select(Enterprise).order_by(col(Enterprise.id))).all():
         eid = enterprise.id or 0
-        if task_service.green_valid(enterprise, today):
+        if planning.green_valid(enterprise, today):
             exempt.append({"enterprise_id": eid, "reason": "green_list", "valid_to": str(enterprise.green_valid_to)})
             continue
         kinds[eid] = task_service.applicable_kinds(enterprise, roles.get(eid, (None, 0))[0])

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from hazards import deadlines, notify, sweep
-from inspection import draw, tasks
+from inspection import draw, planning
 from inspection.models import JobRun
 from inspection.types import utcnow
 from server.db import get_write_engine, session_scope
@@ -33,8 +33,8 @@ def reinspection_policy(settings: Settings) -> sweep.ReinspectionPolicy:
     return sweep.ReinspectionPolicy(days=settings.reinspection_days, working_days=settings.reinspection_working_days)
 
 
-def task_policy(settings: Settings) -> tasks.TaskPolicy:
-    return tasks.TaskPolicy(notice_days=settings.visit_notice_days, horizon_days=settings.merge_horizon_days,
+def task_policy(settings: Settings) -> planning.TaskPolicy:
+    return planning.TaskPolicy(notice_days=settings.visit_notice_days, horizon_days=settings.merge_horizon_days,
                             routine_per_quarter=settings.routine_visits_per_quarter,
                             routine_per_quarter_green=settings.routine_visits_per_quarter_green)
 
@@ -89,7 +89,7 @@ def inspect_once(now: datetime | None = None, *, trigger: str = "schedule") -> J
     """综合查一次: planned tasks -> (joint) visits, then the advance notices of announced visits."""
     def body(session: Session, at: datetime) -> str:
         settings = get_settings()
-        report = tasks.plan_visits(session, now=at, policy=task_policy(settings),
+        report = planning.plan_visits(session, now=at, policy=task_policy(settings),
                                    is_working_day=deadlines.is_working_day)
         notices = sweep.send_visit_notices(session, now=at, days=settings.visit_notice_days)
         return f"{report} notices={notices}"

@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session, col, select
 
 from hazards.deadlines import is_working_day
+from inspection import planning
 from inspection import tasks as task_service
 from inspection.access import Actor
 from inspection.clock import SHANGHAI
@@ -12,7 +13,7 @@ from inspection.models import InspectionTask, Visit, VisitDepartment, VisitInspe
 from schemas.enums import Role, VisitSource, VisitStatus
 from schemas.tasks import TaskSource, TaskStatus
 
-POLICY = task_service.TaskPolicy(notice_days=3, horizon_days=14, routine_per_quarter=2, routine_per_quarter_green=1)
+POLICY = planning.TaskPolicy(notice_days=3, horizon_days=14, routine_per_quarter=2, routine_per_quarter_green=1)
 TODAY = date(2026, 3, 2)  # Monday
 OFFICE = Actor(user_id=0, username="office", full_name="office", role=Role.OFFICE)
 
@@ -31,8 +32,8 @@ def task(session: Session, department, enterprise, start: int, end: int, kinds: 
     return row
 
 
-def plan(session: Session, day: date = TODAY) -> task_service.PlanReport:
-    report = task_service.plan_visits(session, now=at(day), policy=POLICY, is_working_day=is_working_day)
+def plan(session: Session, day: date = TODAY) -> planning.PlanReport:
+    report = planning.plan_visits(session, now=at(day), policy=POLICY, is_working_day=is_working_day)
     session.commit()
     return report
 
@@ -124,7 +125,7 @@ def test_routine_visit_budget_refuses_with_the_reason_and_is_lower_on_the_green_
     refused = session.exec(select(InspectionTask).where(InspectionTask.status == TaskStatus.CANCELLED)).all()
     assert sorted(t.enterprise_id for t in refused) == [world.enterprise_a.id, green.id, green.id]
     assert all("例行检查次数上限" in t.status_reason for t in refused)
-    assert task_service.routine_used(session, [world.enterprise_a.id, green.id], TODAY, TODAY) == {
+    assert planning.routine_used(session, [world.enterprise_a.id, green.id], TODAY, TODAY) == {
         (world.enterprise_a.id, "2026Q1"): 2, (green.id, "2026Q1"): 1}
 
 
@@ -169,7 +170,7 @@ def test_a_reinspection_past_its_window_waits_for_a_person_others_are_cancelled(
 
 
 def test_memberships_name_the_site_of_landlord_and_tenants(session, world):
-    roles = task_service.memberships(session)
+    roles = planning.memberships(session)
     assert roles[world.landlord.id] == ("landlord", world.site.id)
     assert all(roles[t.id] == ("tenant", world.site.id) for t in world.tenants)
     assert world.enterprise_a.id not in roles
