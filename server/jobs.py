@@ -8,7 +8,7 @@ function. ``now`` may be passed to run a job as of another moment (tests move th
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -117,12 +117,25 @@ def deliver_notifications(now: datetime | None = None, *, trigger: str = "schedu
     return _recorded("deliver_notifications", body, now, trigger)
 
 
+def sweep_photo_files(now: datetime | None = None, *, trigger: str = "schedule") -> JobRun:
+    """Photo files with no row (an upload that died between writing the file and committing), after a day."""
+    def body(session: Session, at: datetime) -> str:
+        from inspection import photo_service
+        from server.routes.photos import photo_store
+
+        removed = photo_service.sweep_orphans(session, photo_store(), older_than=timedelta(days=1), now=at)
+        return f"removed={removed}"
+
+    return _recorded("sweep_photo_files", body, now, trigger)
+
+
 JOBS: dict[str, Callable[..., JobRun]] = {  # in the order a night's runs go: tasks first, then the merge
     "deadline_sweep": deadline_sweep,
     "reinspections": reinspections,
     "routine_draw": routine_draw,
     "inspect_once": inspect_once,
     "deliver_notifications": deliver_notifications,
+    "sweep_photo_files": sweep_photo_files,
 }
 
 

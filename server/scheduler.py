@@ -86,6 +86,8 @@ SCHEDULE: tuple[Entry, ...] = (
     Entry("deliver_notifications", "server.jobs:deliver_notifications", {"minutes": 1}, 6 * HOUR,
           "每分钟：发送通知（日志、Webhook），失败重试 / every minute: deliver the outbox with retries",
           kind="interval"),
+    Entry("sweep_photo_files", "server.jobs:sweep_photo_files", {"hour": "3", "minute": "40"}, 3 * DAY,
+          "每天：清理无记录的照片文件 / daily: remove photo files left without a row by a failed upload"),
 )
 
 

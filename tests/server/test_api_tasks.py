@@ -132,7 +132,8 @@ def test_admin_jobs_status_and_permissions(client, world):
     r = client.get("/api/v1/admin/jobs", headers=world.headers("office"))
     assert r.status_code == 200, r.text
     jobs = {j["id"]: j for j in r.json()}
-    assert set(jobs) == {"deadline_sweep", "reinspections", "inspect_once", "routine_draw", "deliver_notifications"}
+    assert set(jobs) == {"deadline_sweep", "reinspections", "inspect_once", "routine_draw", "deliver_notifications",
+                         "sweep_photo_files"}
     assert all(j["last_run"] is None and j["next_run_at"] and not j["late"] for j in jobs.values())
 
     r = client.post("/api/v1/admin/jobs/deadline_sweep/run", headers=world.headers("admin"))
