@@ -19,6 +19,7 @@ not the enterprise.
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import String, case, cast, exists, func, literal, select, text
@@ -145,14 +146,13 @@ def _record_escalations(session: Session, rows: list[tuple[str, dict[str, Any]]]
         late = (today - local_date(due)).days
         reason = ("重大事故隐患逾期未整改 / major hazard overdue" if payload["level"] == HazardLevel.MAJOR
                   else f"一般隐患逾期{late}天未整改 / general hazard {late} days overdue")
-        event = Event(entity="hazard", entity_id=payload["hazard_id"], action="hazard.escalated", actor_id=None, at=at,
-                      before=None, after={"level": payload["level"], "due_at": payload["due_at"],
-                                          "days_overdue": late, "recipient": OFFICE},
-                      reason=reason, prev_hash=prev, hash="")
-        event.hash = prev = audit.event_hash(prev, event)
+        event = {"entity": "hazard", "entity_id": payload["hazard_id"], "action": "hazard.escalated",
+                 "actor_id": None, "at": at, "before": None, "reason": reason, "prev_hash": prev,
+                 "after": {"level": payload["level"], "due_at": payload["due_at"], "days_overdue": late,
+                           "recipient": OFFICE}}
+        event["hash"] = prev = audit.event_hash(prev, SimpleNamespace(**event))  # type: ignore[arg-type]
         events.append(event)
-    session.add_all(events)
-    session.flush()
+    session.connection().execute(Event.__table__.insert(), events)  # one executemany, in chain order
 
 
 def _revoke_green_lists(session: Session, *, now: datetime) -> int:

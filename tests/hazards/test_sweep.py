@@ -89,7 +89,12 @@ def test_major_hazards_escalate_at_the_deadline_once_with_an_audit_event(session
     (event,) = session.exec(select(Event).where(Event.action == "hazard.escalated")).all()
     assert event.entity_id == major.id and event.actor_id is None
     assert "重大事故隐患" in event.reason
-    assert audit.verify_chain(session).ok  # the batch append keeps the hash chain intact
+    for _ in range(40):
+        make_hazard(session, world, level=HazardLevel.MAJOR, due=DUE + timedelta(days=1))
+    session.commit()
+    assert run(session, at(DUE + timedelta(days=2))).queued["escalate"] == 40
+    report = audit.verify_chain(session)  # the batch append keeps the hash chain intact, in order
+    assert report.ok and report.checked == 41
 
 
 def test_submitted_and_closed_hazards_are_left_alone(session, world):
