@@ -12,7 +12,7 @@ from sqlmodel import Session, col, func, select
 
 from hazards import deadlines, leniency, orders, outbox, states
 from hazards.models import Evidence, Extension, Hazard, OrderHazard, PenaltyDecision, RectificationOrder
-from inspection import audit
+from inspection import audit, tasks
 from inspection.access import Actor, require_role
 from inspection.clock import end_of_local_day
 from inspection.errors import Conflict, InvalidInput, NotFound, NotPermitted
@@ -366,6 +366,7 @@ def reinspect(session: Session, order_id: int, data: ReinspectionIn, *, actor: A
                          actor=actor, at=now, before={"due_at": before}, after={"due_at": hazard.due_at},
                          reason=item.note)
         session.add(hazard)
+        tasks.complete_reinspection(session, hazard.id or 0, now=now, note=f"现场复查：{item.outcome}")
     department = session.get(Department, order.department_id)
     assert department is not None
     document = orders.issue(session, department=department, enterprise_id=order.enterprise_id,

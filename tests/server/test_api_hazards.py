@@ -8,7 +8,7 @@ import pytest
 from hazards.models import Hazard, Outbox, PenaltyDecision
 from inspection import audit
 from inspection.clock import local_date
-from inspection.models import Enterprise
+from inspection.models import Enterprise, InspectionTask
 from inspection.types import utcnow
 from tests import factories
 
@@ -175,6 +175,13 @@ def test_major_hazard_needs_a_plan_and_closes_only_by_reinspection(client, world
     assert ok.status_code == 201, ok.text
     refused = client.post(f"{API}/hazards/{hazard_id}/accept", json={}, headers=world.headers("inspector"))
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "reinspection_required"
+    today = local_date(utcnow())
+    task = InspectionTask(department_id=world.safety.id, enterprise_id=world.enterprise_a.id, kinds=["DUST"],
+                          window_start=today, window_end=today + timedelta(days=10), source="reinspection",
+                          hazard_id=hazard_id)
+    session.add(task)
+    session.commit()
+    task_id = task.id
     review = client.post(f"{API}/orders/{order_id}/reinspection",
                          json={"co_inspector_id": world.users["inspector2"].id,
                                "items": [{"hazard_id": hazard_id, "outcome": "rectified"}]},
@@ -183,6 +190,9 @@ def test_major_hazard_needs_a_plan_and_closes_only_by_reinspection(client, world
     assert "应急复查〔" in review.json()["number"] and review.json()["based_on_order_id"] == order_id
     hazard = client.get(f"{API}/hazards/{hazard_id}", headers=world.headers("office")).json()
     assert hazard["status"] == "closed"
+    session.rollback()
+    task = session.get(InspectionTask, task_id)
+    assert task.status == "done"  # the scheduler's re-inspection task is settled by the visit that decided it
 
 
 def test_major_hazard_takes_the_enterprise_off_the_green_list(client, world, session):
