@@ -213,11 +213,15 @@ class _Merger:
             raise ValueError("task ids must be unique")
         # a group is a plant site (its id) or a lone enterprise (minus its id); members sort by (end, start, id)
         groups: dict[int, list[tuple[date, date, int, Task]]] = defaultdict(list)
+        windows = self._windows
         for task in ordered:
-            window = self.window(task)
-            if window is not None:
-                key = task.site_id if task.site_id is not None else -task.enterprise_id
-                groups[key].append((window[1], window[0], task.id, task))
+            window = windows.get((task.window_start, task.window_end, task.notice))
+            if window is None or isinstance(window, str):
+                window = self.window(task)
+                if window is None:
+                    continue
+            key = task.site_id if task.site_id is not None else -task.enterprise_id
+            groups[key].append((window[1], window[0], task.id, task))
         planned: dict[int, dict[date, list[ExistingVisit]]] = defaultdict(lambda: defaultdict(list))
         for visit in sorted(existing, key=lambda v: v.visit_id):
             if visit.day >= self.today:
@@ -256,11 +260,20 @@ class _Merger:
                 first_hi, first_lo = remaining[0][0], remaining[0][1]
                 stab = self.last_working(first_lo, first_hi)
                 assert stab is not None  # window() guaranteed a working day
-                clique = [m for m in remaining if m[1] <= stab]  # every other window ends on or after first_hi
-                remaining = [m for m in remaining if m[1] > stab]
-                day = self.first_working(max(m[1] for m in clique), first_hi)
+                clique: list[Task] = []
+                later: list[tuple[date, date, int, Task]] = []
+                latest_lo = first_lo
+                for member in remaining:  # every other window ends on or after first_hi
+                    if member[1] <= stab:
+                        clique.append(member[3])
+                        if member[1] > latest_lo:
+                            latest_lo = member[1]
+                    else:
+                        later.append(member)
+                remaining = later
+                day = self.first_working(latest_lo, first_hi)
                 assert day is not None and day <= stab
-                new.append((day, [m[3] for m in clique]))
+                new.append((day, clique))
         if joining:
             new.extend((day, tasks) for day, tasks in joining.items())
             new.sort(key=lambda pair: (pair[0], min(t.id for t in pair[1])))
@@ -319,9 +332,13 @@ class _Merger:
                 by_department[task.department_id] = set(task.kinds)
             else:
                 known.update(task.kinds)
-        order = sorted(by_department, key=self.rank) if len(by_department) > 1 else list(by_department)
-        departments = tuple((d, tuple(sorted(by_department[d]))) for d in order)
-        lead = order[0]
+        if len(by_department) == 1:
+            ((lead, kinds_of_lead),) = by_department.items()
+            departments: tuple[tuple[int, tuple[str, ...]], ...] = ((lead, tuple(sorted(kinds_of_lead))),)
+        else:
+            order = sorted(by_department, key=self.rank)
+            departments = tuple((d, tuple(sorted(by_department[d]))) for d in order)
+            lead = order[0]
         if current is not None and current.department_ids:
             lead = min([lead, *current.department_ids], key=self.rank)
         return VisitPlan(enterprise_id, current.visit_id if current else None, lead, departments,
