@@ -50,7 +50,7 @@ Who sees what
 How it is computed
     Every figure is a ``GROUP BY`` with filtered aggregates (``COUNT(CASE WHEN ...)``), never a loop over
     rows; the median comes from a per-group histogram of days with window sums, still in SQL. Voided hazards
-    are counted a second time, by primary key, and subtracted (``less_voided``), which is cheaper than
+    are counted a second time, by primary key, and subtracted (``stats_sql.less_voided``), which is cheaper than
     testing every row. Three statements (found, days, due) per table, each one index-only range scan of a
     covering index on ``Hazard.__table_args__``; figures and plans in tests/bench/README.md ("Statistics").
 """
@@ -61,33 +61,24 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Select,
-    and_,
-    case,
-    cast,
     false,
     func,
-    literal_column,
     select,
     true,
-    union_all,
 )
 from sqlmodel import Session, col
 
-from hazards.models import Hazard
-from hazards.stats_sql import local_days_between, local_month, unindexed
+from hazards import stats_sql
+from hazards.stats_sql import FOUND_FIGURES, H, local_month, not_voided, unindexed
 from inspection import checklists
 from inspection import tasks as task_service
 from inspection.access import Actor, enterprise_filter
 from inspection.clock import SHANGHAI, end_of_local_day, local_date, start_of_local_day
 from inspection.errors import InvalidInput
-from inspection.models import Department, Event
-from schemas.enums import HazardLevel, HazardStatus, Role
-
-VOID_ACTION = "hazard.void"
-H = Hazard.__table__.c  # Core columns: plain SQL expressions, no ORM entities
+from inspection.models import Department
+from schemas.enums import Role
 
 
 class Definition(NamedTuple):
@@ -362,14 +353,8 @@ def scope(actor: Actor) -> ColumnElement[bool]:
     return enterprise_filter(actor, H.enterprise_id)
 
 
-def voided_ids() -> Select[Any]:
-    """Ids of voided hazards: few, found through ``ix_event_action_entity_id``."""
-    return select(Event.__table__.c.entity_id).where(Event.__table__.c.action == VOID_ACTION,
-                                                     Event.__table__.c.entity == "hazard")
-
-
 def found_cohort(actor: Actor, period: Period, filters: Filters) -> list[ColumnElement[bool]]:
-    """Hazards found in the period that the actor may count, voided ones included (see ``less_voided``).
+    """Hazards found in the period that the actor may count, voided ones included (see ``stats_sql.less_voided``).
 
     The stored month range is implied by the instants; it is there so the index that starts with the month
     can seek, and hand rows over in month (and street) order.
@@ -384,94 +369,6 @@ def due_cohort(actor: Actor, period: Period, filters: Filters, as_of: datetime) 
     if end <= period.start_at:
         return None
     return [H.due_at >= period.start_at, H.due_at < end, scope(actor), *filters.conditions("due")]
-
-
-def not_voided() -> ColumnElement[bool]:
-    return H.id.not_in(voided_ids())
-
-
-CLOSED = HazardStatus.CLOSED.value
-FOUND_FIGURES = ["found", "closed", "overdue_open", "major_found", "major_open", "fixed_on_spot", "repeat_hazards",
-                 "repeat_enterprises", "suspected_false_rectification"]
-
-
-def _keys(dims: list[Any]) -> list[Any]:
-    return [d.label(f"k{i}") for i, d in enumerate(dims)]
-
-
-def less_voided(dims: list[Any], where: list[ColumnElement[bool]], part: Any, figures: list[str],
-                *extra: Select[Any], carry: dict[str, Any] | None = None) -> Select[Any]:
-    """Figures of ``where`` minus those of its voided hazards, per group, in one statement.
-
-    ``part(sign)`` gives the aggregate columns (in ``figures`` order), negated for ``sign=-1``. Testing every
-    row against the voided ids costs more than the rest of a query on SQLite; counting the few voided rows
-    again (found by primary key) and subtracting them costs almost nothing. ``extra`` selects (same columns)
-    are added in; ``carry`` columns ride along (``MAX``), e.g. an item's checklist kind. Groups left empty
-    disappear (``HAVING``). The group keys come out as ``k0``, ``k1`` ...
-    """
-    carry = carry or {}
-    carried = [func.max(column).label(name) for name, column in carry.items()]
-    kept = select(*_keys(dims), *carried, *part(1)).where(*where).group_by(*dims)
-    voided = select(*_keys(dims), *carried, *part(-1)).where(*where, H.id.in_(voided_ids())).group_by(*dims)
-    both = union_all(kept, voided, *extra).subquery("signed")
-    keys = [both.c[f"k{i}"] for i in range(len(dims))]
-    return (select(*keys, *[func.max(both.c[name]).label(name) for name in carry],
-                   *[func.sum(both.c[name]).label(name) for name in figures])
-            .group_by(*keys).having(func.sum(both.c[figures[0]]) > 0))
-
-
-def _found_figures(cohort: list[ColumnElement[bool]], dims: list[Any], as_of: datetime) -> Select[Any]:
-    closed = H.status == CLOSED
-    still_open = H.status != CLOSED
-    major = H.level == HazardLevel.MAJOR.value
-    zero = literal_column("0")
-
-    def part(sign: int) -> list[Any]:
-        def n(condition: ColumnElement[bool] | None = None) -> Any:
-            return (func.count() if condition is None else func.count(case((condition, 1)))) * sign
-
-        return [n().label("found"), n(closed).label("closed"),
-                n(and_(still_open, H.due_at < as_of)).label("overdue_open"), n(major).label("major_found"),
-                n(and_(major, still_open)).label("major_open"), n(H.fixed_on_spot.is_(True)).label("fixed_on_spot"),
-                n(H.repeat_of_id.is_not(None)).label("repeat_hazards"), zero.label("repeat_enterprises"),
-                n(H.suspected_false_rectification.is_(True)).label("suspected_false_rectification")]
-
-    # distinct enterprises cannot be subtracted, and COUNT(DISTINCT) would keep PostgreSQL from hashing the
-    # main pass: count them apart, over the few repeat rows, voided ones left out directly
-    repeat = (select(*_keys(dims), H.enterprise_id).where(*cohort, H.repeat_of_id.is_not(None), not_voided())
-              .distinct().subquery("repeat"))
-    keys = [repeat.c[f"k{i}"] for i in range(len(dims))]
-    repeaters = select(*keys, *[(func.count() if name == "repeat_enterprises" else zero).label(name)
-                                for name in FOUND_FIGURES]).group_by(*keys)
-    return less_voided(dims, cohort, part, FOUND_FIGURES, repeaters)
-
-
-def _due_figures(cohort: list[ColumnElement[bool]], dims: list[Any]) -> Select[Any]:
-    def part(sign: int) -> list[Any]:
-        return [(func.count() * sign).label("due"),
-                (func.count(case((H.closed_at <= H.due_at, 1))) * sign).label("closed_on_time")]
-
-    return less_voided(dims, cohort, part, ["due", "closed_on_time"])
-
-
-def _days_figures(cohort: list[ColumnElement[bool]], dims: list[Any]) -> Select[Any]:
-    """Mean and median days to close, from a per-group histogram of whole days (window sums, in SQL)."""
-    days = local_days_between(H.found_at, H.closed_at)
-    hist = less_voided([*dims, days], [*cohort, unindexed(H.status) == CLOSED],
-                        lambda sign: [(func.count() * sign).label("n")], ["n"]).subquery("hist")
-    hk = [hist.c[f"k{i}"] for i in range(len(dims))]
-    hdays = hist.c[f"k{len(dims)}"]
-    running = (select(*hk, hdays.label("days"), hist.c.n,
-                      cast(func.sum(hist.c.n).over(partition_by=hk or None, order_by=hdays), BigInteger).label("upto"),
-                      cast(func.sum(hist.c.n).over(partition_by=hk or None), BigInteger).label("total"))
-               .subquery("running"))
-    rk = [running.c[f"k{i}"] for i in range(len(dims))]
-    # the two middle values (the same one for an odd count); // is integer division on both backends
-    lower = func.min(case((running.c.upto >= (running.c.total + 1) // 2, running.c.days)))
-    upper = func.min(case((running.c.upto >= running.c.total // 2 + 1, running.c.days)))
-    return (select(*rk, (func.sum(running.c.days * running.c.n) * 1.0 / func.sum(running.c.n)).label("mean"),
-                   ((lower + upper) / 2.0).label("median"))
-            .group_by(*rk))
 
 
 PARTS = ("found", "days", "due")  # the three statements of the closure table
@@ -503,7 +400,8 @@ def _total(session: Session, groups: Iterable[Figures], *, actor: Actor, period:
         for name in ADDITIVE:
             setattr(total, name, getattr(total, name) + getattr(group, name))
     cohort = found_cohort(actor, period, filters)
-    total.mean_days_to_close, total.median_days_to_close = _days(session.execute(_days_figures(cohort, [])).one())
+    days = session.execute(stats_sql.days_figures(cohort, [])).one()
+    total.mean_days_to_close, total.median_days_to_close = _days(days)
     repeaters = select(H.enterprise_id).where(*cohort, H.repeat_of_id.is_not(None), not_voided()).distinct()
     total.repeat_enterprises = int(session.execute(select(func.count()).select_from(repeaters.subquery())).scalar()
                                    or 0)
@@ -517,12 +415,12 @@ def closure_statements(actor: Actor, period: Period, filters: Filters, group_by:
     found_dims = [DIMENSIONS[name].found for name in group_by]
     statements = {}
     if "found" in parts:
-        statements["found"] = _found_figures(found, found_dims, as_of)
+        statements["found"] = stats_sql.found_figures(found, found_dims, as_of)
     if "days" in parts:
-        statements["days"] = _days_figures(found, found_dims)
+        statements["days"] = stats_sql.days_figures(found, found_dims)
     due = due_cohort(actor, period, filters, as_of)
     if "due" in parts and due is not None:
-        statements["due"] = _due_figures(due, [DIMENSIONS[name].due for name in group_by])
+        statements["due"] = stats_sql.due_figures(due, [DIMENSIONS[name].due for name in group_by])
     return statements
 
 

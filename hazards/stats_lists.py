@@ -11,7 +11,8 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlmodel import Session
 
 from hazards.models import Hazard
-from hazards.stats import CLOSED, Filters, H, Period, found_cohort, item_text, less_voided, not_voided, scope
+from hazards.stats import Filters, Period, found_cohort, item_text, scope
+from hazards.stats_sql import CLOSED, H, less_voided, not_voided
 from inspection.access import Actor
 from inspection.clock import local_date
 from inspection.models import Enterprise
@@ -49,6 +50,7 @@ def top_items_statement(actor: Actor, period: Period, filters: Filters | None = 
     filters = filters or Filters()
     if kind:
         filters = replace(filters, kind=(kind,))
+
     def part(sign: int) -> list[Any]:
         return [(func.count() * sign).label("found"), (func.count(case((H.status != CLOSED, 1))) * sign).label("open"),
                 (func.count(case((H.level == HazardLevel.MAJOR.value, 1))) * sign).label("major")]
