@@ -35,9 +35,9 @@ def add(session: Session, *, event_type: str, dedup_key: str, recipient: str, pa
 def _insert_once(session: Session, values: dict[str, Any]) -> bool:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["dedup_key"])
-    result = session.execute(statement)  # type: ignore[call-overload]
-    return bool(result.rowcount)
+    statement = (insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["dedup_key"])
+                 .returning(Outbox.id))  # rowcount is -1 here on psycopg: ask for the id instead
+    return session.execute(statement).first() is not None  # type: ignore[call-overload]
 
 
 def subscribers(session: Session, event_type: str) -> list[Webhook]:

@@ -156,3 +156,10 @@ def test_only_the_office_manages_webhooks(client, world):
     assert client.post(f"{API}/webhooks", json=body, headers=world.headers("enterprise_a")).status_code == 403
     bad = client.post(f"{API}/webhooks", json={**body, "event_types": ["nope"]}, headers=world.headers("office"))
     assert bad.status_code == 422
+
+
+def test_add_says_whether_it_queued(engine, session):
+    first = outbox.add(session, event_type="order.issued", dedup_key="k", recipient="r", payload={}, now=utcnow())
+    again = outbox.add(session, event_type="order.issued", dedup_key="k", recipient="r", payload={}, now=utcnow())
+    session.commit()
+    assert (first, again) == (True, False)
