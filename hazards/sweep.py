@@ -19,10 +19,9 @@ not the enterprise.
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import String, case, cast, exists, func, literal, select, text
+from sqlalchemy import String, case, cast, exists, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
@@ -129,30 +128,20 @@ def sweep_deadlines(session: Session, *, now: datetime, policy: SweepPolicy) -> 
 
 
 def _record_escalations(session: Session, rows: list[tuple[str, dict[str, Any]]], *, now: datetime) -> None:
-    """One ``hazard.escalated`` audit event per new escalation, appended to the hash chain as one batch.
-
-    The same chain rule as ``audit.record`` (chain lock on PostgreSQL, previous hash, ``audit.event_hash``), but the
-    chain head is read once, not once per event: after a backlog that is tens of thousands of reads saved."""
-    if not rows:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": audit.CHAIN_LOCK_KEY})
-    prev = session.exec(select(Event.hash).order_by(col(Event.id).desc()).limit(1)).scalar()  # type: ignore[call-overload]
-    prev = prev or audit.GENESIS
-    at, today = now.astimezone(UTC), local_date(now)
+    """One ``hazard.escalated`` audit event per new escalation, appended to the hash chain as one batch
+    (``audit.record_many``: the chain head is read once, not once per event)."""
+    today = local_date(now)
     events = []
     for _, payload in sorted(rows, key=lambda row: row[1]["hazard_id"]):
         due = datetime.fromisoformat(payload["due_at"].replace("Z", "+00:00"))
         late = (today - local_date(due)).days
         reason = ("重大事故隐患逾期未整改 / major hazard overdue" if payload["level"] == HazardLevel.MAJOR
                   else f"一般隐患逾期{late}天未整改 / general hazard {late} days overdue")
-        event = {"entity": "hazard", "entity_id": payload["hazard_id"], "action": "hazard.escalated",
-                 "actor_id": None, "at": at, "before": None, "reason": reason, "prev_hash": prev,
-                 "after": {"level": payload["level"], "due_at": payload["due_at"], "days_overdue": late,
-                           "recipient": OFFICE}}
-        event["hash"] = prev = audit.event_hash(prev, SimpleNamespace(**event))  # type: ignore[arg-type]
-        events.append(event)
-    session.connection().execute(Event.__table__.insert(), events)  # one executemany, in chain order
+        events.append({"entity": "hazard", "entity_id": payload["hazard_id"], "action": "hazard.escalated",
+                       "at": now, "reason": reason,
+                       "after": {"level": payload["level"], "due_at": payload["due_at"], "days_overdue": late,
+                                 "recipient": OFFICE}})
+    audit.record_many(session, events)
 
 
 def _revoke_green_lists(session: Session, *, now: datetime) -> int:

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import text
@@ -80,7 +81,7 @@ def record(
     reason: str = "",
 ) -> Event:
     _lock_chain(session)
-    last = session.exec(select(Event.hash).order_by(col(Event.id).desc()).limit(1)).first()
+    last = _chain_head(session)
     event = Event(
         entity=entity,
         entity_id=entity_id,
@@ -90,13 +91,36 @@ def record(
         before=_plain(before) if before is not None else None,
         after=_plain(after) if after is not None else None,
         reason=reason,
-        prev_hash=last or GENESIS,
+        prev_hash=last,
         hash="",
     )
     event.hash = event_hash(event.prev_hash, event)
     session.add(event)
     session.flush()
     return event
+
+
+def _chain_head(session: Session) -> str:
+    return session.exec(select(Event.hash).order_by(col(Event.id).desc()).limit(1)).first() or GENESIS
+
+
+def record_many(session: Session, events: list[dict[str, Any]]) -> None:
+    """Append several events at once (keys: entity, entity_id, action, actor_id, at, before, after, reason),
+    in the given order: the chain head is read once and the rows go in with one executemany."""
+    if not events:
+        return
+    _lock_chain(session)
+    prev = _chain_head(session)
+    rows = []
+    for given in events:
+        row = {"entity": given["entity"], "entity_id": given["entity_id"], "action": given["action"],
+               "actor_id": given.get("actor_id"), "at": given["at"].astimezone(UTC),
+               "before": _plain(given["before"]) if given.get("before") is not None else None,
+               "after": _plain(given["after"]) if given.get("after") is not None else None,
+               "reason": given.get("reason", ""), "prev_hash": prev}
+        row["hash"] = prev = event_hash(prev, SimpleNamespace(**row))  # type: ignore[arg-type]
+        rows.append(row)
+    session.connection().execute(Event.__table__.insert(), rows)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
