@@ -36,16 +36,21 @@ class Outcome:
 
 
 def submit_visit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, now: datetime,
-                 policy: deadlines.DeadlinePolicy, correction_hours: int | None = None) -> Outcome:
-    """Store the submission, then open hazards and issue orders. A replay returns what the original made."""
+                 policy: deadlines.DeadlinePolicy, correction_hours: int | None = None,
+                 plan: visit_service.Plan | None = None) -> Outcome:
+    """Store the submission, then open hazards and issue orders. A replay returns what the original made.
+    ``plan``: the submission as checked before this transaction (``inspection.visits.check``)."""
     submission, replayed = visit_service.submit(session, visit_id, data, actor=actor, now=now,
-                                                correction_hours=correction_hours)
+                                                correction_hours=correction_hours, plan=plan)
     if replayed:
         return outcome_of(session, submission, replayed=True)
-    visit = session.get(Visit, visit_id)
-    assert visit is not None and submission.id is not None
+    assert submission.id is not None
     results = visit_service.results_of(session, submission.id)
     _check_choices(results, policy)
+    if submission.supersedes_id is None and all(r.outcome != ItemResult.FAIL for r in results):
+        return Outcome(submission, False)  # all clear: nothing to open, carry over or void
+    visit = session.get(Visit, visit_id)
+    assert visit is not None
     signers = _signers_by_department(session, visit, results)
     previous = _previous_hazards(session, submission)
     created: list[Hazard] = []

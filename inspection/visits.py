@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, or_
+from sqlalchemy import func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from inspection import checklists, geo
@@ -238,17 +238,30 @@ def current_submission(session: Session, visit_id: int) -> Submission | None:
                                                  col(Submission.is_current).is_(True))).first()
 
 
-def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, now: datetime,
-           correction_hours: int | None = None) -> tuple[Submission, bool]:
-    """Store a visit's results atomically. Returns (submission, replayed).
+@dataclass(frozen=True)
+class Plan:
+    """A submission checked in full, and the state it was checked against (see ``submit``)."""
 
-    With ``correction_hours`` set this is a correction: a new version superseding the current one, allowed
-    within that many hours of the first submission.
+    visit_id: int
+    enterprise_id: int
+    plant_site_id: int | None
+    previous_id: int | None
+    previous_version: int
+    asked: dict[str, Asked]
+    photo_ids: frozenset[int]
+
+
+def check(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, now: datetime,
+          correction_hours: int | None = None) -> Submission | Plan:
+    """Every rule a submission must pass, reading only: the original submission for a replay, else a Plan.
+
+    Routes run this before they take the database's write slot, so submissions from many phones are
+    checked side by side and the write transaction only re-checks what may have moved and inserts.
     """
     visit = get_visible(session, visit_id, actor)
     replay = find_replay(session, data, visit_id=visit_id)
     if replay is not None:
-        return replay, True
+        return replay
     ensure_on_visit(session, visit, actor)
     previous = current_submission(session, visit_id)
     if correction_hours is None and previous is not None:
@@ -259,20 +272,54 @@ def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor,
     if visit.status == VisitStatus.CANCELLED:
         raise Conflict("检查已取消 / visit cancelled", code="visit_not_open")
     asked = {a.item.code: a for a in asked_items(session, visit)}
-    validate_results(session, visit, data, asked)
+    photo_ids = validate_results(session, visit, data, asked)
+    return Plan(visit_id, visit.enterprise_id, visit.plant_site_id, previous.id if previous else None,
+                previous.version if previous else 0, asked, frozenset(photo_ids))
+
+
+def _still_holds(session: Session, plan: Plan, data: SubmissionIn) -> bool:
+    """What a plan assumed and another writer may have changed since: the visit is not cancelled, its current
+    submission is the same, the UUID is still unused, the photos still free. (Checklists and inspectors
+    change on a human scale.)"""
+    status = session.execute(select(Visit.status).where(Visit.id == plan.visit_id)).scalar_one_or_none()
+    if status is None or status == VisitStatus.CANCELLED:
+        return False
+    seen = session.execute(select(Submission.id).where(or_(
+        Submission.client_uuid == str(data.client_uuid),
+        (col(Submission.visit_id) == plan.visit_id) & col(Submission.is_current).is_(True)))).scalars().all()
+    if seen != ([plan.previous_id] if plan.previous_id is not None else []):
+        return False
+    return not plan.photo_ids or not _photo_problems(session, plan.visit_id, plan.enterprise_id,
+                                                     set(plan.photo_ids))
+
+
+def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, now: datetime,
+           correction_hours: int | None = None, plan: Plan | None = None) -> tuple[Submission, bool]:
+    """Store a visit's results atomically. Returns (submission, replayed).
+
+    With ``correction_hours`` set this is a correction: a new version superseding the current one, allowed
+    within that many hours of the first submission. A ``plan`` from ``check`` (made before this transaction)
+    is used if what it assumed still holds; otherwise, or without one, every rule is checked again here.
+    """
+    if plan is None or plan.visit_id != visit_id or not _still_holds(session, plan, data):
+        checked = check(session, visit_id, data, actor=actor, now=now, correction_hours=correction_hours)
+        if isinstance(checked, Submission):
+            return checked, True
+        plan = checked
+    asked = plan.asked
     submission = Submission(
         client_uuid=str(data.client_uuid), payload_hash=payload_hash(data), visit_id=visit_id,
-        version=(previous.version + 1) if previous else 1, supersedes_id=previous.id if previous else None,
+        version=plan.previous_version + 1, supersedes_id=plan.previous_id,
         submitted_by=actor.user_id, captured_at=data.captured_at, submitted_at=now, note=data.note,
         checklists={a.kind: a.version for a in asked.values()},
     )
-    if previous is not None:
-        previous.is_current = False
-        session.add(previous)
-        session.flush()
-    session.add(submission)
-    session.flush()
-    default_party = _default_party(session, visit)
+    # Core statements, not the unit of work: this runs inside the write slot, once per phone submission
+    if plan.previous_id is not None:
+        session.execute(update(Submission).where(col(Submission.id) == plan.previous_id).values(is_current=False))
+    submission.id = session.execute(insert(Submission).values(submission.model_dump(exclude={"id"}))
+                                    .returning(col(Submission.id))).scalar_one()
+    default_party = {"landlord": Party.LANDLORD, "tenant": Party.TENANT}.get(
+        _role_at_site(session, plan.enterprise_id, plan.plant_site_id) or "")
     rows = [
         {"submission_id": submission.id, "department_id": asked[g.item_code].department_id, "item_code": g.item_code,
          "kind": asked[g.item_code].kind, "outcome": g.result, "note": g.note, "photo_ids": g.photo_ids,
@@ -283,19 +330,15 @@ def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor,
     ]
     session.execute(insert(Result), rows)  # one executemany; no ORM objects for 30-odd rows
     session.info.setdefault("results", {})[submission.id] = [ResultView(**row) for row in rows]
-    _attach_photos(session, visit, data)
-    visit.status = VisitStatus.SUBMITTED
-    visit.submitted_at = visit.submitted_at or now
-    if visit.started_at is None:
-        visit.started_at = data.captured_at or now
-    session.add(visit)
-    session.flush()
+    _attach_photos(session, plan, data)
+    session.execute(update(Visit).where(col(Visit.id) == visit_id).values(
+        status=VisitStatus.SUBMITTED, submitted_at=func.coalesce(Visit.submitted_at, now),
+        started_at=func.coalesce(Visit.started_at, data.captured_at or now)
+    ).execution_options(synchronize_session=False))
+    loaded = session.identity_map.get(session.identity_key(Visit, visit_id))
+    if loaded is not None:  # loaded by a full check in this transaction: read it again when asked
+        session.expire(loaded)
     return submission, False
-
-
-def _default_party(session: Session, visit: Visit) -> Party | None:
-    role = _role_at_site(session, visit.enterprise_id, visit.plant_site_id)
-    return {"landlord": Party.LANDLORD, "tenant": Party.TENANT}.get(role or "")
 
 
 def _check_correction_window(session: Session, visit_id: int, previous: Submission | None, *, now: datetime,
@@ -308,8 +351,9 @@ def _check_correction_window(session: Session, visit_id: int, previous: Submissi
                        code="correction_window_closed")
 
 
-def validate_results(session: Session, visit: Visit, data: SubmissionIn, asked: dict[str, Asked]) -> None:
-    """Every asked item answered once; nothing unknown or not applicable; photos where required."""
+def validate_results(session: Session, visit: Visit, data: SubmissionIn, asked: dict[str, Asked]) -> set[int]:
+    """Every asked item answered once; nothing unknown or not applicable; photos where required.
+    Returns the photos the results name."""
     problems: list[dict[str, Any]] = []
     seen: set[str] = set()
     all_known = {item.code for kind in checklists.kinds() for item in checklists.latest(kind).items}
@@ -347,34 +391,33 @@ def validate_results(session: Session, visit: Visit, data: SubmissionIn, asked: 
         if code not in seen:
             problems.append({"loc": ["results"], "item_code": code, "problem": "missing_item",
                              "message": "缺少检查项结果"})
-    problems.extend(_photo_problems(session, visit, photo_ids))
+    problems.extend(_photo_problems(session, visit.id, visit.enterprise_id, photo_ids))
     if problems:
         raise InvalidInput(f"提交内容有{len(problems)}处问题 / {len(problems)} problem(s) in the submission",
                            code="invalid_submission", details=problems)
+    return photo_ids
 
 
-def _photo_problems(session: Session, visit: Visit, ids: set[int]) -> list[dict[str, Any]]:
+def _photo_problems(session: Session, visit_id: int | None, enterprise_id: int, ids: set[int]
+                    ) -> list[dict[str, Any]]:
     if not ids:
         return []
     photos = {p.id: p for p in session.exec(select(Photo).where(col(Photo.id).in_(ids))).all()}
     problems = []
     for photo_id in sorted(ids):
         photo = photos.get(photo_id)
-        if photo is None or (photo.visit_id not in (None, visit.id)) or (
-                photo.enterprise_id not in (None, visit.enterprise_id)):
+        if photo is None or (photo.visit_id not in (None, visit_id)) or (
+                photo.enterprise_id not in (None, enterprise_id)):
             problems.append({"loc": ["results"], "photo_id": photo_id, "problem": "unknown_photo",
                              "message": "照片不存在或不属于本次检查"})
     return problems
 
 
-def _attach_photos(session: Session, visit: Visit, data: SubmissionIn) -> None:
+def _attach_photos(session: Session, plan: Plan, data: SubmissionIn) -> None:
     ids = {pid for given in data.results for pid in [*given.photo_ids, *given.after_photo_ids]}
-    if not ids:
-        return
-    for photo in session.exec(select(Photo).where(col(Photo.id).in_(ids))).all():
-        photo.visit_id = visit.id
-        photo.enterprise_id = visit.enterprise_id
-        session.add(photo)
+    if ids:
+        session.execute(update(Photo).where(col(Photo.id).in_(ids))
+                        .values(visit_id=plan.visit_id, enterprise_id=plan.enterprise_id))
 
 
 @dataclass(frozen=True)

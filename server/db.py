@@ -3,15 +3,22 @@
 SQLite runs with WAL, ``synchronous=NORMAL``, foreign keys and a busy timeout. Writing sessions start with
 ``BEGIN IMMEDIATE``: a deferred transaction that reads and then writes fails with "database is locked"
 regardless of busy_timeout, because SQLite cannot upgrade its read lock while another writer waits.
+
+Writers take the write slot before ``BEGIN IMMEDIATE``: a thread lock inside the process, then an exclusive
+``flock`` on ``<database>.write-lock`` across processes (several API workers, the scheduler). Both wake the
+next writer as soon as the slot is free, where SQLite's busy handler polls and sleeps up to 100 ms between
+tries. The kernel drops the file lock of a process that dies.
 """
 
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlmodel import Session
 
 import hazards.models  # noqa: F401  (registers the tables)
@@ -29,12 +36,48 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         # a connection per request thread (FastAPI's pool has 40): SQLite connections are cheap
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20,
                                max_overflow=40)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, _lock_path(url))
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _lock_path(url: str) -> str | None:
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return os.path.abspath(database) + ".write-lock"
+
+
+class _WriteSlot:
+    """One writer at a time: a thread lock in this process, then an exclusive flock across processes."""
+
+    def __init__(self, lock_path: str | None) -> None:
+        self._thread_lock = threading.Lock()
+        self._lock_path = lock_path
+        self._fd: int | None = None
+        self._pid = 0
+
+    def acquire(self) -> None:
+        if not self._thread_lock.acquire(timeout=WRITE_LOCK_TIMEOUT):
+            raise TimeoutError("database is busy: no write slot within the timeout")
+        if self._lock_path is None:
+            return
+        try:
+            if self._fd is None or self._pid != os.getpid():  # a forked worker opens its own descriptor
+                self._fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+                self._pid = os.getpid()
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._thread_lock.release()
+            raise
+
+    def release(self) -> None:
+        if self._fd is not None and self._pid == os.getpid():
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._thread_lock.release()
+
+
+def _configure_sqlite(engine: Engine, lock_path: str | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
@@ -45,17 +88,16 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
-    # Writers of this process queue on a lock before BEGIN IMMEDIATE, in order, instead of polling SQLite's
-    # busy handler (which sleeps up to 100 ms between tries and turned a 50-client load into second-long tails).
-    write_lock = threading.Lock()
+    # Writers queue on the write slot before BEGIN IMMEDIATE instead of polling SQLite's busy handler
+    # (which sleeps up to 100 ms between tries and turned a 50-client load into second-long tails).
+    write_slot = _WriteSlot(lock_path)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         if not connection.get_execution_options().get("begin_immediate", False):
             connection.exec_driver_sql("BEGIN")
             return
-        if not write_lock.acquire(timeout=WRITE_LOCK_TIMEOUT):
-            raise TimeoutError("database is busy: no write slot within the timeout")
+        write_slot.acquire()
         connection.info["holds_write_lock"] = True
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -65,7 +107,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     def _release(connection: Any) -> None:
         if connection.info.pop("holds_write_lock", False):
-            write_lock.release()
+            write_slot.release()
 
     event.listen(engine, "commit", _release)
     event.listen(engine, "rollback", _release)

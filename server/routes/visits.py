@@ -121,34 +121,43 @@ def visit_checklist(visit_id: int, session: SessionDep, actor: CurrentActor) -> 
                           sections=sections)
 
 
-def _submit(session: Session, visit_id: int, body: SubmissionIn, actor: Actor, *, correction: bool
-            ) -> intake.Outcome:
+def _submit(session: Session, visit_id: int, body: SubmissionIn, actor: Actor, *, correction: bool,
+            plan: visit_service.Plan | None = None) -> intake.Outcome:
     hours = get_settings().correction_hours if correction else None
     return intake.submit_visit(session, visit_id, body, actor=actor, now=utcnow(), policy=policy(),
-                               correction_hours=hours)
+                               correction_hours=hours, plan=plan)
+
+
+def _check_then_submit(reads: Session, session: Session, visit_id: int, body: SubmissionIn, actor: Actor,
+                       response: Response, *, correction: bool) -> SubmissionPublic:
+    """Check the submission in a read transaction, then store it in a short write transaction: SQLite has
+    one writer at a time, so the write slot is held only to re-check what may have moved and to insert."""
+    hours = get_settings().correction_hours if correction else None
+    checked = visit_service.check(reads, visit_id, body, actor=actor, now=utcnow(), correction_hours=hours)
+    if isinstance(checked, Submission):  # a replay: the original result, nothing written
+        response.status_code = 200
+        return submission_out(reads, intake.outcome_of(reads, checked, replayed=True))
+    reads.close()
+    outcome = _submit(session, visit_id, body, actor, correction=correction, plan=checked)
+    session.commit()
+    if outcome.replayed:  # the same submission arrived twice at once, and the other one won
+        response.status_code = 200
+    return submission_out(session, outcome)
 
 
 @router.post("/visits/{visit_id}/submissions", response_model=SubmissionPublic, status_code=201)
-def submit_visit(visit_id: int, body: SubmissionIn, session: WriteSessionDep, actor: CurrentActor,
-                 response: Response) -> SubmissionPublic:
+def submit_visit(visit_id: int, body: SubmissionIn, reads: SessionDep, session: WriteSessionDep,
+                 actor: CurrentActor, response: Response) -> SubmissionPublic:
     """Submit every asked item as pass / fail / not_applicable. Atomic; replaying the same UUID returns the
     original result (200), a different payload under a used UUID is 409."""
-    outcome = _submit(session, visit_id, body, actor, correction=False)
-    session.commit()
-    if outcome.replayed:
-        response.status_code = 200
-    return submission_out(session, outcome)
+    return _check_then_submit(reads, session, visit_id, body, actor, response, correction=False)
 
 
 @router.post("/visits/{visit_id}/corrections", response_model=SubmissionPublic, status_code=201)
-def correct_visit(visit_id: int, body: SubmissionIn, session: WriteSessionDep, actor: CurrentActor,
-                  response: Response) -> SubmissionPublic:
+def correct_visit(visit_id: int, body: SubmissionIn, reads: SessionDep, session: WriteSessionDep,
+                  actor: CurrentActor, response: Response) -> SubmissionPublic:
     """A corrected version of the results, within the correction window; hazards follow the new results."""
-    outcome = _submit(session, visit_id, body, actor, correction=True)
-    session.commit()
-    if outcome.replayed:
-        response.status_code = 200
-    return submission_out(session, outcome)
+    return _check_then_submit(reads, session, visit_id, body, actor, response, correction=True)
 
 
 @router.get("/visits/{visit_id}/submissions", response_model=list[SubmissionPublic])
