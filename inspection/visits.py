@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, update
+from sqlalchemy import and_, bindparam, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from inspection import checklists, geo
@@ -277,16 +277,30 @@ def check(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, 
                 previous.version if previous else 0, asked, frozenset(photo_ids))
 
 
+# The write transaction's statements, built once: SQLAlchemy memoises a statement's cache key, so module-level
+# statements skip building and keying on every submission, and Core skips the ORM's per-row bookkeeping.
+_VISIT_STATUS = select(Visit.status).where(col(Visit.id) == bindparam("visit_id"))
+_SEEN = select(Submission.id).where(or_(col(Submission.client_uuid) == bindparam("client_uuid"), and_(
+    col(Submission.visit_id) == bindparam("visit_id"), col(Submission.is_current).is_(True))))
+_SUBMISSIONS = Submission.__table__  # type: ignore[attr-defined]
+_SUPERSEDE = update(_SUBMISSIONS).where(_SUBMISSIONS.c.id == bindparam("previous_id")).values(is_current=False)
+_INSERT_SUBMISSION = insert(_SUBMISSIONS).returning(_SUBMISSIONS.c.id)
+_INSERT_RESULTS = insert(Result.__table__)  # type: ignore[attr-defined]
+_VISITS = Visit.__table__  # type: ignore[attr-defined]
+_MARK_SUBMITTED = update(_VISITS).where(_VISITS.c.id == bindparam("visit_id")).values(
+    status=VisitStatus.SUBMITTED,
+    submitted_at=func.coalesce(_VISITS.c.submitted_at, bindparam("now", type_=_VISITS.c.submitted_at.type)),
+    started_at=func.coalesce(_VISITS.c.started_at, bindparam("started", type_=_VISITS.c.started_at.type)))
+
+
 def _still_holds(session: Session, plan: Plan, data: SubmissionIn) -> bool:
     """What a plan assumed and another writer may have changed since: the visit is not cancelled, its current
     submission is the same, the UUID is still unused, the photos still free. (Checklists and inspectors
     change on a human scale.)"""
-    status = session.execute(select(Visit.status).where(Visit.id == plan.visit_id)).scalar_one_or_none()
+    status = session.execute(_VISIT_STATUS, {"visit_id": plan.visit_id}).scalar_one_or_none()
     if status is None or status == VisitStatus.CANCELLED:
         return False
-    seen = session.execute(select(Submission.id).where(or_(
-        Submission.client_uuid == str(data.client_uuid),
-        (col(Submission.visit_id) == plan.visit_id) & col(Submission.is_current).is_(True)))).scalars().all()
+    seen = session.execute(_SEEN, {"client_uuid": str(data.client_uuid), "visit_id": plan.visit_id}).scalars().all()
     if seen != ([plan.previous_id] if plan.previous_id is not None else []):
         return False
     return not plan.photo_ids or not _photo_problems(session, plan.visit_id, plan.enterprise_id,
@@ -313,11 +327,9 @@ def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor,
         submitted_by=actor.user_id, captured_at=data.captured_at, submitted_at=now, note=data.note,
         checklists={a.kind: a.version for a in asked.values()},
     )
-    # Core statements, not the unit of work: this runs inside the write slot, once per phone submission
     if plan.previous_id is not None:
-        session.execute(update(Submission).where(col(Submission.id) == plan.previous_id).values(is_current=False))
-    submission.id = session.execute(insert(Submission).values(submission.model_dump(exclude={"id"}))
-                                    .returning(col(Submission.id))).scalar_one()
+        session.execute(_SUPERSEDE, {"previous_id": plan.previous_id})
+    submission.id = session.execute(_INSERT_SUBMISSION, submission.model_dump(exclude={"id"})).scalar_one()
     default_party = {"landlord": Party.LANDLORD, "tenant": Party.TENANT}.get(
         _role_at_site(session, plan.enterprise_id, plan.plant_site_id) or "")
     rows = [
@@ -328,13 +340,10 @@ def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor,
          "raise_to_major": g.raise_to_major, "deadline_days": g.deadline_days}
         for g in data.results
     ]
-    session.execute(insert(Result), rows)  # one executemany; no ORM objects for 30-odd rows
+    session.execute(_INSERT_RESULTS, rows)  # one executemany; no ORM objects for 30-odd rows
     session.info.setdefault("results", {})[submission.id] = [ResultView(**row) for row in rows]
     _attach_photos(session, plan, data)
-    session.execute(update(Visit).where(col(Visit.id) == visit_id).values(
-        status=VisitStatus.SUBMITTED, submitted_at=func.coalesce(Visit.submitted_at, now),
-        started_at=func.coalesce(Visit.started_at, data.captured_at or now)
-    ).execution_options(synchronize_session=False))
+    session.execute(_MARK_SUBMITTED, {"visit_id": visit_id, "now": now, "started": data.captured_at or now})
     loaded = session.identity_map.get(session.identity_key(Visit, visit_id))
     if loaded is not None:  # loaded by a full check in this transaction: read it again when asked
         session.expire(loaded)

@@ -146,6 +146,20 @@ def write_session() -> Iterator[Session]:
 
 
 @contextmanager
+def reading() -> Iterator[Session]:
+    """A read session a route opens itself, where a dependency's two thread-pool hops show (hot paths)."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
+def writing() -> Iterator[Session]:
+    """A write session a route opens itself; the route commits, leaving without a commit rolls back."""
+    with Session(get_write_engine(), expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
 def session_scope(*, write: bool = True) -> Iterator[Session]:
     """A unit of work for jobs and the CLI: commits on success, rolls back on error."""
     engine = get_write_engine() if write else get_engine()

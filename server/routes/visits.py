@@ -29,6 +29,7 @@ from schemas.visits import (
     VisitPublic,
     VisitStart,
 )
+from server import db
 from server.auth import CurrentActor
 from server.db import SessionDep, WriteSessionDep
 from server.errors import status_for
@@ -128,36 +129,39 @@ def _submit(session: Session, visit_id: int, body: SubmissionIn, actor: Actor, *
                                correction_hours=hours, plan=plan)
 
 
-def _check_then_submit(reads: Session, session: Session, visit_id: int, body: SubmissionIn, actor: Actor,
-                       response: Response, *, correction: bool) -> SubmissionPublic:
+def _check_then_submit(visit_id: int, body: SubmissionIn, actor: Actor, *, correction: bool) -> Response:
     """Check the submission in a read transaction, then store it in a short write transaction: SQLite has
-    one writer at a time, so the write slot is held only to re-check what may have moved and to insert."""
+    one writer at a time, so the write slot is held only to re-check what may have moved and to insert.
+
+    The sessions are opened here rather than as dependencies (each sync dependency costs two hops to the
+    thread pool), and the answer is serialised once, already validated (``submission_out`` builds it)."""
     hours = get_settings().correction_hours if correction else None
-    checked = visit_service.check(reads, visit_id, body, actor=actor, now=utcnow(), correction_hours=hours)
-    if isinstance(checked, Submission):  # a replay: the original result, nothing written
-        response.status_code = 200
-        return submission_out(reads, intake.outcome_of(reads, checked, replayed=True))
-    reads.close()
-    outcome = _submit(session, visit_id, body, actor, correction=correction, plan=checked)
-    session.commit()
-    if outcome.replayed:  # the same submission arrived twice at once, and the other one won
-        response.status_code = 200
-    return submission_out(session, outcome)
+    with db.reading() as reads:
+        checked = visit_service.check(reads, visit_id, body, actor=actor, now=utcnow(), correction_hours=hours)
+        if isinstance(checked, Submission):  # a replay: the original result, nothing written
+            return _json(submission_out(reads, intake.outcome_of(reads, checked, replayed=True)), 200)
+    with db.writing() as session:
+        outcome = _submit(session, visit_id, body, actor, correction=correction, plan=checked)
+        session.commit()
+        # replayed here: the same submission arrived twice at once, and the other one won
+        return _json(submission_out(session, outcome), 200 if outcome.replayed else 201)
+
+
+def _json(model: SubmissionPublic, status_code: int) -> Response:
+    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
 
 
 @router.post("/visits/{visit_id}/submissions", response_model=SubmissionPublic, status_code=201)
-def submit_visit(visit_id: int, body: SubmissionIn, reads: SessionDep, session: WriteSessionDep,
-                 actor: CurrentActor, response: Response) -> SubmissionPublic:
+def submit_visit(visit_id: int, body: SubmissionIn, actor: CurrentActor) -> Response:
     """Submit every asked item as pass / fail / not_applicable. Atomic; replaying the same UUID returns the
     original result (200), a different payload under a used UUID is 409."""
-    return _check_then_submit(reads, session, visit_id, body, actor, response, correction=False)
+    return _check_then_submit(visit_id, body, actor, correction=False)
 
 
 @router.post("/visits/{visit_id}/corrections", response_model=SubmissionPublic, status_code=201)
-def correct_visit(visit_id: int, body: SubmissionIn, reads: SessionDep, session: WriteSessionDep,
-                  actor: CurrentActor, response: Response) -> SubmissionPublic:
+def correct_visit(visit_id: int, body: SubmissionIn, actor: CurrentActor) -> Response:
     """A corrected version of the results, within the correction window; hazards follow the new results."""
-    return _check_then_submit(reads, session, visit_id, body, actor, response, correction=True)
+    return _check_then_submit(visit_id, body, actor, correction=True)
 
 
 @router.get("/visits/{visit_id}/submissions", response_model=list[SubmissionPublic])
