@@ -347,6 +347,14 @@ def applicable_items(checklist: Checklist, profile: EnterpriseProfile) -> list[C
     return [item for item in checklist.items if applies(item, profile)]
 
 
+@functools.lru_cache(maxsize=1024)
+def latest_applicable(kind: str, profile: EnterpriseProfile) -> tuple[int, tuple[ChecklistItem, ...]]:
+    """(version, items) of the latest packaged checklist of ``kind`` that apply to ``profile``; memoised, since
+    the packaged checklists load once and a profile is a frozen value (every submission asks this)."""
+    checklist = latest(kind)
+    return checklist.version, tuple(applicable_items(checklist, profile))
+
+
 def _party_fits(party: Party | None, plant_role: str | None) -> bool:
     if party is None:
         return True

@@ -14,6 +14,7 @@ from inspection.access import Actor, require_role
 from inspection.checklists import ChecklistItem, EnterpriseProfile
 from inspection.clock import end_of_local_day, start_of_local_day
 from inspection.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from inspection.lookup import by_id
 from inspection.models import (
     Department,
     Enterprise,
@@ -44,14 +45,17 @@ class Asked:
 # --- who may see and do what -----------------------------------------------------------------------------
 
 def get_visible(session: Session, visit_id: int, actor: Actor) -> Visit:
-    visit = session.get(Visit, visit_id)
+    visit = by_id(session, Visit, visit_id)
     if visit is None or (not actor.is_staff and visit.enterprise_id != actor.enterprise_id):
         raise NotFound("检查记录不存在 / visit not found")
     return visit
 
 
+_INSPECTOR_IDS = select(VisitInspector.user_id).where(col(VisitInspector.visit_id) == bindparam("visit_id"))
+
+
 def inspector_ids(session: Session, visit_id: int) -> list[int]:
-    return list(session.exec(select(VisitInspector.user_id).where(VisitInspector.visit_id == visit_id)).all())
+    return list(session.execute(_INSPECTOR_IDS, {"visit_id": visit_id}).scalars().all())
 
 
 def ensure_on_visit(session: Session, visit: Visit, actor: Actor) -> None:
@@ -94,31 +98,32 @@ def _role_at_site(session: Session, enterprise_id: int, site_id: int | None) -> 
     return None if site is None else ("landlord" if site.landlord_id == enterprise_id else "tenant")
 
 
+_DEPARTMENTS_OF_VISIT = (
+    select(VisitDepartment.kinds, Department.id)
+    .join(Department, col(Department.id) == VisitDepartment.department_id)
+    .where(col(VisitDepartment.visit_id) == bindparam("visit_id"))
+    .order_by(col(Department.priority), col(Department.id))
+)
+
+
 def asked_items(session: Session, visit: Visit) -> list[Asked]:
     """The union of the departments' checklists for this enterprise, each item once, in checklist order.
 
     An item asked by several departments belongs to the one that leads (lowest priority number).
     """
-    enterprise = session.get(Enterprise, visit.enterprise_id)
+    enterprise = by_id(session, Enterprise, visit.enterprise_id)
     assert enterprise is not None
     profile = profile_of(session, enterprise, visit=visit)
-    rows = session.exec(
-        select(VisitDepartment, Department)
-        .join(Department, col(Department.id) == VisitDepartment.department_id)
-        .where(VisitDepartment.visit_id == visit.id)
-        .order_by(col(Department.priority), col(Department.id))
-    ).all()
     owner: dict[str, int] = {}
-    for link, department in rows:
-        for kind in link.kinds:
-            owner.setdefault(kind, department.id or 0)
+    for kinds, department_id in session.execute(_DEPARTMENTS_OF_VISIT, {"visit_id": visit.id}).all():
+        for kind in kinds:
+            owner.setdefault(kind, department_id)
     asked: list[Asked] = []
     for kind in checklists.kinds():
         if kind not in owner:
             continue
-        checklist = checklists.latest(kind)
-        for item in checklists.applicable_items(checklist, profile):
-            asked.append(Asked(item, kind, checklist.version, owner[kind]))
+        version, items = checklists.latest_applicable(kind, profile)
+        asked.extend(Asked(item, kind, version, owner[kind]) for item in items)
     return asked
 
 
@@ -222,9 +227,14 @@ def payload_hash(data: SubmissionIn) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+_BY_UUID = select(Submission).where(col(Submission.client_uuid) == bindparam("client_uuid"))
+_CURRENT = select(Submission).where(col(Submission.visit_id) == bindparam("visit_id"),
+                                    col(Submission.is_current).is_(True))
+
+
 def find_replay(session: Session, data: SubmissionIn, *, visit_id: int) -> Submission | None:
     """The original submission if this is a replay; 409 if the UUID was used for something else."""
-    existing = session.exec(select(Submission).where(Submission.client_uuid == str(data.client_uuid))).first()
+    existing = session.execute(_BY_UUID, {"client_uuid": str(data.client_uuid)}).scalars().first()
     if existing is None:
         return None
     if existing.visit_id != visit_id or existing.payload_hash != payload_hash(data):
@@ -234,8 +244,7 @@ def find_replay(session: Session, data: SubmissionIn, *, visit_id: int) -> Submi
 
 
 def current_submission(session: Session, visit_id: int) -> Submission | None:
-    return session.exec(select(Submission).where(Submission.visit_id == visit_id,
-                                                 col(Submission.is_current).is_(True))).first()
+    return session.execute(_CURRENT, {"visit_id": visit_id}).scalars().first()
 
 
 @dataclass(frozen=True)
@@ -249,6 +258,7 @@ class Plan:
     previous_version: int
     asked: dict[str, Asked]
     photo_ids: frozenset[int]
+    default_party: Party | None  # of 厂中厂 results that name none: the enterprise's role at the site
 
 
 def check(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, now: datetime,
@@ -273,8 +283,10 @@ def check(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, 
         raise Conflict("检查已取消 / visit cancelled", code="visit_not_open")
     asked = {a.item.code: a for a in asked_items(session, visit)}
     photo_ids = validate_results(session, visit, data, asked)
+    role = _role_at_site(session, visit.enterprise_id, visit.plant_site_id)
     return Plan(visit_id, visit.enterprise_id, visit.plant_site_id, previous.id if previous else None,
-                previous.version if previous else 0, asked, frozenset(photo_ids))
+                previous.version if previous else 0, asked, frozenset(photo_ids),
+                {"landlord": Party.LANDLORD, "tenant": Party.TENANT}.get(role or ""))
 
 
 # The write transaction's statements, built once: SQLAlchemy memoises a statement's cache key, so module-level
@@ -315,39 +327,48 @@ def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor,
     within that many hours of the first submission. A ``plan`` from ``check`` (made before this transaction)
     is used if what it assumed still holds; otherwise, or without one, every rule is checked again here.
     """
+    records = _records(plan, data, actor=actor, now=now) if plan is not None else None  # before any statement
     if plan is None or plan.visit_id != visit_id or not _still_holds(session, plan, data):
         checked = check(session, visit_id, data, actor=actor, now=now, correction_hours=correction_hours)
         if isinstance(checked, Submission):
             return checked, True
-        plan = checked
-    asked = plan.asked
-    submission = Submission(
-        client_uuid=str(data.client_uuid), payload_hash=payload_hash(data), visit_id=visit_id,
-        version=plan.previous_version + 1, supersedes_id=plan.previous_id,
-        submitted_by=actor.user_id, captured_at=data.captured_at, submitted_at=now, note=data.note,
-        checklists={a.kind: a.version for a in asked.values()},
-    )
+        plan, records = checked, _records(checked, data, actor=actor, now=now)
+    assert records is not None
+    submission, rows = records
     if plan.previous_id is not None:
         session.execute(_SUPERSEDE, {"previous_id": plan.previous_id})
     submission.id = session.execute(_INSERT_SUBMISSION, submission.model_dump(exclude={"id"})).scalar_one()
-    default_party = {"landlord": Party.LANDLORD, "tenant": Party.TENANT}.get(
-        _role_at_site(session, plan.enterprise_id, plan.plant_site_id) or "")
-    rows = [
-        {"submission_id": submission.id, "department_id": asked[g.item_code].department_id, "item_code": g.item_code,
-         "kind": asked[g.item_code].kind, "outcome": g.result, "note": g.note, "photo_ids": g.photo_ids,
-         "fixed_on_spot": g.fixed_on_spot, "after_photo_ids": g.after_photo_ids,
-         "party": g.party or (default_party if asked[g.item_code].kind == "FCZ" else None),
-         "raise_to_major": g.raise_to_major, "deadline_days": g.deadline_days}
-        for g in data.results
-    ]
+    for row in rows:
+        row["submission_id"] = submission.id
     session.execute(_INSERT_RESULTS, rows)  # one executemany; no ORM objects for 30-odd rows
-    session.info.setdefault("results", {})[submission.id] = [ResultView(**row) for row in rows]
     _attach_photos(session, plan, data)
     session.execute(_MARK_SUBMITTED, {"visit_id": visit_id, "now": now, "started": data.captured_at or now})
+    session.info.setdefault("results", {})[submission.id] = [ResultView(**row) for row in rows]
     loaded = session.identity_map.get(session.identity_key(Visit, visit_id))
     if loaded is not None:  # loaded by a full check in this transaction: read it again when asked
         session.expire(loaded)
     return submission, False
+
+
+def _records(plan: Plan, data: SubmissionIn, *, actor: Actor, now: datetime
+             ) -> tuple[Submission, list[dict[str, Any]]]:
+    """The submission and its result rows, built in Python before the write transaction needs them."""
+    asked = plan.asked
+    submission = Submission(
+        client_uuid=str(data.client_uuid), payload_hash=payload_hash(data), visit_id=plan.visit_id,
+        version=plan.previous_version + 1, supersedes_id=plan.previous_id,
+        submitted_by=actor.user_id, captured_at=data.captured_at, submitted_at=now, note=data.note,
+        checklists={a.kind: a.version for a in asked.values()},
+    )
+    rows = [
+        {"submission_id": None, "department_id": asked[g.item_code].department_id, "item_code": g.item_code,
+         "kind": asked[g.item_code].kind, "outcome": g.result, "note": g.note, "photo_ids": g.photo_ids,
+         "fixed_on_spot": g.fixed_on_spot, "after_photo_ids": g.after_photo_ids,
+         "party": g.party or (plan.default_party if asked[g.item_code].kind == "FCZ" else None),
+         "raise_to_major": g.raise_to_major, "deadline_days": g.deadline_days}
+        for g in data.results
+    ]
+    return submission, rows
 
 
 def _check_correction_window(session: Session, visit_id: int, previous: Submission | None, *, now: datetime,

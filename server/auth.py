@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from inspection.access import Actor
 from inspection.accounts import actor_for
+from inspection.lookup import by_id
 from inspection.models import User
 from server.db import get_engine
 from server.settings import get_settings
@@ -40,7 +41,7 @@ def current_actor(token: Annotated[str | None, Depends(oauth2_scheme)]) -> Actor
     except (jwt.InvalidTokenError, KeyError, ValueError) as exc:
         raise _unauthorized("令牌无效 / invalid token") from exc
     with Session(get_engine()) as session:  # released at once, not held for the whole request
-        user = session.get(User, user_id)
+        user = by_id(session, User, user_id)
     if user is None or not user.is_active:
         raise _unauthorized("用户不存在或已停用 / unknown or inactive user")
     return actor_for(user)

@@ -12,7 +12,9 @@ tries. The kernel drops the file lock of a process that dies.
 
 import fcntl
 import os
+import sqlite3
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
@@ -34,8 +36,8 @@ _write_engine: Engine | None = None
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
         # a connection per request thread (FastAPI's pool has 40): SQLite connections are cheap
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20,
-                               max_overflow=40)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30,
+                                                  "factory": _SlotConnection}, pool_size=20, max_overflow=40)
         _configure_sqlite(engine, _lock_path(url))
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
@@ -48,11 +50,42 @@ def _lock_path(url: str) -> str | None:
     return os.path.abspath(database) + ".write-lock"
 
 
+class _FifoLock:
+    """A lock granted in arrival order (``threading.Lock`` lets a newcomer barge past threads that waited)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._held = False
+        self._waiters: deque[threading.Event] = deque()
+
+    def acquire(self, timeout: float) -> bool:
+        with self._guard:
+            if not self._held:
+                self._held = True
+                return True
+            turn = threading.Event()
+            self._waiters.append(turn)
+        if turn.wait(timeout):
+            return True
+        with self._guard:
+            if turn.is_set():  # handed over just as the wait ran out
+                return True
+            self._waiters.remove(turn)
+            return False
+
+    def release(self) -> None:
+        with self._guard:
+            if self._waiters:
+                self._waiters.popleft().set()  # the lock passes straight to the longest waiter
+            else:
+                self._held = False
+
+
 class _WriteSlot:
-    """One writer at a time: a thread lock in this process, then an exclusive flock across processes."""
+    """One writer at a time: a FIFO lock in this process, then an exclusive flock across processes."""
 
     def __init__(self, lock_path: str | None) -> None:
-        self._thread_lock = threading.Lock()
+        self._thread_lock = _FifoLock()
         self._lock_path = lock_path
         self._fd: int | None = None
         self._pid = 0
@@ -77,6 +110,39 @@ class _WriteSlot:
         self._thread_lock.release()
 
 
+class _SlotConnection(sqlite3.Connection):
+    """A SQLite connection that hands the write slot back once SQLite has finished its COMMIT or ROLLBACK.
+
+    SQLAlchemy's ``commit`` event fires before the COMMIT: releasing there let the next writer's BEGIN
+    IMMEDIATE meet the unfinished transaction, get SQLITE_BUSY and sleep in the busy handler.
+    """
+
+    slot: "_WriteSlot | None" = None
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.hand_back()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.hand_back()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.hand_back()
+
+    def hand_back(self) -> None:
+        slot, self.slot = self.slot, None
+        if slot is not None:
+            slot.release()
+
+
 def _configure_sqlite(engine: Engine, lock_path: str | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -97,20 +163,14 @@ def _configure_sqlite(engine: Engine, lock_path: str | None) -> None:
         if not connection.get_execution_options().get("begin_immediate", False):
             connection.exec_driver_sql("BEGIN")
             return
+        dbapi_connection = connection.connection.dbapi_connection
         write_slot.acquire()
-        connection.info["holds_write_lock"] = True
+        dbapi_connection.slot = write_slot  # handed back by its COMMIT, ROLLBACK or close
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            _release(connection)
+            dbapi_connection.hand_back()
             raise
-
-    def _release(connection: Any) -> None:
-        if connection.info.pop("holds_write_lock", False):
-            write_slot.release()
-
-    event.listen(engine, "commit", _release)
-    event.listen(engine, "rollback", _release)
 
 
 def init_engine(url: str | None = None) -> Engine:
