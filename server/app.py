@@ -1,5 +1,6 @@
 """create_app(): routers, the error handler, the body limit, and the scheduler in the lifespan."""
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,7 +11,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from server import errors, pages
+from server import db, errors, pages
 from server.db import SessionDep
 from server.limits import BodyLimitMiddleware
 from server.routes import (
@@ -43,6 +44,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     threads = get_settings().worker_threads
     if threads:
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+    # Everything loaded so far (modules, checklists, the app) lives as long as the process: keep it out of the
+    # collector's way, or each full collection walks it all while a request (maybe holding the write slot) waits.
+    gc.collect()
+    gc.freeze()
+    checkpointer = db.start_checkpointer()
     runner = None
     if get_settings().scheduler_enabled:
         from server import scheduler
@@ -54,6 +60,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if runner is not None:
             runner.stop()
+        if checkpointer is not None:
+            checkpointer.stop()
 
 
 def create_app() -> FastAPI:

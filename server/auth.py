@@ -1,8 +1,10 @@
 """Bearer tokens -> Actor. The only place that knows about tokens."""
 
+import time
 from datetime import datetime, timedelta
 from typing import Annotated
 
+import anyio.to_thread
 import jwt
 from fastapi import Depends, HTTPException
 from fastapi.security import OAuth2PasswordBearer
@@ -30,16 +32,54 @@ def _unauthorized(message: str) -> HTTPException:
     return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
 
 
-def current_actor(token: Annotated[str | None, Depends(oauth2_scheme)]) -> Actor:
+class ActorCache:
+    """Who a token's user is, remembered for ``XUNCHA_ACTOR_CACHE_SECONDS`` per token: most requests then need
+    no database read (and no hop to the thread pool) to know who is asking. The signature and expiry are still
+    checked on every request; a user deactivated meanwhile is refused once the entry ages out."""
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[float, Actor]] = {}
+
+    def get(self, token: str, *, now: float) -> Actor | None:
+        entry = self._entries.get(token)
+        return entry[1] if entry is not None and entry[0] > now else None
+
+    def put(self, token: str, actor: Actor, *, now: float, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        if len(self._entries) >= self.MAX_ENTRIES:
+            self._entries.clear()
+        self._entries[token] = (now + seconds, actor)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+actors = ActorCache()
+
+
+async def current_actor(token: Annotated[str | None, Depends(oauth2_scheme)]) -> Actor:
     if not token:
         raise _unauthorized("需要登录 / not authenticated")
+    settings = get_settings()
     try:
-        claims = jwt.decode(token, get_settings().secret_key, algorithms=[ALGORITHM])
+        claims = jwt.decode(token, settings.secret_key, algorithms=[ALGORITHM])
         user_id = int(claims["sub"])
     except jwt.ExpiredSignatureError as exc:
         raise _unauthorized("登录已过期 / token expired") from exc
     except (jwt.InvalidTokenError, KeyError, ValueError) as exc:
         raise _unauthorized("令牌无效 / invalid token") from exc
+    now = time.monotonic()
+    actor = actors.get(token, now=now)
+    if actor is None:
+        actor = await anyio.to_thread.run_sync(_load_actor, user_id)
+        actors.put(token, actor, now=now, seconds=settings.actor_cache_seconds)
+    return actor
+
+
+def _load_actor(user_id: int) -> Actor:
     with Session(get_engine()) as session:  # released at once, not held for the whole request
         user = by_id(session, User, user_id)
     if user is None or not user.is_active:

@@ -1,6 +1,7 @@
 """The ``xuncha`` command: migrate, demo data, serve, import, audit."""
 
 import logging
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -58,6 +59,9 @@ def serve(
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # several workers share one listening socket; libuv's single accept lets each take one connection at a
+    # time, instead of the first awake worker taking a whole burst of phones
+    os.environ.setdefault("UV_TCP_SINGLE_ACCEPT", "1")
     console.print(f"xuncha on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers)
 

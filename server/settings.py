@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     routine_announced: bool = True
     db_pool_size: int = 10
     worker_threads: int = 0  # threads serving sync routes per process; 0 keeps FastAPI's default of 40
+    actor_cache_seconds: float = 5.0  # how long a token's user is remembered (0: read it on every request)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":

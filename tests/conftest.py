@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import Engine, text  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
-from server import db, migrate  # noqa: E402
+from server import auth, db, migrate  # noqa: E402
 from server.settings import get_settings  # noqa: E402
 from tests import personas  # noqa: E402
 
@@ -75,6 +75,7 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     engine = request.getfixturevalue("engine")
     yield
     _empty_tables(engine)
+    auth.actors.clear()  # ids come back in the next test's tables
 
 
 @pytest.fixture()

@@ -1,13 +1,20 @@
 """Visit submission under load: throughput and p50/p99 at 50 concurrent clients, against a bare FastAPI
 POST endpoint (the ceiling) served the same way in the same run.
 
-Run: python -m tests.bench.bench_submit [--count 2000] [--concurrency 50] [--workers 1]
+Run: python -m tests.bench.bench_submit [--count 2000] [--concurrency 50] [--workers 1] [--threads 0]
+
+The clients connect a few milliseconds apart (``--stagger``), as phones do, not in one burst: uvicorn's workers
+share a listening socket, and a burst lands most connections on whichever worker is awake first (measured
+splits of 1/2/9/38 over four workers), after which those keep-alive clients queue on one process. The
+split is printed.
 """
 
 import argparse
 import asyncio
+import collections
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -16,6 +23,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -62,6 +70,16 @@ def seed(url: str, visits: int) -> tuple[list[int], list[str], str]:
     return ids, codes, token
 
 
+def connections_per_worker(port: int) -> list[int]:
+    """Established server-side connections on ``port`` per process (from ``ss``; empty where it is missing)."""
+    try:
+        out = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+                             capture_output=True, text=True, timeout=5).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return sorted(collections.Counter(re.findall(r"pid=(\d+)", out)).values())
+
+
 def start(app: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
     args = [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--host", "127.0.0.1",
             "--log-level", "warning", "--workers", str(workers), "--no-access-log"]
@@ -99,15 +117,17 @@ def encode(port: int, path: str, body: dict, headers: dict[str, str]) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
 
 
-async def load(port: int, requests: list[bytes], concurrency: int) -> dict[str, float]:
+async def load(port: int, requests: list[bytes], concurrency: int, stagger: float = 0.0) -> dict[str, Any]:
     latencies: list[float] = []
     failures = 0
+    split: list[int] = []
     queue: asyncio.Queue[bytes] = asyncio.Queue()
     for item in requests:
         queue.put_nowait(item)
 
-    async def worker() -> None:
+    async def worker(k: int) -> None:
         nonlocal failures
+        await asyncio.sleep(k * stagger)
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
             while not queue.empty():
@@ -120,13 +140,21 @@ async def load(port: int, requests: list[bytes], concurrency: int) -> dict[str, 
         finally:
             writer.close()
 
+    async def look() -> None:
+        await asyncio.sleep(concurrency * stagger + 1)
+        split.extend(await asyncio.to_thread(connections_per_worker, port))
+
     started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    await asyncio.gather(look(), *(worker(k) for k in range(concurrency)))
     elapsed = time.perf_counter() - started
     latencies.sort()
-    return {"rps": len(latencies) / elapsed, "p50": statistics.median(latencies) * 1000,
-            "p99": latencies[max(int(len(latencies) * 0.99) - 1, 0)] * 1000, "failures": failures,
-            "n": len(latencies)}
+
+    def pct(p: float) -> float:
+        return latencies[max(int(len(latencies) * p) - 1, 0)] * 1000
+
+    return {"rps": len(latencies) / elapsed, "p50": statistics.median(latencies) * 1000, "p90": pct(0.9),
+            "p99": pct(0.99), "max": latencies[-1] * 1000, "failures": failures, "n": len(latencies),
+            "split": split}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -134,12 +162,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=0, help="XUNCHA_WORKER_THREADS (0: FastAPI's 40)")
+    parser.add_argument("--stagger", type=float, default=0.004, help="seconds between client connects")
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="xuncha-bench-"))
     url = f"sqlite:///{tmp}/bench.db"
     env = {**os.environ, "XUNCHA_DATABASE_URL": url, "XUNCHA_MEDIA_DIR": str(tmp / "media"),
            "XUNCHA_SCHEDULER_ENABLED": "false", "XUNCHA_SECRET_KEY": "bench-secret-0123456789-0123456789-xx",
-           "XUNCHA_ENV": "development"}
+           "XUNCHA_ENV": "development", "XUNCHA_WORKER_THREADS": str(args.threads),
+           "UV_TCP_SINGLE_ACCEPT": "1"}  # as `xuncha serve` sets it
     os.environ.update({k: v for k, v in env.items() if k.startswith("XUNCHA_")})
     warm = 100
     ids, codes, token = seed(url, args.count + warm)
@@ -148,8 +179,9 @@ def main(argv: list[str] | None = None) -> None:
     def body() -> dict:
         return {"client_uuid": str(uuid.uuid4()), "results": [{"item_code": c, "result": "pass"} for c in codes]}
 
-    print(f"{len(codes)}-item submissions, {args.count} requests, {args.concurrency} concurrent clients, "
-          f"{args.workers} server worker(s), SQLite WAL")
+    print(f"{len(codes)}-item submissions, {args.count} requests, {args.concurrency} concurrent clients "
+          f"connecting {args.stagger * 1000:.0f} ms apart, {args.workers} server worker(s) x "
+          f"{args.threads or 40} threads, SQLite WAL")
     figures = {}
     for name, app in (("bare FastAPI POST (ceiling)", "tests.bench.bare_app:app"),
                       ("xuncha visit submission", "server.app:create_app")):
@@ -161,13 +193,15 @@ def main(argv: list[str] | None = None) -> None:
             else:
                 work = [encode(port, f"/api/v1/visits/{vid}/submissions", body(), headers) for vid in ids]
             asyncio.run(load(port, work[:warm], args.concurrency))
-            figures[name] = asyncio.run(load(port, work[warm:], args.concurrency))
+            figures[name] = asyncio.run(load(port, work[warm:], args.concurrency, args.stagger))
         finally:
             server.terminate()
             server.wait(timeout=10)
-    print(f"{'case':32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7}")
+    print(f"{'case':32} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} {'failed':>7}"
+          "  connections per worker")
     for name, f in figures.items():
-        print(f"{name:32} {f['rps']:8.0f} {f['p50']:8.1f} {f['p99']:8.1f} {f['failures']:7d}")
+        print(f"{name:32} {f['rps']:8.0f} {f['p50']:8.1f} {f['p90']:8.1f} {f['p99']:8.1f} {f['max']:8.1f} "
+              f"{f['failures']:7d}  {f['split']}")
     ours, bare = figures["xuncha visit submission"], figures["bare FastAPI POST (ceiling)"]
     print(f"throughput vs ceiling: {ours['rps'] / bare['rps']:.2f}; targets: p99 < 250 ms, >= 150 submissions/s")
 

@@ -68,3 +68,37 @@ def test_inactive_user_cannot_log_in(client, world, session):
     session.add(user)
     session.commit()
     assert login(client, "inspector2").status_code == 401
+
+
+def test_a_deactivated_user_is_refused_once_the_remembered_actor_ages_out(client, world, session, monkeypatch):
+    from server import auth
+
+    token = login(client, "inspector2").json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    user = world.users["inspector2"]
+    user.is_active = False
+    session.add(user)
+    session.commit()
+    later = auth.time.monotonic() + get_settings().actor_cache_seconds + 0.1
+    monkeypatch.setattr(auth.time, "monotonic", lambda: later)
+    refused = client.get("/api/v1/me", headers=headers)
+    assert refused.status_code == 401
+    assert "停用" in refused.json()["error"]["message"]
+
+
+def test_with_no_actor_cache_every_request_reads_the_user(client, world, session, monkeypatch):
+    monkeypatch.setenv("XUNCHA_ACTOR_CACHE_SECONDS", "0")
+    get_settings.cache_clear()
+    try:
+        token = login(client, "inspector2").json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+        user = world.users["inspector2"]
+        user.is_active = False
+        session.add(user)
+        session.commit()
+        assert client.get("/api/v1/me", headers=headers).status_code == 401
+    finally:
+        monkeypatch.delenv("XUNCHA_ACTOR_CACHE_SECONDS")
+        get_settings.cache_clear()
