@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=0, help="XUNCHA_WORKER_THREADS (0: FastAPI's 40)")
-    parser.add_argument("--stagger", type=float, default=0.004, help="seconds between client connects")
+    parser.add_argument("--stagger", type=float, default=0.01, help="seconds between client connects")
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="xuncha-bench-"))
     url = f"sqlite:///{tmp}/bench.db"

@@ -1,0 +1,58 @@
+"""SQLite's single writer: writers queue on the write slot (a FIFO in the process, an flock across processes)
+and get it back only once SQLite has finished the COMMIT, so no writer ever meets a locked database."""
+
+import threading
+from pathlib import Path
+
+from sqlalchemy import Engine, event, text
+
+from server import db
+
+WRITERS_PER_ENGINE = 6
+ROUNDS = 40
+
+
+def impatient_engine(path: Path) -> Engine:
+    """An engine as the app makes it, but whose SQLite gives up at once on a lock (no busy handler to hide
+    a writer that started before the previous one had committed)."""
+    engine = db.make_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _no_waiting(dbapi_connection, _record) -> None:
+        dbapi_connection.execute("PRAGMA busy_timeout=0")
+
+    return engine.execution_options(begin_immediate=True)
+
+
+def test_writers_of_two_engines_never_meet_a_locked_database(tmp_path):
+    path = tmp_path / "slot.db"
+    # two engines with their own in-process locks stand for two worker processes: only the flock joins them
+    engines = [impatient_engine(path), impatient_engine(path)]
+    with engines[0].begin() as conn:
+        conn.execute(text("CREATE TABLE counter (n INTEGER NOT NULL)"))
+        conn.execute(text("INSERT INTO counter VALUES (0)"))
+    errors: list[BaseException] = []
+    start = threading.Barrier(2 * WRITERS_PER_ENGINE)
+
+    def writer(engine: Engine) -> None:
+        try:
+            start.wait(timeout=30)
+            for _ in range(ROUNDS):
+                with engine.begin() as conn:  # read, then write: the case BEGIN IMMEDIATE exists for
+                    n = conn.execute(text("SELECT n FROM counter")).scalar_one()
+                    conn.execute(text("UPDATE counter SET n = :n"), {"n": n + 1})
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(engine,)) for engine in engines
+               for _ in range(WRITERS_PER_ENGINE)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    with engines[0].connect() as conn:
+        assert conn.execute(text("SELECT n FROM counter")).scalar_one() == 2 * WRITERS_PER_ENGINE * ROUNDS
+    for engine in engines:
+        engine.dispose()
+    assert Path(f"{path}.write-lock").exists()
