@@ -30,7 +30,7 @@ from hazards.documents import (
     VisitDocument,
 )
 from hazards.models import Hazard, RectificationOrder
-from inspection import checklists, tokens
+from inspection import checklists, submissions, tokens
 from inspection import visits as visit_service
 from inspection.clock import local_date
 from inspection.errors import InvalidInput, NotFound
@@ -158,8 +158,8 @@ def load_visit_document(session: Session, visit_id: int, *, photo_path: PhotoPat
     visit = session.get(Visit, visit_id)
     if visit is None:
         raise NotFound("检查记录不存在 / visit not found")
-    submission = visit_service.current_submission(session, visit_id)
-    results = visit_service.results_of(session, submission.id or 0) if submission else []
+    submission = submissions.current_submission(session, visit_id)
+    results = submissions.results_of(session, submission.id or 0) if submission else []
     photos = _photos(session, [*(p for r in results for p in r.photo_ids + r.after_photo_ids),
                                *([visit.signature_photo_id] if visit.signature_photo_id else [])])
 

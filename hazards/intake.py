@@ -13,13 +13,13 @@ from sqlmodel import Session, col, select
 
 from hazards import deadlines, greenlist, orders, states
 from hazards.models import Hazard, RectificationOrder
-from inspection import audit, checklists
+from inspection import audit, checklists, submissions
 from inspection import visits as visit_service
 from inspection.access import Actor
 from inspection.clock import local
 from inspection.errors import InvalidInput
 from inspection.models import Department, Enterprise, PlantSite, Submission, User, Visit
-from inspection.visits import ResultView
+from inspection.submissions import ResultView
 from schemas.enums import HazardLevel, HazardStatus, ItemResult, Party
 from schemas.visits import SubmissionIn
 
@@ -37,15 +37,15 @@ class Outcome:
 
 def submit_visit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, now: datetime,
                  policy: deadlines.DeadlinePolicy, correction_hours: int | None = None,
-                 plan: visit_service.Plan | None = None) -> Outcome:
+                 plan: submissions.Plan | None = None) -> Outcome:
     """Store the submission, then open hazards and issue orders. A replay returns what the original made.
-    ``plan``: the submission as checked before this transaction (``inspection.visits.check``)."""
-    submission, replayed = visit_service.submit(session, visit_id, data, actor=actor, now=now,
+    ``plan``: the submission as checked before this transaction (``inspection.submissions.check``)."""
+    submission, replayed = submissions.submit(session, visit_id, data, actor=actor, now=now,
                                                 correction_hours=correction_hours, plan=plan)
     if replayed:
         return outcome_of(session, submission, replayed=True)
     assert submission.id is not None
-    results = visit_service.results_of(session, submission.id)
+    results = submissions.results_of(session, submission.id)
     _check_choices(results, policy)
     if submission.supersedes_id is None and all(r.outcome != ItemResult.FAIL for r in results):
         return Outcome(submission, False)  # all clear: nothing to open, carry over or void

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, Response
 from sqlmodel import Session, col, select
 
 from hazards import deadlines, intake
-from inspection import checklists
+from inspection import checklists, submissions
 from inspection import visits as visit_service
 from inspection.access import Actor
 from inspection.errors import DomainError
@@ -58,7 +58,7 @@ def visit_out(session: Session, visit: Visit) -> VisitPublic:
 
 def submission_out(session: Session, outcome: intake.Outcome) -> SubmissionPublic:
     submission = outcome.submission
-    results = visit_service.results_of(session, submission.id or 0)
+    results = submissions.results_of(session, submission.id or 0)
     return SubmissionPublic(
         **submission.model_dump(include={"id", "visit_id", "version", "client_uuid", "supersedes_id", "submitted_at",
                                          "captured_at", "checklists"}),
@@ -123,7 +123,7 @@ def visit_checklist(visit_id: int, session: SessionDep, actor: CurrentActor) -> 
 
 
 def _submit(session: Session, visit_id: int, body: SubmissionIn, actor: Actor, *, correction: bool,
-            plan: visit_service.Plan | None = None) -> intake.Outcome:
+            plan: submissions.Plan | None = None) -> intake.Outcome:
     hours = get_settings().correction_hours if correction else None
     return intake.submit_visit(session, visit_id, body, actor=actor, now=utcnow(), policy=policy(),
                                correction_hours=hours, plan=plan)
@@ -137,7 +137,7 @@ def _check_then_submit(visit_id: int, body: SubmissionIn, actor: Actor, *, corre
     thread pool), and the answer is serialised once, already validated (``submission_out`` builds it)."""
     hours = get_settings().correction_hours if correction else None
     with db.reading() as reads:
-        checked = visit_service.check(reads, visit_id, body, actor=actor, now=utcnow(), correction_hours=hours)
+        checked = submissions.check(reads, visit_id, body, actor=actor, now=utcnow(), correction_hours=hours)
         if isinstance(checked, Submission):  # a replay: the original result, nothing written
             return _json(submission_out(reads, intake.outcome_of(reads, checked, replayed=True)), 200)
     with db.writing() as session:

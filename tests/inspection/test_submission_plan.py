@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from hazards import deadlines, intake
+from inspection import submissions
 from inspection import visits as visit_service
 from inspection.accounts import actor_for
 from inspection.errors import Conflict
@@ -34,14 +35,14 @@ def body(codes: list[str], client_uuid: str | None = None) -> SubmissionIn:
                                         "results": [{"item_code": c, "result": "pass"} for c in codes]})
 
 
-def checked(actor, visit_id: int, data: SubmissionIn) -> visit_service.Plan:
+def checked(actor, visit_id: int, data: SubmissionIn) -> submissions.Plan:
     with db.reading() as reads:
-        plan = visit_service.check(reads, visit_id, data, actor=actor, now=utcnow())
-    assert isinstance(plan, visit_service.Plan)
+        plan = submissions.check(reads, visit_id, data, actor=actor, now=utcnow())
+    assert isinstance(plan, submissions.Plan)
     return plan
 
 
-def store(actor, visit_id: int, data: SubmissionIn, plan: visit_service.Plan | None) -> intake.Outcome:
+def store(actor, visit_id: int, data: SubmissionIn, plan: submissions.Plan | None) -> intake.Outcome:
     with db.writing() as session:
         outcome = intake.submit_visit(session, visit_id, data, actor=actor, now=utcnow(),
                                       policy=deadlines.DeadlinePolicy(), plan=plan)
