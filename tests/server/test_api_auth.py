@@ -80,8 +80,8 @@ def test_a_deactivated_user_is_refused_once_the_remembered_actor_ages_out(client
     user.is_active = False
     session.add(user)
     session.commit()
-    later = auth.time.monotonic() + get_settings().actor_cache_seconds + 0.1
-    monkeypatch.setattr(auth.time, "monotonic", lambda: later)
+    later = auth.monotonic() + get_settings().actor_cache_seconds + 0.1
+    monkeypatch.setattr(auth, "monotonic", lambda: later)
     refused = client.get("/api/v1/me", headers=headers)
     assert refused.status_code == 401
     assert "停用" in refused.json()["error"]["message"]
@@ -102,3 +102,16 @@ def test_with_no_actor_cache_every_request_reads_the_user(client, world, session
     finally:
         monkeypatch.delenv("XUNCHA_ACTOR_CACHE_SECONDS")
         get_settings.cache_clear()
+
+
+def test_a_remembered_token_still_expires_on_time(client, world, monkeypatch):
+    from server import auth
+
+    body = login(client, "inspector2").json()
+    headers = {"Authorization": f"Bearer {body['access_token']}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200  # now remembered
+    expiry = jwt.decode(body["access_token"], options={"verify_signature": False})["exp"]
+    monkeypatch.setattr(auth, "unix_time", lambda: expiry + 1)
+    expired = client.get("/api/v1/me", headers=headers)
+    assert expired.status_code == 401
+    assert "过期" in expired.json()["error"]["message"]
