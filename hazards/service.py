@@ -175,6 +175,18 @@ def evidence_of(session: Session, hazard_id: int) -> list[Evidence]:
     return list(session.exec(select(Evidence).where(Evidence.hazard_id == hazard_id).order_by(col(Evidence.id))).all())
 
 
+def pending_extensions(session: Session, *, actor: Actor, department_id: int | None = None
+                       ) -> list[tuple[Extension, Hazard]]:
+    """Extension requests awaiting a decision, oldest first, on the hazards the actor may see; an inspector's
+    app asks for its own department's (the department that decides them)."""
+    query = (select(Extension, Hazard).join(Hazard, col(Hazard.id) == Extension.hazard_id)
+             .where(Extension.status == "pending", *scope(actor)))
+    if department_id is not None:
+        query = query.where(Hazard.department_id == department_id)
+    return [(extension, hazard) for extension, hazard in
+            session.exec(query.order_by(col(Extension.requested_at), col(Extension.id))).all()]
+
+
 def extensions_of(session: Session, hazard_id: int) -> list[Extension]:
     return list(session.exec(select(Extension).where(Extension.hazard_id == hazard_id)
                              .order_by(col(Extension.id))).all())

@@ -178,3 +178,10 @@ class EventPublic(BaseModel):
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     reason: str
+
+
+class PendingExtension(BaseModel):
+    """An extension request awaiting a decision, with the hazard it would extend."""
+
+    extension: ExtensionPublic
+    hazard: HazardPublic

@@ -26,6 +26,7 @@ from schemas.hazards import (
     OrderPublic,
     PenaltyDecisionIn,
     PenaltyDecisionPublic,
+    PendingExtension,
     PlanIn,
     ReinspectionIn,
     RejectIn,
@@ -154,6 +155,16 @@ def _decide(extension_id: int, body: ExtensionDecisionIn, session: Session, acto
                                                 now=utcnow())
     session.commit()
     return ExtensionPublic.model_validate(extension)
+
+
+@router.get("/extensions/pending", response_model=list[PendingExtension])
+def pending_extensions(session: SessionDep, actor: CurrentActor,
+                       department_id: int | None = None) -> list[PendingExtension]:
+    """Extension requests awaiting a decision, oldest first (`?department_id=` for one department's)."""
+    rows = hazard_service.pending_extensions(session, actor=actor, department_id=department_id)
+    hazards = hazards_out(session, [hazard for _, hazard in rows], utcnow())
+    return [PendingExtension(extension=ExtensionPublic.model_validate(extension), hazard=hazard)
+            for (extension, _), hazard in zip(rows, hazards, strict=True)]
 
 
 @router.post("/extensions/{extension_id}/approve", response_model=ExtensionPublic)

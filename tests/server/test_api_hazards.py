@@ -143,6 +143,37 @@ def test_extension_request_and_approval_moves_the_deadline(client, world, sessio
     assert hazard["days_left"] == 40
 
 
+def test_pending_extensions_list_what_waits_for_each_reviewer(client, world, session, general):
+    hazard_id, _ = general
+    wanted = local_date(utcnow() + timedelta(days=30))
+    ext = client.post(f"{API}/hazards/{hazard_id}/extensions",
+                      json={"reason": "设备订货周期长", "requested_due_date": str(wanted)},
+                      headers=world.headers("enterprise_a")).json()
+
+    def pending(who, department=None):
+        query = f"?department_id={department}" if department else ""
+        response = client.get(f"{API}/extensions/pending{query}", headers=world.headers(who))
+        assert response.status_code == 200, response.text
+        return [(row["extension"]["id"], row["hazard"]["id"]) for row in response.json()]
+
+    safety = world.users["inspector"].department_id
+    fire = world.users["fire_inspector"].department_id
+    assert pending("inspector", safety) == [(ext["id"], hazard_id)]
+    assert pending("office") == [(ext["id"], hazard_id)]
+    assert pending("fire_inspector", fire) == []  # not the issuing department's
+    assert pending("enterprise_a") == [(ext["id"], hazard_id)]  # its own, awaiting a decision
+    assert pending("enterprise_b") == []
+    row = client.get(f"{API}/extensions/pending", headers=world.headers("inspector")).json()[0]
+    assert row["extension"]["requested_due_date"] == str(wanted) and row["hazard"]["enterprise_name"]
+    other = local_date(utcnow() + timedelta(days=20))
+    decided = client.post(f"{API}/extensions/{ext['id']}/approve",
+                          json={"note": "同意，但须提前", "due_date": str(other)}, headers=world.headers("inspector2"))
+    assert decided.status_code == 200 and decided.json()["status"] == "approved"
+    assert pending("inspector", safety) == []
+    hazard = client.get(f"{API}/hazards/{hazard_id}", headers=world.headers("enterprise_a")).json()
+    assert hazard["days_left"] == 20
+
+
 def test_extension_after_the_deadline_is_refused(client, world, session, general):
     hazard_id, _ = general
     hazard = session.get(Hazard, hazard_id)

@@ -2,6 +2,7 @@
 evidence, an inspector accepts it, and the office dashboard's closure rate moves; the enterprise's own login,
 extension requests and visit ratings; a plaque scanned with the phone's camera opens the visit."""
 
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -155,3 +156,45 @@ def test_the_planner_shows_the_merged_visit_and_the_visits_saved(live_server, ph
     merges.get_by_text("应急部门").wait_for()
     assert page.locator("#kpi-saved .value").inner_text() == "1"
     check_screen(page, "office-06-planner", page.locator("#tasks-table"))
+
+
+def test_inspector_decides_extension_requests_and_sends_evidence_back_with_a_new_deadline(
+        live_server, phone, client, world, session):
+    out = failed_visit(client, world, session, {"DUST-12", "DUST-14"})
+    extended, sent_back = out["hazard_ids"]
+    wanted = local_date(utcnow() + timedelta(days=45))
+    granted = local_date(utcnow() + timedelta(days=30))
+    request = client.post(f"/api/v1/hazards/{extended}/extensions",
+                          json={"reason": "防爆电气设备订货周期长", "requested_due_date": str(wanted),
+                                "interim_measures": "停用该区域打磨工位"}, headers=world.headers("enterprise_a"))
+    assert request.status_code == 201, request.text
+    photo = client.post("/api/v1/photos", files={"file": ("after.jpg", jpeg((90, 90, 160))["buffer"], "image/jpeg")},
+                        data={"client_uuid": str(uuid.uuid4())}, headers=world.headers("enterprise_a")).json()
+    assert client.post(f"/api/v1/hazards/{sent_back}/evidence", json={"note": "已整改", "photo_ids": [photo["id"]]},
+                       headers=world.headers("enterprise_a")).status_code == 201
+
+    app = phone.new_page()
+    app.goto(f"{live_server}/app/")
+    login(app, "inspector2", PASSWORD)
+    app.get_by_role("link", name="整改审核").click()
+    card = app.locator(f"#extension-{request.json()['id']}")
+    card.get_by_text("防爆电气设备订货周期长").wait_for()
+    card.get_by_text("临时安全措施：停用该区域打磨工位").wait_for()
+    check_screen(app, "app-11-extension-request", card)
+    card.get_by_label("批准延至").fill(str(granted))
+    card.get_by_label("审批意见").fill("同意延期，但须在30天内完成")
+    card.get_by_role("button", name="批准延期").click()
+    app.get_by_text("没有待审批的延期申请").wait_for()
+
+    review = app.locator(f"#review-{sent_back}")
+    review.get_by_label("审核意见（退回时必填）").fill("照片未反映整改部位")
+    review.get_by_label("退回后的整改期限（不填则沿用原期限）").fill(str(local_date(utcnow() + timedelta(days=5))))
+    review.get_by_role("button", name="退回重改").click()
+    app.get_by_text("没有待审核的整改材料").wait_for()
+
+    session.rollback()
+    extension = session.get(Extension, request.json()["id"])
+    assert extension.status == "approved" and extension.decision_note == "同意延期，但须在30天内完成"
+    assert local_date(session.get(Hazard, extended).due_at) == granted  # the date granted, not the one asked
+    back = session.get(Hazard, sent_back)
+    assert back.status == "open" and local_date(back.due_at) == local_date(utcnow() + timedelta(days=5))

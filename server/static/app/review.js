@@ -1,17 +1,63 @@
-// Rectification evidence waiting for this inspector's department: accept (closes the hazard) or send back.
+// What waits for this inspector's department: rectification evidence (accept, which closes the hazard, or send
+// back, with a new deadline if need be) and extension requests (approve, for the date asked or another, or refuse).
 
 import { describe } from "/static/api.js";
 import { daysLeftText, fmtDate, fmtDateTime, h, levelBadge, mount, say, statusBadge } from "/static/ui.js";
 import { main, session } from "./session.js";
 
 export async function showReview() {
-  const department = session.me.department ? `&department_id=${session.me.department.id}` : "";
-  const page = await session.api(`/api/v1/hazards?status=submitted${department}&limit=50`);
+  const departmentId = session.me.department ? session.me.department.id : null;
+  const department = departmentId ? `&department_id=${departmentId}` : "";
+  const [page, extensions] = await Promise.all([
+    session.api(`/api/v1/hazards?status=submitted${department}&limit=50`),
+    session.api(`/api/v1/extensions/pending${departmentId ? `?department_id=${departmentId}` : ""}`),
+  ]);
   mount(main, h("h1", {}, "整改审核"),
     h("p", { class: "small muted" }, "企业已提交整改材料、等待本部门审核的隐患。"),
     page.items.length ? h("ul", { class: "list", id: "review-list" }, page.items.map(reviewItem))
       : h("p", { class: "muted" }, "没有待审核的整改材料。"),
+    h("h2", { id: "extensions-title" }, "延期申请"),
+    extensions.length ? h("ul", { class: "list", id: "extension-list", "aria-labelledby": "extensions-title" },
+      extensions.map(extensionItem))
+      : h("p", { class: "muted" }, "没有待审批的延期申请。"),
     h("a", { href: "#/", class: "button secondary block" }, "返回今日任务"));
+}
+
+// decide(path, body) posts and redraws the screen, or says why not next to the buttons
+function decider(message) {
+  return (path, body) => async (event) => {
+    event.target.disabled = true;
+    try {
+      await session.api(path, { method: "POST", json: body() });
+      await showReview();
+    } catch (err) {
+      event.target.disabled = false;
+      say(message, describe(err), "error");
+    }
+  };
+}
+
+function extensionItem({ extension: ex, hazard: hz }) {
+  const message = h("p", { class: "hidden" });
+  const decide = decider(message);
+  const due = h("input", { id: `extend-to-${ex.id}`, type: "date", value: ex.requested_due_date });
+  const note = h("textarea", { id: `extend-note-${ex.id}`, name: "note" });
+  return h("li", { id: `extension-${ex.id}` },
+    h("div", { class: "row" }, h("strong", {}, hz.enterprise_name), levelBadge(hz.level), statusBadge(hz)),
+    h("p", {}, `${hz.item_code} ${hz.description}`),
+    h("p", { class: "small muted" },
+      `现整改期限 ${fmtDate(hz.due_at)}（${daysLeftText(hz)}），申请延至 ${ex.requested_due_date.replaceAll("-", "/")}`),
+    h("p", {}, `延期理由：${ex.reason}`),
+    ex.interim_measures ? h("p", {}, `临时安全措施：${ex.interim_measures}`) : null,
+    h("p", { class: "small muted" }, `申请于 ${fmtDateTime(ex.requested_at)}`),
+    h("label", { for: `extend-to-${ex.id}` }, "批准延至"), due,
+    h("label", { for: `extend-note-${ex.id}` }, "审批意见"), note, message,
+    h("div", { class: "row" },
+      h("button", { type: "button", onclick: decide(`/api/v1/extensions/${ex.id}/approve`, () => ({
+        note: note.value.trim(), due_date: due.value && due.value !== ex.requested_due_date ? due.value : null,
+      })) }, "批准延期"),
+      h("button", { type: "button", class: "danger", onclick: decide(`/api/v1/extensions/${ex.id}/refuse`,
+        () => ({ note: note.value.trim() })) }, "不予延期")));
 }
 
 function reviewItem(hz) {
@@ -19,6 +65,7 @@ function reviewItem(hz) {
   const evidenceBox = h("div", {}, h("p", { class: "small muted" }, "正在加载整改材料…"));
   const message = h("p", { class: "hidden" });
   const reason = h("textarea", { id: `reason-${hz.id}`, name: "reason" });
+  const newDue = h("input", { id: `new-due-${hz.id}`, type: "date" });
   session.api(`/api/v1/hazards/${hz.id}/evidence`).then((rows) => {
     const last = rows.at(-1);
     if (!last) return mount(evidenceBox);
@@ -29,24 +76,17 @@ function reviewItem(hz) {
       if (src) thumbs.append(h("img", { src, alt: `整改后照片 ${n + 1}` }));
     });
   }).catch((err) => mount(evidenceBox, h("p", { class: "small" }, describe(err))));
-  const decide = (verb, body) => async (event) => {
-    event.target.disabled = true;
-    try {
-      await session.api(`/api/v1/hazards/${hz.id}/${verb}`, { method: "POST", json: body() });
-      await showReview();
-    } catch (err) {
-      event.target.disabled = false;
-      say(message, describe(err), "error");
-    }
-  };
+  const post = decider(message);
+  const decide = (verb, body) => post(`/api/v1/hazards/${hz.id}/${verb}`, body);
   return h("li", { id: `review-${hz.id}` },
     h("div", { class: "row" }, h("strong", {}, hz.enterprise_name), levelBadge(hz.level), statusBadge(hz)),
     h("p", {}, `${hz.item_code} ${hz.description}`),
     h("p", { class: "small muted" }, `整改期限 ${fmtDate(hz.due_at)}（${daysLeftText(hz)}）`),
     evidenceBox,
-    h("label", { for: `reason-${hz.id}` }, "审核意见（退回时必填）"), reason, message,
+    h("label", { for: `reason-${hz.id}` }, "审核意见（退回时必填）"), reason,
+    h("label", { for: `new-due-${hz.id}` }, "退回后的整改期限（不填则沿用原期限）"), newDue, message,
     h("div", { class: "row" },
       h("button", { type: "button", onclick: decide("accept", () => ({ note: reason.value.trim() })) }, "通过，销号"),
-      h("button", { type: "button", class: "danger", onclick: decide("reject", () => ({ reason: reason.value.trim() })) },
-        "退回重改")));
+      h("button", { type: "button", class: "danger", onclick: decide("reject", () => ({
+        reason: reason.value.trim(), new_due_date: newDue.value || null })) }, "退回重改")));
 }
