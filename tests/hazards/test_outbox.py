@@ -8,7 +8,7 @@ from hashlib import sha256
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
 from hazards import notify, outbox
 from hazards.models import Outbox
@@ -71,7 +71,7 @@ def _queue(session, key="order.issued:1", event="order.issued"):
 def test_same_event_is_queued_once(engine, session):
     _queue(session)
     _queue(session)
-    assert session.query(Outbox).count() == 1
+    assert session.exec(select(func.count()).select_from(Outbox)).one() == 1
 
 
 def test_a_crash_between_commit_and_send_loses_nothing_and_sends_once(engine, session):
@@ -108,7 +108,7 @@ def test_failures_back_off_and_end_dead(engine, session):
     for attempt in range(1, notify.MAX_ATTEMPTS + 1):
         notify.run_once(open_session, now=now, transport=broken)
         session.rollback()  # end the test's read snapshot (SQLite WAL) before looking again
-        row = session.query(Outbox).one()
+        row = session.exec(select(Outbox)).one()
         if attempt < notify.MAX_ATTEMPTS:
             assert row.status == "pending" and row.next_attempt_at == now + notify.backoff(attempt)
             now = row.next_attempt_at

@@ -4,6 +4,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 
 from hazards.models import Hazard, Outbox, PenaltyDecision
 from inspection import audit
@@ -70,7 +71,7 @@ def test_evidence_then_accept_closes_the_hazard(client, world, session, general)
     history = client.get(f"{API}/hazards/{hazard_id}/history", headers=world.headers("enterprise_a")).json()
     assert [e["action"] for e in history] == ["hazard.created", "hazard.submit", "hazard.accept"]
     assert audit.verify_chain(session).ok
-    kinds = {row.event_type for row in session.query(Outbox).all()}
+    kinds = {row.event_type for row in session.exec(select(Outbox)).all()}
     assert {"order.issued", "evidence.submitted", "hazard.closed"} <= kinds
 
 
@@ -275,7 +276,7 @@ def test_closed_late_is_flagged_for_enforcement_review(client, world, session, g
     session.add(hazard)
     session.commit()
     _ = client.post(f"{API}/hazards/{hazard_id}/accept", json={}, headers=world.headers("inspector"))
-    decision = session.query(PenaltyDecision).filter_by(hazard_id=hazard_id).one()
+    decision = session.exec(select(PenaltyDecision).where(PenaltyDecision.hazard_id == hazard_id)).one()
     assert decision.recommended_exempt is False and decision.enforcement_review is True
     assert "未按期整改" in decision.reasons
 
@@ -287,7 +288,7 @@ def test_fatal_accident_in_three_years_is_not_exempt(client, world, session, gen
     session.add(enterprise)
     session.commit()
     _close(client, world, session, hazard_id)
-    decision = session.query(PenaltyDecision).filter_by(hazard_id=hazard_id).one()
+    decision = session.exec(select(PenaltyDecision).where(PenaltyDecision.hazard_id == hazard_id)).one()
     assert decision.recommended_exempt is False
     assert "近三年发生过生产安全死亡事故" in decision.reasons
 
@@ -296,5 +297,5 @@ def test_item_not_on_the_leniency_list_is_not_exempt(client, world, session):
     out = _visit_with_failures(client, world, session, {"DUST-16"})  # compressed-air blowing: not listed
     hazard_id = out["hazard_ids"][0]
     _close(client, world, session, hazard_id)
-    decision = session.query(PenaltyDecision).filter_by(hazard_id=hazard_id).one()
+    decision = session.exec(select(PenaltyDecision).where(PenaltyDecision.hazard_id == hazard_id)).one()
     assert decision.recommended_exempt is False

@@ -2,6 +2,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from sqlmodel import func, select
 
 from hazards.models import Hazard, RectificationOrder
 from inspection.clock import local_date
@@ -92,7 +93,7 @@ def test_failed_items_open_hazards_and_one_numbered_order(client, world, visit, 
     assert response.status_code == 201, response.text
     out = response.json()
     assert len(out["hazard_ids"]) == 2 and len(out["order_ids"]) == 1
-    hazards = {h.item_code: h for h in session.query(Hazard).all()}
+    hazards = {h.item_code: h for h in session.exec(select(Hazard)).all()}
     assert hazards["DUST-07"].level == "major" and hazards["DUST-07"].plan_required
     assert hazards["DUST-12"].level == "general" and hazards["DUST-12"].deadline_days == 15
     order = session.get(RectificationOrder, out["order_ids"][0])
@@ -116,7 +117,7 @@ def test_bad_submissions_are_refused_with_each_problem_listed(client, world, vis
     error = response.json()["error"]
     assert error["code"] == "invalid_submission"
     assert problem in [p["problem"] for p in error["details"]]
-    assert session.query(Hazard).count() == 0  # atomic: nothing stored
+    assert session.exec(select(func.count()).select_from(Hazard)).one() == 0  # atomic: nothing stored
 
 
 def test_replay_returns_the_original_and_a_different_payload_is_409(client, world, visit, photo, session):
@@ -127,7 +128,7 @@ def test_replay_returns_the_original_and_a_different_payload_is_409(client, worl
     assert first.status_code == 201 and again.status_code == 200
     assert again.json()["id"] == first.json()["id"] and again.json()["hazard_ids"] == first.json()["hazard_ids"]
     assert again.json()["replayed"] is True
-    assert session.query(Hazard).count() == 1
+    assert session.exec(select(func.count()).select_from(Hazard)).one() == 1
     body["results"][0]["note"] = "changed"
     clash = client.post(f"{API}/visits/{visit['id']}/submissions", json=body, headers=world.headers("inspector"))
     assert clash.status_code == 409
@@ -155,7 +156,7 @@ def test_sync_answers_each_submission_and_one_bad_one_does_not_sink_the_others(c
     statuses = [r["status"] for r in response.json()["results"]]
     assert statuses == ["created", "error", "replayed"]
     assert response.json()["results"][1]["http_status"] == 422
-    assert session.query(Hazard).count() == 1
+    assert session.exec(select(func.count()).select_from(Hazard)).one() == 1
     untouched = client.get(f"{API}/visits/{visits[1]['id']}", headers=world.headers("inspector")).json()
     assert untouched["status"] == "planned"
 
@@ -170,7 +171,7 @@ def test_correction_is_a_new_version_and_hazards_follow_it(client, world, visit,
                             headers=world.headers("inspector2"))
     assert corrected.status_code == 201, corrected.text
     assert corrected.json()["version"] == 2 and corrected.json()["supersedes_id"] == first["id"]
-    hazards = {h.item_code: h for h in session.query(Hazard).all()}
+    hazards = {h.item_code: h for h in session.exec(select(Hazard)).all()}
     assert hazards["DUST-12"].status == "closed"  # voided by the correction
     assert hazards["DUST-14"].status == "open" and hazards["DUST-14"].submission_id == corrected.json()["id"]
     assert hazards["DUST-15"].status == "open"
@@ -196,7 +197,7 @@ def test_an_order_needs_two_certified_inspectors(client, world, photo, session):
                            headers=world.headers("inspector"))
     assert response.status_code == 422
     assert response.json()["error"]["details"][0]["problem"] == "two_certified_inspectors_required"
-    assert session.query(Hazard).count() == 0
+    assert session.exec(select(func.count()).select_from(Hazard)).one() == 0
 
 
 def test_who_may_see_and_submit_a_visit(client, world, visit):
@@ -226,7 +227,7 @@ def test_fixed_on_the_spot_is_created_closed_and_needs_an_after_photo(client, wo
     body["client_uuid"] = str(uuid.uuid4())
     response = client.post(f"{API}/visits/{visit['id']}/submissions", json=body, headers=world.headers("inspector"))
     assert response.status_code == 201, response.text
-    hazard = session.query(Hazard).one()
+    hazard = session.exec(select(Hazard)).one()
     assert hazard.status == "closed" and hazard.fixed_on_spot and hazard.closed_at is not None
     assert response.json()["order_ids"] == []  # nothing left to order
 
@@ -242,10 +243,10 @@ def test_plant_site_hazard_attributed_to_both_gives_each_party_a_linked_order(cl
     next(r for r in sub["results"] if r["item_code"] == "FCZ-10")["party"] = "both"
     response = client.post(f"{API}/visits/{visit['id']}/submissions", json=sub, headers=world.headers("inspector"))
     assert response.status_code == 201, response.text
-    hazards = session.query(Hazard).order_by(Hazard.id).all()
+    hazards = session.exec(select(Hazard).order_by(Hazard.id)).all()
     assert {(h.enterprise_id, h.party) for h in hazards} == {(tenant.id, "tenant"), (world.landlord.id, "landlord")}
     assert hazards[0].linked_hazard_id == hazards[1].id
-    orders = session.query(RectificationOrder).order_by(RectificationOrder.id).all()
+    orders = session.exec(select(RectificationOrder).order_by(RectificationOrder.id)).all()
     assert {o.enterprise_id for o in orders} == {tenant.id, world.landlord.id}
     assert orders[0].linked_order_id == orders[1].id
     assert orders[0].number.endswith("0001号") and orders[1].number.endswith("0002号")
@@ -261,6 +262,6 @@ def test_repeat_failure_within_a_year_flags_suspected_false_rectification(client
     client.post(f"{API}/visits/{visit['id']}/submissions", json=payload(codes, fails={"DUST-12"}, photo_id=photo.id),
                 headers=world.headers("inspector"))
     session.expire_all()
-    new = session.query(Hazard).filter(Hazard.id != earlier.id).one()
+    new = session.exec(select(Hazard).where(Hazard.id != earlier.id)).one()
     assert new.repeat_of_id == earlier.id and new.suspected_false_rectification
     assert session.get(Hazard, earlier.id).suspected_false_rectification

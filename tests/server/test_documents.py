@@ -10,6 +10,7 @@ from urllib.parse import quote
 import pytest
 from PIL import Image, ImageChops
 from pypdf import PdfReader
+from sqlmodel import select
 
 from hazards import documents
 from hazards.models import Hazard, RectificationOrder
@@ -81,7 +82,7 @@ def test_order_pdf_prints_the_order(client, world, session, inspected):
     text = pdf_text(response.content)
     assert "〔" in order.number and order.number in text
     assert world.enterprise_a.name in text and world.enterprise_a.credit_code in text
-    hazards = session.query(Hazard).filter(Hazard.enterprise_id == world.enterprise_a.id).all()
+    hazards = session.exec(select(Hazard).where(Hazard.enterprise_id == world.enterprise_a.id)).all()
     assert len(hazards) == 2
     for hazard in hazards:
         assert hazard.item_code in text and squash(hazard.description) in text
@@ -154,7 +155,7 @@ def test_joint_visit_pdf_has_a_section_per_department(client, world, session, ph
     text = pdf_text(client.get(f"{API}/visits/{visit.json()['id']}.pdf", headers=world.headers("office")).content)
     assert f"一、{world.safety.name}检查情况" in text and f"二、{world.fire.name}检查情况" in text
     assert text.index("DUST-12") < text.index(f"二、{world.fire.name}") < text.index(gas_code)
-    numbers = [o.number for o in session.query(RectificationOrder).order_by(RectificationOrder.id)]
+    numbers = [o.number for o in session.exec(select(RectificationOrder).order_by(RectificationOrder.id))]
     assert len(numbers) == 2 and all(n in text for n in numbers)
     assert world.users["fire_inspector"].cert_no in text
 
@@ -177,7 +178,7 @@ def test_the_json_routes_still_answer_beside_the_pdf_ones(client, world, inspect
 
 
 def test_reinspection_record_prints_as_the_reinspection_form(client, world, session, inspected):
-    hazards = {h.item_code: h.id for h in session.query(Hazard).all()}
+    hazards = {h.item_code: h.id for h in session.exec(select(Hazard)).all()}
     body = {"co_inspector_id": world.users["inspector2"].id,
             "items": [{"hazard_id": hazards["DUST-12"], "outcome": "rectified"},
                       {"hazard_id": hazards["DUST-07"], "outcome": "not_rectified"}]}
@@ -202,7 +203,7 @@ def test_reinspection_loader_refuses_outcomes_it_cannot_print(session, inspected
     from hazards import documents_data
     from inspection.errors import InvalidInput
 
-    hazard_ids = [h.id for h in session.query(Hazard).order_by(Hazard.id)]
+    hazard_ids = [h.id for h in session.exec(select(Hazard).order_by(Hazard.id))]
     args = {"number": "（新北）应急复查〔2026〕0001号", "reinspected_at": utcnow(), "inspector_ids": []}
     cases = [({}, "no_outcomes"), ({hazard_ids[0]: "fixed"}, "unknown_state"),
              ({hazard_ids[0]: {"state": "rectified", "next_step": "forgive"}}, "unknown_next_step"),
