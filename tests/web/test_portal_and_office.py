@@ -198,3 +198,33 @@ def test_inspector_decides_extension_requests_and_sends_evidence_back_with_a_new
     assert local_date(session.get(Hazard, extended).due_at) == granted  # the date granted, not the one asked
     back = session.get(Hazard, sent_back)
     assert back.status == "open" and local_date(back.due_at) == local_date(utcnow() + timedelta(days=5))
+
+
+def test_a_login_that_runs_out_returns_each_page_to_its_login_form(live_server, phone, world, session):
+    from inspection.models import User
+    from server import auth
+
+    def run_out(username: str) -> None:  # what an expired or withdrawn login looks like to the pages: a 401
+        user = session.get(User, world.users[username].id)
+        user.is_active = False
+        session.add(user)
+        session.commit()
+        auth.actors.clear()
+
+    app = phone.new_page()
+    app.goto(f"{live_server}/app/")
+    login(app, "inspector", PASSWORD)
+    app.get_by_text("今天没有安排的检查").wait_for()
+    run_out("inspector")
+    app.reload()
+    app.get_by_text("登录已过期，请重新登录（手机上未上传的内容会保留）").wait_for()
+    app.get_by_label("用户名").wait_for()
+
+    office = phone.new_page()
+    office.goto(f"{live_server}/office/")
+    login(office, "office", PASSWORD)
+    office.locator("#kpi-closure").wait_for()
+    run_out("office")
+    office.reload()
+    office.get_by_role("heading", name="安委办登录").wait_for()
+    office.get_by_label("用户名").wait_for()

@@ -6,10 +6,10 @@
 //   #/queue       what waits to be sent
 //   #/review      rectification evidence waiting for this inspector's department to review
 
-import { ApiError, Offline, describe } from "/static/api.js";
+import { Offline, describe } from "/static/api.js";
 import {
   KIND, VISIT_STATUS, daysLeftText, fmtDate, fmtDateTime, h, levelBadge, loginForm, mount, offerDownload, say,
-  statusBadge, today, uuid,
+  screenFailed, statusBadge, today, uuid,
 } from "/static/ui.js";
 import { locate, showVisit } from "./checklist.js";
 import * as db from "./db.js";
@@ -51,12 +51,8 @@ async function route() {
     else if (name === "review") await showReview();
     else await showHome();
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) {
-      session.logout();
-      return showLogin("登录已过期，请重新登录（手机上未上传的内容会保留）");
-    }
-    mount(main, h("p", { class: "notice error", role: "alert" }, describe(err)),
-      h("a", { href: "#/", class: "button secondary" }, "返回今日任务"));
+    screenFailed(err, { session, main, showLogin: () => showLogin("登录已过期，请重新登录（手机上未上传的内容会保留）"),
+      after: [h("a", { href: "#/", class: "button secondary" }, "返回今日任务")] });
   }
 }
 

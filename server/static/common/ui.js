@@ -1,5 +1,7 @@
 // Small DOM helpers and the Chinese words for the API's vocabulary.
 
+import { describe } from "/static/api.js";
+
 // h("button", {class: "x", onclick: f}, "text", child) -> element. Attributes starting with "on" are listeners;
 // false/null attributes and children are skipped, so conditions read naturally.
 export function h(tag, attrs = {}, ...children) {
@@ -121,4 +123,14 @@ export function offerDownload(button, url, name) {
   button.replaceWith(link);
   link.focus();
   link.click();
+}
+
+// What every page does when a screen fails to load: a 401 means the login ran out (log out, back to the login
+// form), anything else is said on the page, with `after` (a way back, say) under it.
+export function screenFailed(err, { session, main, showLogin, after = [] }) {
+  if (err.status === 401) {
+    session.logout();
+    return showLogin();
+  }
+  mount(main, h("p", { class: "notice error", role: "alert" }, describe(err)), ...after);
 }

@@ -4,7 +4,9 @@
 
 import { Session, describe } from "/static/api.js";
 import { barChart } from "/static/chart.js";
-import { KIND, LEVEL, fmtDate, fmtDateTime, h, loginForm, mount, offerDownload, pct, say, today } from "/static/ui.js";
+import {
+  KIND, LEVEL, fmtDate, fmtDateTime, h, loginForm, mount, offerDownload, pct, say, screenFailed, today,
+} from "/static/ui.js";
 
 const main = document.getElementById("main");
 const userBox = document.getElementById("user");
@@ -23,11 +25,7 @@ async function start() {
     api = api || Object.keys((await fetch("/openapi.json").then((r) => r.json())).paths);
     await showDashboard();
   } catch (err) {
-    if (err.status === 401) {
-      session.logout();
-      return showLogin();
-    }
-    mount(main, h("p", { class: "notice error", role: "alert" }, describe(err)));
+    screenFailed(err, { session, main, showLogin });
   }
 }
 

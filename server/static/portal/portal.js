@@ -5,8 +5,8 @@
 
 import { Session, describe, request } from "/static/api.js";
 import {
-  VISIT_STATUS, daysLeftText, fmtDate, fmtDateTime, h, levelBadge, loginForm, mount, offerDownload, say, statusBadge,
-  uuid,
+  VISIT_STATUS, daysLeftText, fmtDate, fmtDateTime, h, levelBadge, loginForm, mount, offerDownload, say,
+  screenFailed, statusBadge, uuid,
 } from "/static/ui.js";
 
 const main = document.getElementById("main");
@@ -85,11 +85,7 @@ async function route() {
     } else if (name === "visits") await showVisits();
     else await showOrders();
   } catch (err) {
-    if (err.status === 401) {
-      session.logout();
-      return showLogin();
-    }
-    mount(main, h("p", { class: "notice error", role: "alert" }, describe(err)));
+    screenFailed(err, { session, main, showLogin });
   }
 }
 
