@@ -152,3 +152,40 @@ def test_an_answer_lost_mid_upload_is_sent_again_and_lands_once(live_server, pho
     page.get_by_role("button", name="立即同步").click()
     page.locator("#queue-items").get_by_text("已提交").wait_for()
     assert len(_submissions(session, visit_id)) == 1
+
+
+def test_a_signature_taken_without_signal_is_sent_when_it_returns(live_server, phone, client, world, session):
+    from tests.web.helpers import failed_visit
+
+    visit_id = failed_visit(client, world, session, {FAILED})["visit_id"]
+    page = phone.new_page()
+    page.goto(f"{live_server}/app/")
+    login(page, "inspector", PASSWORD)
+    page.goto(f"{live_server}/app/#/result/{visit_id}")
+    canvas = page.locator("#signature")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+
+    phone.set_offline(True)  # the representative signs in the basement
+    page.mouse.move(box["x"] + 30, box["y"] + 100)
+    page.mouse.down()
+    for step in range(1, 20):
+        page.mouse.move(box["x"] + 30 + step * 12, box["y"] + 100 - (step % 5) * 12)
+    page.mouse.up()
+    page.get_by_role("button", name="确认签名").click()
+    page.get_by_text("签名已保存在手机上，联网后自动上传。").wait_for()
+    page.locator("#queue-count").get_by_text("待上传 1 项").wait_for()
+    page.goto(f"{live_server}/app/#/queue")
+    queued = page.locator("#queue-items li", has_text="企业代表签名")  # the phone may list earlier work too
+    queued.get_by_text("等待网络").wait_for()
+    session.rollback()
+    assert session.get(Visit, visit_id).signature_photo_id is None
+
+    phone.set_offline(False)
+    page.goto(f"{live_server}/app/#/queue")
+    queued.get_by_text("已提交").wait_for(timeout=30000)
+    session.rollback()
+    signature = session.get(Photo, session.get(Visit, visit_id).signature_photo_id)
+    assert signature is not None and signature.content_type == "image/png" and signature.visit_id == visit_id
+    page.goto(f"{live_server}/app/#/result/{visit_id}")
+    page.locator("#signed").wait_for()

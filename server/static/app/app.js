@@ -319,17 +319,23 @@ function signatureSection(visit) {
       h("button", { type: "button", id: "sign", onclick: async (e) => {
         if (pad.isEmpty()) return say(message, "请先签名", "error");
         e.target.disabled = true;
+        const signature = { uuid: uuid(), visit_id: visit.id, user_id: session.me.id,
+          enterprise_name: visit.enterprise.name, blob: await pad.toBlob() };
         try {
           const form = new FormData();
-          form.append("client_uuid", uuid());
+          form.append("client_uuid", signature.uuid);
           form.append("visit_id", String(visit.id));
-          form.append("file", await pad.toBlob(), "signature.png");
+          form.append("file", signature.blob, "signature.png");
           const photo = await session.api("/api/v1/photos", { method: "POST", form });
           await session.api(`/api/v1/visits/${visit.id}/signature`, { method: "POST", json: { photo_id: photo.id } });
           route();
         } catch (err) {
-          e.target.disabled = false;
-          say(message, err instanceof Offline ? "签名需要联网上传，请联网后重试" : describe(err), "error");
+          if (!(err instanceof Offline)) {
+            e.target.disabled = false;
+            return say(message, describe(err), "error");
+          }
+          await outbox.enqueueSignature(signature); // kept on the phone, sent when the signal returns
+          say(message, "签名已保存在手机上，联网后自动上传。", "ok");
         }
       } }, "确认签名")));
   let pad;
@@ -349,8 +355,9 @@ async function showQueue() {
         h("div", { class: "row" }, h("strong", {}, r.enterprise_name),
           h("span", { class: r.status === "sent" ? "badge ok" : r.status === "error" ? "badge bad" : "badge warn" },
             QUEUE_STATUS[r.status])),
-        h("p", { class: "small muted" }, `记录于 ${fmtDateTime(r.captured_at)} · ${r.results.length} 项 · 照片 `,
-          `${r.results.reduce((n, x) => n + x.photos.length, 0)} 张`),
+        r.kind === "signature" ? h("p", { class: "small muted" }, `记录于 ${fmtDateTime(r.captured_at)} · 企业代表签名`)
+          : h("p", { class: "small muted" }, `记录于 ${fmtDateTime(r.captured_at)} · ${r.results.length} 项 · 照片 `,
+            `${r.results.reduce((n, x) => n + x.photos.length, 0)} 张`),
         r.error ? h("p", { class: "small", role: "alert" }, r.error) : null,
         h("div", { class: "row" },
           h("a", { href: `#/result/${r.visit_id}` }, "查看"),

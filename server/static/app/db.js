@@ -2,6 +2,7 @@
 //   drafts  {visit_id, user_id, visit, sections, answers: {code: {result, note, photos: [uuid]}}, note, updated_at}
 //   photos  {uuid, visit_id, user_id, blob, type, server_id, status: local|uploaded|error, error}
 //   outbox  {uuid, visit_id, user_id, enterprise_name, captured_at, results, note, status, error, response, ...}
+//           or a signature: {uuid, kind: "signature", visit_id, user_id, enterprise_name, captured_at, blob, ...}
 //           status: queued -> sending -> sent, or error (a refusal a person must look at)
 
 const NAME = "xuncha-app";

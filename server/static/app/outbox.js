@@ -1,9 +1,11 @@
-// The send queue: submissions and their photos wait on the phone until the signal returns.
+// The send queue: submissions and their photos, and representatives' signatures, wait on the phone until the
+// signal returns.
 //
 // Photos go first (POST /api/v1/photos with the photo's own client_uuid, so a retry returns the same photo),
 // then the submission through POST /api/v1/sync under its client_uuid (a replay returns the original result,
 // never a second one). A record is only marked sent once the server has answered for it; a lost answer is
-// simply sent again and comes back "replayed".
+// simply sent again and comes back "replayed". Signatures (kind "signature") go after the submissions, since
+// only a submitted visit is signed: the image under the record's uuid, then the visit's signature.
 
 import { ApiError, Offline, describe } from "/static/api.js";
 import * as db from "./db.js";
@@ -38,13 +40,24 @@ export async function items() {
   return all.filter((i) => session && i.user_id === session.me.id).sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
 }
 
+// the latest submission queued for a visit (signatures aside)
 export function forVisit(visitId) {
-  return db.byVisit("outbox", visitId).then((rows) => rows.sort((a, b) => (a.created_at < b.created_at ? 1 : -1))[0]);
+  return db.byVisit("outbox", visitId).then((rows) => rows.filter((r) => r.kind !== "signature")
+    .sort((a, b) => (a.created_at < b.created_at ? 1 : -1))[0]);
 }
 
 // Queue a finished checklist. The draft stays until the server has the submission.
 export async function enqueue(record) {
   await db.put("outbox", { ...record, status: "queued", error: "", attempts: 0, created_at: new Date().toISOString() });
+  changed();
+  flush();
+}
+
+// Queue a representative's signature taken without signal: {uuid, visit_id, user_id, enterprise_name, blob}.
+export async function enqueueSignature(record) {
+  const now = new Date().toISOString();
+  await db.put("outbox", { ...record, kind: "signature", status: "queued", error: "", attempts: 0, captured_at: now,
+    created_at: now });
   changed();
   flush();
 }
@@ -74,7 +87,12 @@ async function save(item, changes) {
 
 async function send() {
   if (!session || !session.token) return;
-  const queued = (await items()).filter((i) => i.status === "queued" || i.status === "sending");
+  const waiting = (await items()).filter((i) => i.status === "queued" || i.status === "sending");
+  await sendSubmissions(waiting.filter((i) => i.kind !== "signature"));
+  await sendSignatures(waiting.filter((i) => i.kind === "signature"));
+}
+
+async function sendSubmissions(queued) {
   const ready = [];
   for (const item of queued) {
     try {
@@ -111,6 +129,27 @@ async function send() {
     }
     await save(entry.item, { status: "sent", error: "", response: result.submission, sent_at: new Date().toISOString() });
     await forget(entry.item);
+  }
+}
+
+async function sendSignatures(queued) {
+  for (const item of queued) {
+    try {
+      await save(item, { status: "sending", attempts: (item.attempts || 0) + 1 });
+      const form = new FormData();
+      form.append("client_uuid", item.uuid); // the same image again is the same photo
+      form.append("visit_id", String(item.visit_id));
+      form.append("file", item.blob, "signature.png");
+      const photo = await session.api("/api/v1/photos", { method: "POST", form });
+      await session.api(`/api/v1/visits/${item.visit_id}/signature`, { method: "POST", json: { photo_id: photo.id } });
+      await save(item, { status: "sent", error: "", blob: null, sent_at: new Date().toISOString() });
+    } catch (err) {
+      if (err instanceof Offline || (err instanceof ApiError && err.status === 401)) {
+        await save(item, { status: "queued", error: err instanceof Offline ? "" : "登录已过期，请重新登录" });
+        return;
+      }
+      await save(item, { status: "error", error: `签名上传失败：${describe(err)}` });
+    }
   }
 }
 
