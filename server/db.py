@@ -7,7 +7,8 @@ regardless of busy_timeout, because SQLite cannot upgrade its read lock while an
 Writers take the write slot before ``BEGIN IMMEDIATE``: a thread lock inside the process, then an exclusive
 ``flock`` on ``<database>.write-lock`` across processes (several API workers, the scheduler). Both wake the
 next writer as soon as the slot is free, where SQLite's busy handler polls and sleeps up to 100 ms between
-tries. The kernel drops the file lock of a process that dies.
+tries. The kernel drops the file lock of a process that dies; a process that hangs inside a write transaction
+holds the other processes' writers until it is stopped (the in-process lock still gives up after 30 s).
 """
 
 import fcntl
