@@ -49,12 +49,14 @@ Who sees what
 
 How it is computed
     Every figure is a ``GROUP BY`` with filtered aggregates (``COUNT(CASE WHEN ...)``), never a loop over
-    rows; the median comes from a per-group histogram of days with window sums, still in SQL. Voided hazards
+    rows; the mean and median are read off a per-group histogram of whole days that SQL returns (a few
+    hundred rows), and a grouped table's total adds its groups' histograms instead of scanning again. Voided hazards
     are counted a second time, by primary key, and subtracted (``stats_sql.less_voided``), which is cheaper than
     testing every row. Three statements (found, days, due) per table, each one index-only range scan of a
     covering index on ``Hazard.__table_args__``; figures and plans in tests/bench/README.md ("Statistics").
 """
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
@@ -380,9 +382,9 @@ def closure(session: Session, *, actor: Actor, period: Period, group_by: Sequenc
     """Every figure of the closure table, grouped by ``group_by`` (names from ``DIMENSIONS``), and the total."""
     group_by = parse_group_by(list(group_by))
     filters = filters or Filters()
-    grouped = figures(session, actor=actor, period=period, filters=filters, group_by=group_by, now=now)
+    grouped, days = _figures(session, actor=actor, period=period, filters=filters, group_by=group_by, now=now)
     if group_by:
-        total = _total(session, grouped.values(), actor=actor, period=period, filters=filters)
+        total = _total(session, grouped.values(), days.values(), actor=actor, period=period, filters=filters)
     else:
         total = grouped.get((), Figures())
     rows = [Row(dict(zip(group_by, key, strict=True)), grouped[key])
@@ -392,16 +394,16 @@ def closure(session: Session, *, actor: Actor, period: Period, group_by: Sequenc
                          visits_saved(session, actor=actor, period=period))
 
 
-def _total(session: Session, groups: Iterable[Figures], *, actor: Actor, period: Period,
-           filters: Filters) -> Figures:
-    """The groups partition the hazards, so counts add up; the median and distinct enterprises do not."""
+def _total(session: Session, groups: Iterable[Figures], histograms: Iterable[Counter[int]], *, actor: Actor,
+           period: Period, filters: Filters) -> Figures:
+    """The groups partition the hazards, so counts and days-to-close histograms add up; distinct enterprises
+    do not."""
     total = Figures()
     for group in groups:
         for name in ADDITIVE:
             setattr(total, name, getattr(total, name) + getattr(group, name))
+    total.mean_days_to_close, total.median_days_to_close = mean_and_median(sum(histograms, Counter()))
     cohort = found_cohort(actor, period, filters)
-    days = session.execute(stats_sql.days_figures(cohort, [])).one()
-    total.mean_days_to_close, total.median_days_to_close = _days(days)
     repeaters = select(H.enterprise_id).where(*cohort, H.repeat_of_id.is_not(None), not_voided()).distinct()
     total.repeat_enterprises = int(session.execute(select(func.count()).select_from(repeaters.subquery())).scalar()
                                    or 0)
@@ -417,7 +419,7 @@ def closure_statements(actor: Actor, period: Period, filters: Filters, group_by:
     if "found" in parts:
         statements["found"] = stats_sql.found_figures(found, found_dims, as_of)
     if "days" in parts:
-        statements["days"] = stats_sql.days_figures(found, found_dims)
+        statements["days"] = stats_sql.days_histogram(found, found_dims)
     due = due_cohort(actor, period, filters, as_of)
     if "due" in parts and due is not None:
         statements["due"] = stats_sql.due_figures(due, [DIMENSIONS[name].due for name in group_by])
@@ -427,6 +429,13 @@ def closure_statements(actor: Actor, period: Period, filters: Filters, group_by:
 def figures(session: Session, *, actor: Actor, period: Period, filters: Filters, group_by: list[str],
             now: datetime, parts: Iterable[str] = PARTS) -> dict[tuple[Any, ...], Figures]:
     """Figures per group key (a tuple of the ``group_by`` values); ``parts`` may skip days or due figures."""
+    return _figures(session, actor=actor, period=period, filters=filters, group_by=group_by, now=now, parts=parts)[0]
+
+
+def _figures(session: Session, *, actor: Actor, period: Period, filters: Filters, group_by: list[str],
+             now: datetime, parts: Iterable[str] = PARTS
+             ) -> tuple[dict[tuple[Any, ...], Figures], dict[tuple[Any, ...], Counter[int]]]:
+    """``figures`` and, per group, the histogram of days to close the mean and median came from."""
     n = len(group_by)
     statements = closure_statements(actor, period, filters, group_by, now, parts)
     out: dict[tuple[Any, ...], Figures] = {}
@@ -439,20 +448,39 @@ def figures(session: Session, *, actor: Actor, period: Period, filters: Filters,
             group = at(tuple(row[:n]))
             for name, value in zip(FOUND_FIGURES, row[n:], strict=True):
                 setattr(group, name, int(value or 0))
+    histograms: dict[tuple[Any, ...], Counter[int]] = {}
     if "days" in statements:
         for row in session.execute(statements["days"]).all():
-            if row[n] is not None:  # the ungrouped statement answers one row even with nothing closed
-                at(tuple(row[:n])).mean_days_to_close, at(tuple(row[:n])).median_days_to_close = _days(row[n:])
+            if row[n] is not None:  # a closed hazard always has its closing time; be safe all the same
+                histograms.setdefault(tuple(row[:n]), Counter())[int(row[n])] += int(row[n + 1])
+        for key, histogram in histograms.items():
+            at(key).mean_days_to_close, at(key).median_days_to_close = mean_and_median(histogram)
     if "due" in statements:
         for row in session.execute(statements["due"]).all():
             group = at(tuple(row[:n]))
             group.due, group.closed_on_time = int(row[n]), int(row[n + 1])
-    return {key: group.finish() for key, group in out.items()}
+    return {key: group.finish() for key, group in out.items()}, histograms
 
 
-def _days(values: Sequence[Any]) -> tuple[float | None, float | None]:
-    mean, median = values
-    return (None, None) if mean is None else (round(float(mean), 2), float(median))
+def mean_and_median(histogram: Counter[int]) -> tuple[float | None, float | None]:
+    """Mean (2 decimals) and median of whole days from {days: how many}; the median of an even count is the
+    mean of the two middle values. (None, None) when nothing closed."""
+    count = sum(histogram.values())
+    if count <= 0:
+        return None, None
+    mean = round(sum(days * n for days, n in histogram.items()) / count, 2)
+    lower_rank, upper_rank = (count + 1) // 2, count // 2 + 1  # 1-based ranks of the middle value(s)
+    lower = upper = None
+    seen = 0
+    for days in sorted(histogram):
+        seen += histogram[days]
+        if lower is None and seen >= lower_rank:
+            lower = days
+        if seen >= upper_rank:
+            upper = days
+            break
+    assert lower is not None and upper is not None
+    return mean, (lower + upper) / 2
 
 
 def _sortable(value: Any) -> tuple[int, Any]:

@@ -9,13 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Select,
     String,
     and_,
     case,
-    cast,
     func,
     literal_column,
     select,
@@ -175,21 +173,10 @@ def due_figures(cohort: list[ColumnElement[bool]], dims: list[Any]) -> Select[An
     return less_voided(dims, cohort, part, ["due", "closed_on_time"])
 
 
-def days_figures(cohort: list[ColumnElement[bool]], dims: list[Any]) -> Select[Any]:
-    """Mean and median days to close, from a per-group histogram of whole days (window sums, in SQL)."""
+def days_histogram(cohort: list[ColumnElement[bool]], dims: list[Any]) -> Select[Any]:
+    """Closed hazards per group and whole local days to close (``k0`` .. the group keys, then the days, then
+    ``n``). The mean and median are read off it (``hazards.stats``), and the groups' histograms add up to the
+    total's, so a grouped table needs no second pass for its total."""
     days = local_days_between(H.found_at, H.closed_at)
-    hist = less_voided([*dims, days], [*cohort, unindexed(H.status) == CLOSED],
-                        lambda sign: [(func.count() * sign).label("n")], ["n"]).subquery("hist")
-    hk = [hist.c[f"k{i}"] for i in range(len(dims))]
-    hdays = hist.c[f"k{len(dims)}"]
-    running = (select(*hk, hdays.label("days"), hist.c.n,
-                      cast(func.sum(hist.c.n).over(partition_by=hk or None, order_by=hdays), BigInteger).label("upto"),
-                      cast(func.sum(hist.c.n).over(partition_by=hk or None), BigInteger).label("total"))
-               .subquery("running"))
-    rk = [running.c[f"k{i}"] for i in range(len(dims))]
-    # the two middle values (the same one for an odd count); // is integer division on both backends
-    lower = func.min(case((running.c.upto >= (running.c.total + 1) // 2, running.c.days)))
-    upper = func.min(case((running.c.upto >= running.c.total // 2 + 1, running.c.days)))
-    return (select(*rk, (func.sum(running.c.days * running.c.n) * 1.0 / func.sum(running.c.n)).label("mean"),
-                   ((lower + upper) / 2.0).label("median"))
-            .group_by(*rk))
+    return less_voided([*dims, days], [*cohort, unindexed(H.status) == CLOSED],
+                       lambda sign: [(func.count() * sign).label("n")], ["n"])

@@ -289,3 +289,13 @@ def test_monthly_pdf_survives_a_broken_chart(session, data, monkeypatch):
     monkeypatch.setattr(stats_report, "street_chart", broken)
     text = PdfReader(io.BytesIO(stats_report.render_pdf(monthly))).pages[0].extract_text()
     assert "chart unavailable" in text and "发现隐患：7" in text
+
+
+def test_mean_and_median_come_off_the_days_histogram():
+    from collections import Counter
+
+    assert stats.mean_and_median(Counter()) == (None, None)
+    assert stats.mean_and_median(Counter({3: 1})) == (3.0, 3.0)
+    assert stats.mean_and_median(Counter({1: 1, 2: 1, 10: 1})) == (4.33, 2.0)  # odd: the middle one
+    assert stats.mean_and_median(Counter({1: 2, 5: 1, 9: 1})) == (4.0, 3.0)  # even: between 1 and 5
+    assert stats.mean_and_median(Counter({0: 3, 7: 1})) == (1.75, 0.0)
