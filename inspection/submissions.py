@@ -53,7 +53,6 @@ class Plan:
 
     visit_id: int
     enterprise_id: int
-    plant_site_id: int | None
     previous_id: int | None
     previous_version: int
     asked: dict[str, Asked]
@@ -84,7 +83,7 @@ def check(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, 
     asked = {a.item.code: a for a in asked_items(session, visit)}
     photo_ids = validate_results(session, visit, data, asked)
     role = role_at_site(session, visit.enterprise_id, visit.plant_site_id)
-    return Plan(visit_id, visit.enterprise_id, visit.plant_site_id, previous.id if previous else None,
+    return Plan(visit_id, visit.enterprise_id, previous.id if previous else None,
                 previous.version if previous else 0, asked, frozenset(photo_ids),
                 {"landlord": Party.LANDLORD, "tenant": Party.TENANT}.get(role or ""))
 

@@ -243,12 +243,12 @@ def get_write_engine() -> Engine:
 
 
 def read_session() -> Iterator[Session]:
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with reading() as session:
         yield session
 
 
 def write_session() -> Iterator[Session]:
-    with Session(get_write_engine(), expire_on_commit=False) as session:
+    with writing() as session:
         yield session
 
 

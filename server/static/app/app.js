@@ -322,12 +322,7 @@ function signatureSection(visit) {
         const signature = { uuid: uuid(), visit_id: visit.id, user_id: session.me.id,
           enterprise_name: visit.enterprise.name, blob: await pad.toBlob() };
         try {
-          const form = new FormData();
-          form.append("client_uuid", signature.uuid);
-          form.append("visit_id", String(visit.id));
-          form.append("file", signature.blob, "signature.png");
-          const photo = await session.api("/api/v1/photos", { method: "POST", form });
-          await session.api(`/api/v1/visits/${visit.id}/signature`, { method: "POST", json: { photo_id: photo.id } });
+          await outbox.uploadSignature(session, signature);
           route();
         } catch (err) {
           if (!(err instanceof Offline)) {

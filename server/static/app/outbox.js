@@ -99,12 +99,10 @@ async function sendSubmissions(queued) {
       await save(item, { status: "sending", attempts: (item.attempts || 0) + 1 });
       ready.push({ item, payload: await withPhotoIds(item) });
     } catch (err) {
-      if (err instanceof Offline || (err instanceof ApiError && err.status === 401)) {
-        await save(item, { status: "queued", error: err instanceof Offline ? "" : "登录已过期，请重新登录" });
+      if (await requeueOrFail(item, err, `照片上传失败：${describe(err)}`)) {
         for (const other of queued) if (other.status === "sending") await save(other, { status: "queued" });
         return;
       }
-      await save(item, { status: "error", error: `照片上传失败：${describe(err)}` });
     }
   }
   if (!ready.length) return;
@@ -132,23 +130,34 @@ async function sendSubmissions(queued) {
   }
 }
 
+// The image under the record's uuid (the same image again is the same photo), then the visit's signature.
+export async function uploadSignature(current, record) {
+  const form = new FormData();
+  form.append("client_uuid", record.uuid);
+  form.append("visit_id", String(record.visit_id));
+  form.append("file", record.blob, "signature.png");
+  const photo = await current.api("/api/v1/photos", { method: "POST", form });
+  await current.api(`/api/v1/visits/${record.visit_id}/signature`, { method: "POST", json: { photo_id: photo.id } });
+}
+
+// No signal or a login that ran out: back in the queue (true: stop sending). Anything else: a person must look.
+async function requeueOrFail(item, err, failure) {
+  if (err instanceof Offline || (err instanceof ApiError && err.status === 401)) {
+    await save(item, { status: "queued", error: err instanceof Offline ? "" : "登录已过期，请重新登录" });
+    return true;
+  }
+  await save(item, { status: "error", error: failure });
+  return false;
+}
+
 async function sendSignatures(queued) {
   for (const item of queued) {
     try {
       await save(item, { status: "sending", attempts: (item.attempts || 0) + 1 });
-      const form = new FormData();
-      form.append("client_uuid", item.uuid); // the same image again is the same photo
-      form.append("visit_id", String(item.visit_id));
-      form.append("file", item.blob, "signature.png");
-      const photo = await session.api("/api/v1/photos", { method: "POST", form });
-      await session.api(`/api/v1/visits/${item.visit_id}/signature`, { method: "POST", json: { photo_id: photo.id } });
+      await uploadSignature(session, item);
       await save(item, { status: "sent", error: "", blob: null, sent_at: new Date().toISOString() });
     } catch (err) {
-      if (err instanceof Offline || (err instanceof ApiError && err.status === 401)) {
-        await save(item, { status: "queued", error: err instanceof Offline ? "" : "登录已过期，请重新登录" });
-        return;
-      }
-      await save(item, { status: "error", error: `签名上传失败：${describe(err)}` });
+      if (await requeueOrFail(item, err, `签名上传失败：${describe(err)}`)) return;
     }
   }
 }
