@@ -161,7 +161,9 @@ def test_a_signature_taken_without_signal_is_sent_when_it_returns(live_server, p
     page = phone.new_page()
     page.goto(f"{live_server}/app/")
     login(page, "inspector", PASSWORD)
+    page.get_by_role("heading", name="任务清单").wait_for()  # the home screen has drawn: no render races the next
     page.goto(f"{live_server}/app/#/result/{visit_id}")
+    page.locator("#result-status").get_by_text("检查结果已提交").wait_for()
     canvas = page.locator("#signature")
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
