@@ -16,7 +16,6 @@ from hazards.models import Hazard, RectificationOrder
 from inspection import audit, checklists, submissions
 from inspection import visits as visit_service
 from inspection.access import Actor
-from inspection.clock import local
 from inspection.errors import InvalidInput
 from inspection.models import Department, Enterprise, PlantSite, Submission, User, Visit
 from inspection.submissions import ResultView
@@ -163,7 +162,7 @@ def _open_hazards(session: Session, visit: Visit, submission: Submission, result
             working_days=department.working_days, due_at=due, found_at=now, fixed_on_spot=result.fixed_on_spot,
             plan_required=major and not result.fixed_on_spot, before_photo_ids=result.photo_ids,
             after_photo_ids=result.after_photo_ids, street=enterprise.street, industry=enterprise.industry,
-            risk_class=str(enterprise.risk_class), found_month=local(now).strftime("%Y-%m"),
+            risk_class=str(enterprise.risk_class),
         )
         session.add(hazard)
         session.flush()
