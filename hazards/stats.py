@@ -41,19 +41,21 @@ Counting rules
 Grouping and filters
     ``street``, ``department``, ``industry``, ``kind`` (checklist), ``item_code``, ``risk_class`` and
     ``month``. Street, industry and risk class are snapshots taken when the hazard was found. ``month`` is
-    the stored local month found (``found_month``) for found-based figures and the local month of the
-    deadline for due-based figures.
+    the stored local month found (``found_month``) for found-based figures and the stored local month of the
+    deadline in force (``due_month``) for due-based figures.
 
 Who sees what
     The office and admins: everything; an inspector: their department's hazards; an enterprise: its own.
 
 How it is computed
-    Every figure is a ``GROUP BY`` with filtered aggregates (``COUNT(CASE WHEN ...)``), never a loop over
-    rows; the mean and median are read off a per-group histogram of whole days that SQL returns (a few
-    hundred rows), and a grouped table's total adds its groups' histograms instead of scanning again. Voided hazards
-    are counted a second time, by primary key, and subtracted (``stats_sql.less_voided``), which is cheaper than
-    testing every row. Three statements (found, days, due) per table, each one index-only range scan of a
-    covering index on ``Hazard.__table_args__``; figures and plans in tests/bench/README.md ("Statistics").
+    Every figure is a ``GROUP BY`` in SQL, never a loop over rows; the mean and median are read off a per-group
+    histogram of whole days that SQL returns (a few hundred rows), and a grouped table's total adds its groups'
+    histograms instead of scanning again. Three statements (found, days, due) per table, each one index-only
+    range scan of a covering index on ``Hazard.__table_args__``. The local months and days to close are stored
+    on the hazard (``hazards.models._keep_derived``) and lead those indexes, so a grouping on the month, street,
+    department or kind streams over the index instead of being sorted (``stats_sql.streamed``); other groupings
+    sort. Voided hazards are counted a second time, by primary key, and subtracted (``stats_sql.less_voided``),
+    which is cheaper than testing every row. Figures and plans in tests/bench/README.md ("Statistics").
 """
 
 from collections import Counter
@@ -67,13 +69,14 @@ from sqlalchemy import (
     Select,
     false,
     func,
+    or_,
     select,
     true,
 )
 from sqlmodel import Session, col
 
 from hazards import stats_sql
-from hazards.stats_sql import FOUND_FIGURES, H, local_month, not_voided, unindexed
+from hazards.stats_sql import FOUND_FIGURES, H, not_voided, unindexed
 from inspection import checklists
 from inspection import tasks as task_service
 from inspection.access import Actor, enterprise_filter
@@ -163,7 +166,7 @@ DIMENSIONS: dict[str, Dimension] = {
     "kind": Dimension("检查表", H.kind, H.kind, "kind"),
     "item_code": Dimension("检查项", H.item_code, H.item_code, "item_code"),
     "risk_class": Dimension("风险等级", H.risk_class, H.risk_class, "risk_class"),
-    "month": Dimension("月份", H.found_month, local_month(H.due_at), "month"),
+    "month": Dimension("月份", H.found_month, H.due_month, "month"),
 }
 ALIASES = {"department_id": "department", "checklist": "kind", "item": "item_code", "found_month": "month"}
 
@@ -356,13 +359,9 @@ def scope(actor: Actor) -> ColumnElement[bool]:
 
 
 def found_cohort(actor: Actor, period: Period, filters: Filters) -> list[ColumnElement[bool]]:
-    """Hazards found in the period that the actor may count, voided ones included (see ``stats_sql.less_voided``).
-
-    The stored month range is implied by the instants; it is there so the index that starts with the month
-    can seek, and hand rows over in month (and street) order.
-    """
-    return [H.found_month >= f"{period.start:%Y-%m}", H.found_month <= f"{period.end:%Y-%m}",
-            H.found_at >= period.start_at, H.found_at < period.end_at, scope(actor), *filters.conditions("found")]
+    """Hazards found in the period that the actor may count, voided ones included (see ``stats_sql.less_voided``)."""
+    return [*month_range(H.found_month, H.found_at, period.start_at, period.end_at), scope(actor),
+            *filters.conditions("found")]
 
 
 def due_cohort(actor: Actor, period: Period, filters: Filters, as_of: datetime) -> list[ColumnElement[bool]] | None:
@@ -370,7 +369,24 @@ def due_cohort(actor: Actor, period: Period, filters: Filters, as_of: datetime) 
     end = min(period.end_at, as_of)
     if end <= period.start_at:
         return None
-    return [H.due_at >= period.start_at, H.due_at < end, scope(actor), *filters.conditions("due")]
+    return [*month_range(H.due_month, H.due_at, period.start_at, end), scope(actor), *filters.conditions("due")]
+
+
+def month_range(month: Any, instant: Any, start: datetime, end: datetime) -> list[ColumnElement[bool]]:
+    """``start <= instant < end`` through the stored local month, which leads the covering indexes: the months
+    bound the range, so the index can seek, and the instant is tested only in a month the range cuts
+    (``month > first OR instant >= start``), so whole months cost no timestamp comparison per row."""
+    first, last = _month(start), _month(end - timedelta(microseconds=1))
+    terms = [month >= first, month <= last]
+    if start != start_of_local_day(local_date(start).replace(day=1)):
+        terms.append(or_(month > first, instant >= start))
+    if end != start_of_local_day(local_date(end).replace(day=1)):
+        terms.append(or_(month < last, instant < end))
+    return terms
+
+
+def _month(at: datetime) -> str:
+    return f"{local_date(at):%Y-%m}"
 
 
 PARTS = ("found", "days", "due")  # the three statements of the closure table

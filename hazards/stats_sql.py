@@ -1,17 +1,17 @@
 """The SQL shapes of the statistics (definitions in ``hazards.stats``): the three grouped statements of a closure
-table, the voided-hazard subtraction, and the dialect-specific pieces (local months and days in Asia/Shanghai,
-a planner hint).
+table, the voided-hazard subtraction, the GROUP BY that streams over a covering index, and a planner hint for SQLite.
 
-Shanghai has kept UTC+8 all year since 1991, so a fixed offset is exact for every stored instant.
+Local months and days are stored on the hazard (``hazards.models._keep_derived``), so no statement converts a
+time zone per row.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Select,
-    String,
     and_,
     case,
     func,
@@ -22,50 +22,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from hazards.models import Hazard
+from hazards.models import STATS_DIMENSION_COLUMNS, STATS_FLAG_COLUMNS, Hazard
 from inspection.models import Event
 from schemas.enums import HazardLevel, HazardStatus
-
-
-class local_month(FunctionElement[str]):
-    """``YYYY-MM`` of a UTC instant in Asia/Shanghai."""
-
-    type = String()
-    inherit_cache = True
-    name = "local_month"
-
-
-@compiles(local_month, "sqlite")
-def _local_month_sqlite(element: local_month, compiler: Any, **kw: Any) -> str:
-    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)}, '+8 hours')"
-
-
-@compiles(local_month, "postgresql")
-def _local_month_pg(element: local_month, compiler: Any, **kw: Any) -> str:
-    return f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')"
-
-
-class local_days_between(FunctionElement[int]):
-    """Shanghai calendar days from the day of the first instant to the day of the second (0 = same day)."""
-
-    inherit_cache = True
-    name = "local_days_between"
-
-
-@compiles(local_days_between, "sqlite")
-def _days_sqlite(element: local_days_between, compiler: Any, **kw: Any) -> str:
-    # the local day number is floor(Julian day of local time + 0.5); one parse per instant
-    start, end = (compiler.process(c, **kw) for c in element.clauses)
-    return (f"(CAST(julianday({end}, '+8 hours') + 0.5 AS INTEGER) "
-            f"- CAST(julianday({start}, '+8 hours') + 0.5 AS INTEGER))")
-
-
-@compiles(local_days_between, "postgresql")
-def _days_pg(element: local_days_between, compiler: Any, **kw: Any) -> str:
-    # day numbers from epoch seconds shifted by 8 hours: twice as fast as AT TIME ZONE 'Asia/Shanghai'
-    start, end = (compiler.process(c, **kw) for c in element.clauses)
-    return (f"CAST(floor((date_part('epoch', {end}) + 28800) / 86400) "
-            f"- floor((date_part('epoch', {start}) + 28800) / 86400) AS INTEGER)")
 
 
 class unindexed(FunctionElement[Any]):
@@ -118,20 +77,46 @@ def _keys(dims: list[Any]) -> list[Any]:
     return [d.label(f"k{i}") for i, d in enumerate(dims)]
 
 
+# How deep into ``STATS_DIMENSION_COLUMNS`` (street, department, kind, ...) a streamed GROUP BY may reach: each
+# level multiplies the groups SQLite hands on to the outer sort, and past the kind they are about as many as the
+# rows (tests/bench/README.md, "Statistics").
+STREAM_DEPTH = 3
+DIMENSION_COLUMNS = [H[name] for name in STATS_DIMENSION_COLUMNS]
+
+
+def streamed(leading: list[Any], keys: list[Any]) -> list[Any] | None:
+    """The GROUP BY that streams over a covering index on ``(*leading, *STATS_DIMENSION_COLUMNS, ...)``: the
+    leading columns, then the dimension columns up to the last of ``keys`` (grouping on a prefix of the index
+    needs no sort; the caller's outer GROUP BY folds the extra columns away). None when a key lies deeper than
+    ``STREAM_DEPTH`` or is not a column of the index: then the statement groups on ``keys`` and sorts."""
+    depth = 0
+    for key in keys:
+        if any(key is column for column in leading):
+            continue
+        position = next((i for i, column in enumerate(DIMENSION_COLUMNS) if key is column), None)
+        if position is None or position >= STREAM_DEPTH:
+            return None
+        depth = max(depth, position + 1)
+    return [*leading, *DIMENSION_COLUMNS[:depth]]
+
+
 def less_voided(dims: list[Any], where: list[ColumnElement[bool]], part: Any, figures: list[str],
-                *extra: Select[Any], carry: dict[str, Any] | None = None) -> Select[Any]:
+                *extra: Select[Any], carry: dict[str, Any] | None = None, by: Sequence[Any] = (),
+                stream: list[Any] | None = None) -> Select[Any]:
     """Figures of ``where`` minus those of its voided hazards, per group, in one statement.
 
-    ``part(sign)`` gives the aggregate columns (in ``figures`` order), negated for ``sign=-1``. Testing every
-    row against the voided ids costs more than the rest of a query on SQLite; counting the few voided rows
-    again (found by primary key) and subtracting them costs almost nothing. ``extra`` selects (same columns)
-    are added in; ``carry`` columns ride along (``MAX``), e.g. an item's checklist kind. Groups left empty
-    disappear (``HAVING``). The group keys come out as ``k0``, ``k1`` ...
+    ``part(sign)`` gives the aggregate columns (in ``figures`` order), negated for ``sign=-1``; it may use the
+    ``by`` columns per group, as they are grouped on too. ``stream`` is the main pass's GROUP BY when an index
+    prefix gives one (``streamed``). Testing every row against the voided ids costs more than the rest of a
+    query on SQLite; counting the few voided rows again (found by primary key) and subtracting them costs
+    almost nothing. ``extra`` selects (same columns) are added in; ``carry`` columns ride along (``MAX``), e.g.
+    an item's checklist kind. Groups left empty disappear (``HAVING``). The group keys come out as ``k0`` ...
     """
     carry = carry or {}
     carried = [func.max(column).label(name) for name, column in carry.items()]
-    kept = select(*_keys(dims), *carried, *part(1)).where(*where).group_by(*dims)
-    voided = select(*_keys(dims), *carried, *part(-1)).where(*where, H.id.in_(voided_ids())).group_by(*dims)
+    grouping = [*dims, *by]
+    kept = select(*_keys(dims), *carried, *part(1)).where(*where).group_by(*(stream or grouping))
+    voided = select(*_keys(dims), *carried, *part(-1)).where(*where, H.id.in_(voided_ids())).group_by(*grouping)
     both = union_all(kept, voided, *extra).subquery("signed")
     keys = [both.c[f"k{i}"] for i in range(len(dims))]
     return (select(*keys, *[func.max(both.c[name]).label(name) for name in carry],
@@ -139,30 +124,50 @@ def less_voided(dims: list[Any], where: list[ColumnElement[bool]], part: Any, fi
             .group_by(*keys).having(func.sum(both.c[figures[0]]) > 0))
 
 
+FLAGS = [H[name] for name in STATS_FLAG_COLUMNS]  # status, level, on the spot, suspected: few combinations
+FOUND_LEADING = [H.found_month, *FLAGS]  # ix_hazard_stats_found
+DAYS_LEADING = [H.found_month, H.close_days]  # ix_hazard_stats_days
+DUE_LEADING = [H.due_month]  # ix_hazard_stats_due
+
+
+def counter(sign: int, flags_grouped: bool) -> Any:
+    """``count(condition)`` for one figure. With the flag columns grouped on, the condition (on flags only) is
+    tested once per group: ``CASE WHEN status = 'closed' THEN COUNT(*) END``. Otherwise a filtered count on every
+    row, which measured cheaper than sorting on four more columns when SQLite has to sort anyway."""
+
+    def count(condition: ColumnElement[bool]) -> Any:
+        if flags_grouped:
+            return case((condition, func.count() * sign), else_=literal_column("0"))
+        return func.count(case((condition, 1))) * sign
+
+    return count
+
+
 def found_figures(cohort: list[ColumnElement[bool]], dims: list[Any], as_of: datetime) -> Select[Any]:
     closed = H.status == CLOSED
-    still_open = H.status != CLOSED
     major = H.level == HazardLevel.MAJOR.value
     zero = literal_column("0")
+    stream = streamed(FOUND_LEADING, dims)
 
     def part(sign: int) -> list[Any]:
-        def n(condition: ColumnElement[bool] | None = None) -> Any:
-            return (func.count() if condition is None else func.count(case((condition, 1)))) * sign
+        count = counter(sign, flags_grouped=stream is not None)
+        # overdue needs a row's own deadline: always a filtered count (a closed row costs one comparison)
+        late = func.count(case((and_(H.status != CLOSED, H.due_at < as_of), 1))) * sign
+        return [(func.count() * sign).label("found"), count(closed).label("closed"), late.label("overdue_open"),
+                count(major).label("major_found"), count(and_(major, ~closed)).label("major_open"),
+                count(H.fixed_on_spot.is_(True)).label("fixed_on_spot"), zero.label("repeat_hazards"),
+                zero.label("repeat_enterprises"),
+                count(H.suspected_false_rectification.is_(True)).label("suspected_false_rectification")]
 
-        return [n().label("found"), n(closed).label("closed"),
-                n(and_(still_open, H.due_at < as_of)).label("overdue_open"), n(major).label("major_found"),
-                n(and_(major, still_open)).label("major_open"), n(H.fixed_on_spot.is_(True)).label("fixed_on_spot"),
-                n(H.repeat_of_id.is_not(None)).label("repeat_hazards"), zero.label("repeat_enterprises"),
-                n(H.suspected_false_rectification.is_(True)).label("suspected_false_rectification")]
-
-    # distinct enterprises cannot be subtracted, and COUNT(DISTINCT) would keep PostgreSQL from hashing the
-    # main pass: count them apart, over the few repeat rows, voided ones left out directly
-    repeat = (select(*_keys(dims), H.enterprise_id).where(*cohort, H.repeat_of_id.is_not(None), not_voided())
-              .distinct().subquery("repeat"))
+    # repeats are few and have their own partial index; distinct enterprises cannot be subtracted (and
+    # COUNT(DISTINCT) would keep PostgreSQL from hashing the main pass): count them apart, voided ones left out
+    repeat = (select(*_keys(dims), H.enterprise_id, func.count().label("n"))
+              .where(*cohort, H.repeat_of_id.is_not(None), not_voided())
+              .group_by(*dims, H.enterprise_id).subquery("repeat"))
     keys = [repeat.c[f"k{i}"] for i in range(len(dims))]
-    repeaters = select(*keys, *[(func.count() if name == "repeat_enterprises" else zero).label(name)
-                                for name in FOUND_FIGURES]).group_by(*keys)
-    return less_voided(dims, cohort, part, FOUND_FIGURES, repeaters)
+    figures = {"repeat_hazards": func.sum(repeat.c.n), "repeat_enterprises": func.count()}
+    repeaters = select(*keys, *[figures.get(name, zero).label(name) for name in FOUND_FIGURES]).group_by(*keys)
+    return less_voided(dims, cohort, part, FOUND_FIGURES, repeaters, by=FLAGS if stream else (), stream=stream)
 
 
 def due_figures(cohort: list[ColumnElement[bool]], dims: list[Any]) -> Select[Any]:
@@ -170,13 +175,12 @@ def due_figures(cohort: list[ColumnElement[bool]], dims: list[Any]) -> Select[An
         return [(func.count() * sign).label("due"),
                 (func.count(case((H.closed_at <= H.due_at, 1))) * sign).label("closed_on_time")]
 
-    return less_voided(dims, cohort, part, ["due", "closed_on_time"])
+    return less_voided(dims, cohort, part, ["due", "closed_on_time"], stream=streamed(DUE_LEADING, dims))
 
 
 def days_histogram(cohort: list[ColumnElement[bool]], dims: list[Any]) -> Select[Any]:
     """Closed hazards per group and whole local days to close (``k0`` .. the group keys, then the days, then
-    ``n``). The mean and median are read off it (``hazards.stats``), and the groups' histograms add up to the
-    total's, so a grouped table needs no second pass for its total."""
-    days = local_days_between(H.found_at, H.closed_at)
-    return less_voided([*dims, days], [*cohort, unindexed(H.status) == CLOSED],
-                       lambda sign: [(func.count() * sign).label("n")], ["n"])
+    ``n``), from the stored ``close_days``. The mean and median are read off it (``hazards.stats``), and the
+    groups' histograms add up to the total's, so a grouped table needs no second pass for its total."""
+    return less_voided([*dims, H.close_days], [*cohort, H.close_days.is_not(None)],
+                       lambda sign: [(func.count() * sign).label("n")], ["n"], stream=streamed(DAYS_LEADING, dims))

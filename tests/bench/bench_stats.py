@@ -43,6 +43,7 @@ from sqlmodel import Session, SQLModel  # noqa: E402
 
 import hazards.models  # noqa: E402,F401
 from hazards import stats, stats_lists, stats_report  # noqa: E402
+from hazards.models import days_to_close, local_month  # noqa: E402
 from inspection import checklists  # noqa: E402
 from inspection.access import Actor  # noqa: E402
 from inspection.clock import SHANGHAI, end_of_local_day  # noqa: E402
@@ -63,7 +64,8 @@ DEPARTMENTS = [("应急", "应急管理局", ("DUST", "FCZ")), ("消防", "消�
                ("住建", "住房和城乡建设局", ("GAS",)), ("市场", "市场监督管理局", ("GAS",)),
                ("生态", "生态环境局", ("DUST",))]
 DEPARTMENT_WEIGHTS = [40, 20, 20, 12, 8]
-STATS_INDEXES = ["ix_hazard_stats_found", "ix_hazard_stats_due", "ix_hazard_closed_at_due_at"]
+STATS_INDEXES = ["ix_hazard_stats_found", "ix_hazard_stats_days", "ix_hazard_stats_repeat", "ix_hazard_stats_due",
+                 "ix_hazard_closed_at_due_at", "ix_hazard_due_at_closed_at"]
 EVENT_INDEXES = ["ix_event_action_entity_id"]
 MISMATCHED = {
     "ix_bench_found_at": "CREATE INDEX ix_bench_found_at ON hazard (found_at)",
@@ -138,7 +140,7 @@ def generate(seed: int = 2026, n: int = HAZARDS) -> Iterator[tuple[str, tuple[An
             item.text, item.legal_basis, status, days, _ts(due, SQLITE), _ts(found_utc, SQLITE),
             None if closed is None else _ts(closed, SQLITE), spot, major and not spot,
             rng.randrange(1, hazard_id - 500) if repeat else None, repeat, enterprise[3], enterprise[4],
-            enterprise[5], found.strftime("%Y-%m"),
+            enterprise[5], found.strftime("%Y-%m"), local_month(due), days_to_close(found_utc, closed),
         )
         for k, action in enumerate(actions):
             event_id += 1
@@ -156,7 +158,8 @@ COLUMNS = {
     "hazard": ("id", "enterprise_id", "department_id", "kind", "item_code", "level", "description", "legal_basis",
                "status", "deadline_days", "due_at", "found_at", "closed_at", "fixed_on_spot", "plan_required",
                "repeat_of_id", "suspected_false_rectification", "street", "industry", "risk_class", "found_month",
-               "checklist_version", "party", "working_days", "before_photo_ids", "after_photo_ids"),
+               "due_month", "close_days", "checklist_version", "party", "working_days", "before_photo_ids",
+               "after_photo_ids"),
     "event": ("id", "entity", "entity_id", "action", "at", "before", "after", "reason", "prev_hash", "hash"),
 }
 
@@ -328,6 +331,7 @@ ENTERPRISE = Actor(user_id=0, username="bench", full_name="bench", role=Role.ENT
 HALF_YEAR = stats.Period(date(2026, 1, 1), date(2026, 6, 30))
 YEAR = stats.Period(date(2025, 7, 1), date(2026, 6, 30))
 MONTH = stats.Period(date(2026, 6, 1), date(2026, 6, 30))
+YEAR_TO_DATE = stats.Period(date(2026, 1, 1), date(2026, 6, 20))
 FIVE_YEARS = stats.Period(START, END - timedelta(days=1))
 
 
@@ -345,6 +349,8 @@ def suite() -> list[tuple[str, Any]]:
     closure("street+month, 6 months", OFFICE, HALF_YEAR, ["street", "month"])
     closure("department+kind, 12 months", OFFICE, YEAR, ["department", "kind"])
     closure("item_code, 12 months", OFFICE, YEAR, ["item_code"])
+    closure("item_code+street, 12 months", OFFICE, YEAR, ["item_code", "street"])
+    closure("department, year to date (cuts a month)", OFFICE, YEAR_TO_DATE, ["department"])
     closure("industry+risk_class, 1 month", OFFICE, MONTH, ["industry", "risk_class"])
     closure("street, inspector's dept, 12 months", INSPECTOR, YEAR, ["street"])
     closure("month, street filter, 12 months", OFFICE, YEAR, ["month"], stats.Filters(street=("河海街道",)))

@@ -2,14 +2,14 @@
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlmodel import Session
 
-from hazards import stats, stats_export, stats_lists, stats_report
+from hazards import stats, stats_export, stats_lists, stats_report, stats_sql
 from inspection.access import Actor
 from inspection.accounts import actor_for
 from inspection.clock import SHANGHAI, end_of_local_day
@@ -139,6 +139,44 @@ def test_local_dates_decide_the_period(session, data):
     assert may.total.found == 1  # h6 only
     june = by_key(closure(session, office(data), group_by=["month"]), "month")
     assert set(june) == {"2026-06"}
+
+
+def test_a_period_that_cuts_months_counts_by_the_local_instant(session, data):
+    # 3 to 10 June: h2 and h3 on the 3rd, h4 on the 10th (h1 on the 2nd and h9 on the 1st are outside)
+    inside = closure(session, office(data), stats.Period(date(2026, 6, 3), date(2026, 6, 10))).total
+    assert (inside.found, inside.closed, inside.mean_days_to_close, inside.median_days_to_close) == (3, 2, 4.5, 4.5)
+    # 20 May to 1 June: h6 on 20 May, and h9 at 00:30 on 1 June local time (still 31 May in UTC)
+    across = closure(session, office(data), stats.Period(date(2026, 5, 20), date(2026, 6, 1)), ["month"])
+    assert {row.key["month"]: row.figures.found for row in across.rows} == {"2026-05": 1, "2026-06": 1}
+    # 21 May to 31 May leaves h6 (found the 20th) out
+    assert closure(session, office(data), stats.Period(date(2026, 5, 21), date(2026, 5, 31))).total.found == 0
+
+
+@pytest.mark.parametrize("group_by", [["street"], ["department", "kind"], ["month", "street"]])
+def test_streamed_and_sorted_groupings_agree(session, data, group_by, monkeypatch):
+    """Groups within ``STREAM_DEPTH`` are counted on the index prefix and folded; with no streaming at all the
+    statement groups on the keys themselves. The figures must not depend on which."""
+    period = stats.Period(date(2025, 1, 1), date(2026, 7, 31))
+    streamed = closure(session, office(data), period, group_by)
+    monkeypatch.setattr(stats_sql, "STREAM_DEPTH", 0)
+    assert stats_sql.streamed([stats_sql.H.found_month], [stats_sql.H.street]) is None
+    sorted_ = closure(session, office(data), period, group_by)
+    assert [(row.key, row.figures) for row in streamed.rows] == [(row.key, row.figures) for row in sorted_.rows]
+    assert streamed.total == sorted_.total
+
+
+def test_days_to_close_are_stored_in_local_days(session, data):
+    h = data.h
+    assert [h[name].close_days for name in ("h1", "h2", "h3", "h4", "h7")] == [3, 9, 0, None, 14]
+    # reopening clears it, closing again sets it from the new instant (22:30 UTC is the next local day)
+    h["h4"].closed_at = datetime(2026, 6, 11, 22, 30, tzinfo=UTC)
+    session.add(h["h4"])
+    session.flush()
+    assert h["h4"].close_days == 2
+    h["h4"].closed_at = None
+    session.add(h["h4"])
+    session.flush()
+    assert h["h4"].close_days is None
 
 
 def test_role_scoping(session, data):
