@@ -15,9 +15,10 @@ from schemas.enums import HazardLevel, HazardStatus, Party
 # on a prefix streams. Street first (the monthly report's chart), then the checklist side.
 STATS_DIMENSION_COLUMNS = ("street", "department_id", "kind", "item_code", "risk_class", "industry")
 STATS_FLAG_COLUMNS = ("status", "level", "fixed_on_spot", "suspected_false_rectification")
-STATS_FOUND_COLUMNS = ("found_month", *STATS_FLAG_COLUMNS, *STATS_DIMENSION_COLUMNS)
-STATS_DAYS_COLUMNS = ("found_month", "close_days", *STATS_DIMENSION_COLUMNS)
-STATS_DUE_COLUMNS = ("due_month", *STATS_DIMENSION_COLUMNS)
+# what each statistics index leads with before the dimensions (``hazards.stats_sql`` groups on these)
+STATS_FOUND_LEADING = ("found_month", *STATS_FLAG_COLUMNS)
+STATS_DAYS_LEADING = ("found_month", "close_days")
+STATS_DUE_LEADING = ("due_month",)
 
 
 class Hazard(SQLModel, table=True):
@@ -38,12 +39,14 @@ class Hazard(SQLModel, table=True):
         # then the figures' flags, then the dimensions; closed ones by month and days to close; the few repeats
         # apart; due in a period by the deadline's month; overdue-at-a-date two short ranges. See
         # tests/bench/README.md ("Statistics").
-        Index("ix_hazard_stats_found", *STATS_FOUND_COLUMNS, "due_at", "found_at", "enterprise_id"),
-        Index("ix_hazard_stats_days", *STATS_DAYS_COLUMNS, "found_at", "enterprise_id",
+        Index("ix_hazard_stats_found", *STATS_FOUND_LEADING, *STATS_DIMENSION_COLUMNS, "due_at", "found_at",
+              "enterprise_id"),
+        Index("ix_hazard_stats_days", *STATS_DAYS_LEADING, *STATS_DIMENSION_COLUMNS, "found_at", "enterprise_id",
               sqlite_where=text("close_days IS NOT NULL"), postgresql_where=text("close_days IS NOT NULL")),
         Index("ix_hazard_stats_repeat", "found_month", *STATS_DIMENSION_COLUMNS, "found_at", "enterprise_id",
               sqlite_where=text("repeat_of_id IS NOT NULL"), postgresql_where=text("repeat_of_id IS NOT NULL")),
-        Index("ix_hazard_stats_due", *STATS_DUE_COLUMNS, "due_at", "closed_at", "enterprise_id"),
+        Index("ix_hazard_stats_due", *STATS_DUE_LEADING, *STATS_DIMENSION_COLUMNS, "due_at", "closed_at",
+              "enterprise_id"),
         Index(None, "closed_at", "due_at"),
         Index(None, "due_at", "closed_at"),  # the overdue list, in deadline order, a page at a time
     )

@@ -76,6 +76,7 @@ from sqlalchemy import (
 from sqlmodel import Session, col
 
 from hazards import stats_sql
+from hazards.models import local_month
 from hazards.stats_sql import FOUND_FIGURES, H, not_voided, unindexed
 from inspection import checklists
 from inspection import tasks as task_service
@@ -376,17 +377,13 @@ def month_range(month: Any, instant: Any, start: datetime, end: datetime) -> lis
     """``start <= instant < end`` through the stored local month, which leads the covering indexes: the months
     bound the range, so the index can seek, and the instant is tested only in a month the range cuts
     (``month > first OR instant >= start``), so whole months cost no timestamp comparison per row."""
-    first, last = _month(start), _month(end - timedelta(microseconds=1))
+    first, last = local_month(start), local_month(end - timedelta(microseconds=1))
     terms = [month >= first, month <= last]
     if start != start_of_local_day(local_date(start).replace(day=1)):
         terms.append(or_(month > first, instant >= start))
     if end != start_of_local_day(local_date(end).replace(day=1)):
         terms.append(or_(month < last, instant < end))
     return terms
-
-
-def _month(at: datetime) -> str:
-    return f"{local_date(at):%Y-%m}"
 
 
 PARTS = ("found", "days", "due")  # the three statements of the closure table

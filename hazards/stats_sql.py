@@ -22,7 +22,14 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from hazards.models import STATS_DIMENSION_COLUMNS, STATS_FLAG_COLUMNS, Hazard
+from hazards.models import (
+    STATS_DAYS_LEADING,
+    STATS_DIMENSION_COLUMNS,
+    STATS_DUE_LEADING,
+    STATS_FLAG_COLUMNS,
+    STATS_FOUND_LEADING,
+    Hazard,
+)
 from inspection.models import Event
 from schemas.enums import HazardLevel, HazardStatus
 
@@ -125,9 +132,9 @@ def less_voided(dims: list[Any], where: list[ColumnElement[bool]], part: Any, fi
 
 
 FLAGS = [H[name] for name in STATS_FLAG_COLUMNS]  # status, level, on the spot, suspected: few combinations
-FOUND_LEADING = [H.found_month, *FLAGS]  # ix_hazard_stats_found
-DAYS_LEADING = [H.found_month, H.close_days]  # ix_hazard_stats_days
-DUE_LEADING = [H.due_month]  # ix_hazard_stats_due
+FOUND_LEADING = [H[name] for name in STATS_FOUND_LEADING]  # ix_hazard_stats_found
+DAYS_LEADING = [H[name] for name in STATS_DAYS_LEADING]  # ix_hazard_stats_days
+DUE_LEADING = [H[name] for name in STATS_DUE_LEADING]  # ix_hazard_stats_due
 
 
 def counter(sign: int, flags_grouped: bool) -> Any:
