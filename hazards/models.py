@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, UniqueConstraint, event, text
+from sqlalchemy import Column, Index, UniqueConstraint, event, false, inspect, select, text
 from sqlmodel import JSON, Field, SQLModel
 
 from inspection.clock import local_date
@@ -19,6 +19,7 @@ STATS_FLAG_COLUMNS = ("status", "level", "fixed_on_spot", "suspected_false_recti
 STATS_FOUND_LEADING = ("found_month", *STATS_FLAG_COLUMNS)
 STATS_DAYS_LEADING = ("found_month", "close_days")
 STATS_DUE_LEADING = ("due_month",)
+NOT_CLOSED_SQL = "status <> 'closed'"  # literally, so SQLite matches a query's condition to the partial index
 
 
 class Hazard(SQLModel, table=True):
@@ -47,6 +48,9 @@ class Hazard(SQLModel, table=True):
               sqlite_where=text("repeat_of_id IS NOT NULL"), postgresql_where=text("repeat_of_id IS NOT NULL")),
         Index("ix_hazard_stats_due", *STATS_DUE_LEADING, *STATS_DIMENSION_COLUMNS, "due_at", "closed_at",
               "enterprise_id"),
+        # hazards not closed, for "overdue open" over the months read from ``HazardTally`` (a few per cent)
+        Index("ix_hazard_stats_open", "found_month", *STATS_DIMENSION_COLUMNS[:3], "status", "due_at",
+              sqlite_where=text(NOT_CLOSED_SQL), postgresql_where=text(NOT_CLOSED_SQL)),
         Index(None, "closed_at", "due_at"),
         Index(None, "due_at", "closed_at"),  # the overdue list, in deadline order, a page at a time
     )
@@ -87,6 +91,8 @@ class Hazard(SQLModel, table=True):
     found_month: str = Field(default="", max_length=7)
     due_month: str = Field(default="", max_length=7)
     close_days: int | None = None
+    # closed by ``states.Move.VOID`` (a corrected visit removed the failure): left out of every statistic
+    voided: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 def days_to_close(found_at: datetime, closed_at: datetime | None) -> int | None:
@@ -111,6 +117,89 @@ def _keep_derived(mapper: Any, connection: Any, hazard: Hazard) -> None:
     hazard.found_month = local_month(hazard.found_at)
     hazard.due_month = local_month(hazard.due_at)
     hazard.close_days = days_to_close(hazard.found_at, hazard.closed_at)
+
+
+# Month tally -----
+
+
+class HazardTally(SQLModel, table=True):
+    """Hazards counted per local month, street, department and checklist kind, for statistics over whole months
+    (``hazards.stats``): the same figures as a scan of ``hazard``, from a few rows a month instead of
+    ~17,000.
+
+    Append-only: every ORM write of a hazard adds the difference it makes (``n`` = +1 / -1 per row of
+    ``tally_rows``) in the same transaction, so concurrent writers never wait on a shared row; readers ``SUM``
+    ``n`` per key, and ``hazards.tally.compact`` (a nightly job) folds each key's rows into one. Three cohorts:
+    ``found`` by ``found_month`` with ``bucket`` the figures' flags (``TALLY_*`` bits), ``days`` (closed
+    hazards) by ``found_month`` with ``bucket`` the days to close, ``due`` by ``due_month`` with ``bucket`` 1 when
+    closed on time. Voided hazards are not counted.
+    """
+
+    __tablename__ = "hazard_tally"
+    __table_args__ = (
+        Index("ix_hazard_tally_key", "cohort", "month", "street", "department_id", "kind", "bucket", "n"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort: str = Field(max_length=8)
+    month: str = Field(max_length=7)
+    street: str = Field(default="", max_length=64)
+    department_id: int
+    kind: str = Field(max_length=8)
+    bucket: int
+    n: int
+
+
+TALLY_CLOSED, TALLY_MAJOR, TALLY_ON_SPOT, TALLY_SUSPECTED = 1, 2, 4, 8  # bits of a found row's bucket
+TALLY_FIELDS = ("voided", "status", "level", "fixed_on_spot", "suspected_false_rectification", "street",
+                "department_id", "kind", "found_month", "due_month", "close_days", "due_at", "closed_at")
+TallyKey = tuple[str, str, str, int, str, int]  # cohort, month, street, department_id, kind, bucket
+
+
+def tally_rows(h: Any) -> list[TallyKey]:
+    """Where one hazard counts in ``HazardTally`` (``h``: a hazard or a row with ``TALLY_FIELDS``). The one
+    definition, mirrored in SQL by ``hazards.tally.rebuild`` (a test holds the two equal)."""
+    if h.voided:
+        return []
+    closed = h.status == "closed"
+    flags = ((TALLY_CLOSED if closed else 0) | (TALLY_MAJOR if h.level == "major" else 0)
+             | (TALLY_ON_SPOT if h.fixed_on_spot else 0) | (TALLY_SUSPECTED if h.suspected_false_rectification else 0))
+    where = (h.street, h.department_id, h.kind)
+    on_time = h.closed_at is not None and _aware(h.closed_at) <= _aware(h.due_at)
+    rows: list[TallyKey] = [("found", h.found_month, *where, flags), ("due", h.due_month, *where, int(on_time))]
+    if h.close_days is not None:
+        rows.append(("days", h.found_month, *where, h.close_days))
+    return rows
+
+
+def _tally_changes(connection: Any, before: list[TallyKey], after: list[TallyKey]) -> None:
+    changes = [(*key, -1) for key in before if key not in after] + [(*key, 1) for key in after if key not in before]
+    if changes:
+        connection.execute(HazardTally.__table__.insert(), [
+            dict(zip(("cohort", "month", "street", "department_id", "kind", "bucket", "n"), change, strict=True))
+            for change in sorted(changes)])
+
+
+@event.listens_for(Hazard, "after_insert")
+def _tally_insert(mapper: Any, connection: Any, hazard: Hazard) -> None:
+    _tally_changes(connection, [], tally_rows(hazard))
+
+
+@event.listens_for(Hazard, "before_update")
+def _tally_update(mapper: Any, connection: Any, hazard: Hazard) -> None:
+    """Registered after ``_keep_derived``, so the stored months and days are already the new ones. The row as
+    stored (what the tally counts) is read back: an expired hazard's attribute history has no old values."""
+    state = inspect(hazard)
+    if not any(state.attrs[name].history.has_changes() for name in TALLY_FIELDS):
+        return
+    stored = connection.execute(select(*[Hazard.__table__.c[name] for name in TALLY_FIELDS])
+                                .where(Hazard.__table__.c.id == hazard.id)).one()
+    _tally_changes(connection, tally_rows(stored), tally_rows(hazard))
+
+
+@event.listens_for(Hazard, "after_delete")
+def _tally_delete(mapper: Any, connection: Any, hazard: Hazard) -> None:
+    _tally_changes(connection, tally_rows(hazard), [])
 
 
 class RectificationOrder(SQLModel, table=True):

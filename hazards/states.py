@@ -93,6 +93,8 @@ def apply(
         reason=reason,
     )
     hazard.status = target
+    if move == Move.VOID:
+        hazard.voided = True  # for good: the statistics never count it again, even if it were reopened
     if target == CLOSED:
         hazard.closed_at = at
     elif current == CLOSED:

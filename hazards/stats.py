@@ -55,7 +55,11 @@ How it is computed
     on the hazard (``hazards.models._keep_derived``) and lead those indexes, so a grouping on the month, street,
     department or kind streams over the index instead of being sorted (``stats_sql.streamed``); other groupings
     sort. Voided hazards are counted a second time, by primary key, and subtracted (``stats_sql.less_voided``),
-    which is cheaper than testing every row. Figures and plans in tests/bench/README.md ("Statistics").
+    which is cheaper than testing every row. Whole months of a table grouped and filtered only by month,
+    street, department and kind, for staff, are read from the month tally (``hazards.models.HazardTally``, a
+    few rows per month and key, kept by every hazard write; ``tallied``) instead of ~17,000 rows a month; the
+    months a period cuts, overdue (it depends on the moment asked) and repeats are still counted from the
+    hazards. Figures and plans in tests/bench/README.md ("Statistics").
 """
 
 from collections import Counter
@@ -77,7 +81,7 @@ from sqlmodel import Session, col
 
 from hazards import stats_sql
 from hazards.models import local_month
-from hazards.stats_sql import FOUND_FIGURES, H, not_voided, unindexed
+from hazards.stats_sql import FOUND_FIGURES, H, T, Tallied, not_voided, unindexed
 from inspection import checklists
 from inspection import tasks as task_service
 from inspection.access import Actor, enterprise_filter
@@ -158,16 +162,18 @@ class Dimension(NamedTuple):
     found: Any  # the column (or expression) for the found cohort
     due: Any  # ... and for the due cohort
     filter_name: str  # its query parameter
+    tally: Any = None  # its column in the month tally (``HazardTally``), if it has one
 
 
 DIMENSIONS: dict[str, Dimension] = {
-    "street": Dimension("街道", H.street, H.street, "street"),
-    "department": Dimension("部门", H.department_id, H.department_id, "department_id"),  # filtered unindexed
+    "street": Dimension("街道", H.street, H.street, "street", T.street),
+    "department": Dimension("部门", H.department_id, H.department_id, "department_id",  # filtered unindexed
+                            T.department_id),
     "industry": Dimension("行业", H.industry, H.industry, "industry"),
-    "kind": Dimension("检查表", H.kind, H.kind, "kind"),
+    "kind": Dimension("检查表", H.kind, H.kind, "kind", T.kind),
     "item_code": Dimension("检查项", H.item_code, H.item_code, "item_code"),
     "risk_class": Dimension("风险等级", H.risk_class, H.risk_class, "risk_class"),
-    "month": Dimension("月份", H.found_month, H.due_month, "month"),
+    "month": Dimension("月份", H.found_month, H.due_month, "month", T.month),
 }
 ALIASES = {"department_id": "department", "checklist": "kind", "item": "item_code", "found_month": "month"}
 
@@ -284,14 +290,18 @@ class Filters:
         return {f.name: list(getattr(self, f.name)) for f in fields(self) if getattr(self, f.name)}
 
     def conditions(self, cohort: str) -> list[ColumnElement[bool]]:
-        found = cohort == "found"
+        """On ``hazard`` for ``cohort`` ("found" or "due"), or on the month tally ("tally")."""
         out = []
         for dim in DIMENSIONS.values():
             values = getattr(self, dim.filter_name)
             if values:
-                column = dim.found if found else dim.due
+                column = {"found": dim.found, "due": dim.due, "tally": dim.tally}[cohort]
                 out.append((unindexed(column) if column is H.department_id else column).in_(values))
         return out
+
+    def tallied(self) -> bool:
+        """Every filter is on a dimension the month tally keeps."""
+        return all(dim.tally is not None for dim in DIMENSIONS.values() if getattr(self, dim.filter_name))
 
 
 # Results -----
@@ -386,6 +396,41 @@ def month_range(month: Any, instant: Any, start: datetime, end: datetime) -> lis
     return terms
 
 
+def tallied(actor: Actor, filters: Filters, group_by: Sequence[str], month: Any, start: datetime, end: datetime
+            ) -> Tallied | None:
+    """The whole months of ``[start, end)``, to be read from the month tally (``HazardTally``), when there are
+    any and the tally keeps everything asked: groups and filters within month, street, department and kind, and
+    a staff scope (an enterprise's own hazards are few and have their own index). ``month`` is the cohort's
+    stored month column. The months the period cuts are still read from ``hazard``."""
+    if (actor.role not in (Role.OFFICE, Role.ADMIN, Role.INSPECTOR) or not filters.tallied()
+            or any(DIMENSIONS[name].tally is None for name in group_by)):
+        return None
+    first, after = _month_start(start, up=True), _month_start(end, up=False)
+    if first >= after:
+        return None
+    months = [local_month(first), local_month(after - timedelta(microseconds=1))]
+    cut = [local_month(at) for at in (start, end - timedelta(microseconds=1)) if not first <= at < after]
+    if actor.role == Role.INSPECTOR:
+        scope_ = T.department_id == actor.department_id if actor.department_id is not None else false()
+    else:
+        scope_ = true()
+    cohort = "found" if month is H.found_month else "due"
+    return Tallied(where=[T.month >= months[0], T.month <= months[1], scope_, *filters.conditions("tally")],
+                   dims=[DIMENSIONS[name].tally for name in group_by],
+                   live=[month >= months[0], month <= months[1], scope(actor), *filters.conditions(cohort)],
+                   rest=month.in_(cut) if cut else false())
+
+
+def _month_start(at: datetime, *, up: bool) -> datetime:
+    """The start (00:00 Shanghai on the 1st) of ``at``'s local month, or of the next one when ``up`` and ``at``
+    is not a month's start."""
+    day = local_date(at)
+    start = start_of_local_day(day.replace(day=1))
+    if up and start < at:
+        start = start_of_local_day(date(day.year + day.month // 12, day.month % 12 + 1, 1))
+    return start
+
+
 PARTS = ("found", "days", "due")  # the three statements of the closure table
 ADDITIVE = [name for name in FOUND_FIGURES if name != "repeat_enterprises"] + ["due", "closed_on_time"]
 
@@ -428,14 +473,16 @@ def closure_statements(actor: Actor, period: Period, filters: Filters, group_by:
     """The grouped statements behind the closure table (no "due" one when nothing can be due yet)."""
     found = found_cohort(actor, period, filters)
     found_dims = [DIMENSIONS[name].found for name in group_by]
+    whole = tallied(actor, filters, group_by, H.found_month, period.start_at, period.end_at)
     statements = {}
     if "found" in parts:
-        statements["found"] = stats_sql.found_figures(found, found_dims, as_of)
+        statements["found"] = stats_sql.found_figures(found, found_dims, as_of, whole)
     if "days" in parts:
-        statements["days"] = stats_sql.days_histogram(found, found_dims)
+        statements["days"] = stats_sql.days_histogram(found, found_dims, whole)
     due = due_cohort(actor, period, filters, as_of)
     if "due" in parts and due is not None:
-        statements["due"] = stats_sql.due_figures(due, [DIMENSIONS[name].due for name in group_by])
+        whole = tallied(actor, filters, group_by, H.due_month, period.start_at, min(period.end_at, as_of))
+        statements["due"] = stats_sql.due_figures(due, [DIMENSIONS[name].due for name in group_by], whole)
     return statements
 
 

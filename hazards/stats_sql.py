@@ -2,12 +2,12 @@
 table, the voided-hazard subtraction, the GROUP BY that streams over a covering index, and a planner hint for SQLite.
 
 Local months and days are stored on the hazard (``hazards.models._keep_derived``), so no statement converts a
-time zone per row.
+time zone per row. Whole months may come from the month tally instead (``Tallied``, ``hazards.models.HazardTally``).
 """
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -28,7 +28,12 @@ from hazards.models import (
     STATS_DUE_LEADING,
     STATS_FLAG_COLUMNS,
     STATS_FOUND_LEADING,
+    TALLY_CLOSED,
+    TALLY_MAJOR,
+    TALLY_ON_SPOT,
+    TALLY_SUSPECTED,
     Hazard,
+    HazardTally,
 )
 from inspection.models import Event
 from schemas.enums import HazardLevel, HazardStatus
@@ -150,10 +155,57 @@ def counter(sign: int, flags_grouped: bool) -> Any:
     return count
 
 
-def found_figures(cohort: list[ColumnElement[bool]], dims: list[Any], as_of: datetime) -> Select[Any]:
+T = HazardTally.__table__.c
+ZERO = literal_column("0")
+
+
+class Tallied(NamedTuple):
+    """Whole months of a statement read from ``HazardTally`` instead of ``hazard`` (see ``hazards.stats.tallied``).
+
+    ``where`` selects them in the tally (months, scope, filters) and ``dims`` are the tally's group columns;
+    ``live`` selects the same months in ``hazard``, for what the tally cannot keep (overdue depends on the
+    moment asked); ``rest`` keeps the hazards of the months the period cuts, which are still counted row by
+    row.
+    """
+
+    where: list[ColumnElement[bool]]
+    dims: list[Any]
+    live: list[ColumnElement[bool]]
+    rest: ColumnElement[bool]
+
+
+def _tally_sum(condition: ColumnElement[bool] | None = None) -> Any:
+    return func.sum(T.n if condition is None else case((condition, T.n), else_=ZERO))
+
+
+def _has(bit: int) -> ColumnElement[bool]:
+    return T.bucket.op("&")(literal_column(str(bit))) != ZERO
+
+
+def tally_found(tallied: Tallied) -> Select[Any]:
+    """The found figures of whole months from the tally, in ``FOUND_FIGURES`` order (overdue and repeats are
+    counted live)."""
+    closed, major = _has(TALLY_CLOSED), _has(TALLY_MAJOR)
+    figures = {"found": _tally_sum(), "closed": _tally_sum(closed), "major_found": _tally_sum(major),
+               "major_open": _tally_sum(and_(major, ~closed)), "fixed_on_spot": _tally_sum(_has(TALLY_ON_SPOT)),
+               "suspected_false_rectification": _tally_sum(_has(TALLY_SUSPECTED))}
+    return (select(*_keys(tallied.dims), *[figures.get(name, ZERO).label(name) for name in FOUND_FIGURES])
+            .where(T.cohort == "found", *tallied.where).group_by(*tallied.dims))
+
+
+def open_overdue(where: list[ColumnElement[bool]], dims: list[Any], as_of: datetime) -> Select[Any]:
+    """Overdue open hazards (``FOUND_FIGURES`` columns, the others 0), from the partial index of hazards not
+    closed (``ix_hazard_stats_open``): a voided hazard is closed, so none is among them."""
+    return (select(*_keys(dims), *[(func.count() if name == "overdue_open" else ZERO).label(name)
+                                   for name in FOUND_FIGURES])
+            .where(*where, H.status != literal_column(f"'{CLOSED}'"), H.due_at < as_of).group_by(*dims))
+
+
+def found_figures(cohort: list[ColumnElement[bool]], dims: list[Any], as_of: datetime,
+                  tallied: Tallied | None = None) -> Select[Any]:
     closed = H.status == CLOSED
     major = H.level == HazardLevel.MAJOR.value
-    zero = literal_column("0")
+    zero = ZERO
     stream = streamed(FOUND_LEADING, dims)
 
     def part(sign: int) -> list[Any]:
@@ -174,20 +226,38 @@ def found_figures(cohort: list[ColumnElement[bool]], dims: list[Any], as_of: dat
     keys = [repeat.c[f"k{i}"] for i in range(len(dims))]
     figures = {"repeat_hazards": func.sum(repeat.c.n), "repeat_enterprises": func.count()}
     repeaters = select(*keys, *[figures.get(name, zero).label(name) for name in FOUND_FIGURES]).group_by(*keys)
-    return less_voided(dims, cohort, part, FOUND_FIGURES, repeaters, by=FLAGS if stream else (), stream=stream)
+    if tallied is None:
+        return less_voided(dims, cohort, part, FOUND_FIGURES, repeaters, by=FLAGS if stream else (), stream=stream)
+    return less_voided(dims, [*cohort, tallied.rest], part, FOUND_FIGURES, repeaters, tally_found(tallied),
+                       open_overdue(tallied.live, dims, as_of), by=FLAGS if stream else (), stream=stream)
 
 
-def due_figures(cohort: list[ColumnElement[bool]], dims: list[Any]) -> Select[Any]:
+def due_figures(cohort: list[ColumnElement[bool]], dims: list[Any], tallied: Tallied | None = None) -> Select[Any]:
     def part(sign: int) -> list[Any]:
         return [(func.count() * sign).label("due"),
                 (func.count(case((H.closed_at <= H.due_at, 1))) * sign).label("closed_on_time")]
 
-    return less_voided(dims, cohort, part, ["due", "closed_on_time"], stream=streamed(DUE_LEADING, dims))
+    figures = ["due", "closed_on_time"]
+    stream = streamed(DUE_LEADING, dims)
+    if tallied is None:
+        return less_voided(dims, cohort, part, figures, stream=stream)
+    tally = (select(*_keys(tallied.dims), _tally_sum().label("due"), _tally_sum(T.bucket == 1).label("closed_on_time"))
+             .where(T.cohort == "due", *tallied.where).group_by(*tallied.dims))
+    return less_voided(dims, [*cohort, tallied.rest], part, figures, tally, stream=stream)
 
 
-def days_histogram(cohort: list[ColumnElement[bool]], dims: list[Any]) -> Select[Any]:
+def days_histogram(cohort: list[ColumnElement[bool]], dims: list[Any], tallied: Tallied | None = None
+                   ) -> Select[Any]:
     """Closed hazards per group and whole local days to close (``k0`` .. the group keys, then the days, then
     ``n``), from the stored ``close_days``. The mean and median are read off it (``hazards.stats``), and the
     groups' histograms add up to the total's, so a grouped table needs no second pass for its total."""
-    return less_voided([*dims, H.close_days], [*cohort, H.close_days.is_not(None)],
-                       lambda sign: [(func.count() * sign).label("n")], ["n"], stream=streamed(DAYS_LEADING, dims))
+    def part(sign: int) -> list[Any]:
+        return [(func.count() * sign).label("n")]
+
+    stream = streamed(DAYS_LEADING, dims)
+    if tallied is None:
+        return less_voided([*dims, H.close_days], [*cohort, H.close_days.is_not(None)], part, ["n"], stream=stream)
+    tally = (select(*_keys([*tallied.dims, T.bucket]), _tally_sum().label("n"))
+             .where(T.cohort == "days", *tallied.where).group_by(*tallied.dims, T.bucket))
+    return less_voided([*dims, H.close_days], [*cohort, H.close_days.is_not(None), tallied.rest], part, ["n"],
+                       tally, stream=stream)

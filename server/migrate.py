@@ -1,11 +1,13 @@
 """Apply and generate migrations programmatically (``xuncha migrate``; ``make migration``)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from inspection.types import EnumText
 from server.settings import get_settings
@@ -46,7 +48,7 @@ def upgrade(url: str | None = None, *, engine: Engine | None = None, revision: s
     if engine is None:
         command.upgrade(config, revision)
         return
-    with engine.begin() as connection:
+    with _migrating(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
@@ -56,6 +58,26 @@ def downgrade(url: str | None = None, *, engine: Engine | None = None, revision:
     if engine is None:
         command.downgrade(config, revision)
         return
-    with engine.begin() as connection:
+    with _migrating(engine) as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
+
+
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Connection]:
+    """A transaction on ``engine`` for migrations. On SQLite with foreign keys on (``server.db`` engines), they
+    are off meanwhile, as Alembic's batch mode needs: it copies a table and drops the old one, which a row
+    referring to another row of the same table (a repeat hazard) would fail. The keys are checked before
+    committing instead."""
+    with engine.connect() as connection:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:  # outside any transaction, or SQLite ignores it
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                yield connection
+                if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()):
+                    raise RuntimeError(f"migration left rows with broken foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]

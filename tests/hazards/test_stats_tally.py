@@ -1,0 +1,188 @@
+"""The statistics' month tally (hazards.models.HazardTally): kept in step by every hazard write, equal to a
+recount, folded by the nightly job, and giving the same figures as counting the hazards row by row."""
+
+from collections import Counter
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.dialects import sqlite
+from sqlmodel import Session
+
+from hazards import states, stats, tally
+from hazards.models import Hazard, HazardTally, tally_rows
+from inspection.accounts import actor_for
+from schemas.enums import HazardLevel
+from tests.hazards import stats_dataset
+from tests.hazards.stats_dataset import NOW, Dataset, at, make_hazard
+
+T = HazardTally.__table__.c
+JUNE = stats.Period(date(2026, 6, 1), date(2026, 6, 30))
+PERIODS = {
+    "June": JUNE,
+    "May to 1 July (July cut, still running)": stats.Period(date(2026, 5, 1), date(2026, 7, 1)),
+    "March 2025 to June 2026": stats.Period(date(2025, 3, 1), date(2026, 6, 30)),
+    "mid-May to June (May cut)": stats.Period(date(2026, 5, 15), date(2026, 6, 30)),
+    "within June (no whole month)": stats.Period(date(2026, 6, 10), date(2026, 6, 20)),
+}
+GROUPINGS = [[], ["street"], ["department", "kind"], ["month"], ["month", "street"], ["item_code"]]
+
+
+@pytest.fixture()
+def data(session: Session, world) -> Dataset:
+    dataset = stats_dataset.build(session, world)
+    session.commit()
+    return dataset
+
+
+def kept(session: Session) -> dict[tuple, int]:
+    """The tally as readers see it: ``n`` summed per key, keys that sum to nothing left out."""
+    rows = session.execute(select(*tally.KEY, func.sum(T.n)).group_by(*tally.KEY)).all()
+    return {tuple(row[:6]): int(row[6]) for row in rows if row[6]}
+
+
+def recounted_in_python(session: Session) -> dict[tuple, int]:
+    counts: Counter[tuple] = Counter()
+    for hazard in session.scalars(select(Hazard)):
+        counts.update(tally_rows(hazard))
+    return dict(counts)
+
+
+def recounted_in_sql(session: Session) -> dict[tuple, int]:
+    return {tuple(row[:6]): int(row[6]) for row in session.execute(tally.recount()).all()}
+
+
+def report(session: Session, who, period: stats.Period, group_by: list[str], **filters) -> tuple:
+    result = stats.closure(session, actor=who, period=period, group_by=group_by, filters=stats.Filters(**filters),
+                           now=NOW)
+    return [(row.key, row.figures) for row in result.rows], result.total
+
+
+def assert_tallied_equals_counted(session: Session, data: Dataset, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Every report the same with the tally and without it; how many read the tally."""
+    who = {name: actor_for(data.world.users[name]) for name in ("office", "inspector", "fire_inspector")}
+    cases = [(w, p, g, {}) for w in who.values() for p in PERIODS.values() for g in GROUPINGS]
+    cases += [(who["office"], PERIODS["March 2025 to June 2026"], ["month"], filters)
+              for filters in ({"street": ("三井街道",)}, {"kind": ("DUST", "GAS")}, {"month": ("2026-06",)},
+                              {"department_id": (data.world.fire.id,)}, {"industry": ("catering",)})]
+    tallied = 0
+    for who_, period, group_by, filters in cases:
+        tallied += "hazard_tally" in str(stats.closure_statements(
+            who_, period, stats.Filters(**filters), group_by, NOW)["found"].compile(dialect=sqlite.dialect()))
+        with_tally = report(session, who_, period, group_by, **filters)
+        with monkeypatch.context() as patch:
+            patch.setattr(stats, "tallied", lambda *args, **kwargs: None)
+            counted = report(session, who_, period, group_by, **filters)
+        assert with_tally == counted, (who_.username, period, group_by, filters)
+    return tallied
+
+
+def test_the_tally_is_read_for_whole_months_only_when_it_keeps_what_is_asked(data):
+    office = actor_for(data.world.users["office"])
+    enterprise = actor_for(data.world.users["enterprise_a"])
+
+    def reads_tally(who, period, group_by, **filters) -> bool:
+        statements = stats.closure_statements(who, period, stats.Filters(**filters), group_by, NOW)
+        return all("hazard_tally" in str(s.compile(dialect=sqlite.dialect())) for s in statements.values())
+
+    assert reads_tally(office, JUNE, ["street", "month"])
+    assert reads_tally(office, JUNE, ["department", "kind"], street=("三井街道",))
+    assert not reads_tally(office, JUNE, ["item_code"])
+    assert not reads_tally(office, JUNE, ["street"], industry=("catering",))
+    assert not reads_tally(enterprise, JUNE, [])
+    assert not reads_tally(office, PERIODS["within June (no whole month)"], ["street"])
+
+
+def test_tallied_and_counted_figures_agree(session, data, monkeypatch):
+    assert assert_tallied_equals_counted(session, data, monkeypatch) > 50
+
+
+def test_every_kind_of_write_keeps_the_tally_equal_to_a_recount(session, data, monkeypatch):
+    h = data.h
+    assert kept(session) == recounted_in_python(session) == recounted_in_sql(session)
+    office = actor_for(data.world.users["office"])
+    june_before = report(session, office, JUNE, [])[1]
+
+    def step(change) -> None:
+        change()
+        session.commit()  # the hazards expire: the next write has no old values in memory
+        assert kept(session) == recounted_in_python(session) == recounted_in_sql(session)
+
+    step(lambda: states.apply(session, h["h4"], states.Move.SUBMIT, actor=None, at=at("2026-06-30 10:00")))
+    step(lambda: states.apply(session, h["h4"], states.Move.ACCEPT, actor=None, at=at("2026-06-30 16:00")))
+    step(lambda: states.apply(session, h["h1"], states.Move.REOPEN, actor=None, at=at("2026-06-30 17:00")))
+
+    def reject_with_a_new_deadline() -> None:  # the deadline moves to another month
+        states.apply(session, h["h5"], states.Move.REJECT, actor=None, at=at("2026-06-30 18:00"))
+        h["h5"].due_at = at("2026-08-05 23:59")
+        session.add(h["h5"])
+
+    step(reject_with_a_new_deadline)
+    step(lambda: states.apply(session, h["h9"], states.Move.VOID, actor=None, at=at("2026-06-30 19:00"),
+                              reason="更正"))
+
+    def flag_and_raise() -> None:
+        h["h2"].suspected_false_rectification = True
+        h["h6"].level = HazardLevel.MAJOR
+        session.add_all([h["h2"], h["h6"]])
+
+    step(flag_and_raise)
+    step(lambda: make_hazard(session, data.world.enterprise_b, data.world.fire, "GAS-03", found="2026-06-25 10:00",
+                             due="2026-06-28"))
+
+    june_after = report(session, office, JUNE, [])[1]
+    # found: h9 voided (-1), GAS-03 (+1); closed: h4 (+1), h1 reopened (-1); overdue: h4 closed (-1), h1 reopened
+    # past its deadline (+1), h9 voided (-1), GAS-03 (+1); suspected: h2 (+1)
+    assert (june_after.found, june_after.closed, june_after.overdue_open) == (
+        june_before.found, june_before.closed, june_before.overdue_open)
+    assert june_after.closed_on_time == june_before.closed_on_time - 1  # h1 no longer closed
+    assert june_after.suspected_false_rectification == june_before.suspected_false_rectification + 1
+    assert_tallied_equals_counted(session, data, monkeypatch)
+
+
+def test_compaction_folds_each_key_into_one_row_and_changes_no_figure(session, data, monkeypatch):
+    office = actor_for(data.world.users["office"])
+    for move in (states.Move.REOPEN, states.Move.SUBMIT, states.Move.ACCEPT, states.Move.REOPEN):
+        states.apply(session, data.h["h2"], move, actor=None, at=at("2026-06-30 10:00"))
+        session.commit()
+    before = kept(session)
+    figures = report(session, office, stats.Period(date(2025, 1, 1), date(2026, 6, 30)), ["month", "street"])
+    rows = session.scalar(select(func.count()).select_from(HazardTally))
+    assert rows > len(before)
+
+    folded, written = tally.compact(session)
+    session.commit()
+
+    assert kept(session) == before
+    assert session.scalar(select(func.count()).select_from(HazardTally)) == len(before)
+    assert folded > written and rows - folded + written == len(before)
+    assert report(session, office, stats.Period(date(2025, 1, 1), date(2026, 6, 30)), ["month", "street"]) == figures
+    assert tally.compact(session) == (0, 0)  # nothing left to fold
+    assert_tallied_equals_counted(session, data, monkeypatch)
+
+
+def test_the_nightly_job_compacts(session, data):
+    from server import jobs
+
+    states.apply(session, data.h["h1"], states.Move.REOPEN, actor=None, at=at("2026-06-30 10:00"))
+    session.commit()
+    run = jobs.run("compact_stats_tally")
+    assert run.ok and run.summary.startswith("rows=") and not run.summary.startswith("rows=0 ")
+    session.expire_all()
+    assert kept(session) == recounted_in_sql(session)
+
+
+def test_0003_fills_in_the_tally_and_marks_voided_hazards(engine, session, data):
+    from server import migrate
+
+    expected = kept(session)
+    voided = {data.h["h8"].id}
+    session.commit()  # let go of the tables the migration alters
+    try:
+        migrate.downgrade(engine=engine, revision="0002")
+        migrate.upgrade(engine=engine)
+    finally:
+        migrate.upgrade(engine=engine)  # the rest of the suite needs head whatever happened
+    session.expire_all()
+    assert kept(session) == expected == recounted_in_sql(session)
+    assert set(session.scalars(select(Hazard.id).where(Hazard.voided.is_(True)))) == voided
