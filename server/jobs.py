@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from hazards import deadlines, notify, sweep
+from hazards import deadlines, notify, sweep, tally
 from inspection import draw, planning
 from inspection.models import JobRun
 from inspection.types import utcnow
@@ -129,6 +129,15 @@ def sweep_photo_files(now: datetime | None = None, *, trigger: str = "schedule")
     return _recorded("sweep_photo_files", body, now, trigger)
 
 
+def compact_stats_tally(now: datetime | None = None, *, trigger: str = "schedule") -> JobRun:
+    """The statistics' month tally: each key's appended rows folded into one (reads stay a few rows a month)."""
+    def body(session: Session, at: datetime) -> str:
+        before, after = tally.compact(session)
+        return f"rows={before} kept={after}"
+
+    return _recorded("compact_stats_tally", body, now, trigger)
+
+
 JOBS: dict[str, Callable[..., JobRun]] = {  # in the order a night's runs go: tasks first, then the merge
     "deadline_sweep": deadline_sweep,
     "reinspections": reinspections,
@@ -136,6 +145,7 @@ JOBS: dict[str, Callable[..., JobRun]] = {  # in the order a night's runs go: ta
     "inspect_once": inspect_once,
     "deliver_notifications": deliver_notifications,
     "sweep_photo_files": sweep_photo_files,
+    "compact_stats_tally": compact_stats_tally,
 }
 
 

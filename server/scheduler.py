@@ -88,6 +88,8 @@ SCHEDULE: tuple[Entry, ...] = (
           kind="interval"),
     Entry("sweep_photo_files", "server.jobs:sweep_photo_files", {"hour": "3", "minute": "40"}, 3 * DAY,
           "每天：清理无记录的照片文件 / daily: remove photo files left without a row by a failed upload"),
+    Entry("compact_stats_tally", "server.jobs:compact_stats_tally", {"hour": "3", "minute": "50"}, 3 * DAY,
+          "每天：合并统计月度计数表的增量行 / daily: fold the statistics month tally's appended rows"),
 )
 
 
