@@ -12,8 +12,9 @@ their deadline, ~2 % never closed, 0.2 % voided, 3 % repeats; and the audit trai
 (~2.8 events per hazard), because the voided-hazard exclusion reads it. Rows are bulk-inserted
 (executemany on SQLite, COPY on PostgreSQL) with the secondary indexes dropped, then indexed once.
 
-Each query runs once to warm up and then ``--runs`` times; the median is reported, for three index sets in
-the same run: ``covering`` (ours, from the models), ``none`` (the statistics indexes dropped), and
+Each query runs once to warm up and then ``--runs`` times; the median is reported, for index sets in the same
+run: ``covering`` (ours, from the models), ``untallied`` (the same indexes, but every month counted from the
+hazards instead of the month tally), ``none`` (the statistics indexes dropped, the tally's too), and
 ``mismatched`` (a plain index on found_at plus one on (street, found_month, status)). The plan of each query
 is printed (EXPLAIN QUERY PLAN / EXPLAIN).
 """
@@ -42,7 +43,7 @@ from sqlalchemy import Engine, event, text  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
 import hazards.models  # noqa: E402,F401
-from hazards import stats, stats_lists, stats_report  # noqa: E402
+from hazards import stats, stats_lists, stats_report, tally  # noqa: E402
 from hazards.models import days_to_close, local_month  # noqa: E402
 from inspection import checklists  # noqa: E402
 from inspection.access import Actor  # noqa: E402
@@ -65,7 +66,8 @@ DEPARTMENTS = [("应急", "应急管理局", ("DUST", "FCZ")), ("消防", "消�
                ("生态", "生态环境局", ("DUST",))]
 DEPARTMENT_WEIGHTS = [40, 20, 20, 12, 8]
 STATS_INDEXES = ["ix_hazard_stats_found", "ix_hazard_stats_days", "ix_hazard_stats_repeat", "ix_hazard_stats_due",
-                 "ix_hazard_closed_at_due_at", "ix_hazard_due_at_closed_at"]
+                 "ix_hazard_stats_open", "ix_hazard_closed_at_due_at", "ix_hazard_due_at_closed_at",
+                 "ix_hazard_tally_key"]
 EVENT_INDEXES = ["ix_event_action_entity_id"]
 MISMATCHED = {
     "ix_bench_found_at": "CREATE INDEX ix_bench_found_at ON hazard (found_at)",
@@ -140,7 +142,7 @@ def generate(seed: int = 2026, n: int = HAZARDS) -> Iterator[tuple[str, tuple[An
             item.text, item.legal_basis, status, days, _ts(due, SQLITE), _ts(found_utc, SQLITE),
             None if closed is None else _ts(closed, SQLITE), spot, major and not spot,
             rng.randrange(1, hazard_id - 500) if repeat else None, repeat, enterprise[3], enterprise[4],
-            enterprise[5], found.strftime("%Y-%m"), local_month(due), days_to_close(found_utc, closed),
+            enterprise[5], found.strftime("%Y-%m"), local_month(due), days_to_close(found_utc, closed), voided,
         )
         for k, action in enumerate(actions):
             event_id += 1
@@ -158,7 +160,7 @@ COLUMNS = {
     "hazard": ("id", "enterprise_id", "department_id", "kind", "item_code", "level", "description", "legal_basis",
                "status", "deadline_days", "due_at", "found_at", "closed_at", "fixed_on_spot", "plan_required",
                "repeat_of_id", "suspected_false_rectification", "street", "industry", "risk_class", "found_month",
-               "due_month", "close_days", "checklist_version", "party", "working_days", "before_photo_ids",
+               "due_month", "close_days", "voided", "checklist_version", "party", "working_days", "before_photo_ids",
                "after_photo_ids"),
     "event": ("id", "entity", "entity_id", "action", "at", "before", "after", "reason", "prev_hash", "hash"),
 }
@@ -282,12 +284,14 @@ def build(engine: Engine, n: int) -> None:
     with engine.begin() as conn:
         for index in indexes:
             index.create(conn)
+        tallied = tally.rebuild(conn)
         conn.execute(text("CREATE TABLE bench_meta (hazards INTEGER)"))
         conn.execute(text("INSERT INTO bench_meta VALUES (:n)"), {"n": n})
     if not SQLITE:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
-    print(f"  built {n:,} hazards in {loaded - began:.0f} s, indexed in {time.perf_counter() - loaded:.0f} s")
+    print(f"  built {n:,} hazards in {loaded - began:.0f} s, indexed and tallied ({tallied:,} tally rows) in "
+          f"{time.perf_counter() - loaded:.0f} s")
 
 
 def built(engine: Engine, n: int) -> bool:
@@ -302,7 +306,7 @@ def built(engine: Engine, n: int) -> bool:
 
 
 def set_indexes(engine: Engine, variant: str) -> None:
-    by_name = {ix.name: ix for ix in _secondary_indexes(engine, ("hazard", "event"))}
+    by_name = {ix.name: ix for ix in _secondary_indexes(engine, ("hazard", "event", "hazard_tally"))}
     ours = [name for name in STATS_INDEXES + EVENT_INDEXES if name in by_name]
     with engine.begin() as conn:
         for name in [*ours, *MISMATCHED]:
@@ -429,10 +433,17 @@ def run(engine: Engine, runs: int, variants: list[str], show_plans: bool
         ) -> dict[str, dict[str, tuple[float, float, int]]]:
     results: dict[str, dict[str, tuple[float, float, int]]] = {}
     for variant in variants:
-        set_indexes(engine, variant)
+        set_indexes(engine, "covering" if variant == "untallied" else variant)
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"\n  -- {variant} (load average {load}) --")
-        for label, statement in suite():
+        tallied = stats.tallied
+        if variant == "untallied":  # the covering indexes, every month counted from the hazards
+            stats.tallied = lambda *args, **kwargs: None  # type: ignore[assignment]
+        try:
+            statements = suite()
+        finally:
+            stats.tallied = tallied
+        for label, statement in statements:
             ms, cpu, rows = timed(engine, statement, runs)
             results.setdefault(label, {})[variant] = (ms, cpu, rows)
             flag = "" if ms < TARGET_MS else "  (over target)"
@@ -463,7 +474,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the data set even if it exists")
     parser.add_argument("--hazards", type=int, default=HAZARDS)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--variants", default="covering,none,mismatched")
+    parser.add_argument("--variants", default="covering,untallied,none,mismatched")
     parser.add_argument("--no-plans", action="store_true")
     args = parser.parse_args(argv)
     variants = args.variants.split(",")
