@@ -1,6 +1,7 @@
 """Table models of the hazard loop: hazards, rectification orders, evidence, extensions, the outbox."""
 
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Column, Index, UniqueConstraint, event, false, inspect, select, text
@@ -187,14 +188,18 @@ def _tally_insert(mapper: Any, connection: Any, hazard: Hazard) -> None:
 
 @event.listens_for(Hazard, "before_update")
 def _tally_update(mapper: Any, connection: Any, hazard: Hazard) -> None:
-    """Registered after ``_keep_derived``, so the stored months and days are already the new ones. The row as
-    stored (what the tally counts) is read back: an expired hazard's attribute history has no old values."""
+    """Registered after ``_keep_derived``, so the stored months and days are already the new ones.
+
+    The difference is taken from the row as stored, read back and locked (an expired hazard's history has no
+    old values, and on PostgreSQL another transaction may have changed the row since it was loaded), to that
+    row with the columns this UPDATE sets: exactly the row the UPDATE leaves."""
     state = inspect(hazard)
-    if not any(state.attrs[name].history.has_changes() for name in TALLY_FIELDS):
+    changed = {name: getattr(hazard, name) for name in TALLY_FIELDS if state.attrs[name].history.has_changes()}
+    if not changed:
         return
     stored = connection.execute(select(*[Hazard.__table__.c[name] for name in TALLY_FIELDS])
-                                .where(Hazard.__table__.c.id == hazard.id)).one()
-    _tally_changes(connection, tally_rows(stored), tally_rows(hazard))
+                                .where(Hazard.__table__.c.id == hazard.id).with_for_update()).one()
+    _tally_changes(connection, tally_rows(stored), tally_rows(SimpleNamespace(**{**stored._mapping, **changed})))
 
 
 @event.listens_for(Hazard, "after_delete")

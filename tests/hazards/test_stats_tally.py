@@ -186,3 +186,23 @@ def test_0003_fills_in_the_tally_and_marks_voided_hazards(engine, session, data)
     session.expire_all()
     assert kept(session) == expected == recounted_in_sql(session)
     assert set(session.scalars(select(Hazard.id).where(Hazard.voided.is_(True)))) == voided
+
+
+def test_a_write_from_a_stale_copy_of_the_hazard_keeps_the_tally_right(engine, session, data):
+    """Two users change the same hazard from copies loaded before either wrote: each UPDATE sets only its own
+    columns, and the tally follows the row the two leave, not either copy."""
+    hazard_id = data.h["h4"].id
+    session.commit()
+    with Session(engine, expire_on_commit=False) as first, Session(engine) as second:
+        mine, theirs = first.get(Hazard, hazard_id), second.get(Hazard, hazard_id)
+        assert mine is not None and theirs is not None
+        first.commit()  # keeps its copy, ends its read (SQLite would refuse a write from an older snapshot)
+        theirs.level = HazardLevel.MAJOR  # raised to major by the office ...
+        second.add(theirs)
+        second.commit()
+        states.apply(first, mine, states.Move.SUBMIT, actor=None, at=at("2026-06-30 10:00"))  # ... submitted
+        first.commit()  # from a copy that still says "general"
+    session.expire_all()
+    stored = session.get(Hazard, hazard_id)
+    assert stored is not None and (stored.level, stored.status) == ("major", "submitted")
+    assert kept(session) == recounted_in_python(session) == recounted_in_sql(session)
