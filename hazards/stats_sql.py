@@ -89,24 +89,28 @@ def _keys(dims: list[Any]) -> list[Any]:
     return [d.label(f"k{i}") for i, d in enumerate(dims)]
 
 
-# How deep into ``STATS_DIMENSION_COLUMNS`` (street, department, kind, ...) a streamed GROUP BY may reach: each
-# level multiplies the groups SQLite hands on to the outer sort, and past the kind they are about as many as the
-# rows (tests/bench/README.md, "Statistics").
-STREAM_DEPTH = 3
+# How deep into ``STATS_DIMENSION_COLUMNS`` (street, department, kind, item code, ...) a streamed GROUP BY may
+# reach: each level multiplies the groups SQLite hands on to the outer sort. Down to the item code that still
+# beats sorting every row for the found and due statements; the days statement's groups are multiplied by the
+# days to close as well, and past the kind it is cheaper sorted (tests/bench/README.md, "Statistics").
+STREAM_DEPTH = 4
+DAYS_STREAM_DEPTH = 3
 DIMENSION_COLUMNS = [H[name] for name in STATS_DIMENSION_COLUMNS]
 
 
-def streamed(leading: list[Any], keys: list[Any]) -> list[Any] | None:
+def streamed(leading: list[Any], keys: list[Any], depth_limit: int | None = None) -> list[Any] | None:
     """The GROUP BY that streams over a covering index on ``(*leading, *STATS_DIMENSION_COLUMNS, ...)``: the
     leading columns, then the dimension columns up to the last of ``keys`` (grouping on a prefix of the index
     needs no sort; the caller's outer GROUP BY folds the extra columns away). None when a key lies deeper than
-    ``STREAM_DEPTH`` or is not a column of the index: then the statement groups on ``keys`` and sorts."""
+    ``depth_limit`` (default ``STREAM_DEPTH``) or is not a column of the index: then the statement groups on
+    ``keys`` and sorts."""
+    limit = STREAM_DEPTH if depth_limit is None else depth_limit
     depth = 0
     for key in keys:
         if any(key is column for column in leading):
             continue
         position = next((i for i, column in enumerate(DIMENSION_COLUMNS) if key is column), None)
-        if position is None or position >= STREAM_DEPTH:
+        if position is None or position >= limit:
             return None
         depth = max(depth, position + 1)
     return [*leading, *DIMENSION_COLUMNS[:depth]]
@@ -254,7 +258,7 @@ def days_histogram(cohort: list[ColumnElement[bool]], dims: list[Any], tallied: 
     def part(sign: int) -> list[Any]:
         return [(func.count() * sign).label("n")]
 
-    stream = streamed(DAYS_LEADING, dims)
+    stream = streamed(DAYS_LEADING, dims, DAYS_STREAM_DEPTH)
     if tallied is None:
         return less_voided([*dims, H.close_days], [*cohort, H.close_days.is_not(None)], part, ["n"], stream=stream)
     tally = (select(*_keys([*tallied.dims, T.bucket]), _tally_sum().label("n"))
