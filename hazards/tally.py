@@ -54,8 +54,23 @@ def recount() -> Any:
 def rebuild(connection: Connection) -> int:
     """Replace the tally by a fresh count of the hazards; the rows written."""
     connection.execute(delete(HazardTally))
-    result = connection.execute(HazardTally.__table__.insert().from_select(list(COLUMNS), recount()))
-    return int(result.rowcount or 0)
+    connection.execute(HazardTally.__table__.insert().from_select(list(COLUMNS), recount()))
+    return int(connection.execute(select(func.count()).select_from(HazardTally)).scalar_one())
+
+
+def kept(session: Session) -> dict[TallyKey, int]:
+    """The tally as readers see it: ``n`` summed per key, keys that sum to nothing left out."""
+    rows = session.execute(select(*KEY, func.sum(T.n)).group_by(*KEY)).all()
+    return {tuple(row[:6]): int(row[6]) for row in rows if row[6]}  # type: ignore[misc]
+
+
+def differences(session: Session) -> dict[TallyKey, tuple[int, int]]:
+    """Keys where the tally and a fresh count of the hazards disagree: key -> (kept, counted). Empty when in
+    step, as the listeners keep it; anything else means hazards were written around the ORM."""
+    counted = {tuple(row[:6]): int(row[6]) for row in session.execute(recount()).all()}
+    have = kept(session)
+    return {key: (have.get(key, 0), counted.get(key, 0))  # type: ignore[misc]
+            for key in sorted(set(have) | set(counted)) if have.get(key, 0) != counted.get(key, 0)}
 
 
 def compact(session: Session) -> tuple[int, int]:

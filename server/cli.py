@@ -19,8 +19,10 @@ from server.settings import get_settings
 app = typer.Typer(help="xuncha 巡查 — inspection and hazard-closure service", no_args_is_help=True)
 import_app = typer.Typer(help="Bulk imports", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit trail", no_args_is_help=True)
+stats_app = typer.Typer(help="Statistics", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(audit_app, name="audit")
+app.add_typer(stats_app, name="stats")
 console = Console()
 
 
@@ -129,6 +131,35 @@ def audit_verify() -> None:
     console.print(f"[red]audit chain broken at event {report.broken_at}: {report.problem}[/red]"
                   f" ({report.checked} events verified before it)")
     raise typer.Exit(1)
+
+
+@stats_app.command("check-tally")
+def stats_check_tally() -> None:
+    """Compare the statistics' month tally with a fresh count of the hazards; exit 1 naming what differs."""
+    from hazards import tally
+    from server.db import session_scope
+
+    with session_scope(write=False) as session:
+        wrong = tally.differences(session)
+    if not wrong:
+        console.print("month tally agrees with the hazards")
+        return
+    console.print(f"[red]month tally differs from the hazards in {len(wrong)} key(s); "
+                  f"`xuncha stats rebuild-tally` recounts it[/red]")
+    for key, (kept, counted) in list(wrong.items())[:20]:
+        console.print(f"  {key}: kept {kept}, counted {counted}")
+    raise typer.Exit(1)
+
+
+@stats_app.command("rebuild-tally")
+def stats_rebuild_tally() -> None:
+    """Recount the statistics' month tally from the hazards (after hazards were written around the ORM)."""
+    from hazards import tally
+    from server.db import session_scope
+
+    with session_scope() as session:
+        rows = tally.rebuild(session.connection())
+    console.print(f"month tally rebuilt: {rows} rows")
 
 
 if __name__ == "__main__":
