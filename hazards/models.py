@@ -45,7 +45,7 @@ class Hazard(SQLModel, table=True):
               "enterprise_id"),
         Index("ix_hazard_stats_days", *STATS_DAYS_LEADING, *STATS_DIMENSION_COLUMNS, "found_at", "enterprise_id",
               sqlite_where=text("close_days IS NOT NULL"), postgresql_where=text("close_days IS NOT NULL")),
-        Index("ix_hazard_stats_repeat", "found_month", *STATS_DIMENSION_COLUMNS, "found_at", "enterprise_id",
+        Index("ix_hazard_stats_repeat", "found_month", *STATS_DIMENSION_COLUMNS, "found_at", "enterprise_id", "id",
               sqlite_where=text("repeat_of_id IS NOT NULL"), postgresql_where=text("repeat_of_id IS NOT NULL")),
         Index("ix_hazard_stats_due", *STATS_DUE_LEADING, *STATS_DIMENSION_COLUMNS, "due_at", "closed_at",
               "enterprise_id"),

@@ -7,7 +7,8 @@ Create Date: 2026-11-26 01:30:00
 ``hazard.voided`` (closed by a void move) is set from the audit trail's ``hazard.void`` events. ``hazard_tally``
 (``hazards.models.HazardTally``) is created and filled in from the hazards there are, as
 ``hazards.tally.rebuild`` does (written out here: a migration stays as it was). ``ix_hazard_stats_open``
-covers the hazards not closed, for overdue counts over the months read from the tally.
+covers the hazards not closed, for overdue counts over the months read from the tally. The repeat index gains
+the id, so PostgreSQL leaves voided repeats out without reading the table.
 """
 from collections.abc import Sequence
 
@@ -36,6 +37,8 @@ FILL_TALLY = ("INSERT INTO hazard_tally (cohort, month, street, department_id, k
               + " UNION ALL ".join([_counted('found', 'found_month', FLAGS), _counted('due', 'due_month', ON_TIME),
                                     _counted('days', 'found_month', 'close_days', ' AND close_days IS NOT NULL')]))
 NOT_CLOSED = "status <> 'closed'"
+REPEAT = ['found_month', 'street', 'department_id', 'kind', 'item_code', 'risk_class', 'industry', 'found_at',
+          'enterprise_id']
 
 
 def upgrade() -> None:
@@ -60,9 +63,17 @@ def upgrade() -> None:
     op.create_index('ix_hazard_stats_open', 'hazard', ['found_month', 'street', 'department_id', 'kind', 'status',
                                                        'due_at'],
                     sqlite_where=sa.text(NOT_CLOSED), postgresql_where=sa.text(NOT_CLOSED))
+    _repeat_index([*REPEAT, 'id'])
+
+
+def _repeat_index(columns: list[str]) -> None:
+    op.drop_index('ix_hazard_stats_repeat', table_name='hazard')
+    op.create_index('ix_hazard_stats_repeat', 'hazard', columns, sqlite_where=sa.text('repeat_of_id IS NOT NULL'),
+                    postgresql_where=sa.text('repeat_of_id IS NOT NULL'))
 
 
 def downgrade() -> None:
+    _repeat_index(REPEAT)
     op.drop_index('ix_hazard_stats_open', table_name='hazard')
     op.drop_index('ix_hazard_tally_key', table_name='hazard_tally')
     op.drop_table('hazard_tally')
