@@ -52,10 +52,11 @@ How it is computed
     histogram of whole days that SQL returns (a few hundred rows), and a grouped table's total adds its groups'
     histograms instead of scanning again. Three statements (found, days, due) per table, each one index-only
     range scan of a covering index on ``Hazard.__table_args__``. The local months and days to close are stored
-    on the hazard (``hazards.models._keep_derived``) and lead those indexes, so a grouping on the month, street,
-    department or kind streams over the index instead of being sorted (``stats_sql.streamed``); other groupings
-    sort. Voided hazards are counted a second time, by primary key, and subtracted (``stats_sql.less_voided``),
-    which is cheaper than testing every row. Whole months of a table grouped and filtered only by month,
+    on the hazard (``hazards.models._keep_derived``) and lead those indexes, so on SQLite a grouping on the
+    month, street, department, kind or item streams over the index instead of being sorted
+    (``stats_sql.streamed``); other groupings sort, and PostgreSQL hashes. Voided hazards are counted a second
+    time, by primary key, and subtracted (``stats_sql.less_voided``), which is cheaper than testing every row.
+    Whole months of a table grouped and filtered only by month,
     street, department and kind, for staff, are read from the month tally (``hazards.models.HazardTally``, a
     few rows per month and key, kept by every hazard write; ``tallied``) instead of ~17,000 rows a month; the
     months a period cuts, overdue (it depends on the moment asked) and repeats are still counted from the
@@ -469,20 +470,24 @@ def _total(session: Session, groups: Iterable[Figures], histograms: Iterable[Cou
 
 
 def closure_statements(actor: Actor, period: Period, filters: Filters, group_by: Sequence[str],
-                       as_of: datetime, parts: Iterable[str] = PARTS) -> dict[str, Select[Any]]:
-    """The grouped statements behind the closure table (no "due" one when nothing can be due yet)."""
+                       as_of: datetime, parts: Iterable[str] = PARTS, *, dialect: str = "sqlite"
+                       ) -> dict[str, Select[Any]]:
+    """The grouped statements behind the closure table (no "due" one when nothing can be due yet), for the
+    database ``dialect`` (SQLite streams its groups over an index prefix, PostgreSQL hashes them)."""
+    streams = dialect == "sqlite"
     found = found_cohort(actor, period, filters)
     found_dims = [DIMENSIONS[name].found for name in group_by]
     whole = tallied(actor, filters, group_by, H.found_month, period.start_at, period.end_at)
     statements = {}
     if "found" in parts:
-        statements["found"] = stats_sql.found_figures(found, found_dims, as_of, whole)
+        statements["found"] = stats_sql.found_figures(found, found_dims, as_of, whole, streams=streams)
     if "days" in parts:
-        statements["days"] = stats_sql.days_histogram(found, found_dims, whole)
+        statements["days"] = stats_sql.days_histogram(found, found_dims, whole, streams=streams)
     due = due_cohort(actor, period, filters, as_of)
     if "due" in parts and due is not None:
         whole = tallied(actor, filters, group_by, H.due_month, period.start_at, min(period.end_at, as_of))
-        statements["due"] = stats_sql.due_figures(due, [DIMENSIONS[name].due for name in group_by], whole)
+        statements["due"] = stats_sql.due_figures(due, [DIMENSIONS[name].due for name in group_by], whole,
+                                                  streams=streams)
     return statements
 
 
@@ -497,7 +502,8 @@ def _figures(session: Session, *, actor: Actor, period: Period, filters: Filters
              ) -> tuple[dict[tuple[Any, ...], Figures], dict[tuple[Any, ...], Counter[int]]]:
     """``figures`` and, per group, the histogram of days to close the mean and median came from."""
     n = len(group_by)
-    statements = closure_statements(actor, period, filters, group_by, now, parts)
+    statements = closure_statements(actor, period, filters, group_by, now, parts,
+                                    dialect=session.get_bind().dialect.name)
     out: dict[tuple[Any, ...], Figures] = {}
 
     def at(key: tuple[Any, ...]) -> Figures:

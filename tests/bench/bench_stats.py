@@ -339,13 +339,14 @@ YEAR_TO_DATE = stats.Period(date(2026, 1, 1), date(2026, 6, 20))
 FIVE_YEARS = stats.Period(START, END - timedelta(days=1))
 
 
-def suite() -> list[tuple[str, Any]]:
+def suite(dialect: str) -> list[tuple[str, Any]]:
     """(label, statement) for every grouped statement the API runs, over typical periods."""
     out: list[tuple[str, Any]] = []
 
     def closure(label: str, actor: Actor, period: stats.Period, group_by: list[str],
                 filters: stats.Filters | None = None) -> None:
-        statements = stats.closure_statements(actor, period, filters or stats.Filters(), group_by, AS_OF)
+        statements = stats.closure_statements(actor, period, filters or stats.Filters(), group_by, AS_OF,
+                                              dialect=dialect)
         for part, statement in statements.items():
             out.append((f"{label} [{part}]", statement))
 
@@ -440,7 +441,7 @@ def run(engine: Engine, runs: int, variants: list[str], show_plans: bool
         if variant == "untallied":  # the covering indexes, every month counted from the hazards
             stats.tallied = lambda *args, **kwargs: None  # type: ignore[assignment]
         try:
-            statements = suite()
+            statements = suite(engine.dialect.name)
         finally:
             stats.tallied = tallied
         for label, statement in statements:
