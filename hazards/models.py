@@ -155,6 +155,7 @@ TALLY_CLOSED, TALLY_MAJOR, TALLY_ON_SPOT, TALLY_SUSPECTED = 1, 2, 4, 8  # bits o
 TALLY_FIELDS = ("voided", "status", "level", "fixed_on_spot", "suspected_false_rectification", "street",
                 "department_id", "kind", "found_month", "due_month", "close_days", "due_at", "closed_at")
 TallyKey = tuple[str, str, str, int, str, int]  # cohort, month, street, department_id, kind, bucket
+TALLY_COLUMNS = ("cohort", "month", "street", "department_id", "kind", "bucket", "n")  # a key, then n
 
 
 def tally_rows(h: Any) -> list[TallyKey]:
@@ -176,9 +177,8 @@ def tally_rows(h: Any) -> list[TallyKey]:
 def _tally_changes(connection: Any, before: list[TallyKey], after: list[TallyKey]) -> None:
     changes = [(*key, -1) for key in before if key not in after] + [(*key, 1) for key in after if key not in before]
     if changes:
-        connection.execute(HazardTally.__table__.insert(), [
-            dict(zip(("cohort", "month", "street", "department_id", "kind", "bucket", "n"), change, strict=True))
-            for change in sorted(changes)])
+        connection.execute(HazardTally.__table__.insert(),
+                           [dict(zip(TALLY_COLUMNS, change, strict=True)) for change in sorted(changes)])
 
 
 @event.listens_for(Hazard, "after_insert")

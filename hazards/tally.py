@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from hazards.models import (
     TALLY_CLOSED,
+    TALLY_COLUMNS,
     TALLY_MAJOR,
     TALLY_ON_SPOT,
     TALLY_SUSPECTED,
@@ -23,8 +24,7 @@ from hazards.models import (
 
 H = Hazard.__table__.c
 T = HazardTally.__table__.c
-KEY = (T.cohort, T.month, T.street, T.department_id, T.kind, T.bucket)
-COLUMNS = ("cohort", "month", "street", "department_id", "kind", "bucket", "n")
+KEY = tuple(T[name] for name in TALLY_COLUMNS[:-1])  # the key columns, without n
 
 
 def _bit(condition: Any, bit: int) -> Any:
@@ -54,7 +54,7 @@ def recount() -> Any:
 def rebuild(connection: Connection) -> int:
     """Replace the tally by a fresh count of the hazards; the rows written."""
     connection.execute(delete(HazardTally))
-    connection.execute(HazardTally.__table__.insert().from_select(list(COLUMNS), recount()))
+    connection.execute(HazardTally.__table__.insert().from_select(list(TALLY_COLUMNS), recount()))
     return int(connection.execute(select(func.count()).select_from(HazardTally)).scalar_one())
 
 
@@ -86,7 +86,7 @@ def compact(session: Session) -> tuple[int, int]:
     sums: Counter[TallyKey] = Counter()
     for row in deleted:
         sums[tuple(row[:6])] += int(row[6])  # type: ignore[index]
-    kept = [dict(zip(COLUMNS, (*key, n), strict=True)) for key, n in sorted(sums.items()) if n]
+    kept = [dict(zip(TALLY_COLUMNS, (*key, n), strict=True)) for key, n in sorted(sums.items()) if n]
     if kept:
         session.execute(HazardTally.__table__.insert(), kept)
     return len(deleted), len(kept)
