@@ -234,8 +234,7 @@ class Period:
     @classmethod
     def month(cls, month: str) -> "Period":
         first = parse_month(month)
-        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-        return cls(first, following - timedelta(days=1))
+        return cls(first, _first_of_next_month(first) - timedelta(days=1))
 
     @classmethod
     def default(cls, now: datetime) -> "Period":
@@ -390,9 +389,9 @@ def month_range(month: Any, instant: Any, start: datetime, end: datetime) -> lis
     (``month > first OR instant >= start``), so whole months cost no timestamp comparison per row."""
     first, last = local_month(start), local_month(end - timedelta(microseconds=1))
     terms = [month >= first, month <= last]
-    if start != start_of_local_day(local_date(start).replace(day=1)):
+    if start != _month_start(start, up=False):
         terms.append(or_(month > first, instant >= start))
-    if end != start_of_local_day(local_date(end).replace(day=1)):
+    if end != _month_start(end, up=False):
         terms.append(or_(month < last, instant < end))
     return terms
 
@@ -428,8 +427,12 @@ def _month_start(at: datetime, *, up: bool) -> datetime:
     day = local_date(at)
     start = start_of_local_day(day.replace(day=1))
     if up and start < at:
-        start = start_of_local_day(date(day.year + day.month // 12, day.month % 12 + 1, 1))
+        start = start_of_local_day(_first_of_next_month(day))
     return start
+
+
+def _first_of_next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 PARTS = ("found", "days", "due")  # the three statements of the closure table

@@ -17,12 +17,14 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from hazards.models import (
+    NOT_CLOSED_SQL,
     STATS_DAYS_LEADING,
     STATS_DIMENSION_COLUMNS,
     STATS_DUE_LEADING,
@@ -202,7 +204,7 @@ def open_overdue(where: list[ColumnElement[bool]], dims: list[Any], as_of: datet
     closed (``ix_hazard_stats_open``): a voided hazard is closed, so none is among them."""
     return (select(*_keys(dims), *[(func.count() if name == "overdue_open" else ZERO).label(name)
                                    for name in FOUND_FIGURES])
-            .where(*where, H.status != literal_column(f"'{CLOSED}'"), H.due_at < as_of).group_by(*dims))
+            .where(*where, text(NOT_CLOSED_SQL), H.due_at < as_of).group_by(*dims))
 
 
 def found_figures(cohort: list[ColumnElement[bool]], dims: list[Any], as_of: datetime,

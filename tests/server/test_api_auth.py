@@ -70,9 +70,8 @@ def test_inactive_user_cannot_log_in(client, world, session):
     assert login(client, "inspector2").status_code == 401
 
 
-def test_a_deactivated_user_is_refused_once_the_remembered_actor_ages_out(client, world, session, monkeypatch):
-    from server import auth
-
+def signed_in_then_deactivated(client, world, session) -> dict[str, str]:
+    """inspector2 logs in and is served once (so the actor is remembered), then is deactivated; its headers."""
     token = login(client, "inspector2").json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/me", headers=headers).status_code == 200
@@ -80,6 +79,13 @@ def test_a_deactivated_user_is_refused_once_the_remembered_actor_ages_out(client
     user.is_active = False
     session.add(user)
     session.commit()
+    return headers
+
+
+def test_a_deactivated_user_is_refused_once_the_remembered_actor_ages_out(client, world, session, monkeypatch):
+    from server import auth
+
+    headers = signed_in_then_deactivated(client, world, session)
     later = auth.monotonic() + get_settings().actor_cache_seconds + 0.1
     monkeypatch.setattr(auth, "monotonic", lambda: later)
     refused = client.get("/api/v1/me", headers=headers)
@@ -91,13 +97,7 @@ def test_with_no_actor_cache_every_request_reads_the_user(client, world, session
     monkeypatch.setenv("XUNCHA_ACTOR_CACHE_SECONDS", "0")
     get_settings.cache_clear()
     try:
-        token = login(client, "inspector2").json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        assert client.get("/api/v1/me", headers=headers).status_code == 200
-        user = world.users["inspector2"]
-        user.is_active = False
-        session.add(user)
-        session.commit()
+        headers = signed_in_then_deactivated(client, world, session)
         assert client.get("/api/v1/me", headers=headers).status_code == 401
     finally:
         monkeypatch.delenv("XUNCHA_ACTOR_CACHE_SECONDS")
