@@ -14,9 +14,10 @@ their deadline, ~2 % never closed, 0.2 % voided, 3 % repeats; and the audit trai
 
 Each query runs once to warm up and then ``--runs`` times; the median is reported, for index sets in the same
 run: ``covering`` (ours, from the models), ``untallied`` (the same indexes, but every month counted from the
-hazards instead of the month tally), ``none`` (the statistics indexes dropped, the tally's too), and
-``mismatched`` (a plain index on found_at plus one on (street, found_month, status)). The plan of each query
-is printed (EXPLAIN QUERY PLAN / EXPLAIN).
+hazards instead of the month tally), ``none`` (the statistics indexes dropped, the tally's too),
+``mismatched`` (a plain index on found_at plus one on (street, found_month, status)), and on SQLite
+``nohelper`` (ours, but the connections sort without the helper thread server/db.py gives them). The plan of
+each query is printed (EXPLAIN QUERY PLAN / EXPLAIN).
 """
 
 from __future__ import annotations
@@ -430,11 +431,18 @@ def whole_calls(engine: Engine, runs: int) -> list[tuple[str, float]]:
     return out
 
 
+def _sorting_alone(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA threads=0")
+
+
 def run(engine: Engine, runs: int, variants: list[str], show_plans: bool
         ) -> dict[str, dict[str, tuple[float, float, int]]]:
     results: dict[str, dict[str, tuple[float, float, int]]] = {}
     for variant in variants:
-        set_indexes(engine, "covering" if variant == "untallied" else variant)
+        set_indexes(engine, "covering" if variant in ("untallied", "nohelper") else variant)
+        no_helper = _sorting_alone if variant == "nohelper" else None
+        if no_helper:
+            event.listen(engine, "connect", no_helper)
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"\n  -- {variant} (load average {load}) --")
         tallied = stats.tallied
@@ -454,6 +462,8 @@ def run(engine: Engine, runs: int, variants: list[str], show_plans: bool
         if variant == "covering":
             for label, ms in whole_calls(engine, runs):
                 print(f"  call {label:43s} {ms:9.1f} ms")
+        if no_helper:
+            event.remove(engine, "connect", no_helper)
     set_indexes(engine, "covering")
     return results
 
@@ -475,7 +485,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the data set even if it exists")
     parser.add_argument("--hazards", type=int, default=HAZARDS)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--variants", default="covering,untallied,none,mismatched")
+    parser.add_argument("--variants", default="covering,nohelper,untallied,none,mismatched")
     parser.add_argument("--no-plans", action="store_true")
     args = parser.parse_args(argv)
     variants = args.variants.split(",")
@@ -496,8 +506,9 @@ def main(argv: list[str] | None = None) -> None:
                     Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
                 engine = make_engine(url)
             build(engine, args.hazards)
-        results = run(engine, args.runs, variants, not args.no_plans)
-        summary(results, variants, SQLITE)
+        ours = [v for v in variants if SQLITE or v != "nohelper"]  # the helper thread is SQLite's
+        results = run(engine, args.runs, ours, not args.no_plans)
+        summary(results, ours, SQLITE)
         engine.dispose()
 
 
