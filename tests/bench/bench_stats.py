@@ -413,6 +413,12 @@ def whole_calls(engine: Engine, runs: int) -> list[tuple[str, float]]:
             s, actor=OFFICE, period=HALF_YEAR, group_by=["street", "month"], now=AS_OF)),
         ("closure(department, kind), 12 months", lambda s: stats.closure(
             s, actor=OFFICE, period=YEAR, group_by=["department", "kind"], now=AS_OF)),
+        ("closure(item_code), 12 months", lambda s: stats.closure(
+            s, actor=OFFICE, period=YEAR, group_by=["item_code"], now=AS_OF)),
+        ("closure(item_code, street), 12 months", lambda s: stats.closure(
+            s, actor=OFFICE, period=YEAR, group_by=["item_code", "street"], now=AS_OF)),
+        ("closure(industry), 12 months", lambda s: stats.closure(
+            s, actor=OFFICE, period=YEAR, group_by=["industry"], now=AS_OF)),
         ("top_items(limit 10), 12 months", lambda s: stats_lists.top_items(s, actor=OFFICE, period=YEAR)),
         ("overdue(now)", lambda s: stats_lists.overdue(s, actor=OFFICE, at=AS_OF)),
         ("monthly report 2026-06, PDF with charts", lambda s: stats_report.render_pdf(stats_report.monthly(
