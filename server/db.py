@@ -164,7 +164,7 @@ def _configure_sqlite(engine: Engine, lock_path: str | None) -> None:
         cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_CHECKPOINT_PAGES}")
         # a large sort (a statistics grouping that cannot stream over an index) spills sorted runs; a helper
         # thread sorts and merges them beside the query's own: the item × street days-to-close histogram of a
-        # year, 126 → 101 ms on 1 M hazards (tests/bench/README.md, "Sort helper thread"). More threads measured
+        # year, 131 → 104 ms on 1 M hazards (tests/bench/README.md, "Sort helper thread"). More threads measured
         # no better on two CPUs.
         cursor.execute(f"PRAGMA threads={SORT_HELPER_THREADS}")
         cursor.close()
