@@ -15,6 +15,7 @@ import { locate, showVisit } from "./checklist.js";
 import * as db from "./db.js";
 import * as outbox from "./outbox.js";
 import { showReview } from "./review.js";
+import { qrReader } from "./scanner.js";
 import { main, session } from "./session.js";
 import { signaturePad } from "./signature.js";
 
@@ -202,10 +203,17 @@ function offerAdHoc(enterprises, box) {
 // --- scanning the plaque ------------------------------------------------------------------------------------------
 
 async function startScanner(notice, search) {
-  if (!("BarcodeDetector" in window) || !navigator.mediaDevices?.getUserMedia) {
+  if (!navigator.mediaDevices?.getUserMedia) {
     say(notice, "此设备的浏览器不支持摄像头扫码，请输入企业名称搜索，或用手机相机扫描门牌二维码。");
     search.focus();
     return;
+  }
+  let read;
+  try {
+    read = await qrReader();
+  } catch {
+    say(notice, "扫码组件未能加载（网络不好？），请输入企业名称搜索，或用手机相机扫描门牌二维码。", "error");
+    return search.focus();
   }
   let stream;
   try {
@@ -215,22 +223,27 @@ async function startScanner(notice, search) {
     return search.focus();
   }
   const video = h("video", { playsinline: true, muted: true, "aria-label": "扫码取景" });
+  let timer; // set once the video plays; cancelling before that must not trip over it
   const stop = () => { stream.getTracks().forEach((t) => t.stop()); box.remove(); clearInterval(timer); };
   const box = h("div", { class: "card scanner stack" }, h("p", {}, "将门牌二维码对准取景框"), video,
     h("button", { type: "button", class: "secondary block", onclick: stop }, "取消扫码"));
   notice.after(box);
   video.srcObject = stream;
-  await video.play();
-  const detector = new BarcodeDetector({ formats: ["qr_code"] });
-  const timer = setInterval(async () => {
-    const codes = await detector.detect(video).catch(() => []);
-    const token = codes.map((c) => (c.rawValue.match(/\/q\/([^/?#]+)/) || [])[1]).find(Boolean);
-    if (token) {
+  leave = stop;
+  await video.play().catch(() => {});
+  if (!box.isConnected) return; // cancelled, or the screen left, while the camera started
+  let reading = false; // a slow phone may take longer than one tick over a frame: never two at once
+  timer = setInterval(async () => {
+    if (reading) return;
+    reading = true;
+    const texts = await read(video).catch(() => []);
+    reading = false;
+    const token = texts.map((text) => (text.match(/\/q\/([^/?#]+)/) || [])[1]).find(Boolean);
+    if (token && box.isConnected) {
       stop();
       location.hash = `#/scan/${token}`;
     }
   }, 300);
-  leave = stop;
 }
 
 async function showScan(token) {
