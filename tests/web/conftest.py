@@ -8,13 +8,13 @@ browser downloaded by Playwright; without it these tests skip. Screenshots go to
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.web.helpers import PHONE
+from tests.web.helpers import PHONE_CONTEXT
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -63,12 +63,32 @@ def browser() -> Iterator[Any]:
 @pytest.fixture()
 def phone(browser: Any) -> Iterator[Any]:
     """A fresh phone-sized browser context: its own storage, IndexedDB and service workers."""
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                  locale="zh-CN", timezone_id="Asia/Shanghai", permissions=["geolocation"],
-                                  geolocation={"latitude": 31.8301, "longitude": 119.9701},
+    context = browser.new_context(**PHONE_CONTEXT, permissions=["geolocation"],
                                   bypass_csp=True)  # axe is injected as an inline script
     context.set_default_timeout(15000)
     yield context
     context.close()
+
+
+@pytest.fixture()
+def phone_filming(browser: Any) -> Iterator[Callable[[Path], Any]]:
+    """``phone_filming(video)``: a phone whose camera films ``video`` (Y4M, looped), allowed to use it. Chromium
+    takes the file when it starts, so each such phone is a browser of its own. The app's Content Security
+    Policy applies (no ``bypass_csp``): what the scanner loads must pass it."""
+    launched: list[Any] = []
+
+    def filming(video: Path) -> Any:
+        camera = browser.browser_type.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=[*ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                  f"--use-file-for-fake-video-capture={video}"])
+        launched.append(camera)
+        context = camera.new_context(**PHONE_CONTEXT, permissions=["geolocation", "camera"])
+        context.set_default_timeout(15000)
+        return context
+
+    yield filming
+    for camera in launched:
+        camera.close()
 
 

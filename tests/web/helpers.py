@@ -11,6 +11,8 @@ from PIL import Image
 SCREENS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 PHONE = {"width": 390, "height": 844}
+PHONE_CONTEXT = {"viewport": PHONE, "device_scale_factor": 2, "is_mobile": True, "has_touch": True, "locale": "zh-CN",
+                 "timezone_id": "Asia/Shanghai", "geolocation": {"latitude": 31.8301, "longitude": 119.9701}}
 NARROW = 360
 # what issue 7 asks to be checked: every control labelled, and contrast
 AXE_RULES = ["label", "button-name", "select-name", "input-button-name", "link-name", "image-alt",
@@ -77,3 +79,18 @@ def failed_visit(client: Any, world: Any, session: Any, fails: set[str]) -> dict
                       json={"client_uuid": str(uuid.uuid4()), "results": results}, headers=headers)
     assert out.status_code == 201, out.text
     return out.json()
+
+
+def camera_video(picture: bytes, path: Path, *, frames: int = 5) -> Path:
+    """What a phone's camera sees of ``picture`` held up to it: a 640×480 Y4M video for Chromium's fake camera
+    (``--use-file-for-fake-video-capture``), the picture turned a few degrees on a grey wall."""
+    wall = Image.new("RGB", (640, 480), (118, 120, 116))
+    held = Image.open(io.BytesIO(picture)).convert("RGB")
+    held.thumbnail((360, 360))
+    held = held.rotate(6, expand=True, fillcolor=(118, 120, 116))
+    wall.paste(held, ((640 - held.width) // 2, (480 - held.height) // 2))
+    y, cb, cr = wall.convert("YCbCr").split()
+    half = (320, 240)
+    frame = b"FRAME\n" + y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    path.write_bytes(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n" + frame * frames)
+    return path

@@ -1,14 +1,15 @@
 """The inspector's phone app in Chromium: log in, open the visit, fail an item with a photo, lose the signal,
-submit, get the signal back, and the submission lands exactly once; then the representative signs."""
+submit, get the signal back, and the submission lands exactly once; then the representative signs. The app's
+own camera reads the enterprise's plaque and opens the visit."""
 
 from sqlmodel import col, select
 
 from hazards.models import Hazard, RectificationOrder
 from inspection.clock import local_date
-from inspection.models import Photo, Submission, Visit
+from inspection.models import Photo, ScanLog, Submission, Visit
 from inspection.types import utcnow
 from tests.factories import PASSWORD
-from tests.web.helpers import check_screen, jpeg, login
+from tests.web.helpers import PHONE_CONTEXT, camera_video, check_screen, jpeg, login
 
 API = "/api/v1"
 FAILED = "DUST-13"  # general, 15 days, a photo is required when it fails
@@ -191,3 +192,40 @@ def test_a_signature_taken_without_signal_is_sent_when_it_returns(live_server, p
     assert signature is not None and signature.content_type == "image/png" and signature.visit_id == visit_id
     page.goto(f"{live_server}/app/#/result/{visit_id}")
     page.locator("#signed").wait_for()
+
+
+def test_the_apps_camera_reads_the_plaque_and_opens_the_visit(live_server, phone_filming, client, world, session,
+                                                              tmp_path):
+    visit_id = _plan_visit(client, world)
+    plaque = client.get(f"{API}/enterprises/{world.enterprise_a.id}/qrcode.png", headers=world.headers("inspector"))
+    assert plaque.status_code == 200, plaque.text
+    page = phone_filming(camera_video(plaque.content, tmp_path / "plaque.y4m")).new_page()
+    page.goto(f"{live_server}/app/")
+    login(page, "inspector", PASSWORD)
+    page.locator("#work-list").wait_for()
+    page.get_by_role("button", name="扫码入企").click()
+    page.wait_for_url(f"**/app/#/visit/{visit_id}")
+    page.locator(f"#item-{FAILED}").wait_for()
+    if not page.evaluate("'BarcodeDetector' in window"):  # Chromium on Linux has none, like Safari on iPhone
+        assert page.evaluate("typeof window.jsQR") == "function"  # so the vendored reader read the plaque
+    assert page.evaluate("document.querySelector('video') === null")  # the camera was let go
+    session.rollback()
+    scan = session.exec(select(ScanLog)).one()
+    assert scan.enterprise_id == world.enterprise_a.id and scan.latitude is not None
+
+
+def test_without_the_qr_reader_the_scan_button_says_so_and_offers_the_search(live_server, browser, world):
+    # the service worker would fetch the reader itself, past the page's routes: this phone has none
+    context = browser.new_context(**PHONE_CONTEXT, permissions=["geolocation"], service_workers="block")
+    context.set_default_timeout(15000)
+    try:
+        page = context.new_page()
+        page.route("**/app/vendor/jsQR.min.js", lambda route: route.abort("internetdisconnected"))  # signal lost
+        page.goto(f"{live_server}/app/")
+        login(page, "inspector", PASSWORD)
+        page.get_by_role("button", name="扫码入企").click()  # nothing planned today: the list is empty
+        page.get_by_text("扫码组件未能加载").wait_for()
+        assert page.evaluate("document.activeElement.type") == "search"
+        assert page.evaluate("document.querySelector('video') === null")
+    finally:
+        context.close()
