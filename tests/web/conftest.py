@@ -74,16 +74,17 @@ def phone(browser: Any) -> Iterator[Any]:
 def phone_filming(browser: Any) -> Iterator[Callable[[Path], Any]]:
     """``phone_filming(video)``: a phone whose camera films ``video`` (Y4M, looped), allowed to use it. Chromium
     takes the file when it starts, so each such phone is a browser of its own. The app's Content Security
-    Policy applies (no ``bypass_csp``): what the scanner loads must pass it."""
+    Policy applies unless ``checked=True`` (axe-core, for ``check_screen``, is injected inline): what the
+    scanner loads must pass it."""
     launched: list[Any] = []
 
-    def filming(video: Path) -> Any:
+    def filming(video: Path, *, checked: bool = False) -> Any:
         camera = browser.browser_type.launch(
             executable_path=str(CHROMIUM), headless=True,
             args=[*ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
                   f"--use-file-for-fake-video-capture={video}"])
         launched.append(camera)
-        context = camera.new_context(**PHONE_CONTEXT, permissions=["geolocation", "camera"])
+        context = camera.new_context(**PHONE_CONTEXT, permissions=["geolocation", "camera"], bypass_csp=checked)
         context.set_default_timeout(15000)
         return context
 

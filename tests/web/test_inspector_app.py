@@ -2,6 +2,9 @@
 submit, get the signal back, and the submission lands exactly once; then the representative signs. The app's
 own camera reads the enterprise's plaque and opens the visit."""
 
+import io
+
+from PIL import Image
 from sqlmodel import col, select
 
 from hazards.models import Hazard, RectificationOrder
@@ -212,6 +215,25 @@ def test_the_apps_camera_reads_the_plaque_and_opens_the_visit(live_server, phone
     session.rollback()
     scan = session.exec(select(ScanLog)).one()
     assert scan.enterprise_id == world.enterprise_a.id and scan.latitude is not None
+
+
+def test_a_camera_that_sees_no_plaque_keeps_looking_until_the_inspector_cancels(live_server, phone_filming, world,
+                                                                                 tmp_path):
+    wall = io.BytesIO()
+    Image.new("RGB", (400, 400), (118, 120, 116)).save(wall, "PNG")
+    page = phone_filming(camera_video(wall.getvalue(), tmp_path / "wall.y4m"), checked=True).new_page()
+    page.goto(f"{live_server}/app/")
+    login(page, "inspector", PASSWORD)
+    page.get_by_role("button", name="扫码入企").click()
+    viewfinder = page.get_by_label("扫码取景")
+    viewfinder.wait_for()
+    page.wait_for_function("document.querySelector('video').readyState >= 2")  # frames are arriving
+    page.wait_for_timeout(1200)  # four reads of the frame: nothing found, nowhere to go
+    assert page.url.endswith("/app/") or page.url.endswith("/app/#/")
+    check_screen(page, "app-12-scanning", viewfinder)
+    page.get_by_role("button", name="取消扫码").click()
+    viewfinder.wait_for(state="detached")
+    assert page.evaluate("document.querySelector('video') === null")
 
 
 def test_without_the_qr_reader_the_scan_button_says_so_and_offers_the_search(live_server, browser, world):
