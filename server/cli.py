@@ -37,12 +37,26 @@ def migrate() -> None:
 
 @app.command()
 def demo() -> None:
-    """Load demo data (idempotent) and print the demo logins."""
+    """Load demo data (idempotent) and print the demo logins. A new database also gets half a year of
+    inspections (server/demo_history.py), so the dashboards have figures to show."""
+    from inspection.types import utcnow
     from server import demo as demo_data
+    from server import demo_history
     from server.db import session_scope
+    from server.routes.photos import photo_store
 
     with session_scope() as session:
         logins = demo_data.load(session)
+    try:
+        with session_scope() as session:
+            history = demo_history.load(session, store=photo_store(), now=utcnow(),
+                                        demo_enterprise_id=demo_data.demo_enterprise_id(session))
+    except Exception as exc:  # noqa: BLE001 - the demo logins work without a history; say so and go on
+        console.print(f"[yellow]demo history skipped: {exc}[/yellow]")
+    else:
+        if history is not None:
+            console.print(f"demo history: {history.visits} visits, {history.hazards} hazards "
+                          f"({history.closed} closed), {history.photos} photos")
     table = Table(title=f"demo logins (password: {demo_data.PASSWORD})")
     table.add_column("username")
     table.add_column("role")

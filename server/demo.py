@@ -154,6 +154,13 @@ INSPECTORS = {  # department code -> [(username, name)]; two per department: an 
 }
 
 
+def demo_enterprise_id(session: Session) -> int:
+    """The enterprise the demo's enterprise login belongs to."""
+    enterprise_id = session.exec(select(User.enterprise_id).where(User.username == "enterprise")).one()
+    assert enterprise_id is not None
+    return enterprise_id
+
+
 def load(session: Session, *, fast_hash: bool = False) -> list[tuple[str, str]]:
     """Create the demo world if missing. Returns the demo logins (username, role)."""
     departments = _ensure_departments(session)

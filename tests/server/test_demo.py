@@ -1,18 +1,23 @@
-"""Demo data: a newcomer's first world, loadable twice, every demo login working."""
+"""Demo data: a newcomer's first world, loadable twice, every demo login working; and its half year of history."""
 
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from sqlmodel import func, select
 
-from inspection import creditcode
+from hazards import tally
+from inspection import audit, creditcode, photo_service
 from inspection.accounts import verify_password
-from inspection.models import Department, Enterprise, PlantSite, PlantSiteTenant, User
+from inspection.clock import local_date
+from inspection.models import Department, Enterprise, Photo, PlantSite, PlantSiteTenant, User, Visit
+from inspection.storage import FileSystemStore
+from inspection.types import utcnow
 from schemas.enums import Role
-from server import demo
+from server import demo, demo_history
 
 API = "/api/v1"
-TABLES = (Department, Enterprise, PlantSite, PlantSiteTenant, User)
+TABLES = (Department, Enterprise, PlantSite, PlantSiteTenant, User, Visit)
 
 
 def counts(session):
@@ -96,3 +101,39 @@ def test_demo_inspector_sees_every_enterprise(client, demo_world):
 
 def test_demo_login_with_the_wrong_password_fails(client, demo_world):
     assert login(client, "inspector", "demo12345").status_code == 401
+
+
+def test_the_demo_history_gives_each_face_something_to_show_and_comes_once(client, demo_world, media_dir):
+    now = utcnow()
+    store = FileSystemStore(media_dir / "photos")
+    history = demo_history.load(demo_world, store=store, now=now,
+                                demo_enterprise_id=demo.demo_enterprise_id(demo_world))
+    demo_world.commit()
+    assert history is not None and history.hazards >= 80 and 0 < history.closed < history.hazards
+
+    def as_(username):
+        return {"Authorization": f"Bearer {login(client, username).json()['access_token']}"}
+
+    # the office: half a year of months, most hazards closed, some overdue, each figure kept right
+    today = local_date(now)
+    start = (today.replace(day=1) - timedelta(days=31 * demo_history.MONTHS)).replace(day=1)
+    table = client.get(f"{API}/stats/closure", headers=as_("office"),
+                       params={"group_by": "month", "from": str(start), "to": str(today)}).json()
+    assert len(table["rows"]) >= demo_history.MONTHS  # and this month's, unless it is only a day or two old
+    total = table["total"]
+    assert total["found"] == history.hazards and 0.6 <= total["closure_rate"] <= 0.95
+    assert total["overdue_open"] > 0 and total["fixed_on_spot"] > 0 and total["major_found"] > 0
+    assert tally.differences(demo_world) == {} and audit.verify_chain(demo_world).ok
+    # the enterprise: an order still open; the inspector: today's visits
+    orders = client.get(f"{API}/orders", headers=as_("enterprise")).json()["items"]
+    hazards = client.get(f"{API}/hazards", headers=as_("enterprise"), params={"status": "open"}).json()
+    assert orders and hazards["total"] >= 2
+    work = client.get(f"{API}/visits", headers=as_("inspector"), params={"assigned": "me", "date": str(today)})
+    assert len(work.json()) == demo_history.TODAY_VISITS
+    # the photos behind the hazards are real files
+    photo = demo_world.exec(select(Photo).order_by(Photo.id)).first()
+    assert photo is not None and store.exists(photo_service.key_for(photo, photo_service.Variant.THUMB))
+
+    before = counts(demo_world)
+    assert demo_history.load(demo_world, store=store, now=now, demo_enterprise_id=1) is None
+    assert counts(demo_world) == before
