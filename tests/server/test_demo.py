@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import func, select
 
 from hazards import tally
+from hazards.models import Outbox
 from inspection import audit, creditcode, photo_service
 from inspection.accounts import verify_password
 from inspection.clock import local_date
@@ -124,6 +125,8 @@ def test_the_demo_history_gives_each_face_something_to_show_and_comes_once(clien
     assert total["found"] == history.hazards and 0.6 <= total["closure_rate"] <= 0.95
     assert total["overdue_open"] > 0 and total["fixed_on_spot"] > 0 and total["major_found"] > 0
     assert tally.differences(demo_world) == {} and audit.verify_chain(demo_world).ok
+    # its notifications went out when they happened: nothing months old waits to be sent now
+    assert demo_world.exec(select(Outbox).where(Outbox.status != "sent")).all() == []
     # the enterprise: an order still open; the inspector: today's visits
     orders = client.get(f"{API}/orders", headers=as_("enterprise")).json()["items"]
     hazards = client.get(f"{API}/hazards", headers=as_("enterprise"), params={"status": "open"}).json()
