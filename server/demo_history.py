@@ -1,5 +1,6 @@
 """Half a year of inspections for the demo, made by the same services as the API: visits, hazards with their
-photos, orders, re-inspections (复查) that close most hazards and leave some overdue, and today's work list.
+photos, orders, re-inspections (复查) that close most hazards and leave some overdue; today's work list; and
+next week's plans of two departments for the same enterprise, merged into joint visits (综合查一次).
 
 ``xuncha demo`` runs it once, when the database has no visit yet, so a newcomer's office dashboard, enterprise
 portal and inspector app show figures instead of zeros. Seeded: every machine gets the same history, dated
@@ -19,14 +20,17 @@ from sqlmodel import Session, col, select
 
 from hazards import deadlines, intake, orders, service
 from hazards.models import Hazard, Outbox, RectificationOrder
-from inspection import checklists, photo_service, visits
+from inspection import checklists, photo_service, planning, tasks, visits
 from inspection.accounts import actor_for
 from inspection.clock import SHANGHAI, local_date
 from inspection.models import Department, Enterprise, User, Visit
 from inspection.storage import PhotoStore
 from schemas.enums import HazardStatus, ItemResult, Role
 from schemas.hazards import ReinspectionIn, ReinspectionItemIn
+from schemas.tasks import TaskCreate
 from schemas.visits import ResultIn, SubmissionIn, VisitCreate, VisitStart
+from server.jobs import task_policy
+from server.settings import get_settings
 
 SEED = 2026
 MONTHS = 6
@@ -76,6 +80,7 @@ def load(session: Session, *, store: PhotoStore, now: datetime, demo_enterprise_
     for enterprise, kinds in rng.sample(checked[lead], TODAY_VISITS):
         visits.create(session, VisitCreate(enterprise_id=enterprise.id or 0, planned_date=today, kinds=kinds,
                                            inspector_ids=[second.id or 0]), actor=actor_for(first), now=now)
+    _joint_plans(session, inspectors, checked, now=now)
     for message in session.exec(select(Outbox).where(Outbox.status == "pending")).all():
         message.status, message.sent_at = "sent", message.created_at  # went out when it happened, months ago
         session.add(message)
@@ -106,6 +111,29 @@ def _checked_by_department(session: Session, department_ids: set[int]
         mine = KINDS.get(codes.get(department_id, ""), set())
         checked[department_id] = [(e, sorted(applicable[e.id] & mine)) for e in enterprises if applicable[e.id] & mine]
     return {d: pairs for d, pairs in checked.items() if pairs}
+
+
+def _joint_plans(session: Session, inspectors: dict[int, tuple[User, User]],
+                 checked: dict[int, list[tuple[Enterprise, list[str]]]], *, now: datetime) -> None:
+    """Next week, two departments each planned to visit the same enterprise, twice over: 综合查一次 makes each
+    pair one joint visit (the merge the scheduler's ``inspect_once`` job runs)."""
+    policy = task_policy(get_settings())
+    today = local_date(now)
+    window = {"window_start": today + timedelta(days=3), "window_end": today + timedelta(days=12)}
+    by_kind: dict[str, list[int]] = {}
+    for department_id, pairs in checked.items():
+        for kind in sorted({k for _, kinds in pairs for k in kinds}):
+            by_kind.setdefault(kind, []).append(department_id)
+    for kind in ("FCZ", "GAS"):
+        departments = by_kind.get(kind, [])[:2]
+        if len(departments) < 2:
+            continue
+        shared = [e for e, kinds in checked[departments[0]] if kind in kinds and
+                  any(e.id == other.id and kind in k for other, k in checked[departments[1]])]
+        for department_id in departments if shared else []:
+            tasks.create(session, TaskCreate(enterprise_id=shared[0].id or 0, kinds=[kind], **window),
+                         actor=actor_for(inspectors[department_id][0]), now=now, policy=policy)
+    planning.plan_visits(session, now=now, policy=policy, is_working_day=deadlines.is_working_day)
 
 
 def _plan(rng: random.Random, today: date, checked: dict[int, list[tuple[Enterprise, list[str]]]]

@@ -133,6 +133,9 @@ def test_the_demo_history_gives_each_face_something_to_show_and_comes_once(clien
     assert orders and hazards["total"] >= 2
     work = client.get(f"{API}/visits", headers=as_("inspector"), params={"assigned": "me", "date": str(today)})
     assert len(work.json()) == demo_history.TODAY_VISITS
+    # next week's plans of two departments for one enterprise, twice, became two joint visits
+    merged = client.get(f"{API}/tasks/merge-report", headers=as_("office"), params={"from": str(today)}).json()
+    assert merged["visits_saved"] == 2
     # the photos behind the hazards are real files
     photo = demo_world.exec(select(Photo).order_by(Photo.id)).first()
     assert photo is not None and store.exists(photo_service.key_for(photo, photo_service.Variant.THUMB))
