@@ -61,11 +61,11 @@ def load(session: Session, *, store: PhotoStore, now: datetime, demo_enterprise_
     today = local_date(now)
     inspectors = _inspectors_by_department(session)
     checked = _checked_by_department(session, set(inspectors))
-    lead = min(inspectors)
+    lead = min(inspectors)  # 应急, the first department: the demo inspector's, and it checks the demo enterprise
     plan = _plan(rng, today, checked)
     own, own_kinds = next(p for p in checked[lead] if p[0].id == demo_enterprise_id)
-    last_week = max(day for day, *_ in plan if day < today - timedelta(days=2))
-    plan = sorted([*plan, (last_week, lead, own, own_kinds, 2)], key=lambda p: (p[0], p[1], p[2].id or 0))
+    recent = max(day for day, *_ in plan if day < today - timedelta(days=2))  # its order is not due yet
+    plan = sorted([*plan, (recent, lead, own, own_kinds, 2)], key=lambda p: (p[0], p[1], p[2].id or 0))
     agenda = _Agenda(session)  # re-inspections happen after the visits before them, in time order
     with tempfile.TemporaryDirectory(prefix="xuncha-demo-") as scratch:
         camera = _Camera(session, store, Path(scratch), rng)
