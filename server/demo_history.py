@@ -1,6 +1,7 @@
 """Half a year of inspections for the demo, made by the same services as the API: visits, hazards with their
-photos, orders, re-inspections (复查) that close most hazards and leave some overdue; today's work list; and
-next week's plans of two departments for the same enterprise, merged into joint visits (综合查一次).
+photos, orders, re-inspections (复查) that close most hazards and leave some overdue; the demo enterprise's
+ratings of its visits; today's work list; and next week's plans of two departments for the same enterprise,
+merged into joint visits (综合查一次).
 
 ``xuncha demo`` runs it once, when the database has no visit yet, so a newcomer's office dashboard, enterprise
 portal and inspector app show figures instead of zeros. Seeded: every machine gets the same history, dated
@@ -20,13 +21,14 @@ from sqlmodel import Session, col, select
 
 from hazards import deadlines, intake, orders, service
 from hazards.models import Hazard, Outbox, RectificationOrder
-from inspection import checklists, photo_service, planning, tasks, visits
+from inspection import checklists, photo_service, planning, ratings, tasks, visits
 from inspection.accounts import actor_for
 from inspection.clock import SHANGHAI, local_date
 from inspection.models import Department, Enterprise, User, Visit
 from inspection.storage import PhotoStore
 from schemas.enums import HazardStatus, ItemResult, Role
 from schemas.hazards import ReinspectionIn, ReinspectionItemIn
+from schemas.portal import RatingIn
 from schemas.tasks import TaskCreate
 from schemas.visits import ResultIn, SubmissionIn, VisitCreate, VisitStart
 from server.jobs import task_policy
@@ -65,7 +67,9 @@ def load(session: Session, *, store: PhotoStore, now: datetime, demo_enterprise_
     plan = _plan(rng, today, checked)
     own, own_kinds = next(p for p in checked[lead] if p[0].id == demo_enterprise_id)
     recent = max(day for day, *_ in plan if day < today - timedelta(days=2))  # its order is not due yet
-    plan = sorted([*plan, (recent, lead, own, own_kinds, 2)], key=lambda p: (p[0], p[1], p[2].id or 0))
+    earlier = min(day for day, *_ in plan if day > today - timedelta(days=75))  # closed since, and rated
+    plan = sorted([*plan, (earlier, lead, own, own_kinds, 0), (recent, lead, own, own_kinds, 2)],
+                  key=lambda p: (p[0], p[1], p[2].id or 0))
     agenda = _Agenda(session)  # re-inspections happen after the visits before them, in time order
     with tempfile.TemporaryDirectory(prefix="xuncha-demo-") as scratch:
         camera = _Camera(session, store, Path(scratch), rng)
@@ -80,6 +84,7 @@ def load(session: Session, *, store: PhotoStore, now: datetime, demo_enterprise_
     for enterprise, kinds in rng.sample(checked[lead], TODAY_VISITS):
         visits.create(session, VisitCreate(enterprise_id=enterprise.id or 0, planned_date=today, kinds=kinds,
                                            inspector_ids=[second.id or 0]), actor=actor_for(first), now=now)
+    _ratings(session, rng, demo_enterprise_id)
     _joint_plans(session, inspectors, checked, now=now)
     for message in session.exec(select(Outbox).where(Outbox.status == "pending")).all():
         message.status, message.sent_at = "sent", message.created_at  # went out when it happened, months ago
@@ -111,6 +116,21 @@ def _checked_by_department(session: Session, department_ids: set[int]
         mine = KINDS.get(codes.get(department_id, ""), set())
         checked[department_id] = [(e, sorted(applicable[e.id] & mine)) for e in enterprises if applicable[e.id] & mine]
     return {d: pairs for d, pairs in checked.items() if pairs}
+
+
+RATINGS = [(5, "检查人员讲解清楚，整改要求明确"), (4, "检查细致，提前告知了检查时间"), (5, "复查及时，指导到位")]
+
+
+def _ratings(session: Session, rng: random.Random, enterprise_id: int) -> None:
+    """The demo enterprise rated its visits, all but the latest (left for a newcomer to rate)."""
+    user = session.exec(select(User).where(User.enterprise_id == enterprise_id, User.role == Role.ENTERPRISE)).first()
+    done = session.exec(select(Visit).where(Visit.enterprise_id == enterprise_id, col(Visit.submitted_at).is_not(None))
+                        .order_by(col(Visit.submitted_at))).all()
+    for visit in done[:-1] if user is not None else []:
+        score, comment = rng.choice(RATINGS)
+        assert visit.submitted_at is not None
+        ratings.rate(session, visit.id or 0, RatingIn(score=score, comment=comment), actor=actor_for(user),
+                     now=visit.submitted_at + timedelta(hours=rng.randrange(2, 30)))
 
 
 def _joint_plans(session: Session, inspectors: dict[int, tuple[User, User]],
