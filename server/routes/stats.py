@@ -1,5 +1,6 @@
 """Safety-office statistics: closure table (JSON, CSV, XLSX), top failed items, overdue, the monthly PDF."""
 
+import dataclasses
 from datetime import date
 from typing import Annotated, Literal
 
@@ -123,6 +124,9 @@ def overdue(session: SessionDep, actor: CurrentActor, filters: FiltersDep,
 def monthly_report(session: SessionDep, actor: CurrentActor, filters: FiltersDep,
                    month: Annotated[str, Query(pattern=MONTH_PATTERN, description="YYYY-MM")]) -> Response:
     """One-page monthly report: key figures, closure rate by street, 12-month trend, top failed items."""
+    # `month` names the report's month; as a filter it would cut the trend and the month-end overdue count down
+    # to the hazards found in that month
+    filters = dataclasses.replace(filters, month=())
     data = stats_report.monthly(session, actor=actor, month=month, now=utcnow(), filters=filters)
     return Response(stats_report.render_pdf(data), media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{stats_report.filename(month)}"'})

@@ -178,6 +178,13 @@ def test_monthly_report_pdf(client, data):
     assert get(client, data, "/report.pdf", month="June").status_code == 422
 
 
+def test_the_monthly_report_counts_what_is_overdue_from_earlier_months(client, data):
+    # `month` names the report's month: the hazards still overdue at its end that were found in June count,
+    # and the trend covers the twelve months before (it once also filtered them to the month itself)
+    text = PdfReader(io.BytesIO(get(client, data, "/report.pdf", month="2026-07").content)).pages[0].extract_text()
+    assert "发现隐患：1" in text and "月末逾期未改：2" in text
+
+
 def test_definitions(client, data):
     body = get(client, data, "/definitions").json()
     fields = {d["field"] for d in body}
