@@ -13,17 +13,17 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from PIL import Image, ImageDraw
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from hazards import deadlines, intake, orders, service
 from hazards.models import Hazard, Outbox, RectificationOrder
 from inspection import checklists, photo_service, planning, ratings, tasks, visits
 from inspection.accounts import actor_for
-from inspection.clock import SHANGHAI, local_date
+from inspection.clock import SHANGHAI, local_date, start_of_local_day
 from inspection.models import Department, Enterprise, User, Visit
 from inspection.storage import PhotoStore
 from schemas.enums import HazardStatus, ItemResult, Role
@@ -74,7 +74,7 @@ def load(session: Session, *, store: PhotoStore, now: datetime, demo_enterprise_
     with tempfile.TemporaryDirectory(prefix="xuncha-demo-") as scratch:
         camera = _Camera(session, store, Path(scratch), rng)
         for day, department_id, enterprise, kinds, fails in plan:
-            agenda.run_until(_at(day, 0))
+            agenda.run_until(start_of_local_day(day))
             pair = inspectors[department_id]
             issued = _inspect(session, rng, camera, day, pair, enterprise, kinds, fails=fails)
             for order in issued if not fails else []:
@@ -91,7 +91,7 @@ def load(session: Session, *, store: PhotoStore, now: datetime, demo_enterprise_
         session.add(message)
     session.flush()
     hazards = session.exec(select(Hazard.status)).all()
-    return History(visits=len(session.exec(select(Visit.id)).all()), hazards=len(hazards),
+    return History(visits=session.exec(select(func.count()).select_from(Visit)).one(), hazards=len(hazards),
                    closed=sum(1 for status in hazards if status == HazardStatus.CLOSED),
                    photos=camera.taken)
 
@@ -173,7 +173,7 @@ def _plan(rng: random.Random, today: date, checked: dict[int, list[tuple[Enterpr
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=SHANGHAI)
+    return start_of_local_day(day) + timedelta(hours=hour, minutes=minute)
 
 
 class _Camera:
@@ -213,7 +213,7 @@ def _inspect(session: Session, rng: random.Random, camera: _Camera, day: date, p
     arrived = _at(day, rng.randrange(9, 15), rng.randrange(0, 60))
     if enterprise.latitude is not None and enterprise.longitude is not None:
         visits.start(session, visit.id or 0, VisitStart(latitude=enterprise.latitude, longitude=enterprise.longitude),
-                     actor=actor, now=arrived, far_meters=500.0)
+                     actor=actor, now=arrived, far_meters=get_settings().far_start_meters)
     results = list(_results(session, rng, camera, visit, lead, enterprise, arrived, fails=fails))
     done = arrived + timedelta(minutes=rng.randrange(40, 120))
     outcome = intake.submit_visit(session, visit.id or 0, SubmissionIn(client_uuid=uuid.UUID(int=rng.getrandbits(128)),
