@@ -11,14 +11,16 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from hazards import deadlines, greenlist, orders, states
+from hazards import deadlines, orders, states
 from hazards.models import Hazard, RectificationOrder
-from inspection import audit, checklists, submissions
-from inspection import visits as visit_service
-from inspection.access import Actor
+from hazards.rules import greenlist
+from inspection import audit
 from inspection.errors import InvalidInput
+from inspection.field import checklists, submissions
+from inspection.field import visits as visit_service
+from inspection.field.submissions import ResultView
+from inspection.identity.access import Actor
 from inspection.models import Department, Enterprise, PlantSite, Submission, User, Visit
-from inspection.submissions import ResultView
 from schemas.enums import HazardLevel, HazardStatus, ItemResult, Party
 from schemas.visits import SubmissionIn
 
@@ -38,7 +40,7 @@ def submit_visit(session: Session, visit_id: int, data: SubmissionIn, *, actor: 
                  policy: deadlines.DeadlinePolicy, correction_hours: int | None = None,
                  plan: submissions.Plan | None = None) -> Outcome:
     """Store the submission, then open hazards and issue orders. A replay returns what the original made.
-    ``plan``: the submission as checked before this transaction (``inspection.submissions.check``)."""
+    ``plan``: the submission as checked before this transaction (``inspection.field.submissions.check``)."""
     submission, replayed = submissions.submit(session, visit_id, data, actor=actor, now=now,
                                                 correction_hours=correction_hours, plan=plan)
     if replayed:

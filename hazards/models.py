@@ -16,7 +16,7 @@ from schemas.enums import HazardLevel, HazardStatus, Party
 # on a prefix streams. Street first (the monthly report's chart), then the checklist side.
 STATS_DIMENSION_COLUMNS = ("street", "department_id", "kind", "item_code", "risk_class", "industry")
 STATS_FLAG_COLUMNS = ("status", "level", "fixed_on_spot", "suspected_false_rectification")
-# what each statistics index leads with before the dimensions (``hazards.stats_sql`` groups on these)
+# what each statistics index leads with before the dimensions (``hazards.stats.sql`` groups on these)
 STATS_FOUND_LEADING = ("found_month", *STATS_FLAG_COLUMNS)
 STATS_DAYS_LEADING = ("found_month", "close_days")
 STATS_DUE_LEADING = ("due_month",)
@@ -125,12 +125,12 @@ def _keep_derived(mapper: Any, connection: Any, hazard: Hazard) -> None:
 
 class HazardTally(SQLModel, table=True):
     """Hazards counted per local month, street, department and checklist kind, for statistics over whole months
-    (``hazards.stats``): the same figures as a scan of ``hazard``, from a few rows a month instead of
+    (``hazards.stats.closure``): the same figures as a scan of ``hazard``, from a few rows a month instead of
     ~17,000.
 
     Append-only: every ORM write of a hazard adds the difference it makes (``n`` = +1 / -1 per row of
     ``tally_rows``) in the same transaction, so concurrent writers never wait on a shared row; readers ``SUM``
-    ``n`` per key, and ``hazards.tally.compact`` (a nightly job) folds each key's rows into one. Three cohorts:
+    ``n`` per key, and ``hazards.stats.tally.compact`` (a nightly job) folds each key's rows into one. Three cohorts:
     ``found`` by ``found_month`` with ``bucket`` the figures' flags (``TALLY_*`` bits), ``days`` (closed
     hazards) by ``found_month`` with ``bucket`` the days to close, ``due`` by ``due_month`` with ``bucket`` 1 when
     closed on time. Voided hazards are not counted.
@@ -160,7 +160,7 @@ TALLY_COLUMNS = ("cohort", "month", "street", "department_id", "kind", "bucket",
 
 def tally_rows(h: Any) -> list[TallyKey]:
     """Where one hazard counts in ``HazardTally`` (``h``: a hazard or a row with ``TALLY_FIELDS``). The one
-    definition, mirrored in SQL by ``hazards.tally.rebuild`` (a test holds the two equal)."""
+    definition, mirrored in SQL by ``hazards.stats.tally.rebuild`` (a test holds the two equal)."""
     if h.voided:
         return []
     closed = h.status == "closed"

@@ -12,11 +12,11 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from hazards import outbox
 from hazards.models import Hazard, OrderCounter, OrderHazard, RectificationOrder
-from inspection.access import Actor
+from hazards.notify import outbox
 from inspection.clock import local
 from inspection.errors import NotFound
+from inspection.identity.access import Actor
 from inspection.models import Department
 from schemas.enums import Role
 

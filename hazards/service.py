@@ -10,13 +10,16 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, exists
 from sqlmodel import Session, col, func, select
 
-from hazards import deadlines, leniency, orders, outbox, states
+from hazards import deadlines, orders, states
 from hazards.models import Evidence, Extension, Hazard, OrderHazard, PenaltyDecision, RectificationOrder
-from inspection import audit, tasks
-from inspection.access import Actor, require_role
+from hazards.notify import outbox
+from hazards.rules import leniency
+from inspection import audit
 from inspection.clock import end_of_local_day
 from inspection.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from inspection.identity.access import Actor, require_role
 from inspection.models import Department, Photo, User
+from inspection.planning import tasks
 from schemas.enums import HazardLevel, HazardStatus, Role
 from schemas.hazards import DeadlineIn, EvidenceIn, ExtensionDecisionIn, ExtensionIn, PlanIn, ReinspectionIn
 

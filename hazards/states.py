@@ -15,8 +15,8 @@ from hazards import deadlines
 from hazards.errors import IllegalTransition
 from hazards.models import Hazard
 from inspection import audit
-from inspection.access import Actor
 from inspection.errors import InvalidInput
+from inspection.identity.access import Actor
 from schemas.enums import HazardStatus
 
 OPEN, SUBMITTED, CLOSED = HazardStatus.OPEN, HazardStatus.SUBMITTED, HazardStatus.CLOSED

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel, col, select
 
-from inspection.access import Actor
+from inspection.identity.access import Actor
 from inspection.models import Event
 
 GENESIS = "0" * 64

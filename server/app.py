@@ -51,7 +51,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     checkpointer = db.start_checkpointer()
     runner = None
     if get_settings().scheduler_enabled:
-        from server import scheduler
+        from server.jobs import scheduler
 
         runner = scheduler.runner_from_settings()
         runner.start()

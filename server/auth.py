@@ -10,8 +10,8 @@ from fastapi import Depends, HTTPException
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
-from inspection.access import Actor
-from inspection.accounts import actor_for
+from inspection.identity.access import Actor
+from inspection.identity.accounts import actor_for
 from inspection.lookup import by_id
 from inspection.models import User
 from server.db import get_engine

@@ -11,7 +11,8 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import select
 
-from inspection import audit, importer
+from inspection import audit
+from inspection.registry import importer
 from inspection.types import utcnow
 from schemas.enums import Role
 from server.settings import get_settings
@@ -40,9 +41,9 @@ def demo() -> None:
     """Load demo data (idempotent) and print the demo logins. A new database also gets half a year of
     inspections (server/demo_history.py), so the dashboards have figures to show."""
     from inspection.types import utcnow
-    from server import demo as demo_data
-    from server import demo_history
     from server.db import session_scope
+    from server.demo import history as demo_history
+    from server.demo import seed as demo_data
     from server.routes.photos import photo_store
 
     with session_scope() as session:
@@ -88,7 +89,7 @@ def scheduler() -> None:
 
     Any number of runners may be up (this command, API workers with XUNCHA_SCHEDULER_ENABLED): the one holding
     the database lock fires the jobs, the others stand by and take over if it stops."""
-    from server import scheduler as schedule
+    from server.jobs import scheduler as schedule
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     runner = schedule.runner_from_settings()
@@ -102,7 +103,7 @@ def import_enterprises(
     as_user: Annotated[str, typer.Option("--as", help="username recorded in the audit trail")] = "admin",
 ) -> None:
     """Validate every row, then import all rows or none, printing a per-row error report."""
-    from inspection.accounts import actor_for
+    from inspection.identity.accounts import actor_for
     from inspection.models import User
     from server.db import session_scope
 
@@ -150,7 +151,7 @@ def audit_verify() -> None:
 @stats_app.command("check-tally")
 def stats_check_tally() -> None:
     """Compare the statistics' month tally with a fresh count of the hazards; exit 1 naming what differs."""
-    from hazards import tally
+    from hazards.stats import tally
     from server.db import session_scope
 
     with session_scope(write=False) as session:
@@ -168,7 +169,7 @@ def stats_check_tally() -> None:
 @stats_app.command("rebuild-tally")
 def stats_rebuild_tally() -> None:
     """Recount the statistics' month tally from the hazards (after hazards were written around the ORM)."""
-    from hazards import tally
+    from hazards.stats import tally
     from server.db import session_scope
 
     with session_scope() as session:

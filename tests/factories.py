@@ -5,9 +5,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from inspection.accounts import hash_password
-from inspection.creditcode import check_character
+from inspection.identity.accounts import hash_password
 from inspection.models import Department, Enterprise, Photo, PlantSite, PlantSiteTenant, User
+from inspection.registry.creditcode import check_character
 from inspection.types import utcnow
 from schemas.enums import Role
 

@@ -2,14 +2,15 @@
 
 from fastapi import APIRouter
 
-from inspection.access import Actor, require_role
 from inspection.errors import NotFound
+from inspection.identity.access import Actor, require_role
 from inspection.types import utcnow
 from schemas.enums import Role
 from schemas.tasks import JobRunPublic, JobStatus
-from server import jobs, scheduler
 from server.auth import CurrentActor
 from server.db import SessionDep
+from server.jobs import functions as jobs
+from server.jobs import scheduler
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 

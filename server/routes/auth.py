@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
-from inspection import accounts
+from inspection.identity import accounts
 from inspection.models import Department, User
 from inspection.types import utcnow
 from schemas.accounts import MePublic, TokenOut

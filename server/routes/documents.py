@@ -8,13 +8,14 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 
-from hazards import documents, documents_data
 from hazards import orders as order_service
-from inspection import photo_service
-from inspection import visits as visit_service
+from hazards.documents import data as documents_data
+from hazards.documents import render as documents
 from inspection.clock import local_date
+from inspection.field import visits as visit_service
 from inspection.models import Photo
-from inspection.storage import PhotoStore
+from inspection.photos import service as photo_service
+from inspection.photos.storage import PhotoStore
 from server.auth import CurrentActor
 from server.db import SessionDep
 from server.routes.photos import photo_store

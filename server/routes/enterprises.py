@@ -3,9 +3,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlmodel import Session
 
-from inspection import creditcode
-from inspection import enterprises as enterprise_service
 from inspection.models import Enterprise, PlantSite
+from inspection.registry import creditcode
+from inspection.registry import enterprises as enterprise_service
 from inspection.types import utcnow
 from schemas.common import Page
 from schemas.enterprises import (

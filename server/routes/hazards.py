@@ -8,7 +8,7 @@ from hazards import orders as order_service
 from hazards import service as hazard_service
 from hazards.models import Hazard, RectificationOrder
 from inspection import audit
-from inspection.access import Actor
+from inspection.identity.access import Actor
 from inspection.models import Department, Enterprise
 from inspection.types import utcnow
 from schemas.common import Page

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from sqlmodel import Session
 
-from inspection import photo_service
-from inspection.access import Actor
 from inspection.errors import InvalidInput, NotFound
+from inspection.identity.access import Actor
 from inspection.models import Photo
-from inspection.photo_service import Variant
-from inspection.storage import FileSystemStore, PhotoStore
+from inspection.photos import service as photo_service
+from inspection.photos.service import Variant
+from inspection.photos.storage import FileSystemStore, PhotoStore
 from inspection.types import utcnow
 from schemas.photos import PhotoPublic, PhotoUrls, PhotoVerification, SignatureIn
 from schemas.visits import VisitPublic

@@ -1,6 +1,6 @@
 """The enterprise portal's order link: what the QR on a printed order opens, with no account.
 
-Every route takes the link token from the path; ``hazards.portal.open_link`` turns it into the order and an
+Every route takes the link token from the path; ``hazards.documents.links.open_link`` turns it into the order and an
 enterprise actor, and the enterprise-side services run as for a logged-in enterprise user, limited to the
 order's own hazards and photos. A forged or expired link is 404 (``invalid_token`` / ``expired_token``).
 """
@@ -12,10 +12,10 @@ import anyio
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
-from hazards import portal
 from hazards import service as hazard_service
+from hazards.documents import links as portal
 from inspection.errors import InvalidInput
-from inspection.photo_service import Variant
+from inspection.photos.service import Variant
 from inspection.types import utcnow
 from schemas.hazards import EvidenceIn, EvidencePublic, ExtensionIn, ExtensionPublic
 from schemas.photos import PhotoPublic

@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from inspection import enterprises as enterprise_service
-from inspection import qr, scans
+from inspection.field import qr, scans
+from inspection.registry import enterprises as enterprise_service
 from inspection.types import utcnow
 from schemas.common import Page
 from schemas.qr import ScanPublic, ScanResult

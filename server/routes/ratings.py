@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from inspection import ratings
+from inspection.field import ratings
 from inspection.models import VisitRating
 from inspection.types import utcnow
 from schemas.portal import RatingIn, RatingPublic

@@ -6,7 +6,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from hazards import stats, stats_export, stats_lists, stats_report
+from hazards.stats import closure as stats
+from hazards.stats import export as stats_export
+from hazards.stats import lists as stats_lists
+from hazards.stats import report as stats_report
 from inspection.types import utcnow
 from schemas.stats import (
     ClosureOut,

@@ -6,14 +6,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlmodel import Session
 
-from inspection import tasks as task_service
 from inspection.models import InspectionTask
+from inspection.planning import tasks as task_service
 from inspection.types import utcnow
 from schemas.common import Page
 from schemas.tasks import MergeReport, TaskCreate, TaskPublic, TaskSource, TaskStatus
 from server.auth import CurrentActor
 from server.db import SessionDep, WriteSessionDep
-from server.jobs import task_policy
+from server.jobs.functions import task_policy
 from server.settings import get_settings
 
 router = APIRouter(tags=["tasks"])

@@ -5,10 +5,10 @@ from fastapi import APIRouter, Query, Response
 from sqlmodel import Session, col, select
 
 from hazards import deadlines, intake
-from inspection import checklists, submissions
-from inspection import visits as visit_service
-from inspection.access import Actor
 from inspection.errors import DomainError
+from inspection.field import checklists, submissions
+from inspection.field import visits as visit_service
+from inspection.identity.access import Actor
 from inspection.models import Department, Enterprise, Submission, User, Visit, VisitDepartment, VisitInspector
 from inspection.types import utcnow
 from schemas.common import ErrorBody

@@ -1,6 +1,6 @@
 from fastapi import APIRouter, HTTPException
 
-from hazards import webhooks as webhook_service
+from hazards.notify import webhooks as webhook_service
 from inspection.types import utcnow
 from schemas.webhooks import DeliveryPublic, WebhookCreated, WebhookIn, WebhookPublic
 from server.auth import CurrentActor

@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:  # run as a script, the repository root is not on 
     sys.path.insert(0, str(ROOT))
 
 from hazards.deadlines import is_working_day  # noqa: E402
-from inspection import merge  # noqa: E402
+from inspection.planning import merge  # noqa: E402
 
 TODAY = date(2026, 3, 2)
 TARGET_SECONDS = 2.0

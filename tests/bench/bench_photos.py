@@ -27,7 +27,8 @@ if str(ROOT) not in sys.path:  # run as a script, the repository root is not on 
 
 import pillow_heif  # noqa: E402
 
-from inspection import fonts, photos  # noqa: E402
+from inspection.photos import fonts  # noqa: E402
+from inspection.photos import pipeline as photos  # noqa: E402
 
 SIGN_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789- "
 WIDTH, HEIGHT = 4032, 3024  # a 12 MP phone sensor, stored landscape

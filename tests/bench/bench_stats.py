@@ -44,11 +44,14 @@ from sqlalchemy import Engine, event, text  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
 import hazards.models  # noqa: E402,F401
-from hazards import stats, stats_lists, stats_report, tally  # noqa: E402
 from hazards.models import days_to_close, local_month  # noqa: E402
-from inspection import checklists  # noqa: E402
-from inspection.access import Actor  # noqa: E402
+from hazards.stats import closure as stats  # noqa: E402
+from hazards.stats import lists as stats_lists  # noqa: E402
+from hazards.stats import report as stats_report  # noqa: E402
+from hazards.stats import tally  # noqa: E402
 from inspection.clock import SHANGHAI, end_of_local_day  # noqa: E402
+from inspection.field import checklists  # noqa: E402
+from inspection.identity.access import Actor  # noqa: E402
 from schemas.enums import Role  # noqa: E402
 from server.db import make_engine  # noqa: E402
 

@@ -41,8 +41,8 @@ def seed(url: str, visits: int) -> tuple[list[int], list[str], str]:
     """A department, two certified inspectors, one Al/Mg-dust gas-using enterprise and `visits` visits."""
     from sqlmodel import Session
 
-    from inspection import visits as visit_service
-    from inspection.accounts import actor_for
+    from inspection.field import visits as visit_service
+    from inspection.identity.accounts import actor_for
     from inspection.types import utcnow
     from schemas.enums import Role
     from schemas.visits import VisitCreate

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 
-from hazards import documents as d
+from hazards.documents import render as d
 
 ENTERPRISE = d.EnterpriseInfo("常州市甲铝业有限公司", "91320411000000001X", "常州市新北区三井街道测试路1号")
 INSPECTORS = (d.Inspector("张三", "32041100001", "应急管理局"), d.Inspector("李四", "32041100002", "应急管理局"))

@@ -8,8 +8,8 @@ from sqlmodel import Session, select
 
 from hazards import deadlines, intake
 from hazards.models import RectificationOrder
-from inspection import visits as visit_service
-from inspection.accounts import actor_for
+from inspection.field import visits as visit_service
+from inspection.identity.accounts import actor_for
 from inspection.types import utcnow
 from schemas.visits import SubmissionIn, VisitCreate
 from server import db

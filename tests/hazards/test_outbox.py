@@ -10,8 +10,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from sqlmodel import Session, func, select
 
-from hazards import notify, outbox
 from hazards.models import Outbox
+from hazards.notify import delivery as notify
+from hazards.notify import outbox
 from inspection.types import utcnow
 from server import db
 

@@ -11,8 +11,8 @@ from hazards.errors import IllegalTransition
 from hazards.models import Hazard
 from hazards.states import MOVES, Move
 from inspection import audit
-from inspection.access import Actor
 from inspection.errors import Conflict, InvalidInput
+from inspection.identity.access import Actor
 from schemas.enums import HazardLevel, HazardStatus, Role
 from tests import factories
 

@@ -9,11 +9,15 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlmodel import Session
 
-from hazards import stats, stats_export, stats_lists, stats_report, stats_sql
-from inspection.access import Actor
-from inspection.accounts import actor_for
+from hazards.stats import closure as stats
+from hazards.stats import export as stats_export
+from hazards.stats import lists as stats_lists
+from hazards.stats import report as stats_report
+from hazards.stats import sql as stats_sql
 from inspection.clock import SHANGHAI, end_of_local_day
 from inspection.errors import InvalidInput
+from inspection.identity.access import Actor
+from inspection.identity.accounts import actor_for
 from inspection.models import InspectionTask, Visit
 from schemas.enums import Role
 from tests.hazards import stats_dataset

@@ -9,9 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
-from hazards import states, stats, tally
+from hazards import states
 from hazards.models import Hazard, HazardTally, tally_rows
-from inspection.accounts import actor_for
+from hazards.stats import closure as stats
+from hazards.stats import tally
+from inspection.identity.accounts import actor_for
 from schemas.enums import HazardLevel
 from tests.hazards import stats_dataset
 from tests.hazards.stats_dataset import NOW, Dataset, at, make_hazard
@@ -159,7 +161,7 @@ def test_compaction_folds_each_key_into_one_row_and_changes_no_figure(session, d
 
 
 def test_the_nightly_job_compacts(session, data):
-    from server import jobs
+    from server.jobs import functions as jobs
 
     states.apply(session, data.h["h1"], states.Move.REOPEN, actor=None, at=at("2026-06-30 10:00"))
     session.commit()

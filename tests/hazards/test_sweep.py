@@ -5,12 +5,13 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
-from hazards import states, sweep
+from hazards import states
 from hazards.models import Evidence, Hazard, Outbox
+from hazards.notify import sweep
 from inspection import audit
-from inspection import tasks as task_service
 from inspection.clock import SHANGHAI, end_of_local_day
 from inspection.models import Enterprise, Event, InspectionTask, Visit
+from inspection.planning import tasks as task_service
 from schemas.enums import HazardLevel, HazardStatus, VisitSource
 from schemas.tasks import TaskSource, TaskStatus
 

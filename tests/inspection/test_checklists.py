@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from inspection import checklists
-from inspection.checklists import (
+from inspection.field import checklists
+from inspection.field.checklists import (
     Checklist,
     ChecklistError,
     EnterpriseProfile,

@@ -1,6 +1,6 @@
 import pytest
 
-from inspection import creditcode
+from inspection.registry import creditcode
 
 
 @pytest.mark.parametrize("code", [

@@ -5,10 +5,10 @@ from datetime import date, datetime, time
 
 from sqlmodel import select
 
-from inspection import draw
 from inspection.clock import SHANGHAI
-from inspection.draw import Candidate, DrawPolicy
 from inspection.models import Draw, InspectionTask
+from inspection.planning import draw
+from inspection.planning.draw import Candidate, DrawPolicy
 from schemas.enums import Role
 from schemas.tasks import TaskSource
 from tests import factories

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hazards.deadlines import is_working_day
-from inspection import merge
-from inspection.merge import Budget, ExistingVisit, Task
+from inspection.planning import merge
+from inspection.planning.merge import Budget, ExistingVisit, Task
 
 BASE = date(2026, 9, 21)  # a Monday; the synthetic calendar has Monday-Friday and five holidays from 10-01
 HOLIDAYS = {BASE + timedelta(days=n) for n in (10, 11, 12, 13, 14)}

@@ -15,8 +15,9 @@ import pytest
 from PIL import Image, ImageDraw, ImageFile, ImageStat
 from PIL.TiffImagePlugin import IFDRational
 
-from inspection import fonts, photos
-from inspection.photos import CorruptPhoto, PhotoError, PhotoTooLarge, Stamp, UnsupportedPhoto
+from inspection.photos import fonts
+from inspection.photos import pipeline as photos
+from inspection.photos.pipeline import CorruptPhoto, PhotoError, PhotoTooLarge, Stamp, UnsupportedPhoto
 
 STAMP = Stamp(
     captured_at=datetime(2026, 11, 25, 6, 3, tzinfo=UTC),

@@ -5,11 +5,11 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session, col, select
 
 from hazards.deadlines import is_working_day
-from inspection import planning
-from inspection import tasks as task_service
-from inspection.access import Actor
 from inspection.clock import SHANGHAI
+from inspection.identity.access import Actor
 from inspection.models import InspectionTask, Visit, VisitDepartment, VisitInspector
+from inspection.planning import inspect_once as planning
+from inspection.planning import tasks as task_service
 from schemas.enums import Role, VisitSource, VisitStatus
 from schemas.tasks import TaskSource, TaskStatus
 

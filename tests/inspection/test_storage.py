@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from inspection import photo_service, storage
-from inspection.accounts import actor_for
-from inspection.photo_service import Variant
-from inspection.storage import FileSystemStore
+from inspection.identity.accounts import actor_for
+from inspection.photos import service as photo_service
+from inspection.photos import storage
+from inspection.photos.service import Variant
+from inspection.photos.storage import FileSystemStore
 from inspection.types import utcnow
 
 SHA = "ab" + "c" * 62

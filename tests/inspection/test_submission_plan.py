@@ -8,10 +8,10 @@ import pytest
 from sqlmodel import Session, select
 
 from hazards import deadlines, intake
-from inspection import submissions
-from inspection import visits as visit_service
-from inspection.accounts import actor_for
 from inspection.errors import Conflict
+from inspection.field import submissions
+from inspection.field import visits as visit_service
+from inspection.identity.accounts import actor_for
 from inspection.models import Result, Submission, Visit
 from inspection.types import utcnow
 from schemas.enums import VisitStatus

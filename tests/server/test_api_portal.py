@@ -11,11 +11,12 @@ from PIL import Image
 from sqlmodel import select
 
 import server.pages
-from hazards.documents_data import order_token
+from hazards.documents.data import order_token
+from hazards.documents.links import link_username
 from hazards.models import Evidence, Hazard, RectificationOrder
-from hazards.portal import link_username
-from inspection import qr, tokens
 from inspection.clock import local_date
+from inspection.field import qr
+from inspection.identity import tokens
 from inspection.models import User
 from inspection.types import utcnow
 from server.settings import get_settings

@@ -150,7 +150,7 @@ def test_admin_jobs_status_and_permissions(client, world):
 
 
 def test_a_failing_job_is_recorded_not_raised(client, world, session, monkeypatch):
-    from hazards import sweep
+    from hazards.notify import sweep
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")

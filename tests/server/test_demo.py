@@ -6,16 +6,19 @@ from datetime import timedelta
 import pytest
 from sqlmodel import func, select
 
-from hazards import tally
 from hazards.models import Outbox
-from inspection import audit, creditcode, photo_service
-from inspection.accounts import verify_password
+from hazards.stats import tally
+from inspection import audit
 from inspection.clock import local_date
+from inspection.identity.accounts import verify_password
 from inspection.models import Department, Enterprise, Photo, PlantSite, PlantSiteTenant, User, Visit
-from inspection.storage import FileSystemStore
+from inspection.photos import service as photo_service
+from inspection.photos.storage import FileSystemStore
+from inspection.registry import creditcode
 from inspection.types import utcnow
 from schemas.enums import Role
-from server import demo, demo_history
+from server.demo import history as demo_history
+from server.demo import seed as demo
 
 API = "/api/v1"
 TABLES = (Department, Enterprise, PlantSite, PlantSiteTenant, User, Visit)

@@ -12,10 +12,11 @@ from PIL import Image, ImageChops
 from pypdf import PdfReader
 from sqlmodel import select
 
-from hazards import documents
+from hazards.documents import render as documents
 from hazards.models import Hazard, RectificationOrder
-from inspection import photo_service, tokens
 from inspection.clock import local_date
+from inspection.identity import tokens
+from inspection.photos import service as photo_service
 from inspection.types import utcnow
 from server.routes.photos import photo_store
 from server.settings import get_settings
@@ -200,7 +201,7 @@ def test_reinspection_record_prints_as_the_reinspection_form(client, world, sess
 
 
 def test_reinspection_loader_refuses_outcomes_it_cannot_print(session, inspected):
-    from hazards import documents_data
+    from hazards.documents import data as documents_data
     from inspection.errors import InvalidInput
 
     hazard_ids = [h.id for h in session.exec(select(Hazard).order_by(Hazard.id))]

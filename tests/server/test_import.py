@@ -9,9 +9,9 @@ from openpyxl import Workbook
 from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
-from inspection import importer
-from inspection.accounts import actor_for
+from inspection.identity.accounts import actor_for
 from inspection.models import Enterprise, Event
+from inspection.registry import importer
 from inspection.types import utcnow
 from server.cli import app as cli
 from server.db import get_engine

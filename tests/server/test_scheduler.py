@@ -18,8 +18,9 @@ from inspection.models import Draw, InspectionTask, JobRun, Visit
 from inspection.types import utcnow
 from schemas.enums import HazardLevel, HazardStatus
 from schemas.tasks import TaskSource
-from server import jobs, scheduler
 from server.db import session_scope
+from server.jobs import functions as jobs
+from server.jobs import scheduler
 from tests.conftest import TEST_URL
 
 ON_POSTGRES = TEST_URL.startswith("postgresql")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from hazards.documents_data import order_token
+from hazards.documents.data import order_token
 from hazards.models import Extension, Hazard, RectificationOrder
-from inspection import qr
 from inspection.clock import local_date
+from inspection.field import qr
 from inspection.models import ScanLog, VisitRating
 from inspection.types import utcnow
 from server.settings import get_settings

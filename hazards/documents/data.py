@@ -1,0 +1,268 @@
+"""Fill the printable documents' dataclasses from the database; ``hazards.documents.render`` renders them.
+
+Access control stays with the caller (``orders.get_visible`` / ``visits.get_visible``); these loaders only
+read. What the domain may not know arrives as arguments: the token secret and public URL of the portal link,
+and ``photo_path``, which maps a photo row to its display file on disk, or None.
+"""
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from hazards import orders
+from hazards.documents.render import (
+    DEFAULT_NEXT_STEP,
+    NEXT_STEPS,
+    REINSPECTION_STATES,
+    DepartmentSection,
+    EnterpriseInfo,
+    Inspector,
+    LinkedOrder,
+    OrderDocument,
+    OrderItem,
+    PhotoRef,
+    ReinspectionDocument,
+    ReinspectionItem,
+    ResultRow,
+    VisitDocument,
+)
+from hazards.models import Hazard, RectificationOrder
+from inspection.clock import local_date
+from inspection.errors import InvalidInput, NotFound
+from inspection.field import checklists, submissions
+from inspection.field import visits as visit_service
+from inspection.identity import tokens
+from inspection.models import Department, Enterprise, Photo, PlantSite, User, Visit, VisitDepartment
+from schemas.enums import HazardLevel, ItemResult, Party
+
+PhotoPath = Callable[[Photo], Path | None]  # a photo -> its display JPEG on disk, or None
+ORDER_LINK_DAYS = 180  # the portal link printed on an order stays valid this long after issue
+ORDER_PURPOSE = "order"
+
+
+# --- shared lookups -----------------------------------------------------------------------------------------
+
+def _enterprise(session: Session, enterprise_id: int) -> EnterpriseInfo:
+    enterprise = session.get(Enterprise, enterprise_id)
+    assert enterprise is not None
+    return EnterpriseInfo(enterprise.name, enterprise.credit_code, enterprise.address)
+
+
+def _department(session: Session, department_id: int) -> Department:
+    department = session.get(Department, department_id)
+    assert department is not None
+    return department
+
+
+def _inspectors(session: Session, user_ids: Sequence[int]) -> tuple[Inspector, ...]:
+    """The people in the order given, each with 执法证号 and department name."""
+    if not user_ids:
+        return ()
+    rows = session.exec(select(User, Department).join(Department, col(Department.id) == User.department_id,
+                                                      isouter=True).where(col(User.id).in_(user_ids))).all()
+    by_id = {user.id: Inspector(user.full_name, user.cert_no or "", department.name if department else "")
+             for user, department in rows}
+    return tuple(by_id[uid] for uid in user_ids if uid in by_id)
+
+
+def _photos(session: Session, ids: Iterable[int]) -> dict[int, Photo]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {p.id: p for p in session.exec(select(Photo).where(col(Photo.id).in_(wanted))).all() if p.id is not None}
+
+
+def _codes(photos: Mapping[int, Photo], ids: Sequence[int]) -> tuple[str, ...]:
+    return tuple(photos[i].verify_code for i in ids if i in photos)
+
+
+def _get_order(session: Session, order_id: int) -> RectificationOrder:
+    order = session.get(RectificationOrder, order_id)
+    if order is None:
+        raise NotFound("整改指令书不存在 / order not found")
+    return order
+
+
+# --- 责令限期整改指令书 ------------------------------------------------------------------------------------
+
+def order_token(secret: str, order: RectificationOrder) -> str:
+    return tokens.sign(secret, ORDER_PURPOSE, {"o": order.id},
+                       expires_at=order.issued_at + timedelta(days=ORDER_LINK_DAYS))
+
+
+def order_url(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}/portal/orders/{token}"
+
+
+def _standard_text(hazard: Hazard) -> str:
+    try:
+        item = checklists.get(hazard.kind, hazard.checklist_version).item(hazard.item_code)
+    except KeyError:  # an item from a checklist version no longer shipped: print what the hazard stored
+        return ""
+    return item.text if item else ""
+
+
+def _linked(session: Session, order: RectificationOrder) -> LinkedOrder | None:
+    if order.linked_order_id is None:
+        return None
+    other = session.get(RectificationOrder, order.linked_order_id)
+    if other is None:
+        return None
+    parties = {h.party for h in orders.hazards_of(session, other.id or 0)}
+    if parties & {Party.LANDLORD, Party.TENANT}:
+        role = "landlord" if Party.LANDLORD in parties else "tenant"
+    else:
+        landlord = session.exec(select(PlantSite.id).where(PlantSite.landlord_id == other.enterprise_id)).first()
+        role = "landlord" if landlord is not None else "tenant"
+    return LinkedOrder(other.number, _enterprise(session, other.enterprise_id).name, role)
+
+
+def _order_item(hazard: Hazard, photos: Mapping[int, Photo]) -> OrderItem:
+    # once the office has set a major hazard's completion date, the printed date is that, not the plan's
+    plan_due = hazard.plan_required and not getattr(hazard, "deadline_set_by_office", False)
+    party = hazard.party.value if hazard.party in (Party.LANDLORD, Party.TENANT) else ""
+    return OrderItem(
+        code=hazard.item_code, description=hazard.description, legal_basis=hazard.legal_basis,
+        due_date=local_date(hazard.due_at), major=hazard.level == HazardLevel.MAJOR, standard=_standard_text(hazard),
+        photo_codes=_codes(photos, hazard.before_photo_ids), party=party, plan_due=plan_due,
+        immediate=hazard.deadline_days == 0,
+    )
+
+
+def load_order_document(session: Session, order_id: int, *, secret: str, base_url: str) -> OrderDocument:
+    order = _get_order(session, order_id)
+    hazards = orders.hazards_of(session, order_id)
+    photos = _photos(session, (pid for h in hazards for pid in h.before_photo_ids))
+    token = order_token(secret, order)
+    return OrderDocument(
+        authority=_department(session, order.department_id).name, number=order.number,
+        enterprise=_enterprise(session, order.enterprise_id), items=tuple(_order_item(h, photos) for h in hazards),
+        inspectors=_inspectors(session, order.inspector_ids), issued_on=local_date(order.issued_at),
+        portal_url=order_url(base_url, token), linked=_linked(session, order),
+    )
+
+
+# --- 现场检查记录 ----------------------------------------------------------------------------------------------
+
+def _item_text(kind: str, version: int | None, code: str) -> str:
+    try:
+        item = checklists.get(kind, version).item(code)
+    except KeyError:
+        return code
+    return item.text if item else code
+
+
+def load_visit_document(session: Session, visit_id: int, *, photo_path: PhotoPath) -> VisitDocument:
+    visit = session.get(Visit, visit_id)
+    if visit is None:
+        raise NotFound("检查记录不存在 / visit not found")
+    submission = submissions.current_submission(session, visit_id)
+    results = submissions.results_of(session, submission.id or 0) if submission else []
+    photos = _photos(session, [*(p for r in results for p in r.photo_ids + r.after_photo_ids),
+                               *([visit.signature_photo_id] if visit.signature_photo_id else [])])
+
+    def refs(ids: Sequence[int], *, after: bool) -> tuple[PhotoRef, ...]:
+        return tuple(PhotoRef(photos[i].verify_code, photo_path(photos[i]), photos[i].captured_at, after)
+                     for i in ids if i in photos)
+
+    departments = session.exec(
+        select(Department).join(VisitDepartment, col(VisitDepartment.department_id) == Department.id)
+        .where(VisitDepartment.visit_id == visit_id).order_by(col(Department.priority), col(Department.id))).all()
+    issued = session.exec(select(RectificationOrder).where(RectificationOrder.visit_id == visit_id,
+                                                           RectificationOrder.kind == "rectification")
+                          .order_by(col(RectificationOrder.id))).all()
+    versions = submission.checklists if submission else {}
+    sections = []
+    for department in departments:
+        rows = tuple(
+            ResultRow(code=r.item_code, text=_item_text(r.kind, versions.get(r.kind), r.item_code),
+                      outcome=r.outcome.value, note=r.note, fixed_on_spot=r.fixed_on_spot,
+                      photos=refs(r.photo_ids, after=False) + refs(r.after_photo_ids, after=True)
+                      if r.outcome == ItemResult.FAIL else ())
+            for r in results if r.department_id == department.id)
+        numbers = tuple(o.number for o in issued if o.department_id == department.id)
+        sections.append(DepartmentSection(department.name, rows, numbers))
+    signature = photos.get(visit.signature_photo_id or 0)
+    ids = visit_service.inspector_ids(session, visit_id)
+    return VisitDocument(
+        authority=_department(session, visit.lead_department_id).name, visit_id=visit_id,
+        enterprise=_enterprise(session, visit.enterprise_id),
+        visited_at=visit.started_at or (submission.captured_at or submission.submitted_at if submission else None),
+        inspectors=_inspectors(session, sorted(ids)), sections=tuple(sections), source=visit.source.value,
+        version=submission.version if submission else 1,
+        signature=photo_path(signature) if signature else None,
+        submitted=submission is not None,
+    )
+
+
+# --- 整改复查意见书 --------------------------------------------------------------------------------------------
+
+def _outcome(value: Any) -> dict[str, Any]:
+    return {"state": value} if isinstance(value, str) else dict(value)
+
+
+def check_outcomes(hazards: Sequence[Hazard], outcomes: Mapping[Any, Any]) -> dict[int, dict[str, Any]]:
+    """Outcomes keyed by hazard id (int or its string, as JSON stores it), each a hazard of the order with a
+    known final state and next step. Which items a re-inspection must cover is the workflow's rule
+    (``hazard_service.reinspect``: every hazard not yet closed), not the printer's."""
+    given = {int(key): _outcome(value) for key, value in outcomes.items()}
+    problems: list[dict[str, Any]] = []
+    ids = {h.id for h in hazards}
+    if not given:
+        problems.append({"problem": "no_outcomes", "message": "未填写复查结果"})
+    for hazard in hazards:
+        outcome = given.get(hazard.id or 0)
+        if outcome is None:
+            continue
+        if outcome.get("state") not in REINSPECTION_STATES:
+            problems.append({"hazard_id": hazard.id, "problem": "unknown_state",
+                             "message": f"复查结果须为 {'/'.join(REINSPECTION_STATES)}"})
+        elif outcome.get("next_step", "") not in ("", *NEXT_STEPS):
+            problems.append({"hazard_id": hazard.id, "problem": "unknown_next_step",
+                             "message": f"处理须为 {'/'.join(NEXT_STEPS)}"})
+    problems += [{"hazard_id": key, "problem": "not_in_order", "message": "该隐患不在原指令书中"}
+                 for key in sorted(set(given) - ids)]
+    if problems:
+        raise InvalidInput("复查结果有误 / invalid re-inspection outcomes", code="invalid_outcomes",
+                           details=problems)
+    return given
+
+
+def load_reinspection_document(session: Session, order_id: int, outcomes: Mapping[Any, Any], *, number: str,
+                               reinspected_at: datetime, inspector_ids: Sequence[int],
+                               department_id: int | None = None) -> ReinspectionDocument:
+    """The 整改复查意见书 for the originating order ``order_id``: one row per hazard given an outcome,
+    ``{hazard_id: "rectified"}`` or ``{hazard_id: {"state", "next_step", "note", "photo_ids"}}``, in the
+    order's sequence. The deadline printed is the hazard's current one (a new one after 未整改)."""
+    order = _get_order(session, order_id)
+    hazards = orders.hazards_of(session, order_id)
+    given = check_outcomes(hazards, outcomes)
+    photos = _photos(session, (pid for o in given.values() for pid in o.get("photo_ids", [])))
+    items = []
+    for hazard in hazards:
+        outcome = given.get(hazard.id or 0)
+        if outcome is None:
+            continue
+        items.append(ReinspectionItem(
+            code=hazard.item_code, description=hazard.description, due_date=local_date(hazard.due_at),
+            state=outcome["state"], next_step=outcome.get("next_step") or DEFAULT_NEXT_STEP[outcome["state"]],
+            note=outcome.get("note", ""), photo_codes=_codes(photos, outcome.get("photo_ids", [])),
+        ))
+    return ReinspectionDocument(
+        authority=_department(session, department_id or order.department_id).name, number=number,
+        enterprise=_enterprise(session, order.enterprise_id), basis_number=order.number,
+        reinspected_on=local_date(reinspected_at), items=tuple(items), inspectors=_inspectors(session, inspector_ids),
+    )
+
+
+def load_reinspection_record(session: Session, reinspection_id: int) -> ReinspectionDocument:
+    """A stored 整改复查意见书 (an order row of kind ``reinspection`` whose ``outcomes`` hold the results)."""
+    record = _get_order(session, reinspection_id)
+    if record.kind != "reinspection" or record.based_on_order_id is None:
+        raise NotFound("整改复查意见书不存在 / re-inspection record not found")
+    return load_reinspection_document(
+        session, record.based_on_order_id, record.outcomes or {}, number=record.number,
+        reinspected_at=record.issued_at, inspector_ids=record.inspector_ids, department_id=record.department_id)

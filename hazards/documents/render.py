@@ -1,0 +1,384 @@
+"""Printable enforcement documents (REFERENCE §E): data in, PDF bytes out.
+
+- ``order_pdf``: 责令限期整改指令书 (§E.2), with a QR code opening the order in the enterprise portal
+- ``visit_record_pdf``: 现场检查记录, one section per department, failed items' photos inline
+- ``reinspection_pdf``: 整改复查意见书 (§E.3)
+
+Pure rendering: the frozen dataclasses below are filled by ``hazards.documents.data`` and nothing here
+touches the database, settings or HTTP; the font, styles and page footer are in ``hazards.documents.pdf``. Photos are
+read from the paths given; a missing or unreadable file prints a caption instead of failing.
+"""
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Image, KeepTogether, Spacer, Table, TableStyle
+
+from hazards.documents.pdf import WIDTH, build, cn_date, cn_datetime, fit_image, grid, markup, para, qr_png
+
+QR_SIDE = 30 * mm
+PHOTO_BOX = (80 * mm, 60 * mm)
+SIGNATURE_BOX = (60 * mm, 25 * mm)
+
+ORDER_TITLE = "责令限期整改指令书"
+VISIT_TITLE = "现场检查记录"
+REINSPECTION_TITLE = "整改复查意见书"
+
+OUTCOME_LABELS = {"pass": "合格", "fail": "不合格", "not_applicable": "不适用"}
+PARTY_LABELS = {"landlord": "出租方", "tenant": "承租方"}
+SOURCE_LABELS = {"adhoc": "日常检查", "routine": "计划检查", "complaint": "投诉举报核查", "reinspection": "复查",
+                 "joint": "联合检查"}
+# 整改复查意见书: every original item ends in one of these states, then one next step (§E.3)
+REINSPECTION_STATES = {"rectified": "已整改", "not_rectified": "未整改", "unsatisfactory": "整改不合格"}
+NEXT_STEPS = {"write_off": "核销", "penalty": "立案处罚", "extend": "延期整改"}
+DEFAULT_NEXT_STEP = {"rectified": "write_off", "not_rectified": "penalty", "unsatisfactory": "penalty"}
+
+# Standard wording, paraphrased for this project (REFERENCE §E.2); not a reproduction of any template.
+ORDER_BASIS = ("依据《中华人民共和国安全生产法》第六十五条第一款第（二）项、第（三）项的规定，现责令你单位对上述"
+               "事故隐患按所列期限整改完毕，整改完成后通过企业端或书面形式向本机关报告整改情况并申请复查。"
+               "逾期未整改或者整改不合格的，本机关将依法处理。")
+MAJOR_MEASURES = ("对上述重大事故隐患，你单位应当立即从危险区域内撤出作业人员，暂时停产停业或者停止使用相关设施、"
+                  "设备；于所列期限前向本机关报送隐患治理方案，按方案期限完成治理。治理完毕后提出书面申请，"
+                  "经本机关审查同意，方可恢复生产经营和使用。")
+SAFETY_DURING = ("整改期间，你单位须采取可靠的安全防范和监控措施，保证作业人员和生产经营安全；"
+                 "因防范措施不落实或者不到位引发生产安全事故的，依法追究相应责任。")
+PORTAL_HINT = "扫描二维码，可在企业端查看本指令书、上传整改材料、申请复查或延期。"
+
+
+# --- the data each document needs -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EnterpriseInfo:
+    name: str
+    credit_code: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class Inspector:
+    name: str
+    cert_no: str = ""
+    department: str = ""
+
+
+@dataclass(frozen=True)
+class OrderItem:
+    code: str
+    description: str
+    legal_basis: str
+    due_date: date  # local (Asia/Shanghai) date of the deadline
+    major: bool = False
+    standard: str = ""  # the checklist item's wording, when the description is the inspector's own note
+    photo_codes: tuple[str, ...] = ()  # verification codes of the photos taken
+    party: str = ""  # 厂中厂: "landlord" / "tenant"
+    plan_due: bool = False  # major hazard: the date is when the 治理方案 is due, not the completion date
+    immediate: bool = False  # 0 days: 立即整改
+
+
+@dataclass(frozen=True)
+class LinkedOrder:
+    """The other party's order for the same 厂中厂 hazards."""
+
+    number: str
+    enterprise_name: str
+    role: str  # "landlord" / "tenant": the other party's role
+
+
+@dataclass(frozen=True)
+class OrderDocument:
+    authority: str
+    number: str
+    enterprise: EnterpriseInfo
+    items: tuple[OrderItem, ...]
+    inspectors: tuple[Inspector, ...]
+    issued_on: date
+    portal_url: str
+    linked: LinkedOrder | None = None
+    review_body: str = ""  # 复议机关; empty: generic wording
+    court: str = ""
+
+
+@dataclass(frozen=True)
+class PhotoRef:
+    verify_code: str
+    path: Path | None  # the display variant; None or a missing file prints "照片文件缺失"
+    captured_at: datetime | None = None
+    after: bool = False  # taken after an on-the-spot fix
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    code: str
+    text: str
+    outcome: str  # pass / fail / not_applicable
+    note: str = ""
+    fixed_on_spot: bool = False
+    photos: tuple[PhotoRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class DepartmentSection:
+    name: str
+    rows: tuple[ResultRow, ...]
+    order_numbers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VisitDocument:
+    authority: str  # the lead department
+    visit_id: int
+    enterprise: EnterpriseInfo
+    visited_at: datetime | None  # aware; printed in local time
+    inspectors: tuple[Inspector, ...]
+    sections: tuple[DepartmentSection, ...]
+    source: str = "adhoc"
+    version: int = 1  # the submission's version: a correction says so
+    signature: Path | None = None
+    submitted: bool = True
+
+
+@dataclass(frozen=True)
+class ReinspectionItem:
+    code: str
+    description: str
+    due_date: date
+    state: str  # a key of REINSPECTION_STATES
+    next_step: str = ""  # a key of NEXT_STEPS; empty: the default for the state
+    note: str = ""
+    photo_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReinspectionDocument:
+    authority: str
+    number: str
+    enterprise: EnterpriseInfo
+    basis_number: str
+    reinspected_on: date
+    items: tuple[ReinspectionItem, ...]
+    inspectors: tuple[Inspector, ...]
+    basis_title: str = ORDER_TITLE
+
+
+# --- formatting ---------------------------------------------------------------------------------------------
+
+def deadline_text(item: OrderItem) -> str:
+    if item.plan_due:
+        return f"立即停止相关作业并撤出人员，于{cn_date(item.due_date)}前报送治理方案"
+    if item.immediate:
+        return f"立即整改，于{cn_date(item.due_date)}前整改完毕"
+    return f"于{cn_date(item.due_date)}前整改完毕"
+
+
+def short_url(url: str) -> str:
+    """The URL as printed under the QR code: without the scheme."""
+    return url.split("://", 1)[-1]
+
+
+
+def _head(authority: str, title: str, number: str = "") -> list[Flowable]:
+    story: list[Flowable] = [para(authority, "authority"), para(title, "title")]
+    story.append(para(number, "number") if number else Spacer(1, 8))
+    return story
+
+
+def _enterprise_lines(label: str, enterprise: EnterpriseInfo) -> list[Flowable]:
+    lines = [markup(f"{label}：<u>{escape(enterprise.name)}</u>")]
+    if enterprise.credit_code:
+        lines.append(para(f"统一社会信用代码：{enterprise.credit_code}"))
+    if enterprise.address:
+        lines.append(para(f"地址：{enterprise.address}"))
+    return lines
+
+
+def _inspector_rows(inspectors: Sequence[Inspector]) -> Table:
+    rows = [[para(f"执法人员：{person.name}"), para(f"执法证号：{person.cert_no or '（未登记）'}"),
+             para("签名：______________")] for person in inspectors]
+    rows = rows or [[para("执法人员：________"), para("执法证号：________"), para("签名：______________")]]
+    return grid(rows, [WIDTH * 0.3, WIDTH * 0.35, WIDTH * 0.35], lines=False)
+
+
+def _signature_block(authority: str, day: date, *, party: str) -> Table:
+    left = [para(f"{party}负责人（签名）：________________"), Spacer(1, 6), para("日期：______年____月____日"),
+            para("（拒绝签名的，由执法人员在此注明）", "small")]
+    right = [para(authority, "right"), Spacer(1, 14), para("（印章）", "right"), para(cn_date(day), "right")]
+    return grid([[left, right]], [WIDTH * 0.55, WIDTH * 0.45], lines=False)
+
+
+# --- 责令限期整改指令书 ------------------------------------------------------------------------------------
+
+def _order_item(index: int, item: OrderItem) -> list[Flowable]:
+    mark = "【重大事故隐患】" if item.major else ""
+    party = f"（{PARTY_LABELS[item.party]}责任）" if item.party in PARTY_LABELS else ""
+    parts = [markup(f"{index}．{mark}{escape(item.description)}{party}", "item")]
+    if item.standard and item.standard != item.description:
+        parts.append(para(f"检查项：{item.code} {item.standard}", "detail"))
+    else:
+        parts.append(para(f"检查项：{item.code}", "detail"))
+    if item.legal_basis:
+        parts.append(para(f"依据：{item.legal_basis}", "detail"))
+    if item.photo_codes:
+        parts.append(para(f"现场照片验证码：{'、'.join(item.photo_codes)}", "detail"))
+    parts.append(markup(f"整改期限：<u>{escape(deadline_text(item))}</u>", "detail"))
+    return [KeepTogether(parts)]
+
+
+def _rights(data: OrderDocument) -> str:
+    review = f"向{data.review_body}" if data.review_body else "向有管辖权的行政复议机关"
+    court = f"向{data.court}" if data.court else "向有管辖权的人民法院"
+    return (f"你单位如对本指令不服，可以自收到本指令书之日起六十日内依法{review}申请行政复议，"
+            f"或者在六个月内依法{court}提起行政诉讼。行政复议或者行政诉讼期间，本指令不停止执行。")
+
+
+def _qr_block(url: str) -> Table:
+    qr = Image(io.BytesIO(qr_png(url)), width=QR_SIDE, height=QR_SIDE)
+    text = [para(PORTAL_HINT, "cell"), Spacer(1, 4), para(short_url(url), "small")]
+    table = grid([[qr, text]], [QR_SIDE + 6, WIDTH - QR_SIDE - 6], lines=False)
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    return table
+
+
+def order_pdf(data: OrderDocument) -> bytes:
+    story = _head(data.authority, ORDER_TITLE, data.number)
+    story += _enterprise_lines("被检查单位", data.enterprise)
+    if data.linked is not None:
+        role = PARTY_LABELS.get(data.linked.role, "")
+        story.append(para(f"关联指令书：{data.linked.number}（{role} {data.linked.enterprise_name}）"))
+    story.append(para("经现场检查，你单位存在下列问题（事故隐患）：", "heading"))
+    for index, item in enumerate(data.items, 1):
+        story += _order_item(index, item)
+    story.append(para(ORDER_BASIS, "para"))
+    if any(item.major for item in data.items):
+        story.append(para(MAJOR_MEASURES, "para"))
+    story.append(para("整改期间安全要求", "heading"))
+    story.append(para(SAFETY_DURING, "para"))
+    story.append(para("救济途径", "heading"))
+    story.append(para(_rights(data), "para"))
+    story.append(Spacer(1, 8))
+    story.append(KeepTogether([_inspector_rows(data.inspectors), Spacer(1, 6),
+                               _signature_block(data.authority, data.issued_on, party="被检查单位"), Spacer(1, 8),
+                               _qr_block(data.portal_url)]))
+    return build(story, title=f"{ORDER_TITLE} {data.number}", author=data.authority, footer=data.number)
+
+
+# --- 现场检查记录 ----------------------------------------------------------------------------------------------
+
+def _photo_cell(photo: PhotoRef, code: str) -> list[Flowable]:
+    when = f" 拍摄于{cn_datetime(photo.captured_at)}" if photo.captured_at else ""
+    kind = "整改后照片" if photo.after else "照片"
+    image = fit_image(photo.path, PHOTO_BOX)
+    if image is None:
+        return [para(f"{code} {kind}：照片文件缺失（验证码 {photo.verify_code}）", "caption")]
+    return [image, para(f"{code} {kind} 验证码 {photo.verify_code}{when}", "caption")]
+
+
+def _photos(rows: Sequence[ResultRow]) -> list[Flowable]:
+    cells = [_photo_cell(photo, row.code) for row in rows if row.outcome == "fail" for photo in row.photos]
+    if not cells:
+        return []
+    pairs = [cells[i:i + 2] + ([[]] if i + 1 == len(cells) else []) for i in range(0, len(cells), 2)]
+    table = grid(pairs, [WIDTH / 2, WIDTH / 2], lines=False)
+    table.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
+    return [para("不合格项现场照片", "heading"), table]
+
+
+def _result_table(rows: Sequence[ResultRow]) -> Table:
+    widths = [20 * mm, WIDTH - 20 * mm - 16 * mm - 42 * mm, 16 * mm, 42 * mm]
+    cells: list[list[Any]] = [[para(h, "cell") for h in ("编号", "检查内容", "结果", "备注")]]
+    for row in rows:
+        label = OUTCOME_LABELS.get(row.outcome, row.outcome)
+        outcome = markup(f'<font color="#b00000">{label}</font>' if row.outcome == "fail" else label, "cell")
+        note = "；".join(part for part in (row.note, "已当场整改" if row.fixed_on_spot else "") if part)
+        cells.append([para(row.code, "cell"), para(row.text, "cell"), outcome, para(note, "cell")])
+    return grid(cells, widths, header=True)
+
+
+def visit_record_pdf(data: VisitDocument) -> bytes:
+    story = _head(data.authority, VISIT_TITLE, f"系统编号：{data.visit_id}"
+                  + (f"（第{data.version}版，已更正）" if data.version > 1 else ""))
+    story += _enterprise_lines("被检查单位", data.enterprise)
+    when = cn_datetime(data.visited_at) if data.visited_at else "（未记录）"
+    story.append(para(f"检查时间：{when}"))
+    story.append(para(f"检查类型：{SOURCE_LABELS.get(data.source, data.source)}"))
+    story.append(para("检查人员", "heading"))
+    people = [[para(h, "cell") for h in ("姓名", "执法证号", "所属部门")]]
+    people += [[para(p.name, "cell"), para(p.cert_no or "—", "cell"), para(p.department, "cell")]
+               for p in data.inspectors]
+    story.append(grid(people, [WIDTH * 0.25, WIDTH * 0.3, WIDTH * 0.45], header=True))
+    if not data.submitted:
+        story.append(para("尚未提交检查结果。", "heading"))
+    numerals = "一二三四五六七八九十"
+    for index, section in enumerate(data.sections):
+        prefix = numerals[index] if index < len(numerals) else str(index + 1)
+        failed = sum(1 for row in section.rows if row.outcome == "fail")
+        story.append(para(f"{prefix}、{section.name}检查情况", "heading"))
+        story.append(para(f"共检查 {len(section.rows)} 项，不合格 {failed} 项。", "cell"))
+        story.append(Spacer(1, 3))
+        story.append(_result_table(section.rows))
+        story += _photos(section.rows)
+        if section.order_numbers:
+            story.append(para(f"已出具{ORDER_TITLE}：{'、'.join(section.order_numbers)}", "para"))
+    story.append(Spacer(1, 10))
+    signature = fit_image(data.signature, SIGNATURE_BOX, mask="auto")
+    blanks = "    ".join("______________" for _ in data.inspectors or [None])
+    ending: list[Flowable] = [para(f"检查人员（签名）：{blanks}"), Spacer(1, 8)]
+    if signature is not None:
+        ending.append(grid([[para("被检查单位负责人（签名）："), signature]], [WIDTH * 0.35, WIDTH * 0.65],
+                           lines=False))
+    else:
+        ending.append(para("被检查单位负责人（签名）：______________    日期：______年____月____日"))
+    story.append(KeepTogether(ending))
+    return build(story, title=f"{VISIT_TITLE} {data.enterprise.name}", author=data.authority,
+                  footer=f"{VISIT_TITLE} {data.visit_id}")
+
+
+# --- 整改复查意见书 --------------------------------------------------------------------------------------------
+
+def next_step_of(item: ReinspectionItem) -> str:
+    return item.next_step or DEFAULT_NEXT_STEP[item.state]
+
+
+def _conclusion(items: Sequence[ReinspectionItem]) -> str:
+    if all(item.state == "rectified" for item in items):
+        return "经复查，上述事故隐患均已整改完毕，予以核销。"
+    sentences = ["经复查，上述事故隐患未全部整改完毕"]
+    for step, text in (("write_off", "予以核销"), ("extend", "准予延期整改，延期期间须落实安全防范措施"),
+                       ("penalty", "本机关将依法立案处理")):
+        numbers = [str(i) for i, item in enumerate(items, 1) if next_step_of(item) == step]
+        if numbers:
+            sentences.append(f"对第{'、'.join(numbers)}项，{text}")
+    return "；".join(sentences) + "。"
+
+
+def reinspection_pdf(data: ReinspectionDocument) -> bytes:
+    story = _head(data.authority, REINSPECTION_TITLE, data.number)
+    story += _enterprise_lines("被复查单位", data.enterprise)
+    story.append(para(f"复查依据：{data.basis_title} {data.basis_number}"))
+    story.append(para(f"复查日期：{cn_date(data.reinspected_on)}"))
+    story.append(para(f"本机关于{cn_date(data.reinspected_on)}对你单位{data.basis_title}（{data.basis_number}）"
+                    "所列事故隐患的整改情况进行了复查，复查意见如下：", "para"))
+    widths = [10 * mm, 20 * mm, WIDTH - 10 * mm - 20 * mm - 24 * mm - 22 * mm, 24 * mm, 22 * mm]
+    cells: list[list[Any]] = [[para(h, "cell") for h in ("序号", "编号", "隐患及整改期限", "复查结果", "处理")]]
+    for index, item in enumerate(data.items, 1):
+        detail = f"{item.description}（整改期限：{cn_date(item.due_date)}）"
+        if item.note:
+            detail += f"\n复查情况：{item.note}"
+        if item.photo_codes:
+            detail += f"\n照片验证码：{'、'.join(item.photo_codes)}"
+        cells.append([para(str(index), "cell"), para(item.code, "cell"),
+                     markup(escape(detail).replace("\n", "<br/>"), "cell"),
+                     para(REINSPECTION_STATES[item.state], "cell"), para(NEXT_STEPS[next_step_of(item)], "cell")])
+    story.append(grid(cells, widths, header=True))
+    story.append(para(_conclusion(data.items), "para"))
+    story.append(Spacer(1, 10))
+    story.append(KeepTogether([_inspector_rows(data.inspectors), Spacer(1, 6),
+                               _signature_block(data.authority, data.reinspected_on, party="被复查单位")]))
+    return build(story, title=f"{REINSPECTION_TITLE} {data.number}", author=data.authority, footer=data.number)
+

@@ -1,0 +1,277 @@
+"""Submissions: a visit's results, checked then stored atomically; replays, corrections and their versions.
+
+``check`` runs every rule in a read transaction and returns a ``Plan``; ``submit`` stores it in the write
+transaction after re-checking only what another writer may have changed meanwhile.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, insert, or_, update
+from sqlmodel import Session, col, select
+
+from inspection.errors import Conflict, InvalidInput
+from inspection.field import checklists
+from inspection.field.visits import Asked, asked_items, ensure_on_visit, get_visible, role_at_site
+from inspection.identity.access import Actor
+from inspection.models import Photo, Result, Submission, Visit
+from schemas.enums import ItemResult, Party, VisitStatus
+from schemas.visits import SubmissionIn
+
+
+def payload_hash(data: SubmissionIn) -> str:
+    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+_BY_UUID = select(Submission).where(col(Submission.client_uuid) == bindparam("client_uuid"))
+_CURRENT = select(Submission).where(col(Submission.visit_id) == bindparam("visit_id"),
+                                    col(Submission.is_current).is_(True))
+
+
+def find_replay(session: Session, data: SubmissionIn, *, visit_id: int) -> Submission | None:
+    """The original submission if this is a replay; 409 if the UUID was used for something else."""
+    existing = session.execute(_BY_UUID, {"client_uuid": str(data.client_uuid)}).scalars().first()
+    if existing is None:
+        return None
+    if existing.visit_id != visit_id or existing.payload_hash != payload_hash(data):
+        raise Conflict("该提交编号已用于不同内容 / this submission UUID was already used for a different payload",
+                       code="idempotency_conflict", details={"submission_id": existing.id})
+    return existing
+
+
+def current_submission(session: Session, visit_id: int) -> Submission | None:
+    return session.execute(_CURRENT, {"visit_id": visit_id}).scalars().first()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A submission checked in full, and the state it was checked against (see ``submit``)."""
+
+    visit_id: int
+    enterprise_id: int
+    previous_id: int | None
+    previous_version: int
+    asked: dict[str, Asked]
+    photo_ids: frozenset[int]
+    default_party: Party | None  # of 厂中厂 results that name none: the enterprise's role at the site
+
+
+def check(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, now: datetime,
+          correction_hours: int | None = None) -> Submission | Plan:
+    """Every rule a submission must pass, reading only: the original submission for a replay, else a Plan.
+
+    Routes run this before they take the database's write slot, so submissions from many phones are
+    checked side by side and the write transaction only re-checks what may have moved and inserts.
+    """
+    visit = get_visible(session, visit_id, actor)
+    replay = find_replay(session, data, visit_id=visit_id)
+    if replay is not None:
+        return replay
+    ensure_on_visit(session, visit, actor)
+    previous = current_submission(session, visit_id)
+    if correction_hours is None and previous is not None:
+        raise Conflict("本次检查已提交，如需修改请提交更正 / already submitted: send a correction instead",
+                       code="already_submitted", details={"submission_id": previous.id})
+    if correction_hours is not None:
+        _check_correction_window(session, visit_id, previous, now=now, hours=correction_hours)
+    if visit.status == VisitStatus.CANCELLED:
+        raise Conflict("检查已取消 / visit cancelled", code="visit_not_open")
+    asked = {a.item.code: a for a in asked_items(session, visit)}
+    photo_ids = validate_results(session, visit, data, asked)
+    role = role_at_site(session, visit.enterprise_id, visit.plant_site_id)
+    return Plan(visit_id, visit.enterprise_id, previous.id if previous else None,
+                previous.version if previous else 0, asked, frozenset(photo_ids),
+                {"landlord": Party.LANDLORD, "tenant": Party.TENANT}.get(role or ""))
+
+
+# The write transaction's statements, built once: SQLAlchemy memoises a statement's cache key, so module-level
+# statements skip building and keying on every submission, and Core skips the ORM's per-row bookkeeping.
+_VISIT_STATUS = select(Visit.status).where(col(Visit.id) == bindparam("visit_id"))
+_SEEN = select(Submission.id).where(or_(col(Submission.client_uuid) == bindparam("client_uuid"), and_(
+    col(Submission.visit_id) == bindparam("visit_id"), col(Submission.is_current).is_(True))))
+_SUBMISSIONS = Submission.__table__  # type: ignore[attr-defined]
+_SUPERSEDE = update(_SUBMISSIONS).where(_SUBMISSIONS.c.id == bindparam("previous_id")).values(is_current=False)
+_INSERT_SUBMISSION = insert(_SUBMISSIONS).returning(_SUBMISSIONS.c.id)
+_INSERT_RESULTS = insert(Result.__table__)  # type: ignore[attr-defined]
+_VISITS = Visit.__table__  # type: ignore[attr-defined]
+_MARK_SUBMITTED = update(_VISITS).where(_VISITS.c.id == bindparam("visit_id")).values(
+    status=VisitStatus.SUBMITTED,
+    submitted_at=func.coalesce(_VISITS.c.submitted_at, bindparam("now", type_=_VISITS.c.submitted_at.type)),
+    started_at=func.coalesce(_VISITS.c.started_at, bindparam("started", type_=_VISITS.c.started_at.type)))
+
+
+def _still_holds(session: Session, plan: Plan, data: SubmissionIn) -> bool:
+    """What a plan assumed and another writer may have changed since: the visit is not cancelled, its current
+    submission is the same, the UUID is still unused, the photos still free. (Checklists and inspectors
+    change on a human scale.)"""
+    status = session.execute(_VISIT_STATUS, {"visit_id": plan.visit_id}).scalar_one_or_none()
+    if status is None or status == VisitStatus.CANCELLED:
+        return False
+    seen = session.execute(_SEEN, {"client_uuid": str(data.client_uuid), "visit_id": plan.visit_id}).scalars().all()
+    if seen != ([plan.previous_id] if plan.previous_id is not None else []):
+        return False
+    return not plan.photo_ids or not _photo_problems(session, plan.visit_id, plan.enterprise_id,
+                                                     set(plan.photo_ids))
+
+
+def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, now: datetime,
+           correction_hours: int | None = None, plan: Plan | None = None) -> tuple[Submission, bool]:
+    """Store a visit's results atomically. Returns (submission, replayed).
+
+    With ``correction_hours`` set this is a correction: a new version superseding the current one, allowed
+    within that many hours of the first submission. A ``plan`` from ``check`` (made before this transaction)
+    is used if what it assumed still holds; otherwise, or without one, every rule is checked again here.
+    """
+    records = _records(plan, data, actor=actor, now=now) if plan is not None else None  # before any statement
+    if plan is None or plan.visit_id != visit_id or not _still_holds(session, plan, data):
+        checked = check(session, visit_id, data, actor=actor, now=now, correction_hours=correction_hours)
+        if isinstance(checked, Submission):
+            return checked, True
+        plan, records = checked, _records(checked, data, actor=actor, now=now)
+    assert records is not None
+    submission, rows = records
+    if plan.previous_id is not None:
+        session.execute(_SUPERSEDE, {"previous_id": plan.previous_id})
+    submission.id = session.execute(_INSERT_SUBMISSION, submission.model_dump(exclude={"id"})).scalar_one()
+    for row in rows:
+        row["submission_id"] = submission.id
+    session.execute(_INSERT_RESULTS, rows)  # one executemany; no ORM objects for 30-odd rows
+    _attach_photos(session, plan, data)
+    session.execute(_MARK_SUBMITTED, {"visit_id": visit_id, "now": now, "started": data.captured_at or now})
+    session.info.setdefault("results", {})[submission.id] = [ResultView(**row) for row in rows]
+    loaded = session.identity_map.get(session.identity_key(Visit, visit_id))
+    if loaded is not None:  # loaded by a full check in this transaction: read it again when asked
+        session.expire(loaded)
+    return submission, False
+
+
+def _records(plan: Plan, data: SubmissionIn, *, actor: Actor, now: datetime
+             ) -> tuple[Submission, list[dict[str, Any]]]:
+    """The submission and its result rows, built in Python before the write transaction needs them."""
+    asked = plan.asked
+    submission = Submission(
+        client_uuid=str(data.client_uuid), payload_hash=payload_hash(data), visit_id=plan.visit_id,
+        version=plan.previous_version + 1, supersedes_id=plan.previous_id,
+        submitted_by=actor.user_id, captured_at=data.captured_at, submitted_at=now, note=data.note,
+        checklists={a.kind: a.version for a in asked.values()},
+    )
+    rows = [
+        {"submission_id": None, "department_id": asked[g.item_code].department_id, "item_code": g.item_code,
+         "kind": asked[g.item_code].kind, "outcome": g.result, "note": g.note, "photo_ids": g.photo_ids,
+         "fixed_on_spot": g.fixed_on_spot, "after_photo_ids": g.after_photo_ids,
+         "party": g.party or (plan.default_party if asked[g.item_code].kind == "FCZ" else None),
+         "raise_to_major": g.raise_to_major, "deadline_days": g.deadline_days}
+        for g in data.results
+    ]
+    return submission, rows
+
+
+def _check_correction_window(session: Session, visit_id: int, previous: Submission | None, *, now: datetime,
+                             hours: int) -> None:
+    if previous is None:
+        raise Conflict("尚未提交，无法更正 / nothing submitted yet to correct", code="nothing_to_correct")
+    first = session.exec(select(Submission).where(Submission.visit_id == visit_id, Submission.version == 1)).one()
+    if now > first.submitted_at + timedelta(hours=hours):
+        raise Conflict(f"已超过{hours}小时更正时限 / the {hours}-hour correction window has closed",
+                       code="correction_window_closed")
+
+
+def validate_results(session: Session, visit: Visit, data: SubmissionIn, asked: dict[str, Asked]) -> set[int]:
+    """Every asked item answered once; nothing unknown or not applicable; photos where required.
+    Returns the photos the results name."""
+    problems: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    all_known = {item.code for kind in checklists.kinds() for item in checklists.latest(kind).items}
+    photo_ids: set[int] = set()
+    for index, given in enumerate(data.results):
+        where = ["results", index]
+        code = given.item_code
+        if code in seen:
+            problems.append({"loc": where, "item_code": code, "problem": "duplicate", "message": "同一检查项重复提交"})
+            continue
+        seen.add(code)
+        if code not in all_known:
+            problems.append({"loc": where, "item_code": code, "problem": "unknown_item", "message": "未知检查项"})
+            continue
+        if code not in asked:
+            problems.append({"loc": where, "item_code": code, "problem": "not_applicable_item",
+                             "message": "该检查项不适用于本企业或本次检查"})
+            continue
+        item = asked[code].item
+        if given.result == ItemResult.FAIL and item.photo_required and not given.photo_ids:
+            problems.append({"loc": where, "item_code": code, "problem": "photo_required",
+                             "message": "不合格项须附现场照片"})
+        if given.fixed_on_spot and (given.result != ItemResult.FAIL or item.deadline_days != 0):
+            problems.append({"loc": where, "item_code": code, "problem": "not_fixable_on_spot",
+                             "message": "仅限期为0天（立即整改）的不合格项可当场整改"})
+        if given.fixed_on_spot and not given.after_photo_ids:
+            problems.append({"loc": where, "item_code": code, "problem": "after_photo_required",
+                             "message": "当场整改须附整改后照片"})
+        if given.party and asked[code].kind != "FCZ":
+            problems.append({"loc": where, "item_code": code, "problem": "party_not_allowed",
+                             "message": "仅厂中厂检查项可指定责任方"})
+        photo_ids.update(given.photo_ids)
+        photo_ids.update(given.after_photo_ids)
+    for code in asked:
+        if code not in seen:
+            problems.append({"loc": ["results"], "item_code": code, "problem": "missing_item",
+                             "message": "缺少检查项结果"})
+    problems.extend(_photo_problems(session, visit.id, visit.enterprise_id, photo_ids))
+    if problems:
+        raise InvalidInput(f"提交内容有{len(problems)}处问题 / {len(problems)} problem(s) in the submission",
+                           code="invalid_submission", details=problems)
+    return photo_ids
+
+
+def _photo_problems(session: Session, visit_id: int | None, enterprise_id: int, ids: set[int]
+                    ) -> list[dict[str, Any]]:
+    if not ids:
+        return []
+    photos = {p.id: p for p in session.exec(select(Photo).where(col(Photo.id).in_(ids))).all()}
+    problems = []
+    for photo_id in sorted(ids):
+        photo = photos.get(photo_id)
+        if photo is None or (photo.visit_id not in (None, visit_id)) or (
+                photo.enterprise_id not in (None, enterprise_id)):
+            problems.append({"loc": ["results"], "photo_id": photo_id, "problem": "unknown_photo",
+                             "message": "照片不存在或不属于本次检查"})
+    return problems
+
+
+def _attach_photos(session: Session, plan: Plan, data: SubmissionIn) -> None:
+    ids = {pid for given in data.results for pid in [*given.photo_ids, *given.after_photo_ids]}
+    if ids:
+        session.execute(update(Photo).where(col(Photo.id).in_(ids))
+                        .values(visit_id=plan.visit_id, enterprise_id=plan.enterprise_id))
+
+
+@dataclass(frozen=True)
+class ResultView:
+    """A stored result, read-only (cheaper than an ORM object; results are never edited, only superseded)."""
+
+    submission_id: int
+    department_id: int
+    item_code: str
+    kind: str
+    outcome: ItemResult
+    note: str
+    photo_ids: list[int]
+    fixed_on_spot: bool
+    after_photo_ids: list[int]
+    party: Party | None
+    raise_to_major: bool
+    deadline_days: int | None
+
+
+def results_of(session: Session, submission_id: int) -> list[ResultView]:
+    cached = session.info.get("results", {}).get(submission_id)
+    if cached is not None:
+        return cached
+    columns = [getattr(Result, name) for name in ResultView.__dataclass_fields__]
+    rows = session.exec(select(*columns).where(Result.submission_id == submission_id)  # type: ignore[call-overload]
+                        .order_by(col(Result.id))).all()
+    return [ResultView(*row) for row in rows]

@@ -1,0 +1,225 @@
+"""Visits: planning, starting on site, the checklist as asked, the signature. Their results: ``submissions``."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import bindparam, or_
+from sqlmodel import Session, col, select
+
+from inspection.clock import end_of_local_day, start_of_local_day
+from inspection.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from inspection.field import checklists, geo
+from inspection.field.checklists import ChecklistItem, EnterpriseProfile
+from inspection.identity.access import Actor, require_role
+from inspection.lookup import by_id
+from inspection.models import (
+    Department,
+    Enterprise,
+    PlantSite,
+    PlantSiteTenant,
+    User,
+    Visit,
+    VisitDepartment,
+    VisitInspector,
+)
+from schemas.enums import Role, VisitStatus
+from schemas.visits import VisitCreate, VisitStart
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One item as asked at a visit, with the department that owns its result."""
+
+    item: ChecklistItem
+    kind: str
+    version: int
+    department_id: int
+
+
+# --- who may see and do what -----------------------------------------------------------------------------
+
+def get_visible(session: Session, visit_id: int, actor: Actor) -> Visit:
+    visit = by_id(session, Visit, visit_id)
+    if visit is None or (not actor.is_staff and visit.enterprise_id != actor.enterprise_id):
+        raise NotFound("检查记录不存在 / visit not found")
+    return visit
+
+
+_INSPECTOR_IDS = select(VisitInspector.user_id).where(col(VisitInspector.visit_id) == bindparam("visit_id"))
+
+
+def inspector_ids(session: Session, visit_id: int) -> list[int]:
+    return list(session.execute(_INSPECTOR_IDS, {"visit_id": visit_id}).scalars().all())
+
+
+def ensure_on_visit(session: Session, visit: Visit, actor: Actor) -> None:
+    require_role(actor, Role.INSPECTOR, action="record inspection results")
+    if actor.user_id not in inspector_ids(session, visit.id or 0):
+        raise NotPermitted("您不是本次检查的检查人员 / you are not an inspector of this visit",
+                           code="not_on_visit")
+
+
+# --- profile and checklist ---------------------------------------------------------------------------------
+
+def plant_role(session: Session, enterprise_id: int) -> tuple[str | None, int | None]:
+    """("landlord" | "tenant" | None, the plant site) of an enterprise."""
+    site = session.exec(select(PlantSite.id).where(PlantSite.landlord_id == enterprise_id)).first()
+    if site is not None:
+        return "landlord", site
+    tenant_site = session.exec(
+        select(PlantSiteTenant.site_id).where(PlantSiteTenant.enterprise_id == enterprise_id)).first()
+    if tenant_site is not None:
+        return "tenant", tenant_site
+    return None, None
+
+
+def profile_of(session: Session, enterprise: Enterprise, *, visit: Visit | None = None) -> EnterpriseProfile:
+    if visit is not None:  # the visit remembers the site it was planned at
+        role = role_at_site(session, enterprise.id or 0, visit.plant_site_id)
+    else:
+        role, _ = plant_role(session, enterprise.id or 0)
+    return EnterpriseProfile(
+        dust_involved=enterprise.dust_involved, dust_kind=enterprise.dust_kind if enterprise.dust_involved else None,
+        gas_user=enterprise.gas_user, gas_supply=enterprise.gas_supply if enterprise.gas_user else None,
+        gas_role=enterprise.gas_role or "user", industry=enterprise.industry or "other", plant_role=role,
+    )
+
+
+def role_at_site(session: Session, enterprise_id: int, site_id: int | None) -> str | None:
+    if site_id is None:
+        return None
+    site = session.get(PlantSite, site_id)
+    return None if site is None else ("landlord" if site.landlord_id == enterprise_id else "tenant")
+
+
+_DEPARTMENTS_OF_VISIT = (
+    select(VisitDepartment.kinds, Department.id)
+    .join(Department, col(Department.id) == VisitDepartment.department_id)
+    .where(col(VisitDepartment.visit_id) == bindparam("visit_id"))
+    .order_by(col(Department.priority), col(Department.id))
+)
+
+
+def asked_items(session: Session, visit: Visit) -> list[Asked]:
+    """The union of the departments' checklists for this enterprise, each item once, in checklist order.
+
+    An item asked by several departments belongs to the one that leads (lowest priority number).
+    """
+    enterprise = by_id(session, Enterprise, visit.enterprise_id)
+    assert enterprise is not None
+    profile = profile_of(session, enterprise, visit=visit)
+    owner: dict[str, int] = {}
+    for kinds, department_id in session.execute(_DEPARTMENTS_OF_VISIT, {"visit_id": visit.id}).all():
+        for kind in kinds:
+            owner.setdefault(kind, department_id)
+    asked: list[Asked] = []
+    for kind in checklists.kinds():
+        if kind not in owner:
+            continue
+        version, items = checklists.latest_applicable(kind, profile)
+        asked.extend(Asked(item, kind, version, owner[kind]) for item in items)
+    return asked
+
+
+# --- planning and starting -------------------------------------------------------------------------------
+
+def create(session: Session, data: VisitCreate, *, actor: Actor, now: datetime) -> Visit:
+    require_role(actor, Role.INSPECTOR, Role.OFFICE, Role.ADMIN, action="plan visits")
+    enterprise = session.get(Enterprise, data.enterprise_id)
+    if enterprise is None:
+        raise InvalidInput("企业不存在 / unknown enterprise", code="unknown_enterprise")
+    applicable = checklists.applicable_kinds(profile_of(session, enterprise))
+    if data.departments:
+        if actor.role == Role.INSPECTOR:
+            raise NotPermitted("联合检查由安委办统筹 / joint visits are planned by the office", code="joint_by_office")
+        departments = [(d.department_id, [k.value for k in d.kinds] or applicable) for d in data.departments]
+    else:
+        if actor.department_id is None:
+            raise InvalidInput("请指定检查部门 / name the departments of this visit", code="department_required")
+        departments = [(actor.department_id, [k.value for k in data.kinds] if data.kinds else applicable)]
+    _check_departments(session, [d for d, _ in departments])
+    if not any(kinds for _, kinds in departments):
+        raise InvalidInput("该企业没有适用的检查表 / no checklist applies to this enterprise",
+                           code="no_checklist")
+    people = list(dict.fromkeys(([actor.user_id] if actor.role == Role.INSPECTOR else []) + data.inspector_ids))
+    users = _inspectors(session, people)
+    _, site_id = plant_role(session, enterprise.id or 0)
+    visit = Visit(
+        enterprise_id=enterprise.id, plant_site_id=site_id, lead_department_id=departments[0][0],
+        source=data.source, announced=data.announced, planned_date=data.planned_date, created_by=actor.user_id,
+        created_at=now,
+    )
+    session.add(visit)
+    session.flush()
+    for department_id, kinds in departments:
+        session.add(VisitDepartment(visit_id=visit.id, department_id=department_id, kinds=sorted(set(kinds))))
+    for user in users:
+        session.add(VisitInspector(visit_id=visit.id, user_id=user.id, department_id=user.department_id))
+    session.flush()
+    return visit
+
+
+def _check_departments(session: Session, ids: list[int]) -> None:
+    found = set(session.exec(select(Department.id).where(col(Department.id).in_(ids))).all())
+    if missing := sorted(set(ids) - found):
+        raise InvalidInput("部门不存在 / unknown departments", code="unknown_department", details={"missing": missing})
+
+
+def _inspectors(session: Session, ids: list[int]) -> list[User]:
+    users = list(session.exec(select(User).where(col(User.id).in_(ids))).all()) if ids else []
+    bad = sorted(set(ids) - {u.id for u in users if u.role == Role.INSPECTOR and u.department_id and u.is_active})
+    if bad:
+        raise InvalidInput("检查人员须为在岗执法人员 / inspectors must be active inspectors",
+                           code="unknown_inspector", details={"user_ids": bad})
+    return users
+
+
+def start(session: Session, visit_id: int, data: VisitStart, *, actor: Actor, now: datetime,
+          far_meters: float) -> Visit:
+    """Record the phone's GPS fix; a start far from the enterprise is flagged, not refused."""
+    visit = get_visible(session, visit_id, actor)
+    ensure_on_visit(session, visit, actor)
+    if visit.status not in (VisitStatus.PLANNED, VisitStatus.STARTED):
+        raise Conflict(f"检查已{visit.status.value} / visit is {visit.status.value}", code="visit_not_open")
+    enterprise = session.get(Enterprise, visit.enterprise_id)
+    assert enterprise is not None
+    distance = None
+    if enterprise.latitude is not None and enterprise.longitude is not None:
+        distance = round(geo.distance_m(data.latitude, data.longitude, enterprise.latitude, enterprise.longitude), 1)
+    visit.status = VisitStatus.STARTED
+    visit.started_at = visit.started_at or now
+    visit.started_by = visit.started_by or actor.user_id
+    visit.start_latitude, visit.start_longitude = data.latitude, data.longitude
+    visit.start_distance_m = distance
+    visit.far_from_site = distance is not None and distance > far_meters
+    session.add(visit)
+    session.flush()
+    return visit
+
+
+def work_list(session: Session, *, actor: Actor, day: date | None, assigned_to_me: bool) -> list[Visit]:
+    query = select(Visit).where(Visit.status != VisitStatus.CANCELLED)
+    if actor.role == Role.ENTERPRISE:
+        query = query.where(Visit.enterprise_id == (actor.enterprise_id or -1))
+    elif assigned_to_me or actor.role == Role.INSPECTOR:
+        query = query.join(VisitInspector, col(VisitInspector.visit_id) == Visit.id).where(
+            VisitInspector.user_id == actor.user_id)
+    if day is not None:
+        begin, end = start_of_local_day(day), end_of_local_day(day)
+        query = query.where(or_(
+            Visit.planned_date == day,
+            (col(Visit.started_at) >= begin) & (col(Visit.started_at) <= end),
+            (col(Visit.planned_date).is_(None)) & (col(Visit.status) == VisitStatus.PLANNED),
+        ))
+    return list(session.exec(query.order_by(col(Visit.planned_date), col(Visit.id))).all())
+
+
+def attach_signature(session: Session, visit_id: int, photo_id: int, *, actor: Actor) -> Visit:
+    visit = get_visible(session, visit_id, actor)
+    ensure_on_visit(session, visit, actor)
+    if visit.status != VisitStatus.SUBMITTED:
+        raise Conflict("请先提交检查结果再签名 / submit the visit before signing", code="visit_not_submitted")
+    visit.signature_photo_id = photo_id
+    session.add(visit)
+    session.flush()
+    return visit

@@ -1,0 +1,579 @@
+"""Inspection photos: validate, orient, read EXIF, make display/thumbnail JPEGs with a watermark strip.
+
+Pure functions, bytes (or a file on disk) in and bytes out: no database, no HTTP. The caller keeps the
+original upload untouched and stores what ``make_variants`` returns next to it.
+
+Safety: the type comes from the content (magic bytes, then Pillow restricted to that one format), never the
+name or the client's header; the pixel count is checked from the header before anything is decoded; Pillow's
+decompression-bomb warning is an error here; truncated files fail the real decode (``make_variants``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import math
+import re
+import struct
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import IO
+from zoneinfo import ZoneInfo
+
+import pillow_heif
+from PIL import Image, ImageDraw, ImageFile, ImageFont
+
+from inspection.errors import DomainError, InvalidInput, TooLarge, Unsupported
+from inspection.photos import fonts
+
+pillow_heif.register_heif_opener()
+
+log = logging.getLogger("xuncha.photos")
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MAX_PIXELS = 60_000_000
+DISPLAY_SIDE = 2000
+THUMB_SIDE = 320
+QUALITY = 85
+
+FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "HEIF")
+CONTENT_TYPES: dict[str, str] = {
+    "JPEG": "image/jpeg",
+    "PNG": "image/png",
+    "WEBP": "image/webp",
+    "HEIF": "image/heif",
+}
+
+Source = Path | bytes
+
+# Exceptions Pillow and its plugins raise on malformed input (Image.open itself turns some into
+# UnidentifiedImageError, an OSError); anything else is a bug and should surface as one.
+_DECODE_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    struct.error,
+    IndexError,
+    TypeError,
+    KeyError,
+    RuntimeError,
+    ZeroDivisionError,
+)
+_BOMB_ERRORS: tuple[type[Exception], ...] = (Image.DecompressionBombError, Image.DecompressionBombWarning)
+
+_HEAD_BYTES = 64
+_HEVC_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"})
+_GENERIC_HEIF_BRANDS = frozenset({b"mif1", b"msf1"})
+_AVIF_BRANDS = frozenset({b"avif", b"avis"})
+
+_TRANSPOSE: dict[int, Image.Transpose] = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_TAG_ORIENTATION = 0x0112
+_IFD_EXIF = 0x8769
+_IFD_GPS = 0x8825
+_TAG_DATETIME_ORIGINAL = 0x9003
+_TAG_OFFSET_TIME_ORIGINAL = 0x9011
+_MAX_ICC_BYTES = 64 * 1024
+_ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
+_NEAREST_MAX_SHRINK = 1.02
+
+_EXIF_DATETIME = re.compile(r"(\d{4})[:\-](\d{2})[:\-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
+_EXIF_OFFSET = re.compile(r"([+-])(\d{2}):(\d{2})")
+
+# Watermark strip: font ~2.2% of the width, band darkened to 40% brightness, white text.
+_FONT_SCALE = 0.022
+_MIN_FONT_PX = 10
+_LINE_SPACING = 1.3
+_MAX_STRIP_SHARE = 0.3
+_DARKEN = [round(value * 0.4) for value in range(256)] * 3
+_TEXT_COLOUR = (255, 255, 255)
+# Cached FreeType faces are shared between request threads; FreeType faces are not thread-safe.
+_TEXT_LOCK = threading.Lock()
+
+
+# ---------------------------------------------------------------------------------------------- errors
+
+
+class PhotoError(DomainError):
+    """A photo we will not take. ``code`` is stable; the message is Chinese and English."""
+
+    code = "photo_invalid"
+
+
+class UnsupportedPhoto(PhotoError, Unsupported):
+    code = "photo_unsupported"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "不支持的照片格式，请上传 JPEG、PNG、WebP 或 HEIC 照片 / "
+            "Unsupported photo format: please upload a JPEG, PNG, WebP or HEIC photo",
+            details={"accepted": ["image/jpeg", "image/png", "image/webp", "image/heic"]},
+        )
+
+
+class CorruptPhoto(PhotoError, InvalidInput):
+    code = "photo_corrupt"
+
+    def __init__(self, fmt: str) -> None:
+        super().__init__(
+            "照片文件已损坏或不完整，请重新上传 / Corrupt or incomplete photo file: please upload it again",
+            details={"format": fmt},
+        )
+
+
+class PhotoTooLarge(PhotoError, TooLarge):
+    code = "photo_too_many_pixels"
+
+    def __init__(self, *, max_pixels: int, width: int | None = None, height: int | None = None) -> None:
+        megapixels = max_pixels / 1_000_000
+        super().__init__(
+            f"照片像素过多（上限 {megapixels:g} 百万像素）/ "
+            f"Photo has too many pixels (limit {megapixels:g} megapixels)",
+            details={"width": width, "height": height, "max_pixels": max_pixels},
+        )
+
+
+# ---------------------------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What the watermark strip says; ``captured_at`` is shown in Shanghai time (a naive value is UTC)."""
+
+    captured_at: datetime | None
+    enterprise: str
+    inspector: str
+    lat: float | None
+    lng: float | None
+    verify_code: str
+
+
+@dataclass(frozen=True)
+class PhotoInfo:
+    format: str  # "JPEG" | "PNG" | "WEBP" | "HEIF"
+    content_type: str
+    width: int  # after EXIF orientation
+    height: int
+    sha256: str  # of the original bytes
+    captured_at: datetime | None  # aware, UTC
+    lat: float | None
+    lng: float | None
+
+
+@dataclass(frozen=True)
+class Variants:
+    display: bytes  # JPEG, no EXIF, watermarked
+    thumb: bytes  # JPEG, no EXIF
+    display_size: tuple[int, int]
+
+
+# ---------------------------------------------------------------------------------------------- public API
+
+
+def inspect_photo(source: Source, *, max_pixels: int = MAX_PIXELS) -> PhotoInfo:
+    """Type, oriented size, hash, capture time and GPS from the header and EXIF; nothing is decoded."""
+    with _opened(source, max_pixels) as (image, fmt):
+        exif = _read_exif(image)
+        width, height = oriented_size(image.size, _orientation(exif))
+        lat, lng = _gps(exif)
+        captured_at = _captured_at(exif)
+        content_type = _content_type(image, fmt)
+    digest = hashlib.sha256(source).hexdigest() if _in_memory(source) else sha256_file(Path(source))
+    return PhotoInfo(
+        format=fmt,
+        content_type=content_type,
+        width=width,
+        height=height,
+        sha256=digest,
+        captured_at=captured_at,
+        lat=lat,
+        lng=lng,
+    )
+
+
+def make_variants(
+    source: Source,
+    *,
+    stamp: Stamp,
+    display_side: int = DISPLAY_SIDE,
+    thumb_side: int = THUMB_SIDE,
+    max_pixels: int = MAX_PIXELS,
+    quality: int = QUALITY,
+) -> Variants:
+    """Decode fully (truncated files fail here), orient, and encode a stamped display JPEG and a thumbnail."""
+    if ImageFile.LOAD_TRUNCATED_IMAGES:
+        raise RuntimeError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES is True: truncated photos would pass")
+    with _opened(source, max_pixels) as (image, fmt):
+        orientation = _orientation(_read_exif(image))
+        if fmt == "JPEG":  # let libjpeg scale by 1/2, 1/4 or 1/8 while decoding, never below the target
+            image.draft("RGB", fit_within(image.size, display_side))
+        try:
+            image.load()
+        except _DECODE_ERRORS as exc:
+            raise CorruptPhoto(fmt) from exc
+        icc = _icc_profile(image)
+        display = resize_within(to_rgb(image), display_side)  # a new image: the file can close
+    display = orient(display, orientation)
+    display.info = {}  # nothing of the original's metadata (EXIF, XMP, comments) travels on
+    thumb = resize_within(display, thumb_side)  # from the display image, before the stamp
+    draw_stamp(display, stamp)
+    return Variants(
+        display=encode_jpeg(display, quality=quality, icc_profile=icc),
+        thumb=encode_jpeg(thumb, quality=quality, icc_profile=icc),
+        display_size=display.size,
+    )
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file, read in chunks."""
+    with open(path, "rb") as fp:
+        return hashlib.file_digest(fp, "sha256").hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------- detection
+
+
+def sniff_format(head: bytes) -> str | None:
+    """The Pillow format name for the first bytes of a file, or None when it is not one we accept."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head[4:8] == b"ftyp" and _is_hevc_heif(head):
+        return "HEIF"
+    return None
+
+
+def _is_hevc_heif(head: bytes) -> bool:
+    """HEVC-coded HEIF (what phones write); AVIF is refused, libheif here has no AV1 decoder."""
+    major = head[8:12]
+    box_end = min(int.from_bytes(head[:4], "big"), len(head))
+    compatible = {head[i : i + 4] for i in range(16, box_end - 3, 4)}
+    if major in _HEVC_BRANDS:
+        return True
+    return major in _GENERIC_HEIF_BRANDS and not (compatible & _AVIF_BRANDS)
+
+
+def _in_memory(source: Source) -> bool:
+    return isinstance(source, bytes | bytearray | memoryview)
+
+
+@contextmanager
+def _binary(source: Source) -> Iterator[IO[bytes]]:
+    if _in_memory(source):
+        yield io.BytesIO(source)
+    else:
+        with open(source, "rb") as fp:
+            yield fp
+
+
+@contextmanager
+def _opened(source: Source, max_pixels: int) -> Iterator[tuple[ImageFile.ImageFile, str]]:
+    """An opened (not decoded) image of an accepted format within ``max_pixels``, and its format name.
+
+    While the caller's block runs, Pillow's DecompressionBombWarning is an error (and becomes PhotoTooLarge).
+    ``warnings.catch_warnings`` swaps process-wide filters, so under threads the warning may stay a warning
+    for a moment; the header check against ``max_pixels`` (below Pillow's threshold) does not rely on it.
+    """
+    with _binary(source) as fp:
+        fmt = sniff_format(fp.read(_HEAD_BYTES))
+        if fmt is None:
+            raise UnsupportedPhoto()
+        fp.seek(0)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                try:
+                    image = Image.open(fp, formats=[fmt])
+                except _DECODE_ERRORS as exc:  # the magic matched, so this is a damaged file of that type
+                    raise CorruptPhoto(fmt) from exc
+                with image:
+                    check_pixels(image.size, max_pixels=max_pixels)
+                    yield image, fmt
+        except _BOMB_ERRORS as exc:
+            raise PhotoTooLarge(max_pixels=max_pixels) from exc
+
+
+def check_pixels(size: tuple[int, int], *, max_pixels: int) -> None:
+    width, height = size
+    if width <= 0 or height <= 0:
+        raise CorruptPhoto("unknown")
+    if width * height > max_pixels:
+        raise PhotoTooLarge(max_pixels=max_pixels, width=width, height=height)
+
+
+def _content_type(image: Image.Image, fmt: str) -> str:
+    if fmt == "HEIF" and getattr(image, "custom_mimetype", None) == "image/heic":
+        return "image/heic"
+    return CONTENT_TYPES[fmt]
+
+
+# ---------------------------------------------------------------------------------------------- EXIF
+
+
+def _read_exif(image: Image.Image) -> Image.Exif:
+    """EXIF known from the header. Best effort: odd EXIF never rejects a photo."""
+    if image.format == "PNG" and "exif" not in image.info:
+        return Image.Exif()  # PngImageFile.getexif() would decode the whole image to look for a late eXIf
+    try:
+        return image.getexif()
+    except Exception:  # noqa: BLE001 - any parse failure means "no EXIF"
+        log.debug("unreadable EXIF ignored", exc_info=True)
+        return Image.Exif()
+
+
+def _orientation(exif: Image.Exif) -> int:
+    """EXIF orientation 1-8 (1 when absent or odd). pillow_heif applies HEIF's own rotation and reports 1."""
+    try:
+        value = int(exif.get(_TAG_ORIENTATION, 1))
+    except (TypeError, ValueError):
+        return 1
+    return value if value in _TRANSPOSE else 1
+
+
+def oriented_size(size: tuple[int, int], orientation: int) -> tuple[int, int]:
+    width, height = size
+    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+
+
+def _captured_at(exif: Image.Exif) -> datetime | None:
+    try:
+        ifd = exif.get_ifd(_IFD_EXIF)
+        return parse_exif_datetime(ifd.get(_TAG_DATETIME_ORIGINAL), ifd.get(_TAG_OFFSET_TIME_ORIGINAL))
+    except Exception:  # noqa: BLE001 - best effort
+        log.debug("unreadable EXIF capture time ignored", exc_info=True)
+        return None
+
+
+def parse_exif_datetime(value: object, offset: object = None) -> datetime | None:
+    """EXIF "YYYY:MM:DD HH:MM:SS" as aware UTC; local time is OffsetTimeOriginal, else Asia/Shanghai."""
+    text = _exif_text(value)
+    match = _EXIF_DATETIME.match(text) if text else None
+    if match is None:
+        return None
+    try:
+        local = datetime(*(int(part) for part in match.groups()))
+    except ValueError:  # "0000:00:00 00:00:00" and other impossible dates
+        return None
+    return local.replace(tzinfo=_parse_offset(offset) or SHANGHAI).astimezone(UTC)
+
+
+def _parse_offset(value: object) -> timezone | None:
+    text = _exif_text(value)
+    match = _EXIF_OFFSET.fullmatch(text) if text else None
+    if match is None:
+        return None
+    sign, hours, minutes = match.groups()
+    delta = timedelta(hours=int(hours), minutes=int(minutes))
+    if delta > timedelta(hours=14):
+        return None
+    return timezone(-delta if sign == "-" else delta)
+
+
+def _exif_text(value: object) -> str | None:
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "ignore")
+    if not isinstance(value, str):
+        return None
+    return value.strip("\x00 ") or None
+
+
+def _gps(exif: Image.Exif) -> tuple[float | None, float | None]:
+    """Decimal (lat, lng) from the GPS IFD, or (None, None). Zero/zero is a phone without a fix."""
+    try:
+        gps = exif.get_ifd(_IFD_GPS)
+        lat = gps_coordinate(gps.get(2), gps.get(1), limit=90.0, negative="S")
+        lng = gps_coordinate(gps.get(4), gps.get(3), limit=180.0, negative="W")
+    except Exception:  # noqa: BLE001 - best effort
+        log.debug("unreadable EXIF GPS ignored", exc_info=True)
+        return None, None
+    if lat is None or lng is None or (lat == 0 and lng == 0):
+        return None, None
+    return lat, lng
+
+
+def gps_coordinate(value: object, ref: object, *, limit: float, negative: str) -> float | None:
+    """Degrees, minutes, seconds (rationals) and a reference letter as signed decimal degrees."""
+    if not isinstance(value, tuple | list) or not 1 <= len(value) <= 3:
+        return None
+    try:
+        degrees = sum(float(part) / 60**index for index, part in enumerate(value))
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    letter = (_exif_text(ref) or "").upper()[:1]
+    if not math.isfinite(degrees) or not 0 <= degrees <= limit or letter not in ("", "N", "S", "E", "W"):
+        return None
+    return round(-degrees if letter == negative else degrees, 7)
+
+
+# ---------------------------------------------------------------------------------------------- pixels
+
+
+def fit_within(size: tuple[int, int], side: int) -> tuple[int, int]:
+    """``size`` scaled so the longest side is at most ``side``; never enlarged."""
+    width, height = size
+    longest = max(width, height)
+    if longest <= side:
+        return width, height
+    return max(1, round(width * side / longest)), max(1, round(height * side / longest))
+
+
+def resize_within(image: Image.Image, side: int) -> Image.Image:
+    """A new image whose longest side is at most ``side``: box-average by the whole factor, then resample.
+
+    The last step is bilinear, except for a residual shrink of at most 2% (a 4032 px photo decoded at half
+    size is 2016 px for a 2000 px target): nearest neighbour then drops one row or column in 50 or more,
+    which does not show, and costs a tenth of a bilinear pass over three megapixels.
+    """
+    target = fit_within(image.size, side)
+    if target == image.size:
+        return image.copy()
+    factor = min(image.width // target[0], image.height // target[1])
+    if factor >= 2:
+        image = image.reduce(factor)
+        if image.size == target:
+            return image
+    shrink = max(image.width / target[0], image.height / target[1])
+    resample = Image.Resampling.NEAREST if shrink <= _NEAREST_MAX_SHRINK else Image.Resampling.BILINEAR
+    return image.resize(target, resample)
+
+
+def orient(image: Image.Image, orientation: int) -> Image.Image:
+    method = _TRANSPOSE.get(orientation)
+    return image if method is None else image.transpose(method)
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """``image`` itself when it is RGB, else an RGB conversion; transparency goes on white."""
+    if image.mode in _ALPHA_MODES or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        rgb = Image.new("RGB", rgba.size, (255, 255, 255))
+        rgb.paste(rgba, mask=rgba.getchannel("A"))
+    elif image.mode.startswith("I"):  # 16/32-bit grey: scale to 8 bits rather than clip
+        rgb = image.convert("I").point(lambda value: value * (1 / 257)).convert("L").convert("RGB")
+    else:
+        rgb = image.convert("RGB") if image.mode != "RGB" else image
+    return rgb
+
+
+def _icc_profile(image: Image.Image) -> bytes | None:
+    """The source's RGB colour profile (phones shoot Display P3); kept so colours survive, if small."""
+    icc = image.info.get("icc_profile")
+    if image.mode not in ("RGB", "RGBA") or not isinstance(icc, bytes) or len(icc) > _MAX_ICC_BYTES:
+        return None
+    return icc or None
+
+
+def encode_jpeg(image: Image.Image, *, quality: int, icc_profile: bytes | None = None) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, exif=b"", icc_profile=icc_profile)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------- stamp
+
+
+def format_time(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def format_gps(lat: float | None, lng: float | None) -> str | None:
+    if lat is None or lng is None:
+        return None
+    return f"{abs(lat):.4f}{'S' if lat < 0 else 'N'} {abs(lng):.4f}{'W' if lng < 0 else 'E'}"
+
+
+def stamp_lines(stamp: Stamp, *, ascii_only: bool) -> list[str]:
+    """The strip's text, three lines: when and where, who is inspected, who inspected and the code."""
+    when = format_time(stamp.captured_at)
+    where = format_gps(stamp.lat, stamp.lng)
+    if ascii_only:
+        return [
+            f"time {when or 'unknown'}  gps {where or 'none'}",
+            f"ent {_ascii(stamp.enterprise) or '-'}",
+            f"insp {_ascii(stamp.inspector) or '-'}  code {_ascii(stamp.verify_code)}",
+        ]
+    return [
+        f"{when or '拍摄时间未知'}  {where or '无定位'}",
+        stamp.enterprise.strip() or "-",
+        f"检查人 {stamp.inspector.strip() or '-'}  核验码 {stamp.verify_code}",
+    ]
+
+
+def _ascii(text: str) -> str:
+    return " ".join("".join(char for char in text if " " <= char <= "~").split())
+
+
+def font_px(size: tuple[int, int], lines: int) -> int:
+    """~2.2% of the width, shrunk so the strip never covers more than 30% of a wide, short image."""
+    width, height = size
+    by_height = int(height * _MAX_STRIP_SHARE / (lines * _LINE_SPACING + 0.9))
+    return max(_MIN_FONT_PX, min(round(width * _FONT_SCALE), by_height))
+
+
+def draw_stamp(image: Image.Image, stamp: Stamp) -> None:
+    """Darken a band along the bottom of ``image`` (in place) and write the stamp on it."""
+    font_path = fonts.find_cjk_font()
+    if font_path is None:
+        _warn_no_cjk_font_once()
+    lines = stamp_lines(stamp, ascii_only=font_path is None)
+    size = font_px(image.size, len(lines))
+    font = fonts.load_font(font_path, size) if font_path is not None else _default_font(size)
+    pad = max(4, round(size * 0.45))
+    line_height = round(size * _LINE_SPACING)
+    width, height = image.size
+    top = max(0, height - (2 * pad + line_height * len(lines)))
+    box = (0, top, width, height)
+    band = image.crop(box).point(_DARKEN)
+    draw = ImageDraw.Draw(band)
+    ellipsis = "..." if font_path is None else "…"
+
+    def measure(text: str) -> float:
+        return draw.textlength(text, font=font)
+
+    with _TEXT_LOCK:
+        for row, line in enumerate(lines):
+            text = fit_text(line, measure, width - 2 * pad, ellipsis)
+            draw.text((pad, pad + row * line_height), text, font=font, fill=_TEXT_COLOUR)
+    image.paste(band, box)
+
+
+def fit_text(text: str, measure: Callable[[str], float], max_width: float, ellipsis: str) -> str:
+    """``text`` cut and ended with ``ellipsis`` so that ``measure(text) <= max_width``."""
+    if measure(text) <= max_width:
+        return text
+    for end in range(len(text) - 1, 0, -1):
+        candidate = text[:end].rstrip() + ellipsis
+        if measure(candidate) <= max_width:
+            return candidate
+    return ellipsis
+
+
+@lru_cache(maxsize=32)
+def _default_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size=size)
+
+
+@cache
+def _warn_no_cjk_font_once() -> None:
+    log.warning("no CJK font found (e.g. apt-get install fonts-noto-cjk): photo stamps are ASCII only")
