@@ -44,7 +44,7 @@ def demo() -> None:
     from server.db import session_scope
     from server.demo import history as demo_history
     from server.demo import seed as demo_data
-    from server.routes.photos import photo_store
+    from server.media import photo_store
 
     with session_scope() as session:
         logins = demo_data.load(session)

@@ -1,3 +1,4 @@
-"""The printed instruments: their data loaded from the database, PDF rendering and layout, order links.
+"""The printed instruments: their content as dataclasses, loaded from the database, rendered as PDF; order links.
 
-Imports the hazard loop (``hazards.models``, ``hazards.errors``), ``inspection`` and ``schemas``."""
+May import the hazard loop (the modules at ``hazards``' top), ``hazards.notify``, ``hazards.rules``,
+``inspection`` and ``schemas``; never ``hazards.stats``."""

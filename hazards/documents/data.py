@@ -13,10 +13,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from hazards import orders
-from hazards.documents.render import (
-    DEFAULT_NEXT_STEP,
-    NEXT_STEPS,
-    REINSPECTION_STATES,
+from hazards.documents.content import (
     DepartmentSection,
     EnterpriseInfo,
     Inspector,
@@ -29,6 +26,7 @@ from hazards.documents.render import (
     ResultRow,
     VisitDocument,
 )
+from hazards.documents.render import DEFAULT_NEXT_STEP, NEXT_STEPS, REINSPECTION_STATES
 from hazards.models import Hazard, RectificationOrder
 from inspection.clock import local_date
 from inspection.errors import InvalidInput, NotFound

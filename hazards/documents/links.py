@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from hazards import evidence as evidence_service
 from hazards import orders
-from hazards import service as hazard_service
 from hazards.documents.data import ORDER_PURPOSE
 from hazards.models import Hazard, RectificationOrder
 from inspection.errors import NotFound
@@ -93,7 +93,7 @@ def photo_ids_of(session: Session, link: OrderLink) -> set[int]:
     ids: set[int] = set()
     for hazard in hazards:
         ids.update(hazard.before_photo_ids, hazard.after_photo_ids, hazard.plan_photo_ids)
-        for evidence in hazard_service.evidence_of(session, hazard.id or 0):
+        for evidence in evidence_service.evidence_of(session, hazard.id or 0):
             ids.update(evidence.photo_ids, evidence.plan_photo_ids)
     return ids
 

@@ -1,3 +1,4 @@
-"""Telling people: the outbox, its delivery and webhooks, and the deadline sweep that queues reminders.
+"""Telling people: the outbox (written in the change's own transaction), its delivery, webhooks, and the
+deadline sweep that queues reminders, escalations and re-inspections.
 
-Imports the hazard loop, ``hazards.rules``, ``inspection`` and ``schemas``; nothing of documents or stats."""
+May import ``hazards.models``, ``hazards.rules``, ``inspection`` and ``schemas``; never documents or stats."""

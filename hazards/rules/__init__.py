@@ -1,3 +1,3 @@
-"""Rules that are data: 首违免罚 (first-violation leniency) and the green list (绿名单).
+"""Rules kept as data: 首违免罚 (first-violation leniency, ``data/leniency.json``) and the green list (绿名单).
 
-Imports ``hazards.models``, ``inspection`` and ``schemas``."""
+The lowest room of ``hazards``: imports ``hazards.models``, ``inspection`` and ``schemas`` only."""

@@ -1,3 +1,5 @@
-"""Statistics: closure and on-time figures, their SQL, the month tally, lists, exports and the monthly report.
+"""Statistics: figure definitions, closure and on-time tables in SQL, the month tally, lists, exports, the
+monthly report.
 
-Imports ``hazards.models``, ``inspection`` and ``schemas``; nothing of documents, notify or rules."""
+May import the hazard loop, ``hazards.notify``, ``hazards.rules``, ``inspection`` and ``schemas``; never
+``hazards.documents``."""

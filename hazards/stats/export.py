@@ -1,7 +1,7 @@
 """The closure table as CSV (UTF-8 with BOM, so Excel opens the Chinese) and XLSX (definitions on sheet two).
 
-Pure functions: a ``ClosureReport`` in, bytes out. Headers are Chinese and come from ``stats.DEFINITIONS``
-and ``stats.DIMENSIONS``, so the files say what the API and the PDF say.
+Pure functions: a ``ClosureReport`` in, bytes out. Headers are Chinese and come from ``definitions.DEFINITIONS``
+and ``definitions.DIMENSIONS``, so the files say what the API and the PDF say.
 """
 
 import csv
@@ -13,6 +13,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from hazards.stats import closure as stats
+from hazards.stats import definitions
 from inspection.clock import local
 
 RATES = {"closure_rate", "on_time_rate"}
@@ -23,10 +24,10 @@ def columns(report: stats.ClosureReport) -> list[tuple[str, str]]:
     """(key, Chinese header) of every column: the dimensions grouped by, then every figure."""
     out: list[tuple[str, str]] = []
     for name in report.group_by:
-        out.append((name, stats.DIMENSIONS[name].name_zh))
+        out.append((name, definitions.DIMENSIONS[name].name_zh))
         if name == "item_code":
             out.append(("item_text", "检查项内容"))
-    out += [(name, stats.FIGURE_NAMES[name]) for name in stats.FIGURE_FIELDS]
+    out += [(name, definitions.FIGURE_NAMES[name]) for name in stats.FIGURE_FIELDS]
     return out
 
 

@@ -11,7 +11,8 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlmodel import Session
 
 from hazards.models import Hazard
-from hazards.stats.closure import Filters, Period, found_cohort, item_text, scope
+from hazards.stats.closure import found_cohort, item_text, scope
+from hazards.stats.inputs import Filters, Period
 from hazards.stats.sql import CLOSED, H, less_voided, not_voided, unindexed
 from inspection.clock import local_date
 from inspection.identity.access import Actor

@@ -2,7 +2,7 @@
 
 ``monthly()`` gathers the figures (the same queries as the API); ``render_pdf()`` is pure. Text is drawn with
 reportlab's built-in CID font STSong-Light (no font file needed); the charts are drawn by matplotlib (Agg,
-the object API, so no pyplot state is shared between threads) with a CJK font from ``inspection.photos.fonts`` when
+the object API, so no pyplot state is shared between threads) with a CJK font from ``inspection.fonts`` when
 the machine has one. Without one the charts use ASCII labels (streets become S1, S2 ... with a legend in the
 PDF text) and say so; a chart that fails to draw becomes a framed note. The report never fails for a chart.
 """
@@ -22,11 +22,12 @@ from reportlab.pdfgen import canvas
 from sqlmodel import Session
 
 from hazards.stats import closure as stats
+from hazards.stats import inputs
 from hazards.stats import lists as stats_lists
+from inspection import fonts
 from inspection.clock import end_of_local_day, local
 from inspection.identity.access import Actor
 from inspection.models import Department, Enterprise
-from inspection.photos import fonts
 from schemas.enums import Role
 
 log = logging.getLogger("xuncha.stats")
@@ -40,7 +41,7 @@ _AUTO = object()
 @dataclass
 class Monthly:
     month: str
-    period: stats.Period
+    period: inputs.Period
     scope_label: str
     as_of: datetime
     total: stats.Figures
@@ -54,21 +55,21 @@ class Monthly:
 
 def months_back(month: str, count: int) -> list[str]:
     """``count`` months ending with ``month``, oldest first: months_back("2026-02", 3) -> 2025-12 .. 2026-02."""
-    first = stats.parse_month(month)
+    first = inputs.parse_month(month)
     index = first.year * 12 + first.month - 1
     return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - count + 1, index + 1)]
 
 
 def monthly(session: Session, *, actor: Actor, month: str, now: datetime,
-            filters: stats.Filters | None = None) -> Monthly:
+            filters: inputs.Filters | None = None) -> Monthly:
     """The month's figures (all of them), closure by street and the 12-month trend (found counts only)."""
-    filters = filters or stats.Filters()
-    period = stats.Period.month(month)
+    filters = filters or inputs.Filters()
+    period = inputs.Period.month(month)
     report = stats.closure(session, actor=actor, period=period, filters=filters, now=now)
     streets = stats.figures(session, actor=actor, period=period, filters=filters, group_by=["street"], now=now,
                             parts=["found"])
     months = months_back(month, TREND_MONTHS)
-    trend_period = stats.Period(stats.parse_month(months[0]), period.end)
+    trend_period = inputs.Period(inputs.parse_month(months[0]), period.end)
     trend = stats.figures(session, actor=actor, period=trend_period, filters=filters, group_by=["month"], now=now,
                           parts=["found"])
     at = min(now, end_of_local_day(period.end))

@@ -1,3 +1,3 @@
 """Field work: checklists and their versioned JSON data, visits, submissions, QR plaques and scans, ratings.
 
-Imports ``inspection.identity``, ``inspection.photos`` and the shared modules, and ``schemas``; never planning."""
+May import ``inspection.registry``, ``inspection.identity`` and the shared modules; never photos or planning."""

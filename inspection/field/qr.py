@@ -18,11 +18,9 @@ import qrcode
 from PIL import Image, ImageDraw, ImageFont
 from qrcode.constants import ERROR_CORRECT_M
 
+from inspection import fonts
 from inspection.errors import NotFound
 from inspection.identity import tokens
-from inspection.photos import fonts
-from inspection.photos.pipeline import _TEXT_LOCK as TEXT_LOCK  # shared: cached FreeType faces are not thread-safe
-from inspection.photos.pipeline import fit_text
 
 log = logging.getLogger("xuncha.qr")
 
@@ -87,7 +85,7 @@ def wrap(text: str, measure: Callable[[str], float], max_width: float, max_lines
         lines.append(text[:end].strip())
         text = text[end:].strip()
     if text:
-        lines.append(fit_text(text, measure, max_width, ellipsis))
+        lines.append(fonts.fit_text(text, measure, max_width, ellipsis))
     return lines
 
 
@@ -112,7 +110,7 @@ def qr_png(url: str, caption: str) -> bytes:
     margin = BORDER * BOX_PX
     line_height = round(size * 1.35)
     scratch = ImageDraw.Draw(Image.new("L", (1, 1)))
-    with TEXT_LOCK:
+    with fonts.TEXT_LOCK:
         lines = wrap(caption, lambda text: scratch.textlength(text, font=font), side - 2 * margin,
                      MAX_CAPTION_LINES, "…" if font_path is not None else "...") if caption else []
         caption_height = line_height * len(lines) + (margin // 2 if lines else 0)

@@ -1,3 +1,4 @@
 """Who is acting: the ``Actor`` and its access rules, user accounts and passwords, signed tokens.
 
-Imports only ``inspection``'s shared modules (models, types, errors, clock) and ``schemas``."""
+The lowest room: imports only the shared modules (``inspection.models``, ``types``, ``errors``, ``clock``) and
+``schemas`` (import-linter keeps it so)."""

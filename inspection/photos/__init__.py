@@ -1,3 +1,4 @@
-"""Photos: the Pillow pipeline (decode, EXIF, variants, watermark), the upload service, storage, CJK fonts.
+"""Photos: the Pillow pipeline (decode, EXIF, variants, watermark stamp), the upload service, storage.
 
-Imports ``inspection.identity`` and the shared modules, and ``schemas``; nothing of field work or planning."""
+May import ``inspection.field`` (a photo is taken on a visit), the lower rooms and the shared modules; never
+planning."""

@@ -13,25 +13,22 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import math
-import re
 import struct
-import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
-from functools import cache, lru_cache
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 from zoneinfo import ZoneInfo
 
 import pillow_heif
-from PIL import Image, ImageDraw, ImageFile, ImageFont
+from PIL import Image, ImageFile
 
 from inspection.errors import DomainError, InvalidInput, TooLarge, Unsupported
-from inspection.photos import fonts
+from inspection.photos import exif
+from inspection.photos import stamp as stamp_
 
 pillow_heif.register_heif_opener()
 
@@ -83,27 +80,9 @@ _TRANSPOSE: dict[int, Image.Transpose] = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
-_TAG_ORIENTATION = 0x0112
-_IFD_EXIF = 0x8769
-_IFD_GPS = 0x8825
-_TAG_DATETIME_ORIGINAL = 0x9003
-_TAG_OFFSET_TIME_ORIGINAL = 0x9011
 _MAX_ICC_BYTES = 64 * 1024
 _ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
 _NEAREST_MAX_SHRINK = 1.02
-
-_EXIF_DATETIME = re.compile(r"(\d{4})[:\-](\d{2})[:\-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
-_EXIF_OFFSET = re.compile(r"([+-])(\d{2}):(\d{2})")
-
-# Watermark strip: font ~2.2% of the width, band darkened to 40% brightness, white text.
-_FONT_SCALE = 0.022
-_MIN_FONT_PX = 10
-_LINE_SPACING = 1.3
-_MAX_STRIP_SHARE = 0.3
-_DARKEN = [round(value * 0.4) for value in range(256)] * 3
-_TEXT_COLOUR = (255, 255, 255)
-# Cached FreeType faces are shared between request threads; FreeType faces are not thread-safe.
-_TEXT_LOCK = threading.Lock()
 
 
 # ---------------------------------------------------------------------------------------------- errors
@@ -152,18 +131,6 @@ class PhotoTooLarge(PhotoError, TooLarge):
 
 
 @dataclass(frozen=True)
-class Stamp:
-    """What the watermark strip says; ``captured_at`` is shown in Shanghai time (a naive value is UTC)."""
-
-    captured_at: datetime | None
-    enterprise: str
-    inspector: str
-    lat: float | None
-    lng: float | None
-    verify_code: str
-
-
-@dataclass(frozen=True)
 class PhotoInfo:
     format: str  # "JPEG" | "PNG" | "WEBP" | "HEIF"
     content_type: str
@@ -188,10 +155,10 @@ class Variants:
 def inspect_photo(source: Source, *, max_pixels: int = MAX_PIXELS) -> PhotoInfo:
     """Type, oriented size, hash, capture time and GPS from the header and EXIF; nothing is decoded."""
     with _opened(source, max_pixels) as (image, fmt):
-        exif = _read_exif(image)
-        width, height = oriented_size(image.size, _orientation(exif))
-        lat, lng = _gps(exif)
-        captured_at = _captured_at(exif)
+        tags = exif.read_exif(image)
+        width, height = exif.oriented_size(image.size, exif.orientation(tags))
+        lat, lng = exif.gps(tags)
+        captured_at = exif.captured_at(tags)
         content_type = _content_type(image, fmt)
     digest = hashlib.sha256(source).hexdigest() if _in_memory(source) else sha256_file(Path(source))
     return PhotoInfo(
@@ -209,7 +176,7 @@ def inspect_photo(source: Source, *, max_pixels: int = MAX_PIXELS) -> PhotoInfo:
 def make_variants(
     source: Source,
     *,
-    stamp: Stamp,
+    stamp: stamp_.Stamp,
     display_side: int = DISPLAY_SIDE,
     thumb_side: int = THUMB_SIDE,
     max_pixels: int = MAX_PIXELS,
@@ -219,7 +186,7 @@ def make_variants(
     if ImageFile.LOAD_TRUNCATED_IMAGES:
         raise RuntimeError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES is True: truncated photos would pass")
     with _opened(source, max_pixels) as (image, fmt):
-        orientation = _orientation(_read_exif(image))
+        orientation = exif.orientation(exif.read_exif(image))
         if fmt == "JPEG":  # let libjpeg scale by 1/2, 1/4 or 1/8 while decoding, never below the target
             image.draft("RGB", fit_within(image.size, display_side))
         try:
@@ -231,7 +198,7 @@ def make_variants(
     display = orient(display, orientation)
     display.info = {}  # nothing of the original's metadata (EXIF, XMP, comments) travels on
     thumb = resize_within(display, thumb_side)  # from the display image, before the stamp
-    draw_stamp(display, stamp)
+    stamp_.draw_stamp(display, stamp)
     return Variants(
         display=encode_jpeg(display, quality=quality, icc_profile=icc),
         thumb=encode_jpeg(thumb, quality=quality, icc_profile=icc),
@@ -328,101 +295,6 @@ def _content_type(image: Image.Image, fmt: str) -> str:
 # ---------------------------------------------------------------------------------------------- EXIF
 
 
-def _read_exif(image: Image.Image) -> Image.Exif:
-    """EXIF known from the header. Best effort: odd EXIF never rejects a photo."""
-    if image.format == "PNG" and "exif" not in image.info:
-        return Image.Exif()  # PngImageFile.getexif() would decode the whole image to look for a late eXIf
-    try:
-        return image.getexif()
-    except Exception:  # noqa: BLE001 - any parse failure means "no EXIF"
-        log.debug("unreadable EXIF ignored", exc_info=True)
-        return Image.Exif()
-
-
-def _orientation(exif: Image.Exif) -> int:
-    """EXIF orientation 1-8 (1 when absent or odd). pillow_heif applies HEIF's own rotation and reports 1."""
-    try:
-        value = int(exif.get(_TAG_ORIENTATION, 1))
-    except (TypeError, ValueError):
-        return 1
-    return value if value in _TRANSPOSE else 1
-
-
-def oriented_size(size: tuple[int, int], orientation: int) -> tuple[int, int]:
-    width, height = size
-    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
-
-
-def _captured_at(exif: Image.Exif) -> datetime | None:
-    try:
-        ifd = exif.get_ifd(_IFD_EXIF)
-        return parse_exif_datetime(ifd.get(_TAG_DATETIME_ORIGINAL), ifd.get(_TAG_OFFSET_TIME_ORIGINAL))
-    except Exception:  # noqa: BLE001 - best effort
-        log.debug("unreadable EXIF capture time ignored", exc_info=True)
-        return None
-
-
-def parse_exif_datetime(value: object, offset: object = None) -> datetime | None:
-    """EXIF "YYYY:MM:DD HH:MM:SS" as aware UTC; local time is OffsetTimeOriginal, else Asia/Shanghai."""
-    text = _exif_text(value)
-    match = _EXIF_DATETIME.match(text) if text else None
-    if match is None:
-        return None
-    try:
-        local = datetime(*(int(part) for part in match.groups()))
-    except ValueError:  # "0000:00:00 00:00:00" and other impossible dates
-        return None
-    return local.replace(tzinfo=_parse_offset(offset) or SHANGHAI).astimezone(UTC)
-
-
-def _parse_offset(value: object) -> timezone | None:
-    text = _exif_text(value)
-    match = _EXIF_OFFSET.fullmatch(text) if text else None
-    if match is None:
-        return None
-    sign, hours, minutes = match.groups()
-    delta = timedelta(hours=int(hours), minutes=int(minutes))
-    if delta > timedelta(hours=14):
-        return None
-    return timezone(-delta if sign == "-" else delta)
-
-
-def _exif_text(value: object) -> str | None:
-    if isinstance(value, bytes):
-        value = value.decode("ascii", "ignore")
-    if not isinstance(value, str):
-        return None
-    return value.strip("\x00 ") or None
-
-
-def _gps(exif: Image.Exif) -> tuple[float | None, float | None]:
-    """Decimal (lat, lng) from the GPS IFD, or (None, None). Zero/zero is a phone without a fix."""
-    try:
-        gps = exif.get_ifd(_IFD_GPS)
-        lat = gps_coordinate(gps.get(2), gps.get(1), limit=90.0, negative="S")
-        lng = gps_coordinate(gps.get(4), gps.get(3), limit=180.0, negative="W")
-    except Exception:  # noqa: BLE001 - best effort
-        log.debug("unreadable EXIF GPS ignored", exc_info=True)
-        return None, None
-    if lat is None or lng is None or (lat == 0 and lng == 0):
-        return None, None
-    return lat, lng
-
-
-def gps_coordinate(value: object, ref: object, *, limit: float, negative: str) -> float | None:
-    """Degrees, minutes, seconds (rationals) and a reference letter as signed decimal degrees."""
-    if not isinstance(value, tuple | list) or not 1 <= len(value) <= 3:
-        return None
-    try:
-        degrees = sum(float(part) / 60**index for index, part in enumerate(value))
-    except (TypeError, ValueError, ZeroDivisionError):
-        return None
-    letter = (_exif_text(ref) or "").upper()[:1]
-    if not math.isfinite(degrees) or not 0 <= degrees <= limit or letter not in ("", "N", "S", "E", "W"):
-        return None
-    return round(-degrees if letter == negative else degrees, 7)
-
-
 # ---------------------------------------------------------------------------------------------- pixels
 
 
@@ -490,90 +362,3 @@ def encode_jpeg(image: Image.Image, *, quality: int, icc_profile: bytes | None =
 # ---------------------------------------------------------------------------------------------- stamp
 
 
-def format_time(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-
-
-def format_gps(lat: float | None, lng: float | None) -> str | None:
-    if lat is None or lng is None:
-        return None
-    return f"{abs(lat):.4f}{'S' if lat < 0 else 'N'} {abs(lng):.4f}{'W' if lng < 0 else 'E'}"
-
-
-def stamp_lines(stamp: Stamp, *, ascii_only: bool) -> list[str]:
-    """The strip's text, three lines: when and where, who is inspected, who inspected and the code."""
-    when = format_time(stamp.captured_at)
-    where = format_gps(stamp.lat, stamp.lng)
-    if ascii_only:
-        return [
-            f"time {when or 'unknown'}  gps {where or 'none'}",
-            f"ent {_ascii(stamp.enterprise) or '-'}",
-            f"insp {_ascii(stamp.inspector) or '-'}  code {_ascii(stamp.verify_code)}",
-        ]
-    return [
-        f"{when or '拍摄时间未知'}  {where or '无定位'}",
-        stamp.enterprise.strip() or "-",
-        f"检查人 {stamp.inspector.strip() or '-'}  核验码 {stamp.verify_code}",
-    ]
-
-
-def _ascii(text: str) -> str:
-    return " ".join("".join(char for char in text if " " <= char <= "~").split())
-
-
-def font_px(size: tuple[int, int], lines: int) -> int:
-    """~2.2% of the width, shrunk so the strip never covers more than 30% of a wide, short image."""
-    width, height = size
-    by_height = int(height * _MAX_STRIP_SHARE / (lines * _LINE_SPACING + 0.9))
-    return max(_MIN_FONT_PX, min(round(width * _FONT_SCALE), by_height))
-
-
-def draw_stamp(image: Image.Image, stamp: Stamp) -> None:
-    """Darken a band along the bottom of ``image`` (in place) and write the stamp on it."""
-    font_path = fonts.find_cjk_font()
-    if font_path is None:
-        _warn_no_cjk_font_once()
-    lines = stamp_lines(stamp, ascii_only=font_path is None)
-    size = font_px(image.size, len(lines))
-    font = fonts.load_font(font_path, size) if font_path is not None else _default_font(size)
-    pad = max(4, round(size * 0.45))
-    line_height = round(size * _LINE_SPACING)
-    width, height = image.size
-    top = max(0, height - (2 * pad + line_height * len(lines)))
-    box = (0, top, width, height)
-    band = image.crop(box).point(_DARKEN)
-    draw = ImageDraw.Draw(band)
-    ellipsis = "..." if font_path is None else "…"
-
-    def measure(text: str) -> float:
-        return draw.textlength(text, font=font)
-
-    with _TEXT_LOCK:
-        for row, line in enumerate(lines):
-            text = fit_text(line, measure, width - 2 * pad, ellipsis)
-            draw.text((pad, pad + row * line_height), text, font=font, fill=_TEXT_COLOUR)
-    image.paste(band, box)
-
-
-def fit_text(text: str, measure: Callable[[str], float], max_width: float, ellipsis: str) -> str:
-    """``text`` cut and ended with ``ellipsis`` so that ``measure(text) <= max_width``."""
-    if measure(text) <= max_width:
-        return text
-    for end in range(len(text) - 1, 0, -1):
-        candidate = text[:end].rstrip() + ellipsis
-        if measure(candidate) <= max_width:
-            return candidate
-    return ellipsis
-
-
-@lru_cache(maxsize=32)
-def _default_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    return ImageFont.load_default(size=size)
-
-
-@cache
-def _warn_no_cjk_font_once() -> None:
-    log.warning("no CJK font found (e.g. apt-get install fonts-noto-cjk): photo stamps are ASCII only")

@@ -28,6 +28,7 @@ from inspection.field import visits as visit_service
 from inspection.identity.access import Actor, require_role
 from inspection.models import Enterprise, Photo, User, Visit
 from inspection.photos import pipeline as photos
+from inspection.photos import stamp
 from inspection.photos.storage import PhotoStore
 from schemas.enums import Role
 
@@ -148,9 +149,9 @@ def store_upload(
                       content_type=info.content_type, size_bytes=tmp_path.stat().st_size, width=info.width,
                       height=info.height, captured_at=info.captured_at, latitude=info.lat, longitude=info.lng,
                       uploaded_by=actor.user_id, visit_id=visit_id, created_at=now)
-        stamp = photos.Stamp(captured_at=info.captured_at, lat=info.lat, lng=info.lng, verify_code=code,
-                             **stamp_names)
-        variants = photos.make_variants(tmp_path, stamp=stamp, display_side=display_side, thumb_side=thumb_side,
+        watermark = stamp.Stamp(captured_at=info.captured_at, lat=info.lat, lng=info.lng, verify_code=code,
+                                **stamp_names)
+        variants = photos.make_variants(tmp_path, stamp=watermark, display_side=display_side, thumb_side=thumb_side,
                                         max_pixels=max_pixels)
         store.put_file(key_for(photo, Variant.ORIGINAL), tmp_path)
         store.put_bytes(key_for(photo, Variant.THUMB), variants.thumb)

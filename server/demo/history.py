@@ -19,7 +19,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 from sqlmodel import Session, col, func, select
 
-from hazards import deadlines, intake, orders, service
+from hazards import deadlines, intake, orders
+from hazards import evidence as evidence_service
 from hazards.models import Hazard, Outbox, RectificationOrder
 from inspection.clock import SHANGHAI, local_date, start_of_local_day
 from inspection.field import checklists, ratings, visits
@@ -284,4 +285,4 @@ class _Agenda:
     def run_until(self, moment: datetime) -> None:
         while self.waiting and self.waiting[0][0] < moment:
             at, order_id, lead, data = self.waiting.pop(0)
-            service.reinspect(self.session, order_id, data, actor=actor_for(lead), now=at)
+            evidence_service.reinspect(self.session, order_id, data, actor=actor_for(lead), now=at)

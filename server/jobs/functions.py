@@ -125,7 +125,7 @@ def sweep_photo_files(now: datetime | None = None, *, trigger: str = "schedule")
     """Photo files with no row (an upload that died between writing the file and committing), after a day."""
     def body(session: Session, at: datetime) -> str:
         from inspection.photos import service as photo_service
-        from server.routes.photos import photo_store
+        from server.media import photo_store
 
         removed = photo_service.sweep_orphans(session, photo_store(), older_than=timedelta(days=1), now=at)
         return f"removed={removed}"

@@ -18,7 +18,7 @@ from inspection.photos import service as photo_service
 from inspection.photos.storage import PhotoStore
 from server.auth import CurrentActor
 from server.db import SessionDep
-from server.routes.photos import photo_store
+from server.media import photo_store
 from server.settings import get_settings
 
 router = APIRouter(tags=["documents"])

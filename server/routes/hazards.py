@@ -4,6 +4,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlmodel import Session, select
 
+from hazards import evidence as evidence_service
+from hazards import extensions
 from hazards import orders as order_service
 from hazards import service as hazard_service
 from hazards.models import Hazard, RectificationOrder
@@ -93,35 +95,35 @@ def hazard_history(hazard_id: int, session: SessionDep, actor: CurrentActor) -> 
 @router.get("/hazards/{hazard_id}/evidence", response_model=list[EvidencePublic])
 def list_evidence(hazard_id: int, session: SessionDep, actor: CurrentActor) -> list[EvidencePublic]:
     hazard_service.get_visible(session, hazard_id, actor)
-    return [EvidencePublic.model_validate(e) for e in hazard_service.evidence_of(session, hazard_id)]
+    return [EvidencePublic.model_validate(e) for e in evidence_service.evidence_of(session, hazard_id)]
 
 
 @router.post("/hazards/{hazard_id}/evidence", response_model=EvidencePublic, status_code=201)
 def submit_evidence(hazard_id: int, body: EvidenceIn, session: WriteSessionDep,
                     actor: CurrentActor) -> EvidencePublic:
     """The enterprise submits after-photos and a note; the hazard moves to `submitted`."""
-    evidence = hazard_service.submit_evidence(session, hazard_id, body, actor=actor, now=utcnow())
+    evidence = evidence_service.submit_evidence(session, hazard_id, body, actor=actor, now=utcnow())
     session.commit()
     return EvidencePublic.model_validate(evidence)
 
 
 @router.post("/hazards/{hazard_id}/plan", response_model=HazardPublic)
 def upload_plan(hazard_id: int, body: PlanIn, session: WriteSessionDep, actor: CurrentActor) -> HazardPublic:
-    hazard = hazard_service.upload_plan(session, hazard_id, body, actor=actor, now=utcnow())
+    hazard = evidence_service.upload_plan(session, hazard_id, body, actor=actor, now=utcnow())
     session.commit()
     return hazard_out(session, hazard)
 
 
 @router.post("/hazards/{hazard_id}/accept", response_model=HazardPublic)
 def accept_hazard(hazard_id: int, body: AcceptIn, session: WriteSessionDep, actor: CurrentActor) -> HazardPublic:
-    hazard = hazard_service.accept(session, hazard_id, note=body.note, actor=actor, now=utcnow())
+    hazard = evidence_service.accept(session, hazard_id, note=body.note, actor=actor, now=utcnow())
     session.commit()
     return hazard_out(session, hazard)
 
 
 @router.post("/hazards/{hazard_id}/reject", response_model=HazardPublic)
 def reject_hazard(hazard_id: int, body: RejectIn, session: WriteSessionDep, actor: CurrentActor) -> HazardPublic:
-    hazard = hazard_service.reject(session, hazard_id, reason=body.reason, new_due_date=body.new_due_date,
+    hazard = evidence_service.reject(session, hazard_id, reason=body.reason, new_due_date=body.new_due_date,
                                    actor=actor, now=utcnow())
     session.commit()
     return hazard_out(session, hazard)
@@ -129,7 +131,7 @@ def reject_hazard(hazard_id: int, body: RejectIn, session: WriteSessionDep, acto
 
 @router.post("/hazards/{hazard_id}/deadline", response_model=HazardPublic)
 def set_deadline(hazard_id: int, body: DeadlineIn, session: WriteSessionDep, actor: CurrentActor) -> HazardPublic:
-    hazard = hazard_service.set_deadline(session, hazard_id, body, actor=actor, now=utcnow())
+    hazard = extensions.set_deadline(session, hazard_id, body, actor=actor, now=utcnow())
     session.commit()
     return hazard_out(session, hazard)
 
@@ -138,20 +140,20 @@ def set_deadline(hazard_id: int, body: DeadlineIn, session: WriteSessionDep, act
 def list_extensions(hazard_id: int, session: SessionDep, actor: CurrentActor) -> list[ExtensionPublic]:
     """Extension requests of the hazard and their decisions, oldest first."""
     hazard_service.get_visible(session, hazard_id, actor)
-    return [ExtensionPublic.model_validate(e) for e in hazard_service.extensions_of(session, hazard_id)]
+    return [ExtensionPublic.model_validate(e) for e in extensions.extensions_of(session, hazard_id)]
 
 
 @router.post("/hazards/{hazard_id}/extensions", response_model=ExtensionPublic, status_code=201)
 def request_extension(hazard_id: int, body: ExtensionIn, session: WriteSessionDep,
                       actor: CurrentActor) -> ExtensionPublic:
-    extension = hazard_service.request_extension(session, hazard_id, body, actor=actor, now=utcnow())
+    extension = extensions.request_extension(session, hazard_id, body, actor=actor, now=utcnow())
     session.commit()
     return ExtensionPublic.model_validate(extension)
 
 
 def _decide(extension_id: int, body: ExtensionDecisionIn, session: Session, actor: Actor,
             approve: bool) -> ExtensionPublic:
-    extension = hazard_service.decide_extension(session, extension_id, body, approve=approve, actor=actor,
+    extension = extensions.decide_extension(session, extension_id, body, approve=approve, actor=actor,
                                                 now=utcnow())
     session.commit()
     return ExtensionPublic.model_validate(extension)
@@ -161,7 +163,7 @@ def _decide(extension_id: int, body: ExtensionDecisionIn, session: Session, acto
 def pending_extensions(session: SessionDep, actor: CurrentActor,
                        department_id: int | None = None) -> list[PendingExtension]:
     """Extension requests awaiting a decision, oldest first (`?department_id=` for one department's)."""
-    rows = hazard_service.pending_extensions(session, actor=actor, department_id=department_id)
+    rows = extensions.pending_extensions(session, actor=actor, department_id=department_id)
     hazards = hazards_out(session, [hazard for _, hazard in rows], utcnow())
     return [PendingExtension(extension=ExtensionPublic.model_validate(extension), hazard=hazard)
             for (extension, _), hazard in zip(rows, hazards, strict=True)]
@@ -211,6 +213,6 @@ def read_order(order_id: int, session: SessionDep, actor: CurrentActor) -> Order
 @router.post("/orders/{order_id:int}/reinspection", response_model=OrderPublic, status_code=201)
 def reinspect(order_id: int, body: ReinspectionIn, session: WriteSessionDep, actor: CurrentActor) -> OrderPublic:
     """On-site re-inspection: each hazard's final state, and a 整改复查意见书 (应急复查 number)."""
-    document = hazard_service.reinspect(session, order_id, body, actor=actor, now=utcnow())
+    document = evidence_service.reinspect(session, order_id, body, actor=actor, now=utcnow())
     session.commit()
     return order_out(session, document)

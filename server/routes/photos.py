@@ -14,12 +14,13 @@ from inspection.identity.access import Actor
 from inspection.models import Photo
 from inspection.photos import service as photo_service
 from inspection.photos.service import Variant
-from inspection.photos.storage import FileSystemStore, PhotoStore
+from inspection.photos.storage import PhotoStore
 from inspection.types import utcnow
 from schemas.photos import PhotoPublic, PhotoUrls, PhotoVerification, SignatureIn
 from schemas.visits import VisitPublic
 from server.auth import CurrentActor
 from server.db import SessionDep, WriteSessionDep
+from server.media import photo_store
 from server.routes.visits import visit_out
 from server.settings import get_settings
 from server.uploads import SpooledUpload, spool_upload
@@ -46,10 +47,6 @@ UPLOAD_BODY: dict[str, Any] = {
         }}},
     }
 }
-
-
-def photo_store() -> PhotoStore:
-    return FileSystemStore(Path(get_settings().media_dir) / "photos")
 
 
 def photo_out(photo: Photo) -> PhotoPublic:

@@ -12,7 +12,8 @@ import anyio
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
-from hazards import service as hazard_service
+from hazards import evidence as evidence_service
+from hazards import extensions
 from hazards.documents import links as portal
 from inspection.errors import InvalidInput
 from inspection.photos.service import Variant
@@ -45,9 +46,9 @@ def read_order(token: str, session: SessionDep) -> PortalOrder:
     base = order_out(session, link.order)
     hazards = [PortalHazard(**h.model_dump(),
                             evidence=[EvidencePublic.model_validate(e)
-                                      for e in hazard_service.evidence_of(session, h.id)],
+                                      for e in evidence_service.evidence_of(session, h.id)],
                             extensions=[ExtensionPublic.model_validate(e)
-                                        for e in hazard_service.extensions_of(session, h.id)])
+                                        for e in extensions.extensions_of(session, h.id)])
                for h in base.hazards]
     return PortalOrder(**base.model_dump(exclude={"hazards", "pdf_url"}), hazards=hazards,
                        pdf_url=f"/api/v1/portal/orders/{token}/order.pdf", link_expires_at=link.expires_at)
@@ -87,7 +88,7 @@ def submit_evidence(token: str, hazard_id: int, body: EvidenceIn, session: Write
     """Rectification evidence for one of the order's hazards: after-photos and a note."""
     link = _open(session, token, write=True)
     portal.hazard_of(session, link, hazard_id)
-    evidence = hazard_service.submit_evidence(session, hazard_id, body, actor=link.actor, now=utcnow())
+    evidence = evidence_service.submit_evidence(session, hazard_id, body, actor=link.actor, now=utcnow())
     session.commit()
     return EvidencePublic.model_validate(evidence)
 
@@ -97,6 +98,6 @@ def request_extension(token: str, hazard_id: int, body: ExtensionIn, session: Wr
     """延期申请 for one of the order's hazards, before its deadline."""
     link = _open(session, token, write=True)
     portal.hazard_of(session, link, hazard_id)
-    extension = hazard_service.request_extension(session, hazard_id, body, actor=link.actor, now=utcnow())
+    extension = extensions.request_extension(session, hazard_id, body, actor=link.actor, now=utcnow())
     session.commit()
     return ExtensionPublic.model_validate(extension)

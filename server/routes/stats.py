@@ -7,7 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response
 
 from hazards.stats import closure as stats
+from hazards.stats import definitions as stats_definitions
 from hazards.stats import export as stats_export
+from hazards.stats import inputs
 from hazards.stats import lists as stats_lists
 from hazards.stats import report as stats_report
 from inspection.types import utcnow
@@ -28,7 +30,7 @@ router = APIRouter(prefix="/stats", tags=["stats"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONTH_PATTERN = r"^\d{4}-\d{2}$"
-GROUP_BY_HELP = "comma-separated, any of: " + ", ".join(stats.DIMENSIONS)
+GROUP_BY_HELP = "comma-separated, any of: " + ", ".join(stats_definitions.DIMENSIONS)
 
 
 def stats_filters(
@@ -39,8 +41,8 @@ def stats_filters(
     item_code: Annotated[list[str] | None, Query()] = None,
     risk_class: Annotated[list[str] | None, Query()] = None,
     month: Annotated[list[str] | None, Query(description="YYYY-MM (found month / deadline month)")] = None,
-) -> stats.Filters:
-    return stats.Filters(street=tuple(street or ()), department_id=tuple(department_id or ()),
+) -> inputs.Filters:
+    return inputs.Filters(street=tuple(street or ()), department_id=tuple(department_id or ()),
                          industry=tuple(industry or ()), kind=tuple(kind or ()), item_code=tuple(item_code or ()),
                          risk_class=tuple(risk_class or ()), month=tuple(month or ()))
 
@@ -48,20 +50,20 @@ def stats_filters(
 def stats_period(
     from_date: Annotated[date | None, Query(alias="from", description="local date, inclusive; default 1 Jan")] = None,
     to_date: Annotated[date | None, Query(alias="to", description="local date, inclusive; default today")] = None,
-) -> stats.Period:
-    default = stats.Period.default(utcnow())
+) -> inputs.Period:
+    default = inputs.Period.default(utcnow())
     end = to_date or default.end
-    return stats.Period(from_date or date(end.year, 1, 1), end)
+    return inputs.Period(from_date or date(end.year, 1, 1), end)
 
 
-FiltersDep = Annotated[stats.Filters, Depends(stats_filters)]
-PeriodDep = Annotated[stats.Period, Depends(stats_period)]
+FiltersDep = Annotated[inputs.Filters, Depends(stats_filters)]
+PeriodDep = Annotated[inputs.Period, Depends(stats_period)]
 
 
 @router.get("/definitions", response_model=list[DefinitionOut])
 def definitions() -> list[DefinitionOut]:
     """How every figure is counted (the same text as the XLSX's second sheet)."""
-    return [DefinitionOut(**d._asdict()) for d in stats.DEFINITIONS]
+    return [DefinitionOut(**d._asdict()) for d in stats_definitions.DEFINITIONS]
 
 
 def closure_out(report: stats.ClosureReport) -> ClosureOut:
@@ -92,7 +94,7 @@ def closure(session: SessionDep, actor: CurrentActor, period: PeriodDep, filters
     `?group_by=street,month&from=2026-01-01&to=2026-06-30&street=三井街道&format=xlsx`. An inspector sees their
     department's hazards, an enterprise its own, the office everything.
     """
-    report = stats.closure(session, actor=actor, period=period, group_by=stats.parse_group_by(group_by),
+    report = stats.closure(session, actor=actor, period=period, group_by=stats_definitions.parse_group_by(group_by),
                            filters=filters, now=utcnow())
     name = f"stats-closure-{period.start}_{period.end}"
     if format == "csv":
@@ -117,7 +119,7 @@ def overdue(session: SessionDep, actor: CurrentActor, filters: FiltersDep,
             limit: Annotated[int, Query(ge=1, le=1000)] = 100,
             offset: Annotated[int, Query(ge=0)] = 0) -> OverdueOut:
     """Hazards open and past their deadline at `at`: how many, how many major, and a page, most overdue first."""
-    report = stats_lists.overdue(session, actor=actor, at=stats.parse_at(at, utcnow()), filters=filters, limit=limit,
+    report = stats_lists.overdue(session, actor=actor, at=inputs.parse_at(at, utcnow()), filters=filters, limit=limit,
                            offset=offset)
     return OverdueOut(at=report.at, count=report.count, major=report.major, limit=report.limit,
                       offset=report.offset, items=[OverdueHazardOut.model_validate(i) for i in report.items])

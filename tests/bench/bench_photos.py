@@ -27,8 +27,9 @@ if str(ROOT) not in sys.path:  # run as a script, the repository root is not on 
 
 import pillow_heif  # noqa: E402
 
-from inspection.photos import fonts  # noqa: E402
+from inspection import fonts  # noqa: E402
 from inspection.photos import pipeline as photos  # noqa: E402
+from inspection.photos import stamp  # noqa: E402
 
 SIGN_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789- "
 WIDTH, HEIGHT = 4032, 3024  # a 12 MP phone sensor, stored landscape
@@ -39,7 +40,7 @@ HEIC_QUALITY = 50  # about 1.7 MB for 12 MP, the size of an iPhone HEIC
 TARGET_VS_NAIVE = 0.25
 TARGET_VS_DECODE = 1.5
 
-STAMP = photos.Stamp(
+STAMP = stamp.Stamp(
     captured_at=datetime(2026, 11, 25, 6, 3, tzinfo=UTC),
     enterprise="常州市安达精细化工有限公司",
     inspector="王建国",

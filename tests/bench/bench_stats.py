@@ -46,9 +46,9 @@ from sqlmodel import Session, SQLModel  # noqa: E402
 import hazards.models  # noqa: E402,F401
 from hazards.models import days_to_close, local_month  # noqa: E402
 from hazards.stats import closure as stats  # noqa: E402
+from hazards.stats import inputs, tally  # noqa: E402
 from hazards.stats import lists as stats_lists  # noqa: E402
 from hazards.stats import report as stats_report  # noqa: E402
-from hazards.stats import tally  # noqa: E402
 from inspection.clock import SHANGHAI, end_of_local_day  # noqa: E402
 from inspection.field import checklists  # noqa: E402
 from inspection.identity.access import Actor  # noqa: E402
@@ -336,20 +336,20 @@ def set_indexes(engine: Engine, variant: str) -> None:
 OFFICE = Actor(user_id=0, username="bench", full_name="bench", role=Role.OFFICE)
 INSPECTOR = Actor(user_id=0, username="bench", full_name="bench", role=Role.INSPECTOR, department_id=2)
 ENTERPRISE = Actor(user_id=0, username="bench", full_name="bench", role=Role.ENTERPRISE, enterprise_id=1)
-HALF_YEAR = stats.Period(date(2026, 1, 1), date(2026, 6, 30))
-YEAR = stats.Period(date(2025, 7, 1), date(2026, 6, 30))
-MONTH = stats.Period(date(2026, 6, 1), date(2026, 6, 30))
-YEAR_TO_DATE = stats.Period(date(2026, 1, 1), date(2026, 6, 20))
-FIVE_YEARS = stats.Period(START, END - timedelta(days=1))
+HALF_YEAR = inputs.Period(date(2026, 1, 1), date(2026, 6, 30))
+YEAR = inputs.Period(date(2025, 7, 1), date(2026, 6, 30))
+MONTH = inputs.Period(date(2026, 6, 1), date(2026, 6, 30))
+YEAR_TO_DATE = inputs.Period(date(2026, 1, 1), date(2026, 6, 20))
+FIVE_YEARS = inputs.Period(START, END - timedelta(days=1))
 
 
 def suite(dialect: str) -> list[tuple[str, Any]]:
     """(label, statement) for every grouped statement the API runs, over typical periods."""
     out: list[tuple[str, Any]] = []
 
-    def closure(label: str, actor: Actor, period: stats.Period, group_by: list[str],
-                filters: stats.Filters | None = None) -> None:
-        statements = stats.closure_statements(actor, period, filters or stats.Filters(), group_by, AS_OF,
+    def closure(label: str, actor: Actor, period: inputs.Period, group_by: list[str],
+                filters: inputs.Filters | None = None) -> None:
+        statements = stats.closure_statements(actor, period, filters or inputs.Filters(), group_by, AS_OF,
                                               dialect=dialect)
         for part, statement in statements.items():
             out.append((f"{label} [{part}]", statement))
@@ -362,7 +362,7 @@ def suite(dialect: str) -> list[tuple[str, Any]]:
     closure("department, year to date (cuts a month)", OFFICE, YEAR_TO_DATE, ["department"])
     closure("industry+risk_class, 1 month", OFFICE, MONTH, ["industry", "risk_class"])
     closure("street, inspector's dept, 12 months", INSPECTOR, YEAR, ["street"])
-    closure("month, street filter, 12 months", OFFICE, YEAR, ["month"], stats.Filters(street=("河海街道",)))
+    closure("month, street filter, 12 months", OFFICE, YEAR, ["month"], inputs.Filters(street=("河海街道",)))
     closure("month, 5 years (trend)", OFFICE, FIVE_YEARS, ["month"])
     closure("total, enterprise's own, 5 years", ENTERPRISE, FIVE_YEARS, [])
     out.append(("top items per kind, 12 months", stats_lists.top_items_statement(OFFICE, YEAR, limit=10)))

@@ -9,10 +9,11 @@ import pytest
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 
+from hazards.documents import content as c
 from hazards.documents import render as d
 
-ENTERPRISE = d.EnterpriseInfo("常州市甲铝业有限公司", "91320411000000001X", "常州市新北区三井街道测试路1号")
-INSPECTORS = (d.Inspector("张三", "32041100001", "应急管理局"), d.Inspector("李四", "32041100002", "应急管理局"))
+ENTERPRISE = c.EnterpriseInfo("常州市甲铝业有限公司", "91320411000000001X", "常州市新北区三井街道测试路1号")
+INSPECTORS = (c.Inspector("张三", "32041100001", "应急管理局"), c.Inspector("李四", "32041100002", "应急管理局"))
 URL = "https://xuncha.example.gov.cn/portal/orders/eyJleHAiOjE3OTAwMDAwMDAsIm8iOjF9.abcdefghijklmnopqrstuv"
 
 
@@ -29,21 +30,21 @@ def images(content: bytes) -> list[Image.Image]:
     return [image.image for page in PdfReader(io.BytesIO(content)).pages for image in page.images]
 
 
-def order(**overrides) -> d.OrderDocument:
+def order(**overrides) -> c.OrderDocument:
     items = (
-        d.OrderItem("DUST-07", "铝粉除尘系统未采用防爆措施", "《工贸企业重大事故隐患判定标准》第十一条第（三）项",
+        c.OrderItem("DUST-07", "铝粉除尘系统未采用防爆措施", "《工贸企业重大事故隐患判定标准》第十一条第（三）项",
                     date(2026, 3, 8), major=True, standard="除尘系统未按规定采取防爆措施", photo_codes=("T0000012",),
                     plan_due=True),
-        d.OrderItem("DUST-12", "电气设备不符合防爆要求", "《粉尘防爆安全规程》（GB 15577-2018）第6.1条",
+        c.OrderItem("DUST-12", "电气设备不符合防爆要求", "《粉尘防爆安全规程》（GB 15577-2018）第6.1条",
                     date(2026, 3, 16), party="tenant"),
-        d.OrderItem("DUST-16", "作业现场积尘未及时清理", "《粉尘防爆安全规程》（GB 15577-2018）第9.1条",
+        c.OrderItem("DUST-16", "作业现场积尘未及时清理", "《粉尘防爆安全规程》（GB 15577-2018）第9.1条",
                     date(2026, 3, 1), immediate=True),
     )
     values = {"authority": "常州国家高新区（新北区）应急管理局", "number": "（新北）应急责改〔2026〕0001号",
               "enterprise": ENTERPRISE, "items": items, "inspectors": INSPECTORS, "issued_on": date(2026, 3, 1),
               "portal_url": URL}
     values.update(overrides)
-    return d.OrderDocument(**values)
+    return c.OrderDocument(**values)
 
 
 def test_order_prints_every_field_of_the_form():
@@ -67,7 +68,7 @@ def test_order_without_major_hazards_leaves_out_the_stop_work_measures():
 
 
 def test_order_names_the_other_partys_linked_order():
-    linked = d.LinkedOrder("（新北）应急责改〔2026〕0002号", "丙园区管理公司", "landlord")
+    linked = c.LinkedOrder("（新北）应急责改〔2026〕0002号", "丙园区管理公司", "landlord")
     text = pdf_text(d.order_pdf(order(linked=linked)))
     assert "关联指令书：（新北）应急责改〔2026〕0002号（出租方丙园区管理公司）" in text
 
@@ -85,9 +86,9 @@ def test_configured_review_body_and_court_are_named():
 
 
 def test_long_orders_wrap_onto_numbered_pages_and_markup_in_data_is_text():
-    many = tuple(d.OrderItem(f"DUST-{i:02d}", "除尘器进出风口未设置隔爆装置，" * 6, "《粉尘防爆安全规程》第8.2条",
+    many = tuple(c.OrderItem(f"DUST-{i:02d}", "除尘器进出风口未设置隔爆装置，" * 6, "《粉尘防爆安全规程》第8.2条",
                              date(2026, 4, 1)) for i in range(1, 30))
-    odd = d.EnterpriseInfo("A&B <有限> 公司", "", "")
+    odd = c.EnterpriseInfo("A&B <有限> 公司", "", "")
     content = d.order_pdf(order(items=many, enterprise=odd))
     pages = len(PdfReader(io.BytesIO(content)).pages)
     text = pdf_text(content)
@@ -104,21 +105,21 @@ def _photo(path: Path) -> Path:
     return path
 
 
-def visit(tmp_path: Path, **overrides) -> d.VisitDocument:
+def visit(tmp_path: Path, **overrides) -> c.VisitDocument:
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"not a jpeg")
-    fail = d.ResultRow("DUST-07", "除尘系统未采用防爆措施", "fail", note="铝粉积尘", photos=(
-        d.PhotoRef("T0000012", _photo(tmp_path / "a.jpg"), datetime(2026, 3, 1, 2, 30, tzinfo=UTC)),
-        d.PhotoRef("T0000013", None), d.PhotoRef("T0000014", broken)))
-    safety = d.DepartmentSection("应急管理局", (d.ResultRow("DUST-01", "涉爆粉尘作业区位于多层厂房内", "pass"), fail,
-                                              d.ResultRow("DUST-09", "木粉", "not_applicable")),
+    fail = c.ResultRow("DUST-07", "除尘系统未采用防爆措施", "fail", note="铝粉积尘", photos=(
+        c.PhotoRef("T0000012", _photo(tmp_path / "a.jpg"), datetime(2026, 3, 1, 2, 30, tzinfo=UTC)),
+        c.PhotoRef("T0000013", None), c.PhotoRef("T0000014", broken)))
+    safety = c.DepartmentSection("应急管理局", (c.ResultRow("DUST-01", "涉爆粉尘作业区位于多层厂房内", "pass"), fail,
+                                              c.ResultRow("DUST-09", "木粉", "not_applicable")),
                                  ("（新北）应急责改〔2026〕0001号",))
-    gas = d.DepartmentSection("住建局", (d.ResultRow("GAS-03", "未安装可燃气体报警装置", "fail", fixed_on_spot=True),))
+    gas = c.DepartmentSection("住建局", (c.ResultRow("GAS-03", "未安装可燃气体报警装置", "fail", fixed_on_spot=True),))
     values = {"authority": "应急管理局", "visit_id": 12, "enterprise": ENTERPRISE,
               "visited_at": datetime(2026, 3, 1, 1, 30, tzinfo=UTC), "inspectors": INSPECTORS,
               "sections": (safety, gas)}
     values.update(overrides)
-    return d.VisitDocument(**values)
+    return c.VisitDocument(**values)
 
 
 def test_visit_record_has_a_section_per_department_with_results_and_photos(tmp_path):
@@ -147,10 +148,10 @@ def test_visit_record_of_an_unsubmitted_visit_says_so(tmp_path):
     assert "尚未提交检查结果" in text and "（未记录）" in text
 
 
-def reinspection(*states: tuple[str, str]) -> d.ReinspectionDocument:
-    items = tuple(d.ReinspectionItem(f"DUST-{i:02d}", f"隐患{i}", date(2026, 3, 8), state, next_step, note="复查说明")
+def reinspection(*states: tuple[str, str]) -> c.ReinspectionDocument:
+    items = tuple(c.ReinspectionItem(f"DUST-{i:02d}", f"隐患{i}", date(2026, 3, 8), state, next_step, note="复查说明")
                   for i, (state, next_step) in enumerate(states, 1))
-    return d.ReinspectionDocument("应急管理局", "（新北）应急复查〔2026〕0001号", ENTERPRISE,
+    return c.ReinspectionDocument("应急管理局", "（新北）应急复查〔2026〕0001号", ENTERPRISE,
                                   "（新北）应急责改〔2026〕0001号", date(2026, 3, 18), items, INSPECTORS)
 
 

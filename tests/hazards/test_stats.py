@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from sqlmodel import Session
 
 from hazards.stats import closure as stats
+from hazards.stats import definitions, inputs
 from hazards.stats import export as stats_export
 from hazards.stats import lists as stats_lists
 from hazards.stats import report as stats_report
@@ -23,7 +24,7 @@ from schemas.enums import Role
 from tests.hazards import stats_dataset
 from tests.hazards.stats_dataset import NOW, Dataset
 
-JUNE = stats.Period(date(2026, 6, 1), date(2026, 6, 30))
+JUNE = inputs.Period(date(2026, 6, 1), date(2026, 6, 30))
 
 
 @pytest.fixture()
@@ -41,10 +42,10 @@ def office(data: Dataset) -> Actor:
     return actor(data, "office")
 
 
-def closure(session: Session, who: Actor, period: stats.Period = JUNE, group_by: list[str] | None = None,
+def closure(session: Session, who: Actor, period: inputs.Period = JUNE, group_by: list[str] | None = None,
             **filters) -> stats.ClosureReport:
     return stats.closure(session, actor=who, period=period, group_by=group_by or [],
-                         filters=stats.Filters(**filters), now=NOW)
+                         filters=inputs.Filters(**filters), now=NOW)
 
 
 def by_key(report: stats.ClosureReport, name: str) -> dict:
@@ -81,7 +82,7 @@ def test_grouped_by_street(session, data):
 
 
 def test_grouped_by_street_and_month_counts_due_figures_in_the_deadline_month(session, data):
-    report = closure(session, office(data), stats.Period(date(2026, 5, 1), date(2026, 6, 30)), ["street", "month"])
+    report = closure(session, office(data), inputs.Period(date(2026, 5, 1), date(2026, 6, 30)), ["street", "month"])
     rows = {(row.key["street"], row.key["month"]): row.figures for row in report.rows}
     assert set(rows) == {("三井街道", "2026-06"), ("河海街道", "2026-05"), ("河海街道", "2026-06")}
     may = rows[("河海街道", "2026-05")]
@@ -95,7 +96,7 @@ def test_grouped_by_street_and_month_counts_due_figures_in_the_deadline_month(se
 
 @pytest.mark.parametrize("group_by", [["street"], ["street", "month"], ["item_code"], ["department", "risk_class"]])
 def test_the_total_of_a_grouped_table_is_the_ungrouped_figures(session, data, group_by):
-    period = stats.Period(date(2026, 5, 1), date(2026, 7, 31))
+    period = inputs.Period(date(2026, 5, 1), date(2026, 7, 31))
     assert closure(session, office(data), period, group_by).total == closure(session, office(data), period).total
 
 
@@ -118,7 +119,7 @@ def test_filters_narrow_both_cohorts(session, data):
     assert (report.total.found, report.total.due) == (2, 2)
     report = closure(session, office(data), department_id=(data.world.safety.id,), kind=("DUST",))
     assert (report.total.found, report.total.closed, report.total.due) == (4, 4, 4)
-    report = closure(session, office(data), stats.Period(date(2026, 5, 1), date(2026, 6, 30)), month=("2026-05",))
+    report = closure(session, office(data), inputs.Period(date(2026, 5, 1), date(2026, 6, 30)), month=("2026-05",))
     assert (report.total.found, report.total.due) == (1, 0)  # found in May; nothing due in May
 
 
@@ -130,16 +131,16 @@ def test_voided_hazard_is_left_out_of_everything(session, data):
 
 
 def test_due_cohort_stops_at_the_query_time(session, data):
-    report = closure(session, office(data), stats.Period(date(2026, 6, 1), date(2026, 7, 31)))
+    report = closure(session, office(data), inputs.Period(date(2026, 6, 1), date(2026, 7, 31)))
     assert report.total.due == 7  # h5 (10 July) and h10 (16 July) are not due yet
     assert report.total.found == 8  # h10 was found on 1 July
-    july = closure(session, office(data), stats.Period(date(2026, 7, 1), date(2026, 7, 31)))
+    july = closure(session, office(data), inputs.Period(date(2026, 7, 1), date(2026, 7, 31)))
     assert (july.total.found, july.total.due, july.total.on_time_rate, july.total.closure_rate) == (1, 0, None, 0.0)
 
 
 def test_local_dates_decide_the_period(session, data):
     # h9 was found 2026-06-01 00:30 in Shanghai (31 May in UTC); h10 on 1 July 07:00 (30 June in UTC)
-    may = closure(session, office(data), stats.Period(date(2026, 5, 1), date(2026, 5, 31)))
+    may = closure(session, office(data), inputs.Period(date(2026, 5, 1), date(2026, 5, 31)))
     assert may.total.found == 1  # h6 only
     june = by_key(closure(session, office(data), group_by=["month"]), "month")
     assert set(june) == {"2026-06"}
@@ -147,13 +148,13 @@ def test_local_dates_decide_the_period(session, data):
 
 def test_a_period_that_cuts_months_counts_by_the_local_instant(session, data):
     # 3 to 10 June: h2 and h3 on the 3rd, h4 on the 10th (h1 on the 2nd and h9 on the 1st are outside)
-    inside = closure(session, office(data), stats.Period(date(2026, 6, 3), date(2026, 6, 10))).total
+    inside = closure(session, office(data), inputs.Period(date(2026, 6, 3), date(2026, 6, 10))).total
     assert (inside.found, inside.closed, inside.mean_days_to_close, inside.median_days_to_close) == (3, 2, 4.5, 4.5)
     # 20 May to 1 June: h6 on 20 May, and h9 at 00:30 on 1 June local time (still 31 May in UTC)
-    across = closure(session, office(data), stats.Period(date(2026, 5, 20), date(2026, 6, 1)), ["month"])
+    across = closure(session, office(data), inputs.Period(date(2026, 5, 20), date(2026, 6, 1)), ["month"])
     assert {row.key["month"]: row.figures.found for row in across.rows} == {"2026-05": 1, "2026-06": 1}
     # 21 May to 31 May leaves h6 (found the 20th) out
-    assert closure(session, office(data), stats.Period(date(2026, 5, 21), date(2026, 5, 31))).total.found == 0
+    assert closure(session, office(data), inputs.Period(date(2026, 5, 21), date(2026, 5, 31))).total.found == 0
 
 
 @pytest.mark.parametrize("group_by", [["street"], ["department", "kind"], ["month", "street"], ["item_code"],
@@ -167,7 +168,7 @@ def test_streamed_and_sorted_groupings_agree(session, data, group_by, monkeypatc
     statements = stats.closure_statements
     monkeypatch.setattr(stats, "closure_statements",
                         lambda *args, **kwargs: statements(*args, **{**kwargs, "dialect": "sqlite"}))
-    period = stats.Period(date(2025, 1, 1), date(2026, 7, 31))
+    period = inputs.Period(date(2025, 1, 1), date(2026, 7, 31))
     streamed = closure(session, office(data), period, group_by)
     monkeypatch.setattr(stats_sql, "STREAM_DEPTH", 0)
     monkeypatch.setattr(stats_sql, "DAYS_STREAM_DEPTH", 0)
@@ -221,7 +222,7 @@ def test_visits_saved_by_joint_inspections(session, data):
                          visit_id=visit.id))
     session.commit()
     assert closure(session, office(data)).visits_saved == 2
-    assert closure(session, office(data), stats.Period(date(2026, 7, 1), date(2026, 7, 31))).visits_saved == 0
+    assert closure(session, office(data), inputs.Period(date(2026, 7, 1), date(2026, 7, 31))).visits_saved == 0
     assert closure(session, actor(data, "enterprise_a")).visits_saved is None
 
 
@@ -243,40 +244,40 @@ def test_overdue_now_and_at_a_past_date(session, data):
     assert [i.days_overdue for i in now.items] == [23, 18]
     assert now.items[0].enterprise_name == data.world.tenants[0].name
     # at the end of 11 June: h2 (due 10 June, closed 12 June) and h9 were overdue; h8 (due 11 June) was not yet
-    then = stats_lists.overdue(session, actor=office(data), at=stats.parse_at("2026-06-11", NOW))
+    then = stats_lists.overdue(session, actor=office(data), at=inputs.parse_at("2026-06-11", NOW))
     assert {i.hazard_id for i in then.items} == {data.h["h2"].id, data.h["h9"].id}
     assert stats_lists.overdue(session, actor=actor(data, "enterprise_a"), at=NOW).count == 0
     assert stats_lists.overdue(session, actor=actor(data, "fire_inspector"), at=NOW).count == 1
 
 
 def test_parse_group_by_names_the_unknown_values():
-    assert stats.parse_group_by("street, month,street") == ["street", "month"]
-    assert stats.parse_group_by("department_id") == ["department"]
+    assert definitions.parse_group_by("street, month,street") == ["street", "month"]
+    assert definitions.parse_group_by("department_id") == ["department"]
     with pytest.raises(InvalidInput) as caught:
-        stats.parse_group_by("street,colour")
+        definitions.parse_group_by("street,colour")
     assert caught.value.code == "invalid_group_by"
     assert caught.value.details["unknown"] == ["colour"]
     assert "colour" in caught.value.message
 
 
 def test_parse_inputs():
-    assert stats.parse_at("2026-06-11", NOW) == end_of_local_day(date(2026, 6, 11))
-    assert stats.parse_at("2026-06-11T08:00", NOW) == datetime(2026, 6, 11, 8, tzinfo=SHANGHAI)
-    assert stats.parse_at(None, NOW) == NOW
+    assert inputs.parse_at("2026-06-11", NOW) == end_of_local_day(date(2026, 6, 11))
+    assert inputs.parse_at("2026-06-11T08:00", NOW) == datetime(2026, 6, 11, 8, tzinfo=SHANGHAI)
+    assert inputs.parse_at(None, NOW) == NOW
     with pytest.raises(InvalidInput):
-        stats.parse_at("yesterday", NOW)
+        inputs.parse_at("yesterday", NOW)
     with pytest.raises(InvalidInput):
-        stats.Period(date(2026, 6, 2), date(2026, 6, 1))
-    assert stats.Period.month("2026-12") == stats.Period(date(2026, 12, 1), date(2026, 12, 31))
+        inputs.Period(date(2026, 6, 2), date(2026, 6, 1))
+    assert inputs.Period.month("2026-12") == inputs.Period(date(2026, 12, 1), date(2026, 12, 31))
     with pytest.raises(InvalidInput):
-        stats.Period.month("2026-13")
+        inputs.Period.month("2026-13")
     assert stats_report.months_back("2026-02", 3) == ["2025-12", "2026-01", "2026-02"]
 
 
 def test_definitions_cover_every_figure():
-    fields = {d.field for d in stats.DEFINITIONS if d.field}
+    fields = {d.field for d in definitions.DEFINITIONS if d.field}
     assert set(stats.FIGURE_FIELDS) <= fields
-    assert all(d.name_zh and d.name_en and d.formula for d in stats.DEFINITIONS)
+    assert all(d.name_zh and d.name_en and d.formula for d in definitions.DEFINITIONS)
     assert "visits_saved" in fields
 
 

@@ -12,20 +12,20 @@ from sqlmodel import Session
 from hazards import states
 from hazards.models import Hazard, HazardTally, tally_rows
 from hazards.stats import closure as stats
-from hazards.stats import tally
+from hazards.stats import inputs, tally
 from inspection.identity.accounts import actor_for
 from schemas.enums import HazardLevel
 from tests.hazards import stats_dataset
 from tests.hazards.stats_dataset import NOW, Dataset, at, make_hazard
 
 T = HazardTally.__table__.c
-JUNE = stats.Period(date(2026, 6, 1), date(2026, 6, 30))
+JUNE = inputs.Period(date(2026, 6, 1), date(2026, 6, 30))
 PERIODS = {
     "June": JUNE,
-    "May to 1 July (July cut, still running)": stats.Period(date(2026, 5, 1), date(2026, 7, 1)),
-    "March 2025 to June 2026": stats.Period(date(2025, 3, 1), date(2026, 6, 30)),
-    "mid-May to June (May cut)": stats.Period(date(2026, 5, 15), date(2026, 6, 30)),
-    "within June (no whole month)": stats.Period(date(2026, 6, 10), date(2026, 6, 20)),
+    "May to 1 July (July cut, still running)": inputs.Period(date(2026, 5, 1), date(2026, 7, 1)),
+    "March 2025 to June 2026": inputs.Period(date(2025, 3, 1), date(2026, 6, 30)),
+    "mid-May to June (May cut)": inputs.Period(date(2026, 5, 15), date(2026, 6, 30)),
+    "within June (no whole month)": inputs.Period(date(2026, 6, 10), date(2026, 6, 20)),
 }
 GROUPINGS = [[], ["street"], ["department", "kind"], ["month"], ["month", "street"], ["item_code"]]
 
@@ -51,8 +51,8 @@ def recounted_in_sql(session: Session) -> dict[tuple, int]:
     return {tuple(row[:6]): int(row[6]) for row in session.execute(tally.recount()).all()}
 
 
-def report(session: Session, who, period: stats.Period, group_by: list[str], **filters) -> tuple:
-    result = stats.closure(session, actor=who, period=period, group_by=group_by, filters=stats.Filters(**filters),
+def report(session: Session, who, period: inputs.Period, group_by: list[str], **filters) -> tuple:
+    result = stats.closure(session, actor=who, period=period, group_by=group_by, filters=inputs.Filters(**filters),
                            now=NOW)
     return [(row.key, row.figures) for row in result.rows], result.total
 
@@ -67,7 +67,7 @@ def assert_tallied_equals_counted(session: Session, data: Dataset, monkeypatch: 
     tallied = 0
     for who_, period, group_by, filters in cases:
         tallied += "hazard_tally" in str(stats.closure_statements(
-            who_, period, stats.Filters(**filters), group_by, NOW)["found"].compile(dialect=sqlite.dialect()))
+            who_, period, inputs.Filters(**filters), group_by, NOW)["found"].compile(dialect=sqlite.dialect()))
         with_tally = report(session, who_, period, group_by, **filters)
         with monkeypatch.context() as patch:
             patch.setattr(stats, "tallied", lambda *args, **kwargs: None)
@@ -81,7 +81,7 @@ def test_the_tally_is_read_for_whole_months_only_when_it_keeps_what_is_asked(dat
     enterprise = actor_for(data.world.users["enterprise_a"])
 
     def reads_tally(who, period, group_by, **filters) -> bool:
-        statements = stats.closure_statements(who, period, stats.Filters(**filters), group_by, NOW)
+        statements = stats.closure_statements(who, period, inputs.Filters(**filters), group_by, NOW)
         return all("hazard_tally" in str(s.compile(dialect=sqlite.dialect())) for s in statements.values())
 
     assert reads_tally(office, JUNE, ["street", "month"])
@@ -145,7 +145,7 @@ def test_compaction_folds_each_key_into_one_row_and_changes_no_figure(session, d
         states.apply(session, data.h["h2"], move, actor=None, at=at("2026-06-30 10:00"))
         session.commit()
     before = kept(session)
-    figures = report(session, office, stats.Period(date(2025, 1, 1), date(2026, 6, 30)), ["month", "street"])
+    figures = report(session, office, inputs.Period(date(2025, 1, 1), date(2026, 6, 30)), ["month", "street"])
     rows = session.scalar(select(func.count()).select_from(HazardTally))
     assert rows > len(before)
 
@@ -155,7 +155,7 @@ def test_compaction_folds_each_key_into_one_row_and_changes_no_figure(session, d
     assert kept(session) == before
     assert session.scalar(select(func.count()).select_from(HazardTally)) == len(before)
     assert folded > written and rows - folded + written == len(before)
-    assert report(session, office, stats.Period(date(2025, 1, 1), date(2026, 6, 30)), ["month", "street"]) == figures
+    assert report(session, office, inputs.Period(date(2025, 1, 1), date(2026, 6, 30)), ["month", "street"]) == figures
     assert tally.compact(session) == (0, 0)  # nothing left to fold
     assert_tallied_equals_counted(session, data, monkeypatch)
 

@@ -15,9 +15,11 @@ import pytest
 from PIL import Image, ImageDraw, ImageFile, ImageStat
 from PIL.TiffImagePlugin import IFDRational
 
-from inspection.photos import fonts
+from inspection import fonts
+from inspection.photos import exif, stamp
 from inspection.photos import pipeline as photos
-from inspection.photos.pipeline import CorruptPhoto, PhotoError, PhotoTooLarge, Stamp, UnsupportedPhoto
+from inspection.photos.pipeline import CorruptPhoto, PhotoError, PhotoTooLarge, UnsupportedPhoto
+from inspection.photos.stamp import Stamp
 
 STAMP = Stamp(
     captured_at=datetime(2026, 11, 25, 6, 3, tzinfo=UTC),
@@ -364,7 +366,7 @@ def test_zero_denominator_gps_is_ignored() -> None:
     ],
 )
 def test_parse_exif_datetime(raw: object, offset: object, expected: datetime | None) -> None:
-    assert photos.parse_exif_datetime(raw, offset) == expected
+    assert exif.parse_exif_datetime(raw, offset) == expected
 
 
 def test_transparency_goes_on_white() -> None:
@@ -405,7 +407,7 @@ def test_thumbnail_is_made_before_the_stamp() -> None:
 
 
 def test_stamp_lines_say_when_where_who_and_the_code() -> None:
-    lines = photos.stamp_lines(STAMP, ascii_only=False)
+    lines = stamp.stamp_lines(STAMP, ascii_only=False)
 
     assert lines == [
         "2026-11-25 14:03  31.8101N 119.9741E",
@@ -415,35 +417,35 @@ def test_stamp_lines_say_when_where_who_and_the_code() -> None:
 
 
 def test_ascii_stamp_lines_drop_what_the_default_font_cannot_draw() -> None:
-    stamp = Stamp(None, "安达 Anda Chem 化工", "张三", None, None, "7K3QX9PA")
+    sample = Stamp(None, "安达 Anda Chem 化工", "张三", None, None, "7K3QX9PA")
 
-    lines = photos.stamp_lines(stamp, ascii_only=True)
+    lines = stamp.stamp_lines(sample, ascii_only=True)
 
     assert lines == ["time unknown  gps none", "ent Anda Chem", "insp -  code 7K3QX9PA"]
     assert all(line.isascii() for line in lines)
 
 
 def test_naive_stamp_time_is_utc_and_southern_gps_is_lettered() -> None:
-    stamp = Stamp(datetime(2026, 11, 25, 6, 3), "e", "i", -33.8677, -151.21, "C")
+    sample = Stamp(datetime(2026, 11, 25, 6, 3), "e", "i", -33.8677, -151.21, "C")
 
-    assert photos.stamp_lines(stamp, ascii_only=False)[0] == "2026-11-25 14:03  33.8677S 151.2100W"
+    assert stamp.stamp_lines(sample, ascii_only=False)[0] == "2026-11-25 14:03  33.8677S 151.2100W"
 
 
 def test_long_names_are_cut_to_the_width() -> None:
-    assert photos.fit_text("abcdefghij", len, 6, "…") == "abcde…"
-    assert photos.fit_text("abc", len, 6, "…") == "abc"
+    assert fonts.fit_text("abcdefghij", len, 6, "…") == "abcde…"
+    assert fonts.fit_text("abc", len, 6, "…") == "abc"
 
 
 def test_font_scales_with_width_and_the_strip_stays_a_strip() -> None:
-    assert photos.font_px((2000, 1500), 3) == 44
-    assert photos.font_px((1500, 2000), 3) == 33
-    assert photos.font_px((2000, 300), 3) < 44  # a panorama keeps most of its height
+    assert stamp.font_px((2000, 1500), 3) == 44
+    assert stamp.font_px((1500, 2000), 3) == 33
+    assert stamp.font_px((2000, 300), 3) < 44  # a panorama keeps most of its height
 
 
 def _stamped_strip(enterprise: str) -> bytes:
-    stamp = Stamp(STAMP.captured_at, enterprise, STAMP.inspector, STAMP.lat, STAMP.lng, STAMP.verify_code)
+    sample = Stamp(STAMP.captured_at, enterprise, STAMP.inspector, STAMP.lat, STAMP.lng, STAMP.verify_code)
     image = Image.new("RGB", (1000, 600), (180, 180, 180))
-    photos.draw_stamp(image, stamp)
+    stamp.draw_stamp(image, sample)
     return image.crop((0, 450, 1000, 600)).tobytes()
 
 
@@ -458,7 +460,7 @@ def test_without_a_cjk_font_the_stamp_is_ascii_and_a_warning_is_logged_once(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(fonts, "find_cjk_font", lambda: None)
-    photos._warn_no_cjk_font_once.cache_clear()
+    stamp._warn_no_cjk_font_once.cache_clear()
     data = encode(scene((1200, 900)), "JPEG")
 
     with caplog.at_level(logging.WARNING, logger="xuncha.photos"):
@@ -469,7 +471,7 @@ def test_without_a_cjk_font_the_stamp_is_ascii_and_a_warning_is_logged_once(
     assert len(warnings) == 1 and "CJK" in warnings[0].getMessage()
     display = opened(first.display)
     assert luminance(display, (0, 860, 1200, 900)) < 0.7 * luminance(scene((1200, 900)), (0, 860, 1200, 900))
-    photos._warn_no_cjk_font_once.cache_clear()
+    stamp._warn_no_cjk_font_once.cache_clear()
 
 
 # ---------------------------------------------------------------------------------------------- fonts

@@ -6,11 +6,11 @@ import xml.etree.ElementTree as ET
 import pytest
 from PIL import Image
 
+from inspection import fonts
 from inspection.clock import local_date
 from inspection.errors import NotFound
 from inspection.field import qr
 from inspection.identity import tokens
-from inspection.photos import fonts
 from inspection.types import utcnow
 from server.settings import get_settings
 

@@ -18,7 +18,7 @@ from inspection.clock import local_date
 from inspection.identity import tokens
 from inspection.photos import service as photo_service
 from inspection.types import utcnow
-from server.routes.photos import photo_store
+from server.media import photo_store
 from server.settings import get_settings
 from tests import factories
 

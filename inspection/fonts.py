@@ -1,4 +1,4 @@
-"""Find a font that can draw Chinese on this machine, for the photo watermark.
+"""Find a font that can draw Chinese on this machine (photo watermarks, QR plaques, charts), and fit text to a width.
 
 Pure lookups on the file system; nothing is downloaded. ``find_cjk_font()`` is cached for the life of the
 process, so installing a font needs a restart to be picked up.
@@ -6,7 +6,8 @@ process, so installing a font needs a restart to be picked up.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -102,3 +103,18 @@ def _best_face_index(path: Path) -> int:
 def load_font(path: Path, size: int) -> ImageFont.FreeTypeFont:
     """A FreeType font of ``size`` px from ``path``, the Simplified Chinese face for collections. Cached."""
     return ImageFont.truetype(str(path), size=size, index=_best_face_index(path))
+
+
+# Cached FreeType faces are shared between request threads; FreeType faces are not thread-safe: draw under this lock.
+TEXT_LOCK = threading.Lock()
+
+
+def fit_text(text: str, measure: Callable[[str], float], max_width: float, ellipsis: str) -> str:
+    """``text`` cut and ended with ``ellipsis`` so that ``measure(text) <= max_width``."""
+    if measure(text) <= max_width:
+        return text
+    for end in range(len(text) - 1, 0, -1):
+        candidate = text[:end].rstrip() + ellipsis
+        if measure(candidate) <= max_width:
+            return candidate
+    return ellipsis

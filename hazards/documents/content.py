@@ -1,0 +1,134 @@
+"""What each printed document says, as frozen dataclasses: ``hazards.documents.data`` fills them from the
+database, ``hazards.documents.render`` prints them. No database, settings or HTTP here."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+ORDER_TITLE = "责令限期整改指令书"
+VISIT_TITLE = "现场检查记录"
+REINSPECTION_TITLE = "整改复查意见书"
+
+
+@dataclass(frozen=True)
+class EnterpriseInfo:
+    name: str
+    credit_code: str = ""
+    address: str = ""
+
+
+
+@dataclass(frozen=True)
+class Inspector:
+    name: str
+    cert_no: str = ""
+    department: str = ""
+
+
+
+@dataclass(frozen=True)
+class OrderItem:
+    code: str
+    description: str
+    legal_basis: str
+    due_date: date  # local (Asia/Shanghai) date of the deadline
+    major: bool = False
+    standard: str = ""  # the checklist item's wording, when the description is the inspector's own note
+    photo_codes: tuple[str, ...] = ()  # verification codes of the photos taken
+    party: str = ""  # 厂中厂: "landlord" / "tenant"
+    plan_due: bool = False  # major hazard: the date is when the 治理方案 is due, not the completion date
+    immediate: bool = False  # 0 days: 立即整改
+
+
+
+@dataclass(frozen=True)
+class LinkedOrder:
+    """The other party's order for the same 厂中厂 hazards."""
+
+    number: str
+    enterprise_name: str
+    role: str  # "landlord" / "tenant": the other party's role
+
+
+
+@dataclass(frozen=True)
+class OrderDocument:
+    authority: str
+    number: str
+    enterprise: EnterpriseInfo
+    items: tuple[OrderItem, ...]
+    inspectors: tuple[Inspector, ...]
+    issued_on: date
+    portal_url: str
+    linked: LinkedOrder | None = None
+    review_body: str = ""  # 复议机关; empty: generic wording
+    court: str = ""
+
+
+
+@dataclass(frozen=True)
+class PhotoRef:
+    verify_code: str
+    path: Path | None  # the display variant; None or a missing file prints "照片文件缺失"
+    captured_at: datetime | None = None
+    after: bool = False  # taken after an on-the-spot fix
+
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    code: str
+    text: str
+    outcome: str  # pass / fail / not_applicable
+    note: str = ""
+    fixed_on_spot: bool = False
+    photos: tuple[PhotoRef, ...] = ()
+
+
+
+@dataclass(frozen=True)
+class DepartmentSection:
+    name: str
+    rows: tuple[ResultRow, ...]
+    order_numbers: tuple[str, ...] = ()
+
+
+
+@dataclass(frozen=True)
+class VisitDocument:
+    authority: str  # the lead department
+    visit_id: int
+    enterprise: EnterpriseInfo
+    visited_at: datetime | None  # aware; printed in local time
+    inspectors: tuple[Inspector, ...]
+    sections: tuple[DepartmentSection, ...]
+    source: str = "adhoc"
+    version: int = 1  # the submission's version: a correction says so
+    signature: Path | None = None
+    submitted: bool = True
+
+
+
+@dataclass(frozen=True)
+class ReinspectionItem:
+    code: str
+    description: str
+    due_date: date
+    state: str  # a key of REINSPECTION_STATES
+    next_step: str = ""  # a key of NEXT_STEPS; empty: the default for the state
+    note: str = ""
+    photo_codes: tuple[str, ...] = ()
+
+
+
+@dataclass(frozen=True)
+class ReinspectionDocument:
+    authority: str
+    number: str
+    enterprise: EnterpriseInfo
+    basis_number: str
+    reinspected_on: date
+    items: tuple[ReinspectionItem, ...]
+    inspectors: tuple[Inspector, ...]
+    basis_title: str = ORDER_TITLE
+
