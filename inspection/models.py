@@ -62,7 +62,7 @@ class LoginThrottle(SQLModel, table=True):
     """Failed logins per username, so repeated guessing is slowed down across workers."""
 
     __tablename__ = "login_throttle"
-    username: str = Field(primary_key=True, max_length=64)
+    username: str = Field(primary_key=True, max_length=160)  # the throttle key: a username, or username + client
     failures: int = 0
     locked_until: datetime | None = utc_column()
     last_failure_at: datetime | None = utc_column()
@@ -123,6 +123,7 @@ class Visit(SQLModel, table=True):
     """One trip to one enterprise, by one or more inspectors of one or more departments."""
 
     id: int | None = Field(default=None, primary_key=True)
+    client_uuid: str | None = Field(default=None, max_length=36, unique=True)  # the phone's key: a retry is a replay
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
     plant_site_id: int | None = Field(default=None, foreign_key="plant_site.id")
     lead_department_id: int = Field(foreign_key="department.id")
@@ -221,6 +222,7 @@ class Photo(SQLModel, table=True):
     uploaded_by: int = Field(foreign_key="app_user.id")
     enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
     visit_id: int | None = Field(default=None, foreign_key="visit.id", index=True)
+    trailing_bytes: int | None = None  # bytes after the image's end (motion photo, polyglot); None: not measured
     created_at: datetime = created_column()
 
 
