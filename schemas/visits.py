@@ -19,6 +19,8 @@ class VisitCreate(StrictIn):
     """Start-ahead of a visit. An inspector creates one for their own department (ad hoc); the office may
     create a joint visit naming several departments."""
 
+    client_uuid: UUID | None = Field(default=None, description="generated on the phone; a retry with the same key "
+                                     "returns the visit the first request made")
     enterprise_id: int
     planned_date: date | None = None
     kinds: list[ChecklistKind] | None = Field(default=None, max_length=3,

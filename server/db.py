@@ -9,7 +9,10 @@ Writers take the write slot before ``BEGIN IMMEDIATE``: a thread lock inside the
 ``flock`` on ``<database>.write-lock`` across processes (several API workers, the scheduler). Both wake the
 next writer as soon as the slot is free, where SQLite's busy handler polls and sleeps up to 100 ms between
 tries. The kernel drops the file lock of a process that dies; a process that hangs inside a write transaction
-holds the other processes' writers until it is stopped (the in-process lock still gives up after 30 s).
+holds the other processes' writers until it is stopped. A writer waits at most ``WRITE_WAIT_SECONDS`` for the
+slot, and none waits when ``MAX_WAITING_WRITERS`` already do: ``DatabaseBusy`` (503, Retry-After) instead, so
+queued writers never take every request thread and reads keep being served. A session that has committed reads
+on without the slot (``WriteSession``).
 """
 
 import fcntl
@@ -17,6 +20,7 @@ import logging
 import os
 import sqlite3
 import threading
+import weakref
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,12 +36,14 @@ from server.settings import get_settings
 
 log = logging.getLogger("xuncha.db")
 
-WRITE_LOCK_TIMEOUT = 30.0
+WRITE_WAIT_SECONDS = 10.0  # a writer that cannot get the slot in this time answers 503 (the phone retries)
+MAX_WAITING_WRITERS = 12  # more writers than this already queued: 503 at once, keeping request threads for reads
 BACKSTOP_CHECKPOINT_PAGES = 20_000  # ~80 MB of WAL; SQLite's default of 1,000 stalls a writer every few seconds
 SORT_HELPER_THREADS = 1
 CHECKPOINT_SECONDS = 0.5
 
 _engine: Engine | None = None
+WRITE_SLOTS: "weakref.WeakKeyDictionary[Engine, _WriteSlot]" = weakref.WeakKeyDictionary()  # SQLite engines' slots
 _write_engine: Engine | None = None
 
 
@@ -48,7 +54,8 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
                                                   "factory": _SlotConnection}, pool_size=20, max_overflow=40)
         _configure_sqlite(engine, _lock_path(url))
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                         pool_timeout=WRITE_WAIT_SECONDS)
 
 
 def _lock_path(url: str) -> str | None:
@@ -58,19 +65,29 @@ def _lock_path(url: str) -> str | None:
     return os.path.abspath(database) + ".write-lock"
 
 
+class DatabaseBusy(TimeoutError):
+    """No write slot (SQLite) or pooled connection (PostgreSQL) in time: the client should retry (503)."""
+
+    retry_after = 2
+
+
 class _FifoLock:
     """A lock granted in arrival order (``threading.Lock`` lets a newcomer barge past threads that waited)."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_waiters: int | None = None) -> None:
         self._guard = threading.Lock()
         self._held = False
         self._waiters: deque[threading.Event] = deque()
+        self._max_waiters = max_waiters
 
     def acquire(self, timeout: float) -> bool:
+        """False when the wait ran out, or at once when ``max_waiters`` are already waiting."""
         with self._guard:
             if not self._held:
                 self._held = True
                 return True
+            if self._max_waiters is not None and len(self._waiters) >= self._max_waiters:
+                return False
             turn = threading.Event()
             self._waiters.append(turn)
         if turn.wait(timeout):
@@ -92,15 +109,17 @@ class _FifoLock:
 class _WriteSlot:
     """One writer at a time: a FIFO lock in this process, then an exclusive flock across processes."""
 
-    def __init__(self, lock_path: str | None) -> None:
-        self._thread_lock = _FifoLock()
+    def __init__(self, lock_path: str | None, *, wait_seconds: float = WRITE_WAIT_SECONDS,
+                 max_waiters: int | None = MAX_WAITING_WRITERS) -> None:
+        self._thread_lock = _FifoLock(max_waiters)
+        self._wait_seconds = wait_seconds
         self._lock_path = lock_path
         self._fd: int | None = None
         self._pid = 0
 
     def acquire(self) -> None:
-        if not self._thread_lock.acquire(timeout=WRITE_LOCK_TIMEOUT):
-            raise TimeoutError("database is busy: no write slot within the timeout")
+        if not self._thread_lock.acquire(timeout=self._wait_seconds):
+            raise DatabaseBusy("database is busy: no write slot within the timeout")
         if self._lock_path is None:
             return
         try:
@@ -172,6 +191,7 @@ def _configure_sqlite(engine: Engine, lock_path: str | None) -> None:
     # Writers queue on the write slot before BEGIN IMMEDIATE instead of polling SQLite's busy handler
     # (which sleeps up to 100 ms between tries and turned a 50-client load into second-long tails).
     write_slot = _WriteSlot(lock_path)
+    WRITE_SLOTS[engine] = write_slot
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -227,8 +247,30 @@ def start_checkpointer() -> Checkpointer | None:
     return Checkpointer(engine).start()
 
 
+_health_engine: Engine | None = None
+
+
+def database_answers() -> bool:
+    """``SELECT 1`` on a connection of its own (a pool of one), so a health check neither waits behind a pool that
+    requests have exhausted nor takes one of their connections."""
+    global _health_engine
+    if _health_engine is None:
+        url = str(get_engine().url.render_as_string(hide_password=False))
+        args = {"check_same_thread": False, "timeout": 2} if url.startswith("sqlite") else {"connect_timeout": 2}
+        _health_engine = create_engine(url, pool_size=1, max_overflow=0, pool_timeout=2, pool_pre_ping=True,
+                                       connect_args=args)
+    try:
+        with _health_engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure means "not healthy"; the caller logs it
+        log.warning("health check: database did not answer", exc_info=True)
+        return False
+    return True
+
+
 def init_engine(url: str | None = None) -> Engine:
-    global _engine, _write_engine
+    global _engine, _write_engine, _health_engine
+    _health_engine = None
     settings = get_settings()
     _engine = make_engine(url or settings.database_url, pool_size=settings.db_pool_size)
     _write_engine = _engine.execution_options(begin_immediate=True)
@@ -266,10 +308,22 @@ def reading() -> Iterator[Session]:
         yield session
 
 
+class WriteSession(Session):
+    """A session whose first transaction writes (``BEGIN IMMEDIATE`` behind the write slot on SQLite) and whose
+    transactions after a COMMIT only read: a route that commits and then reads what it returns does not take
+    the write slot again and hold it until the session closes in the dependency's teardown (which under load
+    waits for a thread of the same pool the queued writers hold). A write after the commit needs a new session.
+    """
+
+    def commit(self) -> None:
+        super().commit()
+        self.bind = get_engine()
+
+
 @contextmanager
 def writing() -> Iterator[Session]:
     """A write session a route opens itself; the route commits, leaving without a commit rolls back."""
-    with Session(get_write_engine(), expire_on_commit=False) as session:
+    with WriteSession(get_write_engine(), expire_on_commit=False) as session:
         yield session
 
 

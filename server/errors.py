@@ -7,11 +7,13 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from inspection import errors as domain
 from schemas.common import ErrorResponse
+from server.db import DatabaseBusy
 
 log = logging.getLogger("xuncha.errors")
 
@@ -32,7 +34,7 @@ HTTP_CODES = {
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": code} for status, code in
     [(401, "unauthorized"), (403, "forbidden"), (404, "not_found"), (409, "conflict"), (413, "too_large"),
-     (422, "invalid")]
+     (422, "invalid"), (503, "busy")]
 }
 
 
@@ -73,6 +75,28 @@ def install(app: FastAPI) -> None:
         # a race the service's own check could not see (two requests registering the same code at once)
         log.warning("integrity error answered as 409: %s", exc.orig)
         return error_json(409, "conflict", "数据冲突，请刷新后重试 / conflicting change, reload and retry")
+
+    def busy() -> JSONResponse:
+        return error_json(503, "busy", "系统繁忙，请稍后重试 / the server is busy, retry shortly",
+                          headers={"Retry-After": str(DatabaseBusy.retry_after)})
+
+    @app.exception_handler(DatabaseBusy)
+    async def _busy(_: Request, exc: DatabaseBusy) -> JSONResponse:
+        log.warning("answered 503: %s", exc)
+        return busy()
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool(_: Request, exc: PoolTimeout) -> JSONResponse:
+        log.warning("answered 503: no database connection in time")
+        return busy()
+
+    @app.exception_handler(OperationalError)
+    async def _operational(_: Request, exc: OperationalError) -> JSONResponse:
+        if "database is locked" in str(exc.orig) or "could not serialize" in str(exc.orig):
+            log.warning("answered 503: %s", exc.orig)
+            return busy()
+        log.exception("database error", exc_info=exc)
+        return error_json(500, "internal", "服务器内部错误 / internal error")
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

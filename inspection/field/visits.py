@@ -123,8 +123,23 @@ def asked_items(session: Session, visit: Visit) -> list[Asked]:
 
 # --- planning and starting -------------------------------------------------------------------------------
 
+def replay_of(session: Session, data: VisitCreate, *, actor: Actor) -> Visit | None:
+    """The visit an earlier request with the same client key made (the phone's queue retries after a 503)."""
+    if data.client_uuid is None:
+        return None
+    visit = session.exec(select(Visit).where(Visit.client_uuid == str(data.client_uuid))).first()
+    if visit is not None and visit.created_by != actor.user_id:
+        raise Conflict("该请求编号已被他人使用 / this client key belongs to another user's visit",
+                       code="client_uuid_taken")
+    return visit
+
+
 def create(session: Session, data: VisitCreate, *, actor: Actor, now: datetime) -> Visit:
+    """A new visit; with a ``client_uuid`` already used by this actor, the visit that request made (see
+    ``replay_of``)."""
     require_role(actor, Role.INSPECTOR, Role.OFFICE, Role.ADMIN, action="plan visits")
+    if (earlier := replay_of(session, data, actor=actor)) is not None:
+        return earlier
     enterprise = session.get(Enterprise, data.enterprise_id)
     if enterprise is None:
         raise InvalidInput("企业不存在 / unknown enterprise", code="unknown_enterprise")
@@ -145,6 +160,7 @@ def create(session: Session, data: VisitCreate, *, actor: Actor, now: datetime) 
     users = _inspectors(session, people)
     _, site_id = plant_role(session, enterprise.id or 0)
     visit = Visit(
+        client_uuid=str(data.client_uuid) if data.client_uuid else None,
         enterprise_id=enterprise.id, plant_site_id=site_id, lead_department_id=departments[0][0],
         source=data.source, announced=data.announced, planned_date=data.planned_date, created_by=actor.user_id,
         created_at=now,

@@ -7,9 +7,13 @@ function. ``now`` may be passed to run a job as of another moment (tests move th
 """
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from hazards import deadlines
@@ -20,10 +24,12 @@ from inspection.models import JobRun
 from inspection.planning import draw
 from inspection.planning import inspect_once as planning
 from inspection.types import utcnow
-from server.db import get_write_engine, session_scope
+from server.db import DatabaseBusy, get_write_engine, session_scope
 from server.settings import Settings, get_settings
 
 log = logging.getLogger("xuncha.jobs")
+
+T = TypeVar("T")
 
 
 # --- policies from settings (the domain never reads settings) -------------------------------------------------
@@ -52,23 +58,60 @@ def draw_policy(settings: Settings) -> draw.DrawPolicy:
 
 # --- running and recording ----------------------------------------------------------------------------------------
 
+BUSY_RETRIES = (1.0, 2.0, 4.0, 8.0, 15.0)  # seconds between tries while the API keeps the database busy
+
+
+def is_busy(exc: BaseException) -> bool:
+    """The database was busy (no write slot, no pooled connection, SQLite locked), not wrong: try again later."""
+    if isinstance(exc, (DatabaseBusy, PoolTimeout)):
+        return True
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
+
+
+def with_retries(work: Callable[[], T], what: str) -> T:
+    """``work()``, tried again after ``BUSY_RETRIES`` while the database is busy; other errors at once."""
+    for pause in (*BUSY_RETRIES, None):
+        try:
+            return work()
+        except Exception as exc:
+            if pause is None or not is_busy(exc):
+                raise
+            log.warning("%s: database busy (%s), trying again in %.0f s", what, type(exc).__name__, pause)
+            time.sleep(pause)
+    raise AssertionError("unreachable")
+
+
 def _recorded(job_id: str, body: Callable[[Session, datetime], str], now: datetime | None, trigger: str) -> JobRun:
-    """Run ``body`` in one unit of work and record the run; a failure is logged and recorded, not raised."""
+    """Run ``body`` in one unit of work and record the run; a failure is logged and recorded, not raised. A busy
+    database (the API under load) is waited out (``with_retries``) rather than failing the run."""
     now = now or utcnow()
-    with session_scope() as session:
-        run = JobRun(job_id=job_id, trigger=trigger, started_at=utcnow())
-        session.add(run)
-    try:
+
+    def begin() -> JobRun:
         with session_scope() as session:
-            summary, ok = body(session, now), True
+            run = JobRun(job_id=job_id, trigger=trigger, started_at=utcnow())
+            session.add(run)
+        return run
+
+    def work() -> str:
+        with session_scope() as session:
+            return body(session, now)
+
+    run = with_retries(begin, job_id)
+    try:
+        summary, ok = with_retries(work, job_id), True
     except Exception as exc:  # a job must not take the scheduler down; the run record says what happened
         log.exception("job %s failed", job_id)
         summary, ok = f"{type(exc).__name__}: {exc}"[:2000], False
-    with session_scope() as session:
-        done = session.get(JobRun, run.id)
-        assert done is not None
-        done.finished_at, done.ok, done.summary = utcnow(), ok, summary
-        session.add(done)
+
+    def finish() -> JobRun:
+        with session_scope() as session:
+            done = session.get(JobRun, run.id)
+            assert done is not None
+            done.finished_at, done.ok, done.summary = utcnow(), ok, summary
+            session.add(done)
+        return done
+
+    done = with_retries(finish, job_id)
     log.info("%s %s (%s) %s", job_id, "ok" if ok else "FAILED", trigger, summary)
     return done
 

@@ -81,8 +81,14 @@ def list_visits(session: SessionDep, actor: CurrentActor, assigned: Annotated[st
     return [visit_out(session, v) for v in rows]
 
 
-@router.post("/visits", response_model=VisitPublic, status_code=201)
-def create_visit(body: VisitCreate, session: WriteSessionDep, actor: CurrentActor) -> VisitPublic:
+@router.post("/visits", response_model=VisitPublic, status_code=201,
+             responses={200: {"model": VisitPublic, "description": "a replay: the visit this client key made"}})
+def create_visit(body: VisitCreate, session: WriteSessionDep, actor: CurrentActor, response: Response
+                 ) -> VisitPublic:
+    """With a `client_uuid`, a retried request returns the first request's visit (200) instead of a second one."""
+    if (earlier := visit_service.replay_of(session, body, actor=actor)) is not None:
+        response.status_code = 200
+        return visit_out(session, earlier)
     visit = visit_service.create(session, body, actor=actor, now=utcnow())
     session.commit()
     return visit_out(session, visit)

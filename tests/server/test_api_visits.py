@@ -265,3 +265,23 @@ def test_repeat_failure_within_a_year_flags_suspected_false_rectification(client
     new = session.exec(select(Hazard).where(Hazard.id != earlier.id)).one()
     assert new.repeat_of_id == earlier.id and new.suspected_false_rectification
     assert session.get(Hazard, earlier.id).suspected_false_rectification
+
+
+def test_a_retried_visit_creation_with_the_same_client_key_returns_the_first_visit(client, world):
+    body = {"enterprise_id": world.enterprise_a.id, "client_uuid": "7d6f3c52-4a4e-4b0f-9a53-0f2f6f1d9e11"}
+    first = client.post(f"{API}/visits", json=body, headers=world.headers("inspector"))
+    again = client.post(f"{API}/visits", json=body, headers=world.headers("inspector"))
+
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    mine = client.get(f"{API}/visits", headers=world.headers("inspector")).json()
+    assert [v["id"] for v in mine].count(first.json()["id"]) == 1
+
+
+def test_a_client_key_of_another_users_visit_is_refused(client, world):
+    body = {"enterprise_id": world.enterprise_a.id, "client_uuid": "0b8f2d4e-5c1a-4e7b-8d9c-3a2b1c0d9e8f"}
+    assert client.post(f"{API}/visits", json=body, headers=world.headers("inspector")).status_code == 201
+
+    other = client.post(f"{API}/visits", json=body, headers=world.headers("office"))
+
+    assert other.status_code == 409 and other.json()["error"]["code"] == "client_uuid_taken"

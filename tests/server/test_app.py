@@ -2,7 +2,7 @@
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, create_engine
+from sqlmodel import create_engine
 
 from server import db
 from server.app import create_app
@@ -14,15 +14,10 @@ def test_healthz_reports_ok_with_the_database(client):
     assert response.json() == {"status": "ok", "database": "ok"}
 
 
-def test_healthz_fails_when_the_database_is_unreachable(engine, tmp_path):
-    broken = create_engine(f"sqlite:///{tmp_path}/no/such/dir/x.db")
-
-    def unreachable():
-        with Session(broken) as session:
-            yield session
+def test_healthz_fails_when_the_database_is_unreachable(engine, tmp_path, monkeypatch):
+    monkeypatch.setattr(db, "_health_engine", create_engine(f"sqlite:///{tmp_path}/no/such/dir/x.db"))
 
     app = create_app()
-    app.dependency_overrides[db.read_session] = unreachable
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/healthz")
     assert response.status_code == 503

@@ -280,3 +280,34 @@ def test_three_days_down_then_one_run_of_each_job_catches_up_without_doubles(eng
     assert everything(session) == caught_up
     runs = session.exec(select(JobRun).where(JobRun.job_id == "deadline_sweep")).all()
     assert len(runs) == 3 and all(r.ok and r.finished_at for r in runs)
+
+
+def test_a_job_waits_out_a_busy_database_instead_of_failing(monkeypatch):
+    from server.db import DatabaseBusy
+    from server.jobs import functions
+
+    monkeypatch.setattr(functions, "BUSY_RETRIES", (0.0, 0.0, 0.0))
+    tries: list[int] = []
+
+    def busy_twice() -> str:
+        tries.append(1)
+        if len(tries) < 3:
+            raise DatabaseBusy("no write slot")
+        return "done"
+
+    assert functions.with_retries(busy_twice, "test") == "done"
+    assert len(tries) == 3
+
+
+def test_a_job_that_is_wrong_rather_than_busy_fails_at_once(monkeypatch):
+    from server.jobs import functions
+
+    tries: list[int] = []
+
+    def wrong() -> str:
+        tries.append(1)
+        raise ValueError("a bug")
+
+    with pytest.raises(ValueError):
+        functions.with_retries(wrong, "test")
+    assert tries == [1]

@@ -4,6 +4,7 @@ and get it back only once SQLite has finished the COMMIT, so no writer ever meet
 import threading
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, event, text
 
 from server import db
@@ -56,3 +57,45 @@ def test_writers_of_two_engines_never_meet_a_locked_database(tmp_path):
     for engine in engines:
         engine.dispose()
     assert Path(f"{path}.write-lock").exists()
+
+
+def test_a_writer_that_cannot_get_the_slot_in_time_is_told_the_database_is_busy():
+    slot = db._WriteSlot(None, wait_seconds=0.05)
+    slot.acquire()
+    try:
+        with pytest.raises(db.DatabaseBusy):
+            slot.acquire()
+    finally:
+        slot.release()
+
+
+def test_writers_beyond_the_queue_limit_are_refused_at_once_and_the_queue_still_drains():
+    lock = db._FifoLock(max_waiters=1)
+    assert lock.acquire(timeout=1)
+    waiting = threading.Thread(target=lambda: results.append(lock.acquire(timeout=60)))
+    results: list[bool] = []
+    waiting.start()
+    while not lock._waiters:  # the second writer is queued
+        threading.Event().wait(0.01)
+
+    assert lock.acquire(timeout=60) is False  # a third does not wait at all
+    lock.release()
+    waiting.join(timeout=60)
+    assert results == [True]
+    lock.release()
+
+
+@pytest.mark.skipif(not db.get_engine().url.drivername.startswith("sqlite"), reason="the write slot is SQLite's")
+def test_a_write_session_that_has_committed_reads_on_without_holding_the_slot(engine):
+    slot = db.WRITE_SLOTS[db.get_engine()]
+    with db.writing() as session:
+        session.exec(text("CREATE TABLE IF NOT EXISTS slot_probe (n INTEGER)"))
+        session.commit()
+        session.exec(text("SELECT count(*) FROM slot_probe")).one()  # a route reading what it returns
+        free = slot._thread_lock.acquire(timeout=0)
+        if free:
+            slot._thread_lock.release()
+    with db.writing() as session:
+        session.exec(text("DROP TABLE slot_probe"))
+        session.commit()
+    assert free
