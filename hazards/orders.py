@@ -73,6 +73,18 @@ def hazards_of(session: Session, order_id: int) -> list[Hazard]:
     ).all())
 
 
+def hazards_of_orders(session: Session, order_ids: list[int]) -> dict[int, list[Hazard]]:
+    """``hazards_of`` for many orders in one statement: order id -> its hazards, by hazard id."""
+    out: dict[int, list[Hazard]] = {order_id: [] for order_id in order_ids}
+    if order_ids:
+        rows = session.exec(
+            select(OrderHazard.order_id, Hazard).join(Hazard, col(Hazard.id) == OrderHazard.hazard_id)
+            .where(col(OrderHazard.order_id).in_(order_ids)).order_by(col(Hazard.id))).all()
+        for order_id, hazard in rows:
+            out[order_id].append(hazard)
+    return out
+
+
 def orders_of_submission(session: Session, submission_id: int) -> list[RectificationOrder]:
     return list(session.exec(select(RectificationOrder).where(RectificationOrder.submission_id == submission_id)
                              .order_by(col(RectificationOrder.id))).all())

@@ -9,7 +9,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 
-from server import db, errors, pages
+from server import db, errors, media, pages
 from server.limits import BodyLimitMiddleware
 from server.routes import (
     admin,
@@ -59,6 +59,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             runner.stop()
         if checkpointer is not None:
             checkpointer.stop()
+        media.shut_down()
 
 
 def create_app() -> FastAPI:

@@ -1,10 +1,74 @@
-"""Where this process keeps photos: the store named by the settings (routes, jobs and the CLI share it)."""
+"""Where this process keeps photos, and where it makes their display copies.
 
+The store is the one the settings name (routes, jobs and the CLI share it). Display copies and thumbnails are
+made by ``photo_processes`` processes of lower priority (nice 10) beside each API process: Pillow's decode,
+resize and encode take 0.1-2 s of CPU a photo, and run in the request's own process they took the CPU, and the
+GIL, from every other request (tests/bench/README.md, "A morning on one machine").
+"""
+
+import logging
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
+from inspection.photos import pipeline
 from inspection.photos.storage import FileSystemStore, PhotoStore
 from server.settings import get_settings
+
+log = logging.getLogger("xuncha.media")
+
+NICENESS = 10
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
 
 
 def photo_store() -> PhotoStore:
     return FileSystemStore(Path(get_settings().media_dir) / "photos")
+
+
+def _lower_priority() -> None:
+    os.nice(NICENESS)
+
+
+def _photo_pool() -> ProcessPoolExecutor | None:
+    global _pool
+    processes = get_settings().photo_processes
+    if processes <= 0:
+        return None
+    with _pool_lock:
+        if _pool is None:
+            # spawn, not fork: the API process has threads (a forked child would inherit their locks held)
+            _pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_lower_priority)
+        return _pool
+
+
+def render_variants(*args: Any, **kwargs: Any) -> pipeline.Variants:
+    """``pipeline.make_variants`` in the photo processes (in this thread when there are none). A pool whose
+    process died is replaced, and this photo made here."""
+    global _pool
+    pool = _photo_pool()
+    if pool is None:
+        return pipeline.make_variants(*args, **kwargs)
+    try:
+        return pool.submit(pipeline.make_variants, *args, **kwargs).result()
+    except BrokenProcessPool:
+        log.warning("photo process died; starting a new one", exc_info=True)
+        with _pool_lock:
+            if _pool is pool:
+                _pool = None
+        pool.shutdown(wait=False)
+        return pipeline.make_variants(*args, **kwargs)
+
+
+def shut_down() -> None:
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     photo_max_pixels: int = 60_000_000
     photo_display_side: int = 2000
     photo_thumb_side: int = 320
+    photo_processes: int = 1  # processes per API process that make display copies (0: in the request's thread)
     far_start_meters: float = 500.0
     correction_hours: int = 24
     login_max_failures: int = 5

@@ -213,7 +213,8 @@ def start(session: Session, visit_id: int, data: VisitStart, *, actor: Actor, no
     return visit
 
 
-def work_list(session: Session, *, actor: Actor, day: date | None, assigned_to_me: bool) -> list[Visit]:
+def work_list(session: Session, *, actor: Actor, day: date | None, assigned_to_me: bool, limit: int = 200,
+              offset: int = 0) -> list[Visit]:
     query = select(Visit).where(Visit.status != VisitStatus.CANCELLED)
     if actor.role == Role.ENTERPRISE:
         query = query.where(Visit.enterprise_id == (actor.enterprise_id or -1))
@@ -227,7 +228,7 @@ def work_list(session: Session, *, actor: Actor, day: date | None, assigned_to_m
             (col(Visit.started_at) >= begin) & (col(Visit.started_at) <= end),
             (col(Visit.planned_date).is_(None)) & (col(Visit.status) == VisitStatus.PLANNED),
         ))
-    return list(session.exec(query.order_by(col(Visit.planned_date), col(Visit.id))).all())
+    return list(session.exec(query.order_by(col(Visit.planned_date), col(Visit.id)).limit(limit).offset(offset)).all())
 
 
 def attach_signature(session: Session, visit_id: int, photo_id: int, *, actor: Actor) -> Visit:

@@ -15,6 +15,7 @@ images are decoded; ``plan_upload`` lets the caller answer a repeat or a bad req
 import re
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -132,8 +133,12 @@ def store_upload(
     enterprise_name: str = "",
     inspector_name: str = "",
     visit_id: int | None = None,
+    render: Callable[..., photos.Variants] = photos.make_variants,
 ) -> tuple[Photo, bool]:
     """Validate, make the variants, write the files, then add the row (flushed). ``(photo, created)``.
+
+    ``render`` makes the variants: ``photos.make_variants`` here, or the same function run elsewhere (the server
+    runs it in a process of lower priority, so decoding photos never starves the other requests).
 
     The same bytes again (under any UUID) give the same photo and ``created=False``; other bytes under a
     used UUID are a Conflict. Photo errors keep their classes: Unsupported (415), InvalidInput with code
@@ -151,8 +156,8 @@ def store_upload(
                       uploaded_by=actor.user_id, visit_id=visit_id, created_at=now)
         watermark = stamp.Stamp(captured_at=info.captured_at, lat=info.lat, lng=info.lng, verify_code=code,
                                 **stamp_names)
-        variants = photos.make_variants(tmp_path, stamp=watermark, display_side=display_side, thumb_side=thumb_side,
-                                        max_pixels=max_pixels)
+        variants = render(tmp_path, stamp=watermark, display_side=display_side, thumb_side=thumb_side,
+                          max_pixels=max_pixels)
         store.put_file(key_for(photo, Variant.ORIGINAL), tmp_path)
         store.put_bytes(key_for(photo, Variant.THUMB), variants.thumb)
         store.put_bytes(key_for(photo, Variant.DISPLAY), variants.display)

@@ -55,16 +55,29 @@ def hazard_out(session: Session, hazard: Hazard) -> HazardPublic:
     return hazards_out(session, [hazard], utcnow())[0]
 
 
+def orders_out(session: Session, orders: list[RectificationOrder]) -> list[OrderPublic]:
+    """Orders with their hazards, in a fixed number of statements however many orders there are."""
+    now = utcnow()
+    by_order = order_service.hazards_of_orders(session, [o.id for o in orders if o.id is not None])
+    hazards = hazards_out(session, [h for o in orders for h in by_order.get(o.id or 0, [])], now)
+    public = iter(hazards)
+    out = []
+    for order in orders:
+        department = session.get(Department, order.department_id)
+        enterprise = session.get(Enterprise, order.enterprise_id)
+        out.append(OrderPublic(
+            **order.model_dump(include={"id", "number", "kind", "department_id", "enterprise_id", "visit_id",
+                                        "issued_at", "inspector_ids", "linked_order_id", "based_on_order_id"}),
+            department_name=department.name if department else "",
+            enterprise_name=enterprise.name if enterprise else "",
+            hazards=[next(public) for _ in by_order.get(order.id or 0, [])],
+            pdf_url=f"/api/v1/orders/{order.id}.pdf",
+        ))
+    return out
+
+
 def order_out(session: Session, order: RectificationOrder) -> OrderPublic:
-    department = session.get(Department, order.department_id)
-    enterprise = session.get(Enterprise, order.enterprise_id)
-    return OrderPublic(
-        **order.model_dump(include={"id", "number", "kind", "department_id", "enterprise_id", "visit_id", "issued_at",
-                                    "inspector_ids", "linked_order_id", "based_on_order_id"}),
-        department_name=department.name if department else "", enterprise_name=enterprise.name if enterprise else "",
-        hazards=hazards_out(session, order_service.hazards_of(session, order.id or 0), utcnow()),
-        pdf_url=f"/api/v1/orders/{order.id}.pdf",
-    )
+    return orders_out(session, [order])[0]
 
 
 @router.get("/hazards", response_model=Page[HazardPublic])
@@ -202,7 +215,7 @@ def list_orders(session: SessionDep, actor: CurrentActor, enterprise_id: int | N
                 offset: Annotated[int, Query(ge=0)] = 0) -> Page[OrderPublic]:
     rows, total = hazard_service.search_orders(session, actor=actor, enterprise_id=enterprise_id, limit=limit,
                                                offset=offset)
-    return Page(items=[order_out(session, o) for o in rows], total=total, limit=limit, offset=offset)
+    return Page(items=orders_out(session, rows), total=total, limit=limit, offset=offset)
 
 
 @router.get("/orders/{order_id:int}", response_model=OrderPublic)

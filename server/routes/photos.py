@@ -20,7 +20,7 @@ from schemas.photos import PhotoPublic, PhotoUrls, PhotoVerification, SignatureI
 from schemas.visits import VisitPublic
 from server.auth import CurrentActor
 from server.db import SessionDep, WriteSessionDep
-from server.media import photo_store
+from server.media import photo_store, render_variants
 from server.routes.visits import visit_out
 from server.settings import get_settings
 from server.uploads import SpooledUpload, spool_upload
@@ -87,7 +87,7 @@ def _store(read: Session, write: Session, spool: SpooledUpload, actor: Actor, st
         write, tmp_path=spool.path, client_uuid=spool.fields["client_uuid"], actor=actor, now=utcnow(), store=store,
         max_pixels=settings.photo_max_pixels, display_side=settings.photo_display_side,
         thumb_side=settings.photo_thumb_side, enterprise_name=plan.enterprise_name, inspector_name=actor.full_name,
-        visit_id=plan.visit_id)
+        visit_id=plan.visit_id, render=render_variants)
     write.commit()
     return photo_out(photo), created
 

@@ -1,3 +1,4 @@
+import collections
 from datetime import date
 from typing import Annotated
 
@@ -38,22 +39,33 @@ from server.settings import get_settings
 router = APIRouter(tags=["visits"])
 
 
-def visit_out(session: Session, visit: Visit) -> VisitPublic:
-    enterprise = session.get(Enterprise, visit.enterprise_id)
-    departments = session.exec(
-        select(VisitDepartment, Department).join(Department, col(Department.id) == VisitDepartment.department_id)
-        .where(VisitDepartment.visit_id == visit.id).order_by(col(Department.priority))).all()
-    people = session.exec(
-        select(User).join(VisitInspector, col(VisitInspector.user_id) == User.id)
-        .where(VisitInspector.visit_id == visit.id).order_by(col(User.id))).all()
-    return VisitPublic.model_validate({
+def visits_out(session: Session, visits: list[Visit]) -> list[VisitPublic]:
+    """Visits with their enterprise, departments and inspectors, in a fixed number of statements."""
+    ids = [v.id for v in visits if v.id is not None]
+    departments: dict[int, list[VisitDepartmentOut]] = collections.defaultdict(list)
+    people: dict[int, list[VisitInspectorOut]] = collections.defaultdict(list)
+    if ids:
+        links = session.exec(
+            select(VisitDepartment, Department).join(Department, col(Department.id) == VisitDepartment.department_id)
+            .where(col(VisitDepartment.visit_id).in_(ids)).order_by(col(Department.priority))).all()
+        for link, d in links:
+            departments[link.visit_id].append(VisitDepartmentOut(department_id=d.id or 0, code=d.code,
+                                                                 kinds=link.kinds))
+        for visit_id, u in session.exec(
+                select(VisitInspector.visit_id, User).join(User, col(User.id) == VisitInspector.user_id)
+                .where(col(VisitInspector.visit_id).in_(ids)).order_by(col(User.id))).all():
+            people[visit_id].append(VisitInspectorOut(user_id=u.id or 0, full_name=u.full_name,
+                                                      department_id=u.department_id or 0, certified=bool(u.cert_no)))
+    return [VisitPublic.model_validate({
         **visit.model_dump(),
-        "enterprise": EnterpriseRef.model_validate(enterprise),
-        "departments": [VisitDepartmentOut(department_id=d.id or 0, code=d.code, kinds=link.kinds)
-                        for link, d in departments],
-        "inspectors": [VisitInspectorOut(user_id=u.id or 0, full_name=u.full_name, department_id=u.department_id or 0,
-                                         certified=bool(u.cert_no)) for u in people],
-    })
+        "enterprise": EnterpriseRef.model_validate(session.get(Enterprise, visit.enterprise_id)),
+        "departments": departments[visit.id or 0],
+        "inspectors": people[visit.id or 0],
+    }) for visit in visits]
+
+
+def visit_out(session: Session, visit: Visit) -> VisitPublic:
+    return visits_out(session, [visit])[0]
 
 
 def submission_out(session: Session, outcome: intake.Outcome) -> SubmissionPublic:
@@ -75,10 +87,14 @@ def policy() -> deadlines.DeadlinePolicy:
 
 @router.get("/visits", response_model=list[VisitPublic])
 def list_visits(session: SessionDep, actor: CurrentActor, assigned: Annotated[str | None, Query(pattern="^me$")] = None,
-                day: Annotated[date | None, Query(alias="date")] = None) -> list[VisitPublic]:
-    """The work list: `?assigned=me&date=2026-11-25` for an inspector's day."""
-    rows = visit_service.work_list(session, actor=actor, day=day, assigned_to_me=assigned == "me")
-    return [visit_out(session, v) for v in rows]
+                day: Annotated[date | None, Query(alias="date")] = None,
+                limit: Annotated[int, Query(ge=1, le=500)] = 200,
+                offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[VisitPublic]:
+    """The work list: `?assigned=me&date=2026-11-25` for an inspector's day; at most `limit` visits (planned
+    date, then id), from `offset`."""
+    rows = visit_service.work_list(session, actor=actor, day=day, assigned_to_me=assigned == "me", limit=limit,
+                                   offset=offset)
+    return visits_out(session, rows)
 
 
 @router.post("/visits", response_model=VisitPublic, status_code=201,

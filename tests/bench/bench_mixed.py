@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import collections
 import io
+import json
 import os
 import random
 import re
@@ -349,7 +350,10 @@ def report(tally: Tally, seconds: float, clients: int, ceiling: float) -> dict[s
         print(f"   {key:38} {len(values):6d} {pct(values, 0.5):8.1f} {pct(values, 0.99):8.1f} "
               f"{max(values) * 1000:8.1f}  {statuses}{extra}")
     return {"rps": total / elapsed, "errors": errors, "busy": busy, "timeouts": timeouts,
-            "health_during": max(during, default=0), "health_after": max(after, default=0)}
+            "health_during": max(during, default=0), "health_after": max(after, default=0),
+            "health_probes": len(tally.health), "writes": sum(len(v) for k, v in tally.latencies.items()
+                                                              if k.startswith("POST")),
+            "statuses": {k: dict(v) for k, v in tally.statuses.items()}}
 
 
 def database(backend: str, tmp: Path) -> str:
@@ -374,6 +378,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", default="10,50,100")
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--big-share", type=float, default=0.1, help="share of 12 MP photos")
+    parser.add_argument("--no-ceiling", action="store_true", help="skip the bare app's run")
+    parser.add_argument("--json", type=Path, help="also write the figures of each run here")
     args = parser.parse_args(argv)
     clients = [int(c) for c in args.clients.split(",")]
     tmp = Path(tempfile.mkdtemp(prefix="xuncha-mixed-"))
@@ -390,20 +396,25 @@ def main(argv: list[str] | None = None) -> None:
           f"the clients run inspector flows ({len(world.codes)}-item checklist, photos {PHONE_SIZE[0]}x"
           f"{PHONE_SIZE[1]} ~{len(small[0]) // 1024} KB and {args.big_share:.0%} 12 MP ~{len(big[0]) // 1024} KB), "
           f"the rest read ten endpoints; {os.cpu_count()} CPUs")
-    bare_port = free_port()
-    bare = start("tests.bench.bare_app:app", bare_port, env, args.workers)
-    try:
-        ceilings = {n: asyncio.run(bare_load(bare_port, n, 5)) for n in clients}
-    finally:
-        bare.terminate()
-        bare.wait(timeout=10)
+    ceilings = {n: 0.0 for n in clients}
+    if not args.no_ceiling:
+        bare_port = free_port()
+        bare = start("tests.bench.bare_app:app", bare_port, env, args.workers)
+        try:
+            ceilings = {n: asyncio.run(bare_load(bare_port, n, 5)) for n in clients}
+        finally:
+            bare.terminate()
+            bare.wait(timeout=10)
     port = free_port()
     server = start("server.app:create_app", port, env, args.workers)
     try:
         asyncio.run(warm_up(port, world, mix))
+        figures = {}
         for n in clients:
             tally = asyncio.run(run_load(port, world, n, args.seconds, mix, n))
-            report(tally, args.seconds, n, ceilings[n])
+            figures[n] = report(tally, args.seconds, n, ceilings[n])
+        if args.json:
+            args.json.write_text(json.dumps(figures))
     finally:
         server.terminate()
         try:

@@ -526,3 +526,12 @@ def test_sha256_file_streams_large_files(tmp_path: Path) -> None:
     path.write_bytes(payload)
 
     assert photos.sha256_file(path) == hashlib.sha256(payload).hexdigest()
+
+
+def test_photo_errors_cross_a_process_boundary_with_their_class_code_and_text() -> None:
+    import pickle
+
+    for error in (UnsupportedPhoto(), CorruptPhoto("JPEG"), PhotoTooLarge(max_pixels=1000, width=50, height=40)):
+        again = pickle.loads(pickle.dumps(error))
+        assert type(again) is type(error)
+        assert (again.code, again.message, again.details) == (error.code, error.message, error.details)

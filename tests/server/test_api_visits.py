@@ -285,3 +285,13 @@ def test_a_client_key_of_another_users_visit_is_refused(client, world):
     other = client.post(f"{API}/visits", json=body, headers=world.headers("office"))
 
     assert other.status_code == 409 and other.json()["error"]["code"] == "client_uuid_taken"
+
+
+def test_the_visit_list_is_paged(client, world):
+    for _ in range(3):
+        assert client.post(f"{API}/visits", json={"enterprise_id": world.enterprise_a.id},
+                           headers=world.headers("inspector")).status_code == 201
+    everything = client.get(f"{API}/visits", headers=world.headers("inspector")).json()
+    page = client.get(f"{API}/visits", params={"limit": 2, "offset": 1}, headers=world.headers("inspector")).json()
+
+    assert [v["id"] for v in page] == [v["id"] for v in everything][1:3]
