@@ -6,7 +6,7 @@ list, detail and statistics endpoints. Every client waits for its answer before 
 up to 30 s (a client timeout). ``/healthz`` is probed twice a second during the load and for 5 s after it.
 A bare FastAPI app (tests/bench/bare_app.py) served the same way gives the ceiling in the same run.
 
-Run: python -m tests.bench.bench_mixed [--backend sqlite|postgres] [--workers 1] [--clients 10,50,100]
+Run: python -m tests.bench.bench_mixed [--configs sqlite:1,sqlite:2,postgres:2,postgres:4] [--clients 10,50,100]
      [--seconds 30] [--threads 0]
 Prints requests/s, p50/p99 per endpoint, 5xx, 503s and client timeouts, and /healthz latency; photo uploads
 are reported on their own line (a 12 MP upload takes seconds of CPU on two cores).
@@ -370,11 +370,67 @@ def database(backend: str, tmp: Path) -> str:
     return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
 
 
+def run_config(backend: str, workers: int, args: argparse.Namespace, clients: list[int]) -> dict[int, Any]:
+    tmp = Path(tempfile.mkdtemp(prefix="xuncha-mixed-"))
+    url = database(backend, tmp)
+    env = {**os.environ, "XUNCHA_DATABASE_URL": url, "XUNCHA_MEDIA_DIR": str(tmp / "media"),
+           "XUNCHA_SCHEDULER_ENABLED": "false", "XUNCHA_SECRET_KEY": "bench-secret-0123456789-0123456789-xx",
+           "XUNCHA_ENV": "development", "XUNCHA_WORKER_THREADS": str(args.threads), "UV_TCP_SINGLE_ACCEPT": "1",
+           "XUNCHA_PHOTO_PROCESSES": str(args.photo_processes)}
+    os.environ.update({k: v for k, v in env.items() if k.startswith("XUNCHA_")})
+    world = seed(url, max(clients) // 4 + 1)
+    small = [photo_like(PHONE_SIZE, k) for k in range(4)]
+    big = [photo_like(FULL_SIZE, 10)]
+    mix = small * round((1 - args.big_share) * 10) + big * round(args.big_share * 10)
+    print(f"\n== {backend}, {workers} worker(s) x {args.threads or 40} threads, {args.photo_processes} photo "
+          f"process(es) each; a quarter of the clients run inspector flows ({len(world.codes)}-item checklist, "
+          f"photos {PHONE_SIZE[0]}x{PHONE_SIZE[1]} ~{len(small[0]) // 1024} KB and {args.big_share:.0%} 12 MP "
+          f"~{len(big[0]) // 1024} KB), the rest read ten endpoints; {os.cpu_count()} CPUs", flush=True)
+    ceilings = {n: 0.0 for n in clients}
+    if not args.no_ceiling:
+        bare_port = free_port()
+        bare = start("tests.bench.bare_app:app", bare_port, env, workers)
+        try:
+            ceilings = {n: asyncio.run(bare_load(bare_port, n, 5)) for n in clients}
+        finally:
+            bare.terminate()
+            bare.wait(timeout=10)
+    port = free_port()
+    server = start("server.app:create_app", port, env, workers)
+    figures = {}
+    try:
+        asyncio.run(warm_up(port, world, mix))
+        for n in clients:
+            tally = asyncio.run(run_load(port, world, n, args.seconds, mix, n))
+            figures[n] = report(tally, args.seconds, n, ceilings[n])
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return figures
+
+
+def postgres_reachable() -> bool:
+    from sqlalchemy import create_engine, text
+
+    try:
+        engine = create_engine(PG_ADMIN, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:  # noqa: BLE001 - any failure: no PostgreSQL here
+        return False
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--configs", default="sqlite:1,sqlite:2,postgres:2,postgres:4",
+                        help="backend:workers, comma-separated")
     parser.add_argument("--threads", type=int, default=0, help="XUNCHA_WORKER_THREADS (0: FastAPI's 40)")
+    parser.add_argument("--photo-processes", type=int, default=1, help="XUNCHA_PHOTO_PROCESSES")
     parser.add_argument("--clients", default="10,50,100")
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--big-share", type=float, default=0.1, help="share of 12 MP photos")
@@ -382,45 +438,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path, help="also write the figures of each run here")
     args = parser.parse_args(argv)
     clients = [int(c) for c in args.clients.split(",")]
-    tmp = Path(tempfile.mkdtemp(prefix="xuncha-mixed-"))
-    url = database(args.backend, tmp)
-    env = {**os.environ, "XUNCHA_DATABASE_URL": url, "XUNCHA_MEDIA_DIR": str(tmp / "media"),
-           "XUNCHA_SCHEDULER_ENABLED": "false", "XUNCHA_SECRET_KEY": "bench-secret-0123456789-0123456789-xx",
-           "XUNCHA_ENV": "development", "XUNCHA_WORKER_THREADS": str(args.threads), "UV_TCP_SINGLE_ACCEPT": "1"}
-    os.environ.update({k: v for k, v in env.items() if k.startswith("XUNCHA_")})
-    world = seed(url, max(clients) // 4 + 1)
-    small = [photo_like(PHONE_SIZE, k) for k in range(4)]
-    big = [photo_like(FULL_SIZE, 10)]
-    mix = small * round((1 - args.big_share) * 10) + big * round(args.big_share * 10)
-    print(f"mixed load on {args.backend}, {args.workers} worker(s) x {args.threads or 40} threads; a quarter of "
-          f"the clients run inspector flows ({len(world.codes)}-item checklist, photos {PHONE_SIZE[0]}x"
-          f"{PHONE_SIZE[1]} ~{len(small[0]) // 1024} KB and {args.big_share:.0%} 12 MP ~{len(big[0]) // 1024} KB), "
-          f"the rest read ten endpoints; {os.cpu_count()} CPUs")
-    ceilings = {n: 0.0 for n in clients}
-    if not args.no_ceiling:
-        bare_port = free_port()
-        bare = start("tests.bench.bare_app:app", bare_port, env, args.workers)
-        try:
-            ceilings = {n: asyncio.run(bare_load(bare_port, n, 5)) for n in clients}
-        finally:
-            bare.terminate()
-            bare.wait(timeout=10)
-    port = free_port()
-    server = start("server.app:create_app", port, env, args.workers)
-    try:
-        asyncio.run(warm_up(port, world, mix))
-        figures = {}
-        for n in clients:
-            tally = asyncio.run(run_load(port, world, n, args.seconds, mix, n))
-            figures[n] = report(tally, args.seconds, n, ceilings[n])
-        if args.json:
-            args.json.write_text(json.dumps(figures))
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    results = {}
+    for config in args.configs.split(","):
+        backend, workers = config.split(":")
+        if backend == "postgres" and not postgres_reachable():
+            print(f"\n== {config}: skipped, no PostgreSQL at {PG_ADMIN}")
+            continue
+        results[config] = run_config(backend, int(workers), args, clients)
+    if args.json:
+        args.json.write_text(json.dumps(results))
 
 
 if __name__ == "__main__":
