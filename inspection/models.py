@@ -254,8 +254,21 @@ class Event(SQLModel, table=True):
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     reason: str = ""
-    prev_hash: str = Field(max_length=64)
+    prev_hash: str = Field(max_length=64)  # the previous event's of this entity (of the global chain if legacy)
     hash: str = Field(max_length=64, unique=True)
+    entity_chain: bool = True  # False: written before per-entity chains, linked in the one global chain
+
+
+class AuditAnchor(SQLModel, table=True):
+    """A checkpoint of the audit trail (``inspection.audit.anchor``): events up to an id, and the digest of every
+    entity's chain head there. A signed copy of each is appended to a file outside the database."""
+
+    __tablename__ = "audit_anchor"
+    id: int | None = Field(default=None, primary_key=True)
+    max_event_id: int
+    events: int
+    digest: str = Field(max_length=64)
+    at: datetime = created_column()
 
 
 class InspectionTask(SQLModel, table=True):

@@ -135,17 +135,36 @@ def import_enterprises(
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Check the whole hash chain; name the first broken link."""
+    """Check every entity's hash chain and every anchor of the anchor file; name the first broken link."""
     from server.db import session_scope
+    from server.settings import audit_anchor_key
 
+    settings = get_settings()
+    try:
+        anchors = audit.read_anchors(settings.audit_anchor_file, audit_anchor_key(settings))
+    except audit.AnchorFileError as exc:
+        console.print(f"[red]audit anchors unusable: {exc}[/red]")
+        raise typer.Exit(1) from exc
     with session_scope(write=False) as session:
-        report = audit.verify_chain(session)
+        report = audit.verify_chain(session, anchors=anchors)
     if report.ok:
-        console.print(f"audit chain intact: {report.checked} events")
+        console.print(f"audit chain intact: {report.checked} events, {report.anchors} anchors "
+                      f"({settings.audit_anchor_file})")
         return
     console.print(f"[red]audit chain broken at event {report.broken_at}: {report.problem}[/red]"
                   f" ({report.checked} events verified before it)")
     raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+def audit_anchor() -> None:
+    """Append a signed checkpoint of the audit trail to the anchor file now (the scheduler does it hourly)."""
+    from server.jobs import functions
+
+    run = functions.run("anchor_audit", trigger="cli")
+    console.print(run.summary)
+    if not run.ok:
+        raise typer.Exit(1)
 
 
 @stats_app.command("check-tally")

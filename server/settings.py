@@ -1,5 +1,6 @@
 """All configuration, from environment variables prefixed ``XUNCHA_``."""
 
+import hashlib
 from functools import cache
 from pathlib import Path
 
@@ -15,6 +16,7 @@ class Settings(BaseSettings):
     env: str = Field(default="development", description="development | test | production")
     database_url: str = "sqlite:///./var/xuncha.db"
     media_dir: Path = Path("./var/media")
+    audit_anchor_file: Path = Path("./var/audit-anchors.jsonl")  # signed audit checkpoints, outside the database
     secret_key: str = DEV_SECRET
     timezone: str = "Asia/Shanghai"
     token_minutes: int = 8 * 60
@@ -69,3 +71,8 @@ class Settings(BaseSettings):
 @cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def audit_anchor_key(settings: Settings) -> bytes:
+    """The key that signs audit anchors: derived from the secret key, which the database does not hold."""
+    return hashlib.sha256(b"xuncha audit anchor\0" + settings.secret_key.encode()).digest()

@@ -17,6 +17,7 @@ TEST_URL = os.environ.get("XUNCHA_TEST_DATABASE_URL") or f"sqlite:///{_TMP}/test
 os.environ["XUNCHA_DATABASE_URL"] = TEST_URL
 os.environ["XUNCHA_ENV"] = "test"
 os.environ["XUNCHA_MEDIA_DIR"] = str(_TMP / "media")
+os.environ["XUNCHA_AUDIT_ANCHOR_FILE"] = str(_TMP / "audit-anchors.jsonl")
 os.environ["XUNCHA_SCHEDULER_ENABLED"] = "false"
 os.environ.setdefault("XUNCHA_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
 
@@ -75,6 +76,7 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     engine = request.getfixturevalue("engine")
     yield
     _empty_tables(engine)
+    Path(os.environ["XUNCHA_AUDIT_ANCHOR_FILE"]).unlink(missing_ok=True)  # its anchors were of those tables
     auth.actors.clear()  # ids come back in the next test's tables
 
 

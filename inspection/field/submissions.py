@@ -6,6 +6,7 @@ transaction after re-checking only what another writer may have changed meanwhil
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, insert, or_, update
 from sqlmodel import Session, col, select
 
+from inspection import audit
 from inspection.errors import Conflict, InvalidInput
 from inspection.field import checklists
 from inspection.field.visits import Asked, asked_items, ensure_on_visit, get_visible, role_at_site
@@ -142,6 +144,11 @@ def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor,
     session.execute(_INSERT_RESULTS, rows)  # one executemany; no ORM objects for 30-odd rows
     _attach_photos(session, plan, data)
     session.execute(_MARK_SUBMITTED, {"visit_id": visit_id, "now": now, "started": data.captured_at or now})
+    audit.record(session, entity="visit", entity_id=visit_id, action="visit.submit", actor=actor, at=now,
+                 after={"submission_id": submission.id, "version": submission.version,
+                        "supersedes_id": submission.supersedes_id, "client_uuid": submission.client_uuid,
+                        "payload_hash": submission.payload_hash,
+                        "outcomes": dict(Counter(str(row["outcome"]) for row in rows))})
     session.info.setdefault("results", {})[submission.id] = [ResultView(**row) for row in rows]
     loaded = session.identity_map.get(session.identity_key(Visit, visit_id))
     if loaded is not None:  # loaded by a full check in this transaction: read it again when asked

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, or_
 from sqlmodel import Session, col, select
 
+from inspection import audit
 from inspection.clock import end_of_local_day, start_of_local_day
 from inspection.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from inspection.field import checklists, geo
@@ -22,6 +23,7 @@ from inspection.models import (
     VisitDepartment,
     VisitInspector,
 )
+from inspection.types import utcnow
 from schemas.enums import Role, VisitStatus
 from schemas.visits import VisitCreate, VisitStart
 
@@ -172,7 +174,15 @@ def create(session: Session, data: VisitCreate, *, actor: Actor, now: datetime) 
     for user in users:
         session.add(VisitInspector(visit_id=visit.id, user_id=user.id, department_id=user.department_id))
     session.flush()
+    audit.record(session, entity="visit", entity_id=visit.id or 0, action="visit.create", actor=actor, at=now,
+                 after={**audit.snapshot(visit, VISIT_FIELDS),
+                        "departments": {str(d): sorted(set(k)) for d, k in departments},
+                        "inspector_ids": [u.id for u in users]})
     return visit
+
+
+VISIT_FIELDS = ["enterprise_id", "plant_site_id", "lead_department_id", "source", "announced", "planned_date",
+                "client_uuid"]
 
 
 def _check_departments(session: Session, ids: list[int]) -> None:
@@ -210,6 +220,9 @@ def start(session: Session, visit_id: int, data: VisitStart, *, actor: Actor, no
     visit.far_from_site = distance is not None and distance > far_meters
     session.add(visit)
     session.flush()
+    audit.record(session, entity="visit", entity_id=visit.id or 0, action="visit.start", actor=actor, at=now,
+                 after=audit.snapshot(visit, ["started_at", "start_latitude", "start_longitude", "start_distance_m",
+                                              "far_from_site"]))
     return visit
 
 
@@ -236,7 +249,10 @@ def attach_signature(session: Session, visit_id: int, photo_id: int, *, actor: A
     ensure_on_visit(session, visit, actor)
     if visit.status != VisitStatus.SUBMITTED:
         raise Conflict("请先提交检查结果再签名 / submit the visit before signing", code="visit_not_submitted")
+    before = visit.signature_photo_id
     visit.signature_photo_id = photo_id
     session.add(visit)
     session.flush()
+    audit.record(session, entity="visit", entity_id=visit.id or 0, action="visit.sign", actor=actor, at=utcnow(),
+                 before={"signature_photo_id": before}, after={"signature_photo_id": photo_id})
     return visit

@@ -20,12 +20,13 @@ from hazards import deadlines
 from hazards.notify import delivery as notify
 from hazards.notify import sweep
 from hazards.stats import tally
+from inspection import audit
 from inspection.models import JobRun
 from inspection.planning import draw
 from inspection.planning import inspect_once as planning
 from inspection.types import utcnow
 from server.db import DatabaseBusy, get_write_engine, session_scope
-from server.settings import Settings, get_settings
+from server.settings import Settings, audit_anchor_key, get_settings
 
 log = logging.getLogger("xuncha.jobs")
 
@@ -185,6 +186,16 @@ def compact_stats_tally(now: datetime | None = None, *, trigger: str = "schedule
     return _recorded("compact_stats_tally", body, now, trigger)
 
 
+def anchor_audit(now: datetime | None = None, *, trigger: str = "schedule") -> JobRun:
+    """A signed checkpoint of the audit trail, appended to the anchor file outside the database."""
+    def body(session: Session, at: datetime) -> str:
+        settings = get_settings()
+        made = audit.anchor(session, path=settings.audit_anchor_file, key=audit_anchor_key(settings), now=at)
+        return f"anchor={made.number} events={made.events}" if made else "nothing new"
+
+    return _recorded("anchor_audit", body, now, trigger)
+
+
 JOBS: dict[str, Callable[..., JobRun]] = {  # in the order a night's runs go: tasks first, then the merge
     "deadline_sweep": deadline_sweep,
     "reinspections": reinspections,
@@ -193,6 +204,7 @@ JOBS: dict[str, Callable[..., JobRun]] = {  # in the order a night's runs go: ta
     "deliver_notifications": deliver_notifications,
     "sweep_photo_files": sweep_photo_files,
     "compact_stats_tally": compact_stats_tally,
+    "anchor_audit": anchor_audit,
 }
 
 

@@ -90,6 +90,8 @@ SCHEDULE: tuple[Entry, ...] = (
           "每天：清理无记录的照片文件 / daily: remove photo files left without a row by a failed upload"),
     Entry("compact_stats_tally", "server.jobs.functions:compact_stats_tally", {"hour": "3", "minute": "50"}, 3 * DAY,
           "每天：合并统计月度计数表的增量行 / daily: fold the statistics month tally's appended rows"),
+    Entry("anchor_audit", "server.jobs.functions:anchor_audit", {"minute": "55"}, 6 * HOUR,
+          "每小时：审计链锚点写入库外文件 / hourly: a signed audit checkpoint to the file outside the database"),
 )
 
 

@@ -295,3 +295,22 @@ def test_the_visit_list_is_paged(client, world):
     page = client.get(f"{API}/visits", params={"limit": 2, "offset": 1}, headers=world.headers("inspector")).json()
 
     assert [v["id"] for v in page] == [v["id"] for v in everything][1:3]
+
+
+def test_a_visit_leaves_its_creation_start_submission_and_signature_in_the_audit_chain(client, world, visit, session,
+                                                                                        photo):
+    from inspection import audit
+
+    headers = world.headers("inspector")
+    assert client.post(f"{API}/visits/{visit['id']}/start", json={"latitude": 31.8, "longitude": 119.9},
+                       headers=headers).status_code == 200
+    codes = checklist_codes(client, world, visit["id"])
+    assert client.post(f"{API}/visits/{visit['id']}/submissions", json=payload(codes), headers=headers
+                       ).status_code == 201
+    assert client.post(f"{API}/visits/{visit['id']}/signature", json={"photo_id": photo.id}, headers=headers
+                       ).status_code == 200
+
+    events = audit.history(session, "visit", visit["id"])
+    assert [e.action for e in events] == ["visit.create", "visit.start", "visit.submit", "visit.sign"]
+    assert events[2].after["outcomes"] == {"pass": len(codes)}
+    assert audit.verify_chain(session).ok

@@ -1,13 +1,19 @@
 """Every change to an enterprise leaves a hash-chained audit event; tampering is found and named."""
 
+import os
+from datetime import UTC, datetime, timedelta
+
+import pytest
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from inspection import audit
 from inspection.models import Event
+from inspection.types import utcnow
 from server.cli import app as cli
 from server.db import get_engine
+from server.settings import get_settings
 from tests.factories import credit_code
 
 API = "/api/v1"
@@ -118,3 +124,109 @@ def test_audit_verify_command_exits_1_and_names_the_broken_event(client, world, 
     result = CliRunner().invoke(cli, ["audit", "verify"])
     assert result.exit_code == 1
     assert f"broken at event {victim}" in result.output
+
+
+LATER = datetime(2100, 1, 1, tzinfo=UTC)  # past ANCHOR_LAG for every event of the test
+KEY = b"k" * 32
+
+
+def test_events_of_different_entities_form_chains_of_their_own(client, world, session):
+    first = make_history(client, world)
+    second = make_history(client, world)
+    ids = session.exec(select(Event.id).where(Event.entity_id == first).order_by(col(Event.id))).all()
+    session.exec(text("DELETE FROM event WHERE id = :id").bindparams(id=ids[1]))  # type: ignore[call-overload]
+    session.commit()
+
+    report = audit.verify_chain(session)
+
+    assert report.broken_at == ids[2]  # the next event of the same enterprise, not of the other one
+    assert audit.history(session, "enterprise", second)[0].prev_hash == audit.GENESIS
+
+
+def test_deleting_the_newest_events_is_found_by_the_anchor(client, world, session, tmp_path):
+    make_history(client, world)
+    path = tmp_path / "anchors.jsonl"
+    made = audit.anchor(session, path=path, key=KEY, now=LATER)
+    session.commit()
+    assert made is not None and made.events == 3
+    assert audit.verify_chain(session, anchors=audit.read_anchors(path, KEY)).ok
+
+    newest = session.exec(select(Event.id).order_by(col(Event.id).desc())).first()
+    session.exec(text("DELETE FROM event WHERE id = :id").bindparams(id=newest))  # type: ignore[call-overload]
+    session.commit()
+
+    assert audit.verify_chain(session).ok  # the chains alone cannot tell
+    report = audit.verify_chain(session, anchors=audit.read_anchors(path, KEY))
+    assert not report.ok and "anchor 1" in report.problem
+
+
+def test_an_anchor_extends_the_last_one_and_covers_only_settled_events(client, world, session, tmp_path):
+    path = tmp_path / "anchors.jsonl"
+    make_history(client, world)
+    assert audit.anchor(session, path=path, key=KEY, now=utcnow()) is None  # younger than ANCHOR_LAG
+    assert audit.anchor(session, path=path, key=KEY, now=LATER).events == 3
+    session.commit()
+    make_history(client, world)
+    second = audit.anchor(session, path=path, key=KEY, now=LATER)
+    session.commit()
+
+    assert second.number == 2 and second.events == 6
+    report = audit.verify_chain(session, anchors=audit.read_anchors(path, KEY))
+    assert report.ok and report.anchors == 2
+
+
+def test_a_forged_anchor_line_is_refused(client, world, session, tmp_path):
+    make_history(client, world)
+    path = tmp_path / "anchors.jsonl"
+    audit.anchor(session, path=path, key=KEY, now=LATER)
+    session.commit()
+    path.write_text(path.read_text().replace('"events":3', '"events":2'))
+
+    with pytest.raises(audit.AnchorFileError, match="signature"):
+        audit.read_anchors(path, KEY)
+
+
+def test_events_from_before_per_entity_chains_verify_in_their_global_chain(session, world):
+    prev = audit.GENESIS
+    for entity_id in (1, 2, 1):
+        event = Event(entity="enterprise", entity_id=entity_id, action="legacy", at=utcnow(), prev_hash=prev,
+                      hash="", entity_chain=False)
+        event.hash = prev = audit.event_hash(prev, event)
+        session.add(event)
+    session.commit()
+    audit.record(session, entity="enterprise", entity_id=1, action="new", actor=None, at=utcnow())
+    session.commit()
+
+    assert audit.verify_chain(session).ok
+
+
+def test_the_anchor_command_writes_the_file_that_verify_reads(client, world, tmp_path, monkeypatch):
+    make_history(client, world)
+    path = tmp_path / "anchors.jsonl"
+    monkeypatch.setenv("XUNCHA_AUDIT_ANCHOR_FILE", str(path))
+    get_settings.cache_clear()
+    try:
+        monkeypatch.setattr(audit, "ANCHOR_LAG", timedelta(0))
+        assert CliRunner().invoke(cli, ["audit", "anchor"]).exit_code == 0
+        result = CliRunner().invoke(cli, ["audit", "verify"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "1 anchors" in result.output and path.exists()
+
+
+@pytest.mark.skipif("postgresql" not in os.environ.get("XUNCHA_TEST_DATABASE_URL", ""),
+                    reason="the chain-head locks are PostgreSQL's; SQLite has one writer anyway")
+def test_audited_writes_to_different_entities_do_not_wait_for_each_other(engine):
+    from server.db import get_write_engine
+
+    with Session(get_write_engine()) as first:
+        audit.record(first, entity="hazard", entity_id=1, action="a", actor=None, at=utcnow())
+        # the first transaction is still open and holds hazard 1's chain head; hazard 2's writer goes ahead
+        with Session(get_write_engine()) as second:
+            second.exec(text("SET LOCAL lock_timeout = '2s'"))  # type: ignore[call-overload]
+            audit.record(second, entity="hazard", entity_id=2, action="b", actor=None, at=utcnow())
+            second.commit()
+        first.commit()
+    with Session(get_write_engine()) as session:
+        assert audit.verify_chain(session).ok
