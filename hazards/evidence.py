@@ -19,23 +19,45 @@ from inspection.errors import Conflict, InvalidInput, NotPermitted
 from inspection.identity.access import Actor
 from inspection.models import Department, Photo, User
 from inspection.planning import tasks
-from schemas.enums import HazardLevel, HazardStatus
+from schemas.enums import HazardLevel, HazardStatus, Role
 from schemas.hazards import EvidenceIn, PlanIn, ReinspectionIn
 
 
-def check_photos(session: Session, ids: list[int], *, actor: Actor, enterprise_id: int) -> None:
+def check_photos(session: Session, ids: list[int], *, actor: Actor, enterprise_id: int,
+                 hazard_id: int | None = None) -> None:
+    """The enterprise's own photos only: uploaded by this enterprise's users for this enterprise, never an
+    inspector's photo (a before-photo is no proof of a repair), and, as rectification evidence (``hazard_id``),
+    never a photo already given as evidence for another hazard."""
     if not ids:
         return
     photos = {p.id: p for p in session.exec(select(Photo).where(col(Photo.id).in_(ids))).all()}
-    bad = [pid for pid in ids if pid not in photos or (
-        photos[pid].enterprise_id not in (None, enterprise_id) or
-        (photos[pid].enterprise_id is None and photos[pid].uploaded_by != actor.user_id))]
+    uploaders = {u.id: u for u in session.exec(select(User).where(
+        col(User.id).in_({p.uploaded_by for p in photos.values()}))).all()}
+
+    def enterprises(photo: Photo) -> bool:
+        uploader = uploaders.get(photo.uploaded_by)
+        return (uploader is not None and uploader.role == Role.ENTERPRISE and uploader.enterprise_id == enterprise_id
+                and photo.enterprise_id in (None, enterprise_id))
+
+    bad = [pid for pid in ids if pid not in photos or not enterprises(photos[pid])]
     if bad:
-        raise InvalidInput("照片不存在或不属于本企业 / unknown photos", code="unknown_photo",
-                           details={"photo_ids": bad})
+        raise InvalidInput("照片不存在或不是本企业上传的照片 / unknown photos, or not uploaded by this enterprise",
+                           code="unknown_photo", details={"photo_ids": bad})
+    if hazard_id is not None and (used := _used_for_other_hazards(session, set(ids), hazard_id, enterprise_id)):
+        raise InvalidInput("照片已作为其他隐患的整改证据，不能重复使用 / photos already given as evidence for "
+                           "another hazard", code="photo_reused", details=used)
     for pid in ids:
         photos[pid].enterprise_id = enterprise_id
         session.add(photos[pid])
+
+
+def _used_for_other_hazards(session: Session, ids: set[int], hazard_id: int, enterprise_id: int
+                            ) -> dict[str, list[int]]:
+    rows = session.exec(select(Evidence.hazard_id, Evidence.photo_ids).join(Hazard, col(Hazard.id) ==
+                                                                            Evidence.hazard_id)
+                        .where(Hazard.enterprise_id == enterprise_id, Evidence.hazard_id != hazard_id)).all()
+    used = {pid: other for other, photo_ids in rows for pid in photo_ids if pid in ids}
+    return {"photo_ids": sorted(used), "hazard_ids": sorted(set(used.values()))} if used else {}
 
 
 
@@ -60,7 +82,8 @@ def upload_plan(session: Session, hazard_id: int, data: PlanIn, *, actor: Actor,
 def submit_evidence(session: Session, hazard_id: int, data: EvidenceIn, *, actor: Actor, now: datetime) -> Evidence:
     hazard = get_visible(session, hazard_id, actor)
     ensure_owner(actor, hazard)
-    check_photos(session, [*data.photo_ids, *data.plan_photo_ids], actor=actor, enterprise_id=hazard.enterprise_id)
+    check_photos(session, [*data.photo_ids, *data.plan_photo_ids], actor=actor, enterprise_id=hazard.enterprise_id,
+                 hazard_id=hazard.id)
     if data.plan_photo_ids:
         hazard.plan_photo_ids, hazard.plan_uploaded_at = data.plan_photo_ids, now
     if hazard.plan_required and not hazard.plan_photo_ids:

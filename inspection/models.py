@@ -208,9 +208,14 @@ class Result(SQLModel, table=True):
 
 
 class Photo(SQLModel, table=True):
+    """One upload by one person for one context (a visit, or an enterprise's own evidence). Identical bytes
+    uploaded by another person or for another visit make another record; the file is stored once, by hash."""
+
+    __table_args__ = (Index("ix_photo_sha256_uploaded_by", "sha256", "uploaded_by"),)
+
     id: int | None = Field(default=None, primary_key=True)
     client_uuid: str = Field(max_length=36, unique=True)
-    sha256: str = Field(max_length=64, unique=True)
+    sha256: str = Field(max_length=64)
     verify_code: str = Field(max_length=12, unique=True)
     content_type: str = Field(max_length=32)
     size_bytes: int

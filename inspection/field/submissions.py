@@ -83,7 +83,7 @@ def check(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, 
     if visit.status == VisitStatus.CANCELLED:
         raise Conflict("检查已取消 / visit cancelled", code="visit_not_open")
     asked = {a.item.code: a for a in asked_items(session, visit)}
-    photo_ids = validate_results(session, visit, data, asked)
+    photo_ids = validate_results(session, visit, data, asked, uploader=actor.user_id)
     role = role_at_site(session, visit.enterprise_id, visit.plant_site_id)
     return Plan(visit_id, visit.enterprise_id, previous.id if previous else None,
                 previous.version if previous else 0, asked, frozenset(photo_ids),
@@ -106,7 +106,7 @@ _MARK_SUBMITTED = update(_VISITS).where(_VISITS.c.id == bindparam("visit_id")).v
     started_at=func.coalesce(_VISITS.c.started_at, bindparam("started", type_=_VISITS.c.started_at.type)))
 
 
-def _still_holds(session: Session, plan: Plan, data: SubmissionIn) -> bool:
+def _still_holds(session: Session, plan: Plan, data: SubmissionIn, uploader: int) -> bool:
     """What a plan assumed and another writer may have changed since: the visit is not cancelled, its current
     submission is the same, the UUID is still unused, the photos still free. (Checklists and inspectors
     change on a human scale.)"""
@@ -117,7 +117,7 @@ def _still_holds(session: Session, plan: Plan, data: SubmissionIn) -> bool:
     if seen != ([plan.previous_id] if plan.previous_id is not None else []):
         return False
     return not plan.photo_ids or not _photo_problems(session, plan.visit_id, plan.enterprise_id,
-                                                     set(plan.photo_ids))
+                                                     set(plan.photo_ids), uploader)
 
 
 def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, now: datetime,
@@ -129,7 +129,7 @@ def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor,
     is used if what it assumed still holds; otherwise, or without one, every rule is checked again here.
     """
     records = _records(plan, data, actor=actor, now=now) if plan is not None else None  # before any statement
-    if plan is None or plan.visit_id != visit_id or not _still_holds(session, plan, data):
+    if plan is None or plan.visit_id != visit_id or not _still_holds(session, plan, data, actor.user_id):
         checked = check(session, visit_id, data, actor=actor, now=now, correction_hours=correction_hours)
         if isinstance(checked, Submission):
             return checked, True
@@ -187,7 +187,8 @@ def _check_correction_window(session: Session, visit_id: int, previous: Submissi
                        code="correction_window_closed")
 
 
-def validate_results(session: Session, visit: Visit, data: SubmissionIn, asked: dict[str, Asked]) -> set[int]:
+def validate_results(session: Session, visit: Visit, data: SubmissionIn, asked: dict[str, Asked], *,
+                     uploader: int) -> set[int]:
     """Every asked item answered once; nothing unknown or not applicable; photos where required.
     Returns the photos the results name."""
     problems: list[dict[str, Any]] = []
@@ -227,22 +228,24 @@ def validate_results(session: Session, visit: Visit, data: SubmissionIn, asked: 
         if code not in seen:
             problems.append({"loc": ["results"], "item_code": code, "problem": "missing_item",
                              "message": "缺少检查项结果"})
-    problems.extend(_photo_problems(session, visit.id, visit.enterprise_id, photo_ids))
+    problems.extend(_photo_problems(session, visit.id, visit.enterprise_id, photo_ids, uploader))
     if problems:
         raise InvalidInput(f"提交内容有{len(problems)}处问题 / {len(problems)} problem(s) in the submission",
                            code="invalid_submission", details=problems)
     return photo_ids
 
 
-def _photo_problems(session: Session, visit_id: int | None, enterprise_id: int, ids: set[int]
+def _photo_problems(session: Session, visit_id: int | None, enterprise_id: int, ids: set[int], uploader: int
                     ) -> list[dict[str, Any]]:
+    """Photos a submission may not use: unknown ones, another enterprise's, and another visit's unless the
+    submitting inspector uploaded them (the phone's offline queue reuses its own photos' ids)."""
     if not ids:
         return []
     photos = {p.id: p for p in session.exec(select(Photo).where(col(Photo.id).in_(ids))).all()}
     problems = []
     for photo_id in sorted(ids):
         photo = photos.get(photo_id)
-        if photo is None or (photo.visit_id not in (None, visit_id)) or (
+        if photo is None or (photo.visit_id not in (None, visit_id) and photo.uploaded_by != uploader) or (
                 photo.enterprise_id not in (None, enterprise_id)):
             problems.append({"loc": ["results"], "photo_id": photo_id, "problem": "unknown_photo",
                              "message": "照片不存在或不属于本次检查"})
@@ -252,7 +255,8 @@ def _photo_problems(session: Session, visit_id: int | None, enterprise_id: int, 
 def _attach_photos(session: Session, plan: Plan, data: SubmissionIn) -> None:
     ids = {pid for given in data.results for pid in [*given.photo_ids, *given.after_photo_ids]}
     if ids:
-        session.execute(update(Photo).where(col(Photo.id).in_(ids))
+        # a photo already on another visit (the uploader's own, reused) stays that visit's
+        session.execute(update(Photo).where(col(Photo.id).in_(ids), col(Photo.visit_id).is_(None))
                         .values(visit_id=plan.visit_id, enterprise_id=plan.enterprise_id))
 
 

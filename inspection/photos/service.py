@@ -115,7 +115,8 @@ def plan_upload(session: Session, *, client_uuid: str, sha256: str, visit_id: in
     """Cheap checks before any decoding: the visit (404), a repeat (the existing photo), a reused UUID (409)."""
     ensure_uploader(actor)
     enterprise_id, enterprise_name = _target(session, visit_id, actor)
-    existing = _find_repeat(session, client_uuid=canonical_uuid(client_uuid), sha256=sha256, actor=actor)
+    existing = _find_repeat(session, client_uuid=canonical_uuid(client_uuid), sha256=sha256, actor=actor,
+                            visit_id=visit_id)
     return UploadPlan(existing, visit_id, enterprise_id, enterprise_name)
 
 
@@ -140,8 +141,9 @@ def store_upload(
     ``render`` makes the variants: ``photos.make_variants`` here, or the same function run elsewhere (the server
     runs it in a process of lower priority, so decoding photos never starves the other requests).
 
-    The same bytes again (under any UUID) give the same photo and ``created=False``; other bytes under a
-    used UUID are a Conflict. Photo errors keep their classes: Unsupported (415), InvalidInput with code
+    The same bytes again from the same uploader for the same visit (under any UUID) give the same photo and
+    ``created=False``; from anyone else, or for another visit, a new record; other bytes under a used UUID, or
+    another uploader's UUID, are a Conflict. Photo errors keep their classes: Unsupported (415), InvalidInput with code
     ``photo_corrupt`` (422), TooLarge with code ``photo_too_many_pixels`` (413).
     """
     ensure_uploader(actor)
@@ -163,7 +165,8 @@ def store_upload(
         store.put_bytes(key_for(photo, Variant.DISPLAY), variants.display)
         try:  # from here on the database; the display file is ours alone, so it goes if no row takes it
             photo.enterprise_id, _ = _target(session, visit_id, actor)
-            existing = _find_repeat(session, client_uuid=client_uuid, sha256=info.sha256, actor=actor)
+            existing = _find_repeat(session, client_uuid=client_uuid, sha256=info.sha256, actor=actor,
+                                    visit_id=visit_id)
             if existing is not None:
                 store.delete(key_for(photo, Variant.DISPLAY))
                 return existing, False
@@ -173,7 +176,8 @@ def store_upload(
             store.delete(key_for(photo, Variant.DISPLAY))
             raise
         store.delete(key_for(photo, Variant.DISPLAY))
-        existing = _find_repeat(session, client_uuid=client_uuid, sha256=info.sha256, actor=actor)
+        existing = _find_repeat(session, client_uuid=client_uuid, sha256=info.sha256, actor=actor,
+                                visit_id=visit_id)
         if existing is not None:  # a concurrent upload of the same photo committed first
             return existing, False
         code = new_verify_code()  # the code was taken: stamp a new one
@@ -210,16 +214,19 @@ def _target(session: Session, visit_id: int | None, actor: Actor) -> tuple[int |
     return None, ""
 
 
-def _find_repeat(session: Session, *, client_uuid: str, sha256: str, actor: Actor) -> Photo | None:
+def _find_repeat(session: Session, *, client_uuid: str, sha256: str, actor: Actor,
+                 visit_id: int | None = None) -> Photo | None:
+    """This uploader's earlier upload of the same photo for the same context (a retry), else None: a record
+    belongs to its uploader, and the same bytes from someone else, or for another visit, make a new one."""
     by_uuid = session.exec(select(Photo).where(Photo.client_uuid == client_uuid)).first()
-    if by_uuid is not None and by_uuid.sha256 != sha256:
+    if by_uuid is not None and (by_uuid.sha256 != sha256 or by_uuid.uploaded_by != actor.user_id):
         raise Conflict("该照片编号已用于另一张照片 / this client_uuid was already used for a different photo",
                        code="photo_uuid_conflict", details={"client_uuid": client_uuid})
-    existing = by_uuid or session.exec(select(Photo).where(Photo.sha256 == sha256)).first()
-    if existing is not None and not can_see(existing, actor):
-        raise Conflict("同一张照片已由其他单位上传 / the same photo was already uploaded by someone else",
-                       code="photo_exists")
-    return existing
+    if by_uuid is not None:
+        return by_uuid
+    same_context = col(Photo.visit_id).is_(None) if visit_id is None else col(Photo.visit_id) == visit_id
+    return session.exec(select(Photo).where(Photo.sha256 == sha256, Photo.uploaded_by == actor.user_id,
+                                            same_context).order_by(col(Photo.id))).first()
 
 
 # --- verification ----------------------------------------------------------------------------------------------
