@@ -1,9 +1,10 @@
 """Inspection checklists (DUST, FCZ, GAS) as versioned data files, and the rules for when an item applies.
 
-Each checklist lives in ``inspection/checklists/<KIND>.v<N>.json``. A published version is never edited; a
-change means a new file with the next version, so a visit can point at the exact wording it was checked
-against (``Checklist.content_hash`` pins it). Item codes (``DUST-07``) are stable across versions; new items
-go at the end.
+Each checklist lives in ``inspection/field/checklists/<KIND>.v<N>.json``. A published version is never edited;
+a change means a new file with the next version, so a visit can point at the exact wording it was checked
+against: each department of a visit pins the version of each kind when it joins
+(``VisitDepartment.checklist_versions``; ``Checklist.content_hash`` identifies the content). Item codes
+(``DUST-07``) are stable across versions; new items take the next free number, at the end of their section.
 
 Condition language (an item's ``applies_if``; ``null`` means "every enterprise the checklist applies to").
 A condition is a JSON object with exactly one key:
@@ -582,16 +583,9 @@ def applicable_items(checklist: Checklist, profile: EnterpriseProfile) -> list[C
 
 
 @functools.lru_cache(maxsize=1024)
-def latest_applicable(kind: str, profile: EnterpriseProfile) -> tuple[int, tuple[ChecklistItem, ...]]:
-    """(version, items) of the latest packaged checklist of ``kind`` that apply to ``profile``; memoised, since
-    the packaged checklists load once and a profile is a frozen value (every submission asks this)."""
-    checklist = latest(kind)
-    return checklist.version, tuple(applicable_items(checklist, profile))
-
-
-@functools.lru_cache(maxsize=1024)
 def applicable(kind: str, version: int, profile: EnterpriseProfile) -> tuple[ChecklistItem, ...]:
-    """The items of a packaged checklist version that apply to ``profile``; memoised like latest_applicable."""
+    """The items of a packaged checklist version that apply to ``profile``; memoised, since the packaged
+    checklists load once and a profile is a frozen value (every submission asks this for its pinned version)."""
     return tuple(applicable_items(get(kind, version), profile))
 
 
