@@ -47,7 +47,7 @@ def submit_visit(session: Session, visit_id: int, data: SubmissionIn, *, actor: 
         return outcome_of(session, submission, replayed=True)
     assert submission.id is not None
     results = submissions.results_of(session, submission.id)
-    _check_choices(results, policy)
+    _check_choices(results, submission.checklists, policy)
     if submission.supersedes_id is None and all(r.outcome != ItemResult.FAIL for r in results):
         return Outcome(submission, False)  # all clear: nothing to open, carry over or void
     visit = session.get(Visit, visit_id)
@@ -80,11 +80,11 @@ def outcome_of(session: Session, submission: Submission, *, replayed: bool) -> O
     return Outcome(submission, replayed, hazards, orders.orders_of_submission(session, submission.id or 0))
 
 
-def _check_choices(results: list[ResultView], policy: deadlines.DeadlinePolicy) -> None:
+def _check_choices(results: list[ResultView], versions: dict[str, int], policy: deadlines.DeadlinePolicy) -> None:
     problems = []
     for result in results:
         if result.outcome == ItemResult.FAIL and result.deadline_days is not None:
-            item = checklists.get(result.kind).item(result.item_code)
+            item = checklists.get(result.kind, versions.get(result.kind)).item(result.item_code)
             assert item is not None
             try:
                 deadlines.choose_days(item.deadline_days, result.deadline_days, policy)
@@ -140,13 +140,21 @@ def _parties(session: Session, visit: Visit, result: ResultView) -> list[tuple[i
     return [(visit.enterprise_id, Party.TENANT)]
 
 
+def _profile(session: Session, visit: Visit) -> checklists.EnterpriseProfile:
+    """The visited enterprise's profile, for items graded major only under a condition (``major_if``)."""
+    enterprise = session.get(Enterprise, visit.enterprise_id)
+    assert enterprise is not None
+    return visit_service.profile_of(session, enterprise, visit=visit)
+
+
 def _open_hazards(session: Session, visit: Visit, submission: Submission, result: ResultView, *, actor: Actor,
                   now: datetime, policy: deadlines.DeadlinePolicy) -> list[Hazard]:
     item = checklists.get(result.kind, submission.checklists.get(result.kind)).item(result.item_code)
     assert item is not None
     department = session.get(Department, result.department_id)
     assert department is not None
-    major = item.is_major or result.raise_to_major
+    graded = item.is_major or (item.major_if is not None and item.major_for(_profile(session, visit)))
+    major = graded or result.raise_to_major
     days = deadlines.choose_days(item.deadline_days, result.deadline_days, policy)
     if major and not result.fixed_on_spot:
         days = max(days, MAJOR_PLAN_DAYS)
@@ -160,7 +168,8 @@ def _open_hazards(session: Session, visit: Visit, submission: Submission, result
             department_id=department.id, kind=result.kind, item_code=item.code,
             checklist_version=submission.checklists.get(result.kind, 1),
             level=HazardLevel.MAJOR if major else HazardLevel.GENERAL,
-            description=result.note or item.text, legal_basis=item.legal_basis, party=party, deadline_days=days,
+            description=result.note or item.text, legal_basis=item.basis_text(major=graded), party=party,
+            deadline_days=days,
             working_days=department.working_days, due_at=due, found_at=now, fixed_on_spot=result.fixed_on_spot,
             plan_required=major and not result.fixed_on_spot, before_photo_ids=result.photo_ids,
             after_photo_ids=result.after_photo_ids, street=enterprise.street, industry=enterprise.industry,

@@ -144,7 +144,7 @@ class Visit(SQLModel, table=True):
 
 
 class VisitDepartment(SQLModel, table=True):
-    """A department taking part in a visit, with the checklist kinds it asks."""
+    """A department taking part in a visit, with the checklist kinds it asks and their pinned versions."""
 
     __tablename__ = "visit_department"
     __table_args__ = (UniqueConstraint("visit_id", "department_id"),)
@@ -153,6 +153,10 @@ class VisitDepartment(SQLModel, table=True):
     visit_id: int = Field(foreign_key="visit.id", index=True)
     department_id: int = Field(foreign_key="department.id")
     kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # {kind: version} of the checklists pinned when the department joined the visit, so a visit in progress
+    # keeps its wording; null on visits made before pinning (they read as the version their submission
+    # recorded, else version 1)
+    checklist_versions: dict[str, int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class VisitInspector(SQLModel, table=True):

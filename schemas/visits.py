@@ -81,6 +81,8 @@ class AskedItem(BaseModel):
     photo_required: bool
     party: str | None
     department_id: int
+    departments: list[str] = Field(default_factory=list, description="执法主体: enforcing department codes")
+    advisory: bool = Field(False, description="提示项: recorded and advised, never on an order")
 
 
 class AskedSection(BaseModel):

@@ -14,6 +14,7 @@ from server.limits import BodyLimitMiddleware
 from server.routes import (
     admin,
     auth,
+    checklists,
     departments,
     documents,
     enterprises,
@@ -87,6 +88,7 @@ def create_app() -> FastAPI:
     api.include_router(portal.router)
     api.include_router(ratings.router)
     api.include_router(departments.router)
+    api.include_router(checklists.router)
     api.include_router(tasks.router)
     api.include_router(admin.router)
     api.include_router(stats.router)

@@ -293,11 +293,9 @@ def department_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
 
 
 def item_text(code: str) -> tuple[str, str]:
-    """(Chinese text, legal basis) of a checklist item from the latest version of its checklist."""
-    try:
-        item = checklists.latest(code.split("-", 1)[0]).item(code)
-    except checklists.UnknownChecklist:
-        item = None
+    """(Chinese text, legal basis) of a checklist item from the latest version that has it (a retired code
+    keeps the wording of its last version)."""
+    item = checklists.find_item(code)
     return (item.text, item.legal_basis) if item else ("", "")
 
 

@@ -193,7 +193,7 @@ def validate_results(session: Session, visit: Visit, data: SubmissionIn, asked: 
     Returns the photos the results name."""
     problems: list[dict[str, Any]] = []
     seen: set[str] = set()
-    all_known = {item.code for kind in checklists.kinds() for item in checklists.latest(kind).items}
+    all_known = checklists.all_codes()  # every version's: a code of another version is "not applicable"
     photo_ids: set[int] = set()
     for index, given in enumerate(data.results):
         where = ["results", index]

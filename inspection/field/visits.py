@@ -18,6 +18,7 @@ from inspection.models import (
     Enterprise,
     PlantSite,
     PlantSiteTenant,
+    Submission,
     User,
     Visit,
     VisitDepartment,
@@ -36,6 +37,7 @@ class Asked:
     kind: str
     version: int
     department_id: int
+    major: bool = False  # graded major for this enterprise (an item's ``major_if`` decided)
 
 
 # --- who may see and do what -----------------------------------------------------------------------------
@@ -77,14 +79,25 @@ def plant_role(session: Session, enterprise_id: int) -> tuple[str | None, int | 
 
 def profile_of(session: Session, enterprise: Enterprise, *, visit: Visit | None = None) -> EnterpriseProfile:
     if visit is not None:  # the visit remembers the site it was planned at
-        role = role_at_site(session, enterprise.id or 0, visit.plant_site_id)
+        site_id = visit.plant_site_id
+        role = role_at_site(session, enterprise.id or 0, site_id)
     else:
-        role, _ = plant_role(session, enterprise.id or 0)
+        role, site_id = plant_role(session, enterprise.id or 0)
     return EnterpriseProfile(
         dust_involved=enterprise.dust_involved, dust_kind=enterprise.dust_kind if enterprise.dust_involved else None,
         gas_user=enterprise.gas_user, gas_supply=enterprise.gas_supply if enterprise.gas_user else None,
         gas_role=enterprise.gas_role or "user", industry=enterprise.industry or "other", plant_role=role,
+        lessor_industry=_lessor_industry(session, enterprise, site_id) if role is not None else None,
     )
+
+
+def _lessor_industry(session: Session, enterprise: Enterprise, site_id: int | None) -> str | None:
+    """The industry of the site's landlord (FCZ-02/03 are major only where the lessor is a 工贸 enterprise)."""
+    site = session.get(PlantSite, site_id) if site_id is not None else None
+    if site is None:
+        return None
+    landlord = enterprise if site.landlord_id == enterprise.id else session.get(Enterprise, site.landlord_id)
+    return (landlord.industry or "other") if landlord is not None else None
 
 
 def role_at_site(session: Session, enterprise_id: int, site_id: int | None) -> str | None:
@@ -95,7 +108,7 @@ def role_at_site(session: Session, enterprise_id: int, site_id: int | None) -> s
 
 
 _DEPARTMENTS_OF_VISIT = (
-    select(VisitDepartment.kinds, Department.id)
+    select(VisitDepartment.kinds, VisitDepartment.checklist_versions, Department.id)
     .join(Department, col(Department.id) == VisitDepartment.department_id)
     .where(col(VisitDepartment.visit_id) == bindparam("visit_id"))
     .order_by(col(Department.priority), col(Department.id))
@@ -105,22 +118,50 @@ _DEPARTMENTS_OF_VISIT = (
 def asked_items(session: Session, visit: Visit) -> list[Asked]:
     """The union of the departments' checklists for this enterprise, each item once, in checklist order.
 
-    An item asked by several departments belongs to the one that leads (lowest priority number).
+    An item asked by several departments belongs to the one that leads (lowest priority number), and is asked in
+    the checklist version that department pinned when it joined the visit (``pin_versions``).
     """
     enterprise = by_id(session, Enterprise, visit.enterprise_id)
     assert enterprise is not None
     profile = profile_of(session, enterprise, visit=visit)
-    owner: dict[str, int] = {}
-    for kinds, department_id in session.execute(_DEPARTMENTS_OF_VISIT, {"visit_id": visit.id}).all():
+    owner: dict[str, tuple[int, int | None]] = {}
+    for kinds, pins, department_id in session.execute(_DEPARTMENTS_OF_VISIT, {"visit_id": visit.id}).all():
         for kind in kinds:
-            owner.setdefault(kind, department_id)
+            owner.setdefault(kind, (department_id, (pins or {}).get(kind)))
+    recorded: dict[str, int] | None = None
     asked: list[Asked] = []
     for kind in checklists.kinds():
         if kind not in owner:
             continue
-        version, items = checklists.latest_applicable(kind, profile)
-        asked.extend(Asked(item, kind, version, owner[kind]) for item in items)
+        department_id, version = owner[kind]
+        if version is None:  # a visit from before pinning: the version it was submitted with, else the first
+            recorded = _recorded_versions(session, visit.id or 0) if recorded is None else recorded
+            version = recorded.get(kind) or checklists.versions(kind)[0]
+        items = checklists.applicable(kind, version, profile)
+        asked.extend(Asked(item, kind, version, department_id, item.major_for(profile)) for item in items)
     return asked
+
+
+_RECORDED = select(Submission.checklists).where(col(Submission.visit_id) == bindparam("visit_id"),
+                                                col(Submission.is_current).is_(True))
+
+
+def _recorded_versions(session: Session, visit_id: int) -> dict[str, int]:
+    return dict(session.execute(_RECORDED, {"visit_id": visit_id}).scalars().first() or {})
+
+
+def pin_versions(session: Session, link: VisitDepartment) -> None:
+    """Pin the current checklist version of each kind the department asks that has no pin yet.
+
+    A stored link from before pinning first gets the versions it has been asking (recorded, else the first).
+    """
+    pins = dict(link.checklist_versions or {})
+    if link.checklist_versions is None and link.id is not None:
+        recorded = _recorded_versions(session, link.visit_id)
+        pins = {kind: recorded.get(kind) or checklists.versions(kind)[0] for kind in link.kinds}
+    for kind in link.kinds:
+        pins.setdefault(kind, checklists.latest(kind).version)
+    link.checklist_versions = pins
 
 
 # --- planning and starting -------------------------------------------------------------------------------
@@ -170,7 +211,9 @@ def create(session: Session, data: VisitCreate, *, actor: Actor, now: datetime) 
     session.add(visit)
     session.flush()
     for department_id, kinds in departments:
-        session.add(VisitDepartment(visit_id=visit.id, department_id=department_id, kinds=sorted(set(kinds))))
+        link = VisitDepartment(visit_id=visit.id, department_id=department_id, kinds=sorted(set(kinds)))
+        pin_versions(session, link)
+        session.add(link)
     for user in users:
         session.add(VisitInspector(visit_id=visit.id, user_id=user.id, department_id=user.department_id))
     session.flush()

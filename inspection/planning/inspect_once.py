@@ -128,7 +128,9 @@ def join_visit(session: Session, visit: Visit, tasks: list[InspectionTask], *, n
         link = links.get(department_id)
         if link is None:
             links[department_id] = link = VisitDepartment(visit_id=visit.id, department_id=department_id, kinds=[])
+        visit_service.pin_versions(session, link)  # a link from before pinning keeps what it asked
         link.kinds = sorted(set(link.kinds) | kinds)
+        visit_service.pin_versions(session, link)
         session.add(link)
     new_people = sorted({i for t in tasks for i in t.inspector_ids} - people)
     if new_people:

@@ -14,6 +14,7 @@ from inspection.models import Department, Enterprise, Submission, User, Visit, V
 from inspection.types import utcnow
 from schemas.common import ErrorBody
 from schemas.enterprises import EnterpriseRef
+from schemas.enums import HazardLevel
 from schemas.visits import (
     AskedItem,
     AskedSection,
@@ -128,20 +129,26 @@ def visit_checklist(visit_id: int, session: SessionDep, actor: CurrentActor) -> 
     """The items asked at this visit: every department's checklists, each item once."""
     visit = visit_service.get_visible(session, visit_id, actor)
     asked = {a.item.code: a for a in visit_service.asked_items(session, visit)}
+    pinned = {a.kind: a.version for a in asked.values()}
     sections: list[AskedSection] = []
-    for kind in sorted({a.kind for a in asked.values()}, key=checklists.kinds().index):
-        checklist = checklists.latest(kind)
+    for kind in sorted(pinned, key=checklists.kinds().index):
+        checklist = checklists.get(kind, pinned[kind])  # the version pinned for this visit, not the latest
         for section in checklist.sections:
-            items = [AskedItem(**item.model_dump(include={"code", "text", "gloss", "legal_basis", "level",
-                                                          "deadline_days", "photo_required", "party"}),
-                               department_id=asked[item.code].department_id)
-                     for item in section.items if item.code in asked]
+            items = [_asked_item(asked[item.code]) for item in section.items if item.code in asked]
             if items:
                 sections.append(AskedSection(kind=kind, version=checklist.version, code=section.code,
                                              title=section.title, items=items))
     role, _ = visit_service.plant_role(session, visit.enterprise_id)
     return VisitChecklist(visit_id=visit.id or 0, enterprise_id=visit.enterprise_id, plant_role=role,
                           sections=sections)
+
+
+def _asked_item(asked: visit_service.Asked) -> AskedItem:
+    item, where = asked.item, checklists.jurisdiction(asked.item)
+    return AskedItem(
+        **item.model_dump(include={"code", "text", "gloss", "deadline_days", "photo_required", "party"}),
+        legal_basis=item.basis_text(major=asked.major), level=HazardLevel.MAJOR if asked.major else item.level,
+        department_id=asked.department_id, departments=list(where.departments), advisory=where.advisory)
 
 
 def _submit(session: Session, visit_id: int, body: SubmissionIn, actor: Actor, *, correction: bool,

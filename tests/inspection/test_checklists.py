@@ -19,7 +19,8 @@ from inspection.field.checklists import (
     applies,
 )
 
-EXPECTED_COUNTS = {"DUST": 29, "FCZ": 22, "GAS": 24}
+EXPECTED_COUNTS = {"DUST": 29, "FCZ": 22, "GAS": 24}  # version 1
+EXPECTED_COUNTS_V2 = {"DUST": 30, "FCZ": 22, "GAS": 28}
 COUNT_RANGES = {"DUST": range(20, 31), "FCZ": range(15, 26), "GAS": range(15, 26)}
 
 ALMG = EnterpriseProfile(dust_involved=True, dust_kind="aluminium_magnesium", industry="metal_processing")
@@ -36,8 +37,8 @@ def codes(items: list[checklists.ChecklistItem]) -> set[str]:
     return {item.code for item in items}
 
 
-def applicable_codes(kind: str, profile: EnterpriseProfile) -> set[str]:
-    return codes(applicable_items(checklists.get(kind), profile))
+def applicable_codes(kind: str, profile: EnterpriseProfile, version: int | None = None) -> set[str]:
+    return codes(applicable_items(checklists.get(kind, version), profile))
 
 
 # The packaged files -----
@@ -46,31 +47,33 @@ def applicable_codes(kind: str, profile: EnterpriseProfile) -> set[str]:
 def test_all_three_kinds_load() -> None:
     loaded = checklists.load_all()
 
-    assert set(loaded) == {("DUST", 1), ("FCZ", 1), ("GAS", 1)}
+    assert set(loaded) == {(kind, version) for kind in ("DUST", "FCZ", "GAS") for version in (1, 2)}
     assert checklists.kinds() == ["DUST", "FCZ", "GAS"]
 
 
 @pytest.mark.parametrize("kind", ["DUST", "FCZ", "GAS"])
 def test_item_counts_are_in_range(kind: str) -> None:
-    items = checklists.latest(kind).items
+    items = checklists.get(kind, 1).items
 
     assert len(items) in COUNT_RANGES[kind]
     assert len(items) == EXPECTED_COUNTS[kind]
+    assert len(checklists.get(kind, 2).items) == EXPECTED_COUNTS_V2[kind]
 
 
 @pytest.mark.parametrize("kind", ["DUST", "FCZ", "GAS"])
 def test_codes_are_the_stable_reference_codes(kind: str) -> None:
     expected = {f"{kind}-{n:02d}" for n in range(1, EXPECTED_COUNTS[kind] + 1)}
 
-    assert codes(checklists.latest(kind).items) == expected
+    assert codes(checklists.get(kind, 1).items) == expected
 
 
 @pytest.mark.parametrize("kind", ["DUST", "FCZ", "GAS"])
 def test_each_checklist_has_three_to_six_titled_sections(kind: str) -> None:
-    checklist = checklists.latest(kind)
+    for version in checklists.versions(kind):
+        checklist = checklists.get(kind, version)
 
-    assert 3 <= len(checklist.sections) <= 6
-    assert all(section.title and section.items for section in checklist.sections)
+        assert 3 <= len(checklist.sections) <= 6
+        assert all(section.title and section.items for section in checklist.sections)
 
 
 @pytest.mark.parametrize(
@@ -91,16 +94,16 @@ def test_each_checklist_has_three_to_six_titled_sections(kind: str) -> None:
         ("FCZ-07", "general"),
     ],
 )
-def test_major_flags_follow_the_reference(code: str, level: str) -> None:
-    item = checklists.latest(code.split("-")[0]).item(code)
+def test_major_flags_follow_the_reference_in_version_1(code: str, level: str) -> None:
+    item = checklists.get(code.split("-")[0], 1).item(code)
 
     assert item is not None
     assert item.level == level
 
 
-def test_major_items_are_exactly_the_reference_set() -> None:
+def test_major_items_are_exactly_the_reference_set_in_version_1() -> None:
     majors = {
-        item.code for kind in checklists.kinds() for item in checklists.latest(kind).items if item.is_major
+        item.code for kind in checklists.kinds() for item in checklists.get(kind, 1).items if item.is_major
     }
 
     expected = (
@@ -125,8 +128,8 @@ def test_only_fcz_items_carry_a_party() -> None:
 
 
 def test_every_item_has_chinese_text_and_a_citation() -> None:
-    for kind in checklists.kinds():
-        for item in checklists.latest(kind).items:
+    for kind, version in checklists.load_all():
+        for item in checklists.get(kind, version).items:
             assert any("\u4e00" <= ch <= "\u9fff" for ch in item.text), item.code
             assert item.gloss.isascii(), item.code
             assert item.legal_basis, item.code
@@ -352,8 +355,9 @@ def test_kinds_follow_the_profile_in_fixed_order() -> None:
 def test_aluminium_magnesium_dust_gets_metal_items_and_grain_does_not() -> None:
     almg, grain = applicable_codes("DUST", ALMG), applicable_codes("DUST", GRAIN)
 
-    assert {"DUST-06", "DUST-10", "DUST-24", "DUST-25"} <= almg
-    assert not {"DUST-06", "DUST-09", "DUST-10", "DUST-24", "DUST-25"} & grain
+    assert {"DUST-06", "DUST-10", "DUST-24", "DUST-31"} <= almg  # v2: DUST-31 replaces the retired DUST-25
+    assert not {"DUST-06", "DUST-09", "DUST-10", "DUST-24", "DUST-31"} & grain
+    assert "DUST-25" in applicable_codes("DUST", ALMG, version=1)
     assert {"DUST-01", "DUST-03", "DUST-07", "DUST-11", "DUST-12"} <= grain
 
 
@@ -415,8 +419,9 @@ def test_industry_specific_gas_items() -> None:
 
     assert "GAS-23" in applicable_codes("GAS", factory)
     assert "GAS-01" not in applicable_codes("GAS", factory)
-    assert {"GAS-23", "GAS-24"} <= applicable_codes("GAS", bakery)
-    assert not {"GAS-23", "GAS-24"} & applicable_codes("GAS", CATERING_PIPELINE)
+    assert {"GAS-23", "GAS-25"} <= applicable_codes("GAS", bakery)  # v2: GAS-25 replaces the retired GAS-24
+    assert not {"GAS-23", "GAS-25"} & applicable_codes("GAS", CATERING_PIPELINE)
+    assert {"GAS-23", "GAS-24"} <= applicable_codes("GAS", bakery, version=1)
 
 
 @pytest.mark.parametrize(

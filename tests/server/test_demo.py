@@ -136,7 +136,8 @@ def test_the_demo_history_gives_each_face_something_to_show_and_comes_once(clien
     assert orders and hazards["total"] >= 2
     rated = client.get(f"{API}/ratings", headers=as_("office")).json()
     assert rated["total"] >= 1 and rated["items"][0]["comment"]
-    latest = max(v["id"] for v in client.get(f"{API}/visits", headers=as_("enterprise")).json() if v["submitted_at"])
+    submitted = [v for v in client.get(f"{API}/visits", headers=as_("enterprise")).json() if v["submitted_at"]]
+    latest = max(submitted, key=lambda v: (v["submitted_at"], v["id"]))["id"]  # the last submitted, as rated
     assert client.get(f"{API}/visits/{latest}/rating", headers=as_("enterprise")).status_code == 404  # left to rate
     work = client.get(f"{API}/visits", headers=as_("inspector"), params={"assigned": "me", "date": str(today)})
     assert len(work.json()) == demo_history.TODAY_VISITS
