@@ -1,7 +1,7 @@
 """checklist pins: the checklist version each department of a visit asks, fixed when it joins the visit
 
-Revision ID: 0005c
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-02 21:00:00
 
 ``visit_department.checklist_versions`` is a JSON object ``{kind: version}``. A new checklist version (v2)
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0005c'
-down_revision: str | None = '0004'
+revision: str = '0007'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
