@@ -254,7 +254,8 @@ def _reinspection(session: Session, rng: random.Random, order: RectificationOrde
                   today: date) -> Reinspection | None:
     """When the inspectors go back to an order and what they find: most hazards put right, a few late; None
     when nobody has been back yet (those hazards stay open, overdue or not yet due)."""
-    hazards = [h for h in orders.hazards_of(session, order.id or 0) if h.status != HazardStatus.CLOSED]
+    hazards = [h for h in orders.hazards_of(session, order.id or 0)
+               if h.status in (HazardStatus.OPEN, HazardStatus.SUBMITTED)]
     if not hazards or rng.random() < NOT_BACK_YET:
         return None
     due = min(h.due_at for h in hazards).astimezone(SHANGHAI).date()
