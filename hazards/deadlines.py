@@ -4,15 +4,17 @@ Rules, in one place:
 
 * Day 0 is today: a hazard fixed on the spot is due the day it was found.
 * Counting starts the day after ``start``: 3 days from Monday is Thursday.
-* Working days follow the official PRC holiday calendar (``chinese_calendar``), including the adjusted
-  working weekends (调休上班), so a working-day deadline skips the Spring Festival and counts its working
-  Saturdays.
+* Working days follow the official PRC holiday calendar (``hazards.rules.holidays``: the State Council's
+  notices kept as data, with their source), including the adjusted working weekends (调休上班), so a
+  working-day deadline skips the Spring Festival and counts its working Saturdays, and never lands on a rest day.
 * Calendar days are calendar days: when the N-th calendar day falls on a weekend or public holiday it is
   *not* moved to the next working day. The inspector chose calendar days; the order shows that date and the
   enterprise can see it. Whoever wants holidays skipped picks working days.
-* For years the bundled calendar does not cover (it raises ``NotImplementedError`` outside its data, e.g.
-  2027 with chinesecalendar 1.11) Monday to Friday count as working days and a warning is logged once per
-  year: update the package when the State Council publishes the next year's holidays.
+* A year without an official schedule (e.g. 2027 before its notice is loaded) is never guessed: counting working
+  days into it raises ``CalendarMissing`` (422, naming the year).
+* Statutory periods are not enterprise deadlines (REFERENCE §G.6): the 10-day re-inspection window that ends on a
+  rest day runs to the next working day (``reinspection_window``), and names the procedure rules in force
+  (``hazards.rules.procedure``, data with its source).
 * A deadline ends at 23:59:59 Asia/Shanghai on its due day and is stored as aware UTC.
 """
 
@@ -20,44 +22,45 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import chinese_calendar
-
+from hazards.rules import procedure
+from hazards.rules.holidays import Calendar
 from inspection.clock import end_of_local_day, local_date
 from inspection.errors import InvalidInput
 
 log = logging.getLogger("xuncha.deadlines")
 
-_warned_years: set[int] = set()
+
+def is_working_day(day: date, calendar: Calendar | None = None) -> bool:
+    """Official PRC working day; ``CalendarMissing`` for a year without an official schedule."""
+    return (calendar or Calendar()).is_working_day(day)
 
 
-def is_working_day(day: date) -> bool:
-    """Official PRC working day; Monday to Friday for years the calendar data does not cover."""
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        if day.year not in _warned_years:
-            _warned_years.add(day.year)
-            log.warning(
-                "no official holiday data for %s in chinese_calendar; counting Monday-Friday as working days "
-                "(upgrade chinesecalendar)",
-                day.year,
-            )
-        return day.weekday() < 5
-
-
-def due_date(start: date, days: int, *, working_days: bool) -> date:
+def due_date(start: date, days: int, *, working_days: bool, calendar: Calendar | None = None) -> date:
     """The due day ``days`` calendar or working days after ``start`` (0 = ``start`` itself)."""
     if days < 0:
         raise ValueError(f"days must be >= 0, got {days}")
     if not working_days:
         return start + timedelta(days=days)
+    calendar = calendar or Calendar()
     day = start
     counted = 0
     while counted < days:
         day += timedelta(days=1)
-        if is_working_day(day):
+        if calendar.is_working_day(day):
             counted += 1
     return day
+
+
+def check_due_day(day: date, *, working_days: bool, calendar: Calendar) -> None:
+    """A deadline set by a person (an extension, a new deadline) for a department that counts working days must
+    be a working day: 422 naming the day and the next working day, or the year without a schedule."""
+    if not working_days or calendar.is_working_day(day):
+        return
+    following, _ = calendar.next_working_day(day)
+    raise InvalidInput(
+        f"{day} 为休息日（法定节假日或周末），本部门按工作日计算期限，期限不能定在休息日，可改为 {following} / "
+        f"{day} is a rest day; this department counts working days, pick a working day such as {following}",
+        code="deadline_on_rest_day", details={"date": day.isoformat(), "next_working_day": following.isoformat()})
 
 
 def _require_aware(at: datetime, name: str) -> None:
@@ -65,10 +68,10 @@ def _require_aware(at: datetime, name: str) -> None:
         raise ValueError(f"{name} must be timezone-aware, got {at!r}")
 
 
-def due_at(found_at: datetime, days: int, *, working_days: bool) -> datetime:
+def due_at(found_at: datetime, days: int, *, working_days: bool, calendar: Calendar | None = None) -> datetime:
     """End (23:59:59 Asia/Shanghai, as UTC) of the due day counted from the Shanghai date of ``found_at``."""
     _require_aware(found_at, "found_at")
-    return end_of_local_day(due_date(local_date(found_at), days, working_days=working_days))
+    return end_of_local_day(due_date(local_date(found_at), days, working_days=working_days, calendar=calendar))
 
 
 @dataclass(frozen=True)
@@ -96,14 +99,50 @@ def choose_days(default_days: int, requested: int | None, policy: DeadlinePolicy
     return requested
 
 
-def reinspection_due(start: datetime, *, days: int = 10, working_days: bool = False) -> datetime:
-    """Last moment of the re-inspection window: ``days`` after the deadline or the application (REFERENCE §D.1).
+@dataclass(frozen=True)
+class Window:
+    """A statutory period's end: ``due_at`` (end of ``last_day``), rolled off rest days, with its legal basis."""
+
+    due_at: datetime
+    last_day: date
+    nominal_day: date  # the day the period ends before rolling to a working day
+    basis: procedure.Citation
+    missing_year: int | None = None  # a year without a holiday schedule: only weekends were skipped
+
+    @property
+    def note(self) -> str:
+        text = f"依据：{self.basis.text}"
+        if self.last_day != self.nominal_day:
+            text += f"；期限末日 {self.nominal_day} 为休息日，顺延至 {self.last_day}"
+        if self.missing_year is not None:
+            text += (f"；{self.missing_year}年法定节假日安排未载入，仅顺延周末，请核对 / no holiday schedule for "
+                     f"{self.missing_year}: only weekends skipped, check")
+        return text
+
+
+def reinspection_window(start: datetime, *, days: int = 10, working_days: bool = False,
+                        calendar: Calendar | None = None) -> Window:
+    """The re-inspection (复查) window: ``days`` after the deadline or the application (REFERENCE §D.1, §G.6).
 
     ``start`` is the rectification deadline (``Hazard.due_at``) or the moment the enterprise applied for
-    re-inspection, whichever applies. Calendar days by default: the regulation (old 令第15号, provincial rules)
-    says "10 days"; 应急管理部令第18号 has not been checked for working days yet, hence the switch.
+    re-inspection. Calendar days by default ("10 days"; whether 令第18号 counts working days is unread, hence the
+    switch); a period ending on a rest day runs to the next working day on the PRC calendar, 调休 included. The
+    procedure rules cited are those in force on the start day (``hazards.rules.procedure``).
     """
-    return due_at(start, days, working_days=working_days)
+    _require_aware(start, "start")
+    calendar = calendar or Calendar()
+    first = local_date(start)
+    nominal = due_date(first, days, working_days=working_days, calendar=calendar)
+    last, missing = calendar.next_working_day(nominal)
+    if missing is not None:
+        log.warning("re-inspection window from %s: no holiday schedule for %s, only weekends skipped", first, missing)
+    return Window(end_of_local_day(last), last, nominal, procedure.reinspection_basis(first), missing)
+
+
+def reinspection_due(start: datetime, *, days: int = 10, working_days: bool = False,
+                     calendar: Calendar | None = None) -> datetime:
+    """Last moment of the re-inspection window (``reinspection_window(...).due_at``)."""
+    return reinspection_window(start, days=days, working_days=working_days, calendar=calendar).due_at
 
 
 def is_overdue(due_at: datetime, now: datetime, closed: bool) -> bool:

@@ -4,14 +4,14 @@ from collections.abc import Iterable
 
 from inspection.errors import Conflict
 
-_STATUS_ZH = {"open": "待整改", "submitted": "待复核", "closed": "已销号"}
+_STATUS_ZH = {"open": "待整改", "submitted": "待复核", "closed": "已销号", "voided": "已作废"}
 _MOVE_ZH = {
     "submit": "提交整改",
     "accept": "复核通过",
     "reject": "复核退回",
     "close_on_spot": "当场整改",
     "reopen": "重新打开",
-    "void": "作废销号",
+    "void": "作废",
 }
 
 

@@ -12,7 +12,7 @@ from hazards import orders, states
 from hazards.models import Evidence, Hazard, RectificationOrder
 from hazards.notify import outbox
 from hazards.rules import leniency
-from hazards.service import ensure_owner, ensure_reviewer, get_visible
+from hazards.service import check_deadline_day, ensure_owner, ensure_reviewer, get_visible
 from inspection import audit
 from inspection.clock import end_of_local_day
 from inspection.errors import Conflict, InvalidInput, NotPermitted
@@ -152,6 +152,7 @@ def _reopen(session: Session, hazard: Hazard, *, reason: str, new_due_date: date
         due = end_of_local_day(new_due_date)
         if due <= now:
             raise InvalidInput("新的整改期限须晚于今天 / the new deadline must be in the future", code="deadline_past")
+        check_deadline_day(session, hazard, new_due_date)
         hazard.due_at = due
         extra["due_at"] = due.isoformat()
     states.apply(session, hazard, states.Move.REJECT, actor=actor, at=now, reason=reason, extra=extra)
@@ -195,8 +196,9 @@ def reinspect(session: Session, order_id: int, data: ReinspectionIn, *, actor: A
     in_order = {h.id: h for h in orders.hazards_of(session, order_id)}
     problems = [{"hazard_id": i.hazard_id, "problem": "not_in_order"}
                 for i in data.items if i.hazard_id not in in_order]
-    problems += [{"hazard_id": i.hazard_id, "problem": "already_closed"} for i in data.items
-                 if i.hazard_id in in_order and in_order[i.hazard_id].status == HazardStatus.CLOSED]
+    problems += [{"hazard_id": i.hazard_id,
+                  "problem": "voided" if in_order[i.hazard_id].status == HazardStatus.VOIDED else "already_closed"}
+                 for i in data.items if i.hazard_id in in_order and in_order[i.hazard_id].status not in states.ACTIVE]
     if problems:
         raise InvalidInput("复查项目有误 / invalid re-inspection items", code="invalid_reinspection", details=problems)
     outcomes: dict[str, dict[str, object]] = {}
@@ -215,6 +217,7 @@ def reinspect(session: Session, order_id: int, data: ReinspectionIn, *, actor: A
             _reopen(session, hazard, reason=item.note or "现场复查：未整改到位", new_due_date=item.new_due_date,
                     actor=actor, now=now)
         elif item.new_due_date is not None:
+            check_deadline_day(session, hazard, item.new_due_date)
             before = hazard.due_at
             hazard.due_at = end_of_local_day(item.new_due_date)
             audit.record(session, entity="hazard", entity_id=hazard.id or 0, action="hazard.reinspected_open",

@@ -9,13 +9,19 @@ from sqlmodel import Session, col, select
 from hazards.evidence import check_photos
 from hazards.models import Extension, Hazard
 from hazards.notify import outbox
-from hazards.service import ensure_owner, ensure_reviewer, get_visible, scope
+from hazards.service import check_deadline_day, ensure_owner, ensure_reviewer, get_visible, scope
 from inspection import audit
 from inspection.clock import end_of_local_day
 from inspection.errors import Conflict, InvalidInput, NotFound
 from inspection.identity.access import Actor, require_role
 from schemas.enums import HazardLevel, HazardStatus, Role
 from schemas.hazards import DeadlineIn, ExtensionDecisionIn, ExtensionIn
+
+_NOT_OPEN = {
+    HazardStatus.SUBMITTED: "整改材料正在复核，复核期间不能申请延期 / evidence is under review: no extension meanwhile",
+    HazardStatus.CLOSED: "隐患已销号 / hazard is closed",
+    HazardStatus.VOIDED: "隐患已作废（检查结果更正） / hazard was voided by a corrected visit",
+}
 
 
 def pending_extensions(session: Session, *, actor: Actor, department_id: int | None = None
@@ -44,8 +50,9 @@ def set_deadline(session: Session, hazard_id: int, data: DeadlineIn, *, actor: A
     if hazard.level != HazardLevel.MAJOR:
         raise Conflict("仅重大事故隐患由安委办定期限 / only major hazards get an office deadline",
                        code="not_major")
-    if hazard.status == HazardStatus.CLOSED:
-        raise Conflict("隐患已销号 / hazard is closed", code="hazard_closed")
+    if hazard.status in (HazardStatus.CLOSED, HazardStatus.VOIDED):
+        raise Conflict(_NOT_OPEN[hazard.status], code=f"hazard_{hazard.status.value}")
+    check_deadline_day(session, hazard, data.due_date)
     due = end_of_local_day(data.due_date)
     if due <= now:
         raise InvalidInput("期限须晚于今天 / the deadline must be in the future", code="deadline_past")
@@ -62,8 +69,9 @@ def request_extension(session: Session, hazard_id: int, data: ExtensionIn, *, ac
                       now: datetime) -> Extension:
     hazard = get_visible(session, hazard_id, actor)
     ensure_owner(actor, hazard)
-    if hazard.status == HazardStatus.CLOSED:
-        raise Conflict("隐患已销号 / hazard is closed", code="hazard_closed")
+    if hazard.status != HazardStatus.OPEN:  # only while the enterprise is rectifying, not while it is reviewed
+        raise Conflict(_NOT_OPEN[hazard.status], code=f"hazard_{hazard.status.value}",
+                       details={"status": hazard.status.value})
     if now > hazard.due_at:
         raise Conflict("已超过整改期限，不能申请延期 / extensions must be requested before the deadline",
                        code="deadline_passed")
@@ -101,6 +109,11 @@ def decide_extension(session: Session, extension_id: int, data: ExtensionDecisio
     ensure_reviewer(actor, hazard)
     if extension.status != "pending":
         raise Conflict(f"该申请已{extension.status} / already decided", code="already_decided")
+    if approve:
+        if hazard.status != HazardStatus.OPEN:
+            raise Conflict(_NOT_OPEN[hazard.status], code=f"hazard_{hazard.status.value}",
+                           details={"status": hazard.status.value})
+        check_deadline_day(session, hazard, data.due_date or extension.requested_due_date)
     extension.status = "approved" if approve else "refused"
     extension.decided_by, extension.decided_at, extension.decision_note = actor.user_id, now, data.note
     if approve:

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from hazards import deadlines, orders, states
 from hazards.models import Hazard, RectificationOrder
-from hazards.rules import greenlist
+from hazards.rules import greenlist, holidays
 from inspection import audit
 from inspection.errors import InvalidInput
 from inspection.field import checklists, submissions
@@ -67,7 +67,7 @@ def submit_visit(session: Session, visit_id: int, data: SubmissionIn, *, actor: 
         created.extend(_open_hazards(session, visit, submission, result, actor=actor, now=now, policy=policy))
     for leftover in previous.values():  # a correction turned these items into passes
         for hazard in leftover:
-            if hazard.status != HazardStatus.CLOSED:
+            if hazard.status in states.ACTIVE:
                 states.apply(session, hazard, states.Move.VOID, actor=actor, at=now,
                              reason=f"检查结果更正（第{submission.version}版）/ corrected visit")
     issued = _issue_orders(session, visit, submission, created, signers, now=now)
@@ -158,7 +158,9 @@ def _open_hazards(session: Session, visit: Visit, submission: Submission, result
     days = deadlines.choose_days(item.deadline_days, result.deadline_days, policy)
     if major and not result.fixed_on_spot:
         days = max(days, MAJOR_PLAN_DAYS)
-    due = deadlines.due_at(now, days, working_days=department.working_days)
+    # a working-day department's deadline on the official calendar; a year without one is refused (422)
+    due = deadlines.due_at(now, days, working_days=department.working_days,
+                           calendar=holidays.of(session) if department.working_days and days else None)
     hazards: list[Hazard] = []
     for enterprise_id, party in _parties(session, visit, result):
         enterprise = session.get(Enterprise, enterprise_id)

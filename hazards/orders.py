@@ -6,6 +6,7 @@ under concurrent submissions: the counter row is incremented with one ``UPDATE �
 PostgreSQL serialises on the row lock and SQLite on its single writer.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import text
@@ -14,11 +15,11 @@ from sqlmodel import Session, col, select
 
 from hazards.models import Hazard, OrderCounter, OrderHazard, RectificationOrder
 from hazards.notify import outbox
-from inspection.clock import local
+from inspection.clock import local, local_date
 from inspection.errors import NotFound
 from inspection.identity.access import Actor
-from inspection.models import Department
-from schemas.enums import Role
+from inspection.models import Department, Event
+from schemas.enums import HazardStatus, Role
 
 RECTIFICATION = "责改"
 REINSPECTION = "复查"
@@ -83,6 +84,37 @@ def hazards_of_orders(session: Session, order_ids: list[int]) -> dict[int, list[
         for order_id, hazard in rows:
             out[order_id].append(hazard)
     return out
+
+
+@dataclass(frozen=True)
+class VoidNote:
+    """A hazard voided by a corrected visit: off the order's list, noted on it."""
+
+    hazard_id: int
+    item_code: str
+    description: str
+    voided_at: datetime
+    reason: str
+
+    @property
+    def text(self) -> str:
+        return (f"原列隐患 {self.item_code}（{self.description}）因{self.reason or '检查结果更正'}，"
+                f"已于{local_date(self.voided_at).isoformat()}作废，无需整改，不计入整改与销号")
+
+
+def void_notes(session: Session, hazards: list[Hazard]) -> dict[int, VoidNote]:
+    """hazard id -> its void note, for the voided ones among ``hazards`` (one statement)."""
+    voided = {h.id: h for h in hazards if h.status == HazardStatus.VOIDED and h.id is not None}
+    if not voided:
+        return {}
+    events = session.exec(select(Event).where(Event.entity == "hazard", Event.action == "hazard.void",
+                                              col(Event.entity_id).in_(list(voided))).order_by(col(Event.id))).all()
+    notes = {}
+    for event in events:
+        hazard = voided[event.entity_id]
+        notes[event.entity_id] = VoidNote(event.entity_id, hazard.item_code, hazard.description, event.at,
+                                          event.reason)
+    return notes
 
 
 def orders_of_submission(session: Session, submission_id: int) -> list[RectificationOrder]:

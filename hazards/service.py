@@ -8,16 +8,17 @@ through ``hazards.states`` only.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, select
 
 from hazards import deadlines, states
 from hazards.models import Hazard, OrderHazard, PenaltyDecision, RectificationOrder
-from hazards.rules import leniency
+from hazards.rules import holidays, leniency
 from inspection.errors import NotFound, NotPermitted
 from inspection.identity.access import Actor, require_role
+from inspection.models import Department
 from schemas.enums import HazardLevel, HazardStatus, Role
 
 # --- visibility ---------------------------------------------------------------------------------------------
@@ -58,7 +59,7 @@ def search(session: Session, filters: HazardFilters, *, actor: Actor, now: datet
     if filters.level:
         conditions.append(col(Hazard.level) == filters.level)
     if filters.overdue is not None:
-        overdue = (col(Hazard.status) != HazardStatus.CLOSED) & (col(Hazard.due_at) < now)
+        overdue = col(Hazard.status).in_(states.ACTIVE) & (col(Hazard.due_at) < now)
         conditions.append(overdue if filters.overdue else ~overdue)
     total = session.exec(select(func.count()).select_from(Hazard).where(*conditions)).one()
     rows = session.exec(select(Hazard).where(*conditions).order_by(col(Hazard.due_at), col(Hazard.id))
@@ -132,3 +133,11 @@ def overdue(hazard: Hazard, now: datetime) -> bool:
 
 def days_left(hazard: Hazard, now: datetime) -> int:
     return deadlines.days_left(hazard.due_at, now)
+
+
+def check_deadline_day(session: Session, hazard: Hazard, day: date) -> None:
+    """A deadline a person sets for a department counting working days lands on a working day of the official
+    calendar (REFERENCE §G.6): 422 naming the next working day, or the year without a schedule."""
+    department = session.get(Department, hazard.department_id)
+    if department is not None and department.working_days:
+        deadlines.check_due_day(day, working_days=True, calendar=holidays.of(session))

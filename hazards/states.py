@@ -19,7 +19,9 @@ from inspection.errors import InvalidInput
 from inspection.identity.access import Actor
 from schemas.enums import HazardStatus
 
-OPEN, SUBMITTED, CLOSED = HazardStatus.OPEN, HazardStatus.SUBMITTED, HazardStatus.CLOSED
+OPEN, SUBMITTED, CLOSED, VOIDED = HazardStatus.OPEN, HazardStatus.SUBMITTED, HazardStatus.CLOSED, HazardStatus.VOIDED
+# still to be rectified: reminded, overdue, on the order's open list; closed and voided ones are done with
+ACTIVE: frozenset[HazardStatus] = frozenset({OPEN, SUBMITTED})
 
 
 class Move(StrEnum):
@@ -28,7 +30,7 @@ class Move(StrEnum):
     REJECT = "reject"  # reviewer refused the evidence -> open again, possibly with a new deadline
     CLOSE_ON_SPOT = "close_on_spot"  # fixed on the spot while the inspector was there, closed at creation
     REOPEN = "reopen"  # a corrected visit or a failed re-inspection reopens a closed hazard
-    VOID = "void"  # a correction removed the failure: closed with a reason, not as rectified
+    VOID = "void"  # a correction removed the failure: voided with a reason, never counted as closed
 
 
 MOVES: dict[Move, tuple[frozenset[HazardStatus], HazardStatus]] = {
@@ -37,7 +39,7 @@ MOVES: dict[Move, tuple[frozenset[HazardStatus], HazardStatus]] = {
     Move.REJECT: (frozenset({SUBMITTED}), OPEN),
     Move.CLOSE_ON_SPOT: (frozenset({OPEN}), CLOSED),
     Move.REOPEN: (frozenset({CLOSED}), OPEN),
-    Move.VOID: (frozenset({OPEN, SUBMITTED}), CLOSED),
+    Move.VOID: (frozenset({OPEN, SUBMITTED}), VOIDED),
 }
 
 REASON_REQUIRED: frozenset[Move] = frozenset({Move.VOID})
@@ -103,5 +105,5 @@ def apply(
 
 
 def is_overdue(hazard: Hazard, now: datetime) -> bool:
-    """Open or submitted and past ``due_at``; a closed hazard is never overdue. Derived, never stored."""
-    return deadlines.is_overdue(hazard.due_at, now, closed=hazard.status == CLOSED)
+    """Open or submitted and past ``due_at``; a closed or voided hazard is never overdue. Derived, never stored."""
+    return deadlines.is_overdue(hazard.due_at, now, closed=hazard.status not in ACTIVE)

@@ -6,6 +6,7 @@ process, so installing a font needs a restart to be picked up.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache, lru_cache
@@ -118,3 +119,61 @@ def fit_text(text: str, measure: Callable[[str], float], max_width: float, ellip
         if measure(candidate) <= max_width:
             return candidate
     return ellipsis
+
+
+# --- the PDF font -------------------------------------------------------------------------------------------------
+
+# TrueType (glyf) CJK fonts reportlab can embed as a subset, best first: AR PL UMing (Debian fonts-arphic-uming, a
+# Song/宋体-like face close to official documents; face 0 is the mainland "CN" one), then WenQuanYi Zen Hei and
+# Droid Sans Fallback. CFF/OpenType faces (Noto CJK) cannot be embedded by reportlab and are not listed.
+PDF_FONT_PATHS: tuple[tuple[str, int], ...] = (
+    ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),
+    ("/usr/share/fonts/arphic-uming/uming.ttc", 0),
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
+    ("/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc", 0),
+    ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0),
+)
+PDF_FONT = "XunchaCJK"  # the registered name of an embedded TrueType font
+PDF_FALLBACK_FONT = "STSong-Light"  # reportlab's CID font: no file, not embedded (the reader substitutes a face)
+
+_pdf_lock = threading.Lock()
+_pdf_font: str | None = None
+
+
+def find_pdf_font() -> tuple[Path, int] | None:
+    """A TrueType CJK font file and its face index, or None."""
+    for path, index in PDF_FONT_PATHS:
+        if Path(path).is_file():
+            return Path(path), index
+    return None
+
+
+def pdf_font() -> str:
+    """The font name every PDF draws Chinese with, registered with reportlab once per process.
+
+    An embedded TrueType CJK font when the machine has one (each PDF carries the subset of glyphs it uses, so it
+    prints the same everywhere); otherwise STSong-Light, not embedded, with a warning.
+    """
+    global _pdf_font
+    with _pdf_lock:
+        if _pdf_font is not None:
+            return _pdf_font
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+        from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+        found = find_pdf_font()
+        if found is not None:
+            path, index = found
+            try:
+                pdfmetrics.registerFont(TTFont(PDF_FONT, str(path), subfontIndex=index))
+                _pdf_font = PDF_FONT
+                return _pdf_font
+            except TTFError as error:
+                logging.getLogger("xuncha.fonts").warning("cannot embed %s (%s)", path, error)
+        logging.getLogger("xuncha.fonts").warning(
+            "no TrueType CJK font found (install fonts-arphic-uming): PDFs use STSong-Light, not embedded; "
+            "readers substitute their own face")
+        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FALLBACK_FONT))
+        _pdf_font = PDF_FALLBACK_FONT
+        return _pdf_font

@@ -61,6 +61,7 @@ class HazardStatus(StrEnum):
     OPEN = "open"
     SUBMITTED = "submitted"
     CLOSED = "closed"
+    VOIDED = "voided"  # a corrected visit removed the failure: not rectified, not closed, out of every figure
 
 
 class Party(StrEnum):

@@ -42,6 +42,16 @@ class HazardPublic(BaseModel):
     order_ids: list[int] = []
 
 
+class VoidedHazardNote(BaseModel):
+    """A hazard voided by a corrected visit: no longer on the order's list, noted on it."""
+
+    hazard_id: int
+    item_code: str
+    voided_at: datetime
+    reason: str
+    note: str
+
+
 class OrderPublic(BaseModel):
     id: int
     number: str
@@ -55,7 +65,9 @@ class OrderPublic(BaseModel):
     inspector_ids: list[int]
     linked_order_id: int | None
     based_on_order_id: int | None
-    hazards: list[HazardPublic]
+    hazards: list[HazardPublic] = Field(description="the order's hazards, voided ones excluded")
+    voided: list[VoidedHazardNote] = Field(default_factory=list,
+                                           description="hazards voided by a corrected visit (作废), with the note")
     pdf_url: str
 
 

@@ -63,6 +63,7 @@ class OrderDocument:
     linked: LinkedOrder | None = None
     review_body: str = ""  # 复议机关; empty: generic wording
     court: str = ""
+    voided: tuple[str, ...] = ()  # notes on hazards voided by a corrected visit (off the list of items)
 
 
 

@@ -34,7 +34,7 @@ from inspection.field import checklists, submissions
 from inspection.field import visits as visit_service
 from inspection.identity import tokens
 from inspection.models import Department, Enterprise, Photo, PlantSite, User, Visit, VisitDepartment
-from schemas.enums import HazardLevel, ItemResult, Party
+from schemas.enums import HazardLevel, HazardStatus, ItemResult, Party
 
 PhotoPath = Callable[[Photo], Path | None]  # a photo -> its display JPEG on disk, or None
 ORDER_LINK_DAYS = 180  # the portal link printed on an order stays valid this long after issue
@@ -132,7 +132,9 @@ def _order_item(hazard: Hazard, photos: Mapping[int, Photo]) -> OrderItem:
 
 def load_order_document(session: Session, order_id: int, *, secret: str, base_url: str) -> OrderDocument:
     order = _get_order(session, order_id)
-    hazards = orders.hazards_of(session, order_id)
+    listed = orders.hazards_of(session, order_id)
+    notes = orders.void_notes(session, listed)
+    hazards = [h for h in listed if h.status != HazardStatus.VOIDED]
     photos = _photos(session, (pid for h in hazards for pid in h.before_photo_ids))
     token = order_token(secret, order)
     return OrderDocument(
@@ -140,6 +142,7 @@ def load_order_document(session: Session, order_id: int, *, secret: str, base_ur
         enterprise=_enterprise(session, order.enterprise_id), items=tuple(_order_item(h, photos) for h in hazards),
         inspectors=_inspectors(session, order.inspector_ids), issued_on=local_date(order.issued_at),
         portal_url=order_url(base_url, token), linked=_linked(session, order),
+        voided=tuple(note.text for note in notes.values()),
     )
 
 

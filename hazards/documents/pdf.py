@@ -1,8 +1,10 @@
 """Layout pieces shared by the printed documents: the CJK font, paragraph styles, tables, images, page footers.
 
-reportlab's built-in CID font STSong-Light (Adobe's Simplified Chinese Song face) needs no font file; it is
-not embedded, so readers draw it with their own Song/Sans face (Adobe Reader, PDFium, pdf.js and poppler all
-do). Output is deterministic (``invariant``): the same data gives the same bytes.
+Chinese is drawn with a TrueType CJK font embedded as a subset (``inspection.fonts.pdf_font``: AR PL UMing, a
+宋体-like face, when installed), so a document prints the same on every reader and printer. Without one it falls
+back to reportlab's CID font STSong-Light, not embedded (readers substitute their own face), with a logged
+warning. Output is deterministic (``invariant``; the subset's name prefix is fixed): the same data gives the
+same bytes.
 """
 
 import io
@@ -21,15 +23,13 @@ from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Table, TableStyle
 
+from inspection import fonts
 from inspection.clock import local
 
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+FONT = fonts.pdf_font()
 
 MARGIN = 20 * mm
 WIDTH = A4[0] - 2 * MARGIN  # the text frame

@@ -150,6 +150,8 @@ def order_pdf(data: OrderDocument) -> bytes:
     story.append(para("经现场检查，你单位存在下列问题（事故隐患）：", "heading"))
     for index, item in enumerate(data.items, 1):
         story += _order_item(index, item)
+    for note in data.voided:
+        story.append(para(f"说明：{note}。", "detail"))
     story.append(para(ORDER_BASIS, "para"))
     if any(item.major for item in data.items):
         story.append(para(MAJOR_MEASURES, "para"))

@@ -28,7 +28,7 @@ from sqlmodel import Session, col
 
 from hazards import deadlines
 from hazards.models import Evidence, Hazard, Outbox
-from hazards.rules import greenlist
+from hazards.rules import greenlist, holidays
 from inspection import audit
 from inspection.clock import end_of_local_day, local_date
 from inspection.models import Enterprise, Event, InspectionTask, Visit
@@ -195,6 +195,7 @@ def plan_reinspections(session: Session, *, now: datetime, policy: ReinspectionP
       past its new deadline: due ``days`` after the deadline.
     """
     dialect = session.get_bind().dialect.name
+    calendar = holidays.of(session)
     latest = (select(Evidence.hazard_id, func.max(Evidence.id).label("evidence_id"))
               .group_by(Evidence.hazard_id).subquery())
     evidence_key = _text("reinspect:") + cast(Hazard.id, String) + _text(":evidence:") + cast(
@@ -210,7 +211,7 @@ def plan_reinspections(session: Session, *, now: datetime, policy: ReinspectionP
         after_evidence += _add_task(session, hazard, key=f"reinspect:{hazard.id}:evidence:{evidence.id}",
                                     start=evidence.submitted_at, first_day=local_date(evidence.submitted_at),
                                     reason=f"重大事故隐患整改复查申请 / evidence {evidence.id} on a major hazard",
-                                    now=now, policy=policy)
+                                    now=now, policy=policy, calendar=calendar)
     deadline_key = _text("reinspect:") + cast(Hazard.id, String) + _text(":deadline:") + iso_utc(Hazard.due_at, dialect)
     rejected = session.execute(
         select(Hazard).where(
@@ -224,18 +225,20 @@ def plan_reinspections(session: Session, *, now: datetime, policy: ReinspectionP
         after_deadline += _add_task(session, hazard, key=f"reinspect:{hazard.id}:deadline:{due_key(hazard.due_at)}",
                                     start=hazard.due_at, first_day=local_date(hazard.due_at) + timedelta(days=1),
                                     reason="驳回后整改期限已过 / rejected, and the new deadline passed",
-                                    now=now, policy=policy)
+                                    now=now, policy=policy, calendar=calendar)
     session.flush()
     return ReinspectionReport(after_evidence, after_deadline)
 
 
 def _add_task(session: Session, hazard: Hazard, *, key: str, start: datetime, first_day: date, reason: str,
-              now: datetime, policy: ReinspectionPolicy) -> bool:
-    last_day = local_date(deadlines.reinspection_due(start, days=policy.days, working_days=policy.working_days))
+              now: datetime, policy: ReinspectionPolicy, calendar: holidays.Calendar) -> bool:
+    window = deadlines.reinspection_window(start, days=policy.days, working_days=policy.working_days,
+                                           calendar=calendar)
+    last_day = window.last_day
     return task_service.add(
         session, origin_key=key, department_id=hazard.department_id, enterprise_id=hazard.enterprise_id,
         kinds=[hazard.kind], window_start=min(first_day, last_day), window_end=last_day,
-        source=TaskSource.REINSPECTION, hazard_id=hazard.id, now=now, note=reason)
+        source=TaskSource.REINSPECTION, hazard_id=hazard.id, now=now, note=f"{reason}；{window.note}")
 
 
 # --- advance notice of visits (检查预告) --------------------------------------------------------------------------
@@ -266,8 +269,9 @@ def send_visit_notices(session: Session, *, now: datetime, days: int) -> int:
 # --- the draw's hazard weights -------------------------------------------------------------------------------------
 
 def hazard_counts(session: Session, *, now: datetime) -> dict[int, tuple[int, int]]:
-    """enterprise -> (open hazards, overdue hazards); closed ones do not count."""
+    """enterprise -> (open hazards, overdue hazards); closed and voided ones do not count."""
     overdue = func.sum(case((col(Hazard.due_at) < now, 1), else_=0))
     rows = session.execute(select(Hazard.enterprise_id, func.count(), overdue)
-                           .where(col(Hazard.status) != HazardStatus.CLOSED).group_by(Hazard.enterprise_id)).all()
+                           .where(col(Hazard.status).in_([HazardStatus.OPEN, HazardStatus.SUBMITTED]))
+                           .group_by(Hazard.enterprise_id)).all()
     return {enterprise_id: (int(total), int(late or 0)) for enterprise_id, total, late in rows}

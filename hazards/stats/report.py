@@ -1,10 +1,11 @@
 """The one-page monthly report (隐患排查治理月报) as PDF: key figures and two charts.
 
-``monthly()`` gathers the figures (the same queries as the API); ``render_pdf()`` is pure. Text is drawn with
-reportlab's built-in CID font STSong-Light (no font file needed); the charts are drawn by matplotlib (Agg,
-the object API, so no pyplot state is shared between threads) with a CJK font from ``inspection.fonts`` when
-the machine has one. Without one the charts use ASCII labels (streets become S1, S2 ... with a legend in the
-PDF text) and say so; a chart that fails to draw becomes a framed note. The report never fails for a chart.
+``monthly()`` gathers the figures (the same queries as the API); ``render_pdf()`` is pure. Text is drawn with the
+embedded TrueType CJK font of ``inspection.fonts.pdf_font`` (STSong-Light, not embedded, without one); the charts
+are drawn by matplotlib (Agg, the object API, so no pyplot state is shared between threads) with a CJK font from
+``inspection.fonts`` when the machine has one. Without one the charts use ASCII labels (streets become S1, S2 ...
+with a legend in the PDF text) and say so; a chart that fails to draw becomes a framed note. The report never
+fails for a chart.
 """
 
 import io
@@ -16,8 +17,6 @@ from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 from sqlmodel import Session
 
@@ -32,7 +31,6 @@ from schemas.enums import Role
 
 log = logging.getLogger("xuncha.stats")
 
-FONT = "STSong-Light"
 TREND_MONTHS = 12
 MAX_STREETS = 16
 _AUTO = object()
@@ -219,24 +217,24 @@ def trend_chart(data: Monthly, font_path: Path | None) -> bytes:
 def render_pdf(data: Monthly, *, font_path: Path | None | object = _AUTO) -> bytes:
     """One A4 page. ``font_path`` None forces ASCII chart labels (the default looks for a CJK font)."""
     chart_font: Path | None = fonts.find_cjk_font() if font_path is _AUTO else font_path  # type: ignore[assignment]
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    font = fonts.pdf_font()
     out = io.BytesIO()
     width, height = A4
     pdf = canvas.Canvas(out, pagesize=A4)
     pdf.setTitle(f"隐患排查治理月报 {data.month}")
     margin = 40
     y = height - 50
-    pdf.setFont(FONT, 16)
+    pdf.setFont(font, 16)
     year, month = data.month.split("-")
     pdf.drawCentredString(width / 2, y, f"隐患排查治理月报（{year}年{int(month)}月）")
     y -= 20
-    pdf.setFont(FONT, 8.5)
+    pdf.setFont(font, 8.5)
     pdf.drawCentredString(width / 2, y, f"统计范围：{data.scope_label}    统计期间：{data.period.start} 至 "
                                         f"{data.period.end}    数据截至：{local(data.as_of):%Y-%m-%d %H:%M}")
     y -= 24
     figures = key_figures(data)
     column_width = (width - 2 * margin) / 3
-    pdf.setFont(FONT, 10)
+    pdf.setFont(font, 10)
     for index, (label, value) in enumerate(figures):
         row, column = divmod(index, 3)
         pdf.drawString(margin + column * column_width, y - row * 17, f"{label}：{value}")
@@ -247,21 +245,21 @@ def render_pdf(data: Monthly, *, font_path: Path | None | object = _AUTO) -> byt
         _draw_chart(pdf, draw, data, chart_font, margin, y, width - 2 * margin, chart_height)
         y -= 8
     if chart_font is None and data.by_street:
-        pdf.setFont(FONT, 7.5)
+        pdf.setFont(font, 7.5)
         legend = "  ".join(f"{code}={name}" for code, name in street_codes(data))
         pdf.drawString(margin, y, f"未找到中文字体，图中街道以代号表示：{legend}"[:150])
         y -= 12
     y -= 6
-    pdf.setFont(FONT, 10)
+    pdf.setFont(font, 10)
     pdf.drawString(margin, y, "本月不合格最多的检查项")
-    pdf.setFont(FONT, 8)
+    pdf.setFont(font, 8)
     for item in data.top:
         y -= 13
         pdf.drawString(margin + 8, y, f"{item.item_code}  {item.text[:40]}  {item.found} 处（未闭环 {item.open}）")
     if not data.top:
         y -= 13
         pdf.drawString(margin + 8, y, "无")
-    pdf.setFont(FONT, 6.5)
+    pdf.setFont(font, 6.5)
     notes = ["口径：整改闭环率 = 统计期内发现的隐患中已销号数 ÷ 发现数；按期整改率 = 期限在统计期内且已届满的隐患中",
              "按期销号数 ÷ 到期数；当场整改计为发现并闭环；作废销号的隐患不计；月末逾期未改 = 月末未销号且已过期限。",
              "完整口径见 GET /api/v1/stats/definitions 或导出表格的“指标口径”页。"]
@@ -281,7 +279,7 @@ def _draw_chart(pdf: canvas.Canvas, draw: Any, data: Monthly, font_path: Path | 
         png = None
     if png is None:
         pdf.rect(x, y, width, height)
-        pdf.setFont(FONT, 9)
+        pdf.setFont(fonts.pdf_font(), 9)
         pdf.drawCentredString(x + width / 2, y + height / 2, "图表生成失败 / chart unavailable")
         return
     pdf.drawImage(ImageReader(io.BytesIO(png)), x, y, width, height, preserveAspectRatio=True, anchor="c")

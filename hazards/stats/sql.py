@@ -84,6 +84,7 @@ def not_voided() -> ColumnElement[bool]:
 
 
 CLOSED = HazardStatus.CLOSED.value
+VOIDED = HazardStatus.VOIDED.value
 FOUND_FIGURES = ["found", "closed", "overdue_open", "major_found", "major_open", "fixed_on_spot", "repeat_hazards",
                  "repeat_enterprises", "suspected_false_rectification"]
 
@@ -203,10 +204,11 @@ def tally_found(tallied: Tallied) -> Select[Any]:
 
 def open_overdue(where: list[ColumnElement[bool]], dims: list[Any], as_of: datetime) -> Select[Any]:
     """Overdue open hazards (``FOUND_FIGURES`` columns, the others 0), from the partial index of hazards not
-    closed (``ix_hazard_stats_open``): a voided hazard is closed, so none is among them."""
+    closed (``ix_hazard_stats_open``), less the few voided ones (status ``voided``, in that index too)."""
     return (select(*_keys(dims), *[(func.count() if name == "overdue_open" else ZERO).label(name)
                                    for name in FOUND_FIGURES])
-            .where(*where, text(NOT_CLOSED_SQL), H.due_at < as_of).group_by(*dims))
+            .where(*where, text(NOT_CLOSED_SQL), H.status != VOIDED, H.due_at < as_of)
+            .group_by(*dims))
 
 
 def found_figures(cohort: list[ColumnElement[bool]], dims: list[Any], as_of: datetime,

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, func, select
 from hazards import deadlines, intake, orders
 from hazards import evidence as evidence_service
 from hazards.models import Hazard, Outbox, RectificationOrder
+from hazards.rules import holidays
 from inspection.clock import SHANGHAI, local_date, start_of_local_day
 from inspection.field import checklists, ratings, visits
 from inspection.identity.accounts import actor_for
@@ -157,7 +158,8 @@ def _joint_plans(session: Session, inspectors: dict[int, tuple[User, User]],
         for department_id in departments if shared else []:
             tasks.create(session, TaskCreate(enterprise_id=shared[0].id or 0, kinds=[kind], **window),
                          actor=actor_for(inspectors[department_id][0]), now=now, policy=policy)
-    planning.plan_visits(session, now=now, policy=policy, is_working_day=deadlines.is_working_day)
+    planning.plan_visits(session, now=now, policy=policy,
+                        is_working_day=holidays.of(session).is_working_day_or_weekday)
 
 
 def _plan(rng: random.Random, today: date, checked: dict[int, list[tuple[Enterprise, list[str]]]]
@@ -252,7 +254,8 @@ def _reinspection(session: Session, rng: random.Random, order: RectificationOrde
                   today: date) -> Reinspection | None:
     """When the inspectors go back to an order and what they find: most hazards put right, a few late; None
     when nobody has been back yet (those hazards stay open, overdue or not yet due)."""
-    hazards = [h for h in orders.hazards_of(session, order.id or 0) if h.status != HazardStatus.CLOSED]
+    hazards = [h for h in orders.hazards_of(session, order.id or 0)
+               if h.status in (HazardStatus.OPEN, HazardStatus.SUBMITTED)]
     if not hazards or rng.random() < NOT_BACK_YET:
         return None
     due = min(h.due_at for h in hazards).astimezone(SHANGHAI).date()

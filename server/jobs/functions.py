@@ -16,9 +16,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
-from hazards import deadlines
 from hazards.notify import delivery as notify
 from hazards.notify import sweep
+from hazards.rules import holidays
 from hazards.stats import tally
 from inspection import audit
 from inspection.models import JobRun
@@ -138,7 +138,7 @@ def inspect_once(now: datetime | None = None, *, trigger: str = "schedule") -> J
     def body(session: Session, at: datetime) -> str:
         settings = get_settings()
         report = planning.plan_visits(session, now=at, policy=task_policy(settings),
-                                   is_working_day=deadlines.is_working_day)
+                                   is_working_day=holidays.of(session).is_working_day_or_weekday)
         notices = sweep.send_visit_notices(session, now=at, days=settings.visit_notice_days)
         return f"{report} notices={notices}"
 

@@ -32,6 +32,7 @@ from schemas.hazards import (
     PlanIn,
     ReinspectionIn,
     RejectIn,
+    VoidedHazardNote,
 )
 from server.auth import CurrentActor
 from server.db import SessionDep, WriteSessionDep
@@ -58,7 +59,9 @@ def hazard_out(session: Session, hazard: Hazard) -> HazardPublic:
 def orders_out(session: Session, orders: list[RectificationOrder]) -> list[OrderPublic]:
     """Orders with their hazards, in a fixed number of statements however many orders there are."""
     now = utcnow()
-    by_order = order_service.hazards_of_orders(session, [o.id for o in orders if o.id is not None])
+    listed = order_service.hazards_of_orders(session, [o.id for o in orders if o.id is not None])
+    notes = order_service.void_notes(session, [h for hazards in listed.values() for h in hazards])
+    by_order = {order_id: [h for h in hazards if h.id not in notes] for order_id, hazards in listed.items()}
     hazards = hazards_out(session, [h for o in orders for h in by_order.get(o.id or 0, [])], now)
     public = iter(hazards)
     out = []
@@ -71,6 +74,9 @@ def orders_out(session: Session, orders: list[RectificationOrder]) -> list[Order
             department_name=department.name if department else "",
             enterprise_name=enterprise.name if enterprise else "",
             hazards=[next(public) for _ in by_order.get(order.id or 0, [])],
+            voided=[VoidedHazardNote(hazard_id=note.hazard_id, item_code=note.item_code, voided_at=note.voided_at,
+                                     reason=note.reason, note=note.text)
+                    for h in listed.get(order.id or 0, []) if (note := notes.get(h.id or 0))],
             pdf_url=f"/api/v1/orders/{order.id}.pdf",
         ))
     return out

@@ -7,14 +7,11 @@ import pytest
 
 from hazards import deadlines
 from hazards.deadlines import DeadlinePolicy, choose_days, days_left, due_at, due_date, is_overdue
+from hazards.rules import holidays
+from hazards.rules.holidays import CalendarMissing
 from inspection.errors import InvalidInput
 
 CST = timezone(timedelta(hours=8))
-
-
-@pytest.fixture()
-def fresh_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(deadlines, "_warned_years", set())
 
 
 # --- due_date: calendar days ---------------------------------------------------------------------------
@@ -94,24 +91,43 @@ def test_calendar_data_agrees_with_the_worked_examples() -> None:
 # --- years without holiday data -----------------------------------------------------------------------------
 
 
-def test_year_without_data_falls_back_to_weekdays_and_warns_once(
-    fresh_warnings: None, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.WARNING, logger="xuncha.deadlines")
-    # 2027-01-01 is a Friday; chinese_calendar 1.11 has no 2027 data, so New Year's Day counts as working.
-    # From Thu 2026-12-31: Fri 2027-01-01 (1), [Sat 01-02, Sun 01-03], Mon 01-04 (2), Tue 01-05 (3)
-    assert due_date(date(2026, 12, 31), 3, working_days=True) == date(2027, 1, 5)
-    # From Fri 2027-01-08: Mon 01-11 .. Fri 01-15 (5), Mon 01-18 (6)
-    assert due_date(date(2027, 1, 8), 6, working_days=True) == date(2027, 1, 18)
-    warnings = [r for r in caplog.records if r.name == "xuncha.deadlines" and r.levelno == logging.WARNING]
-    assert len(warnings) == 1
-    assert "2027" in warnings[0].getMessage()
+def test_year_without_data_refuses_working_days() -> None:
+    """2027 has no official schedule (chinesecalendar 1.11 neither): never guessed, a 422 naming the year."""
+    with pytest.raises(CalendarMissing) as caught:
+        due_date(date(2026, 12, 31), 3, working_days=True)
+    assert isinstance(caught.value, InvalidInput) and caught.value.code == "calendar_missing"
+    assert "2027年" in caught.value.message and caught.value.details == {"year": 2027}
+    with pytest.raises(CalendarMissing):
+        deadlines.is_working_day(date(2027, 1, 1))
 
 
-def test_calendar_days_need_no_holiday_data(fresh_warnings: None, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="xuncha.deadlines")
+def test_a_loaded_year_counts_like_a_published_one() -> None:
+    """A year the office loaded (here a made-up schedule) is used as it stands, 调休 included."""
+    loaded = holidays.parse_year({
+        "year": 2027, "source": {"title": "测试通知", "number": "测试〔2026〕1号"},
+        "holidays": [{"name": "元旦", "start": "2027-01-01", "end": "2027-01-03"}],
+        "workdays": ["2027-01-09"]})
+    calendar = holidays.Calendar([loaded])
+    # From Thu 2026-12-31: [01-01 .. 01-03 holiday], Mon 01-04 (1) .. Fri 01-08 (5), Sat 01-09 adjusted (6)
+    assert due_date(date(2026, 12, 31), 6, working_days=True, calendar=calendar) == date(2027, 1, 9)
+
+
+def test_calendar_days_need_no_holiday_data(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
     assert due_date(date(2027, 6, 1), 10, working_days=False) == date(2027, 6, 11)
     assert not caplog.records
+
+
+def test_a_working_day_department_never_sets_a_deadline_on_a_rest_day() -> None:
+    calendar = holidays.Calendar()
+    deadlines.check_due_day(date(2026, 2, 14), working_days=True, calendar=calendar)  # adjusted Saturday
+    deadlines.check_due_day(date(2026, 2, 15), working_days=False, calendar=calendar)  # calendar days: as written
+    with pytest.raises(InvalidInput) as caught:
+        deadlines.check_due_day(date(2026, 10, 1), working_days=True, calendar=calendar)
+    assert caught.value.code == "deadline_on_rest_day"
+    assert caught.value.details == {"date": "2026-10-01", "next_working_day": "2026-10-08"}
+    with pytest.raises(CalendarMissing):
+        deadlines.check_due_day(date(2027, 1, 1), working_days=True, calendar=calendar)
 
 
 # --- due_at: Shanghai days, UTC storage ---------------------------------------------------------------------
@@ -151,11 +167,43 @@ def test_due_at_refuses_naive_datetimes() -> None:
 
 
 def test_reinspection_window_is_ten_calendar_days_after_the_deadline() -> None:
-    deadline = datetime(2026, 3, 5, 15, 59, 59, tzinfo=UTC)  # end of 03-05 Shanghai
-    assert deadlines.reinspection_due(deadline) == datetime(2026, 3, 15, 15, 59, 59, tzinfo=UTC)
+    deadline = datetime(2026, 3, 9, 15, 59, 59, tzinfo=UTC)  # end of Mon 03-09 Shanghai
+    assert deadlines.reinspection_due(deadline) == datetime(2026, 3, 19, 15, 59, 59, tzinfo=UTC)
     # From 02-10 with 10 working days: 02-11..02-14 (4), holiday, 02-24..02-28 (9), Mon 03-02 (10)
     applied = datetime(2026, 2, 10, 2, 0, tzinfo=UTC)
     assert deadlines.reinspection_due(applied, working_days=True) == datetime(2026, 3, 2, 15, 59, 59, tzinfo=UTC)
+
+
+def test_a_statutory_period_ending_on_a_rest_day_runs_to_the_next_working_day() -> None:
+    """REFERENCE §G.6: the 10-day window is a statutory period, not an enterprise deadline."""
+    # Thu 03-05 + 10 = Sun 03-15 -> Mon 03-16
+    window = deadlines.reinspection_window(datetime(2026, 3, 5, 15, 59, 59, tzinfo=UTC))
+    assert (window.nominal_day, window.last_day) == (date(2026, 3, 15), date(2026, 3, 16))
+    assert window.due_at == datetime(2026, 3, 16, 15, 59, 59, tzinfo=UTC)
+    assert "顺延至 2026-03-16" in window.note
+    # Thu 09-24 + 10 = Sun 10-04, National Day 10-01..10-07 -> Thu 10-08
+    assert deadlines.reinspection_window(datetime(2026, 9, 24, 15, 59, 59, tzinfo=UTC)).last_day == date(2026, 10, 8)
+    # Fri 02-04 + 10 = Sat 02-14, an adjusted working Saturday (调休上班): it stays
+    assert deadlines.reinspection_window(datetime(2026, 2, 4, 15, 59, 59, tzinfo=UTC)).last_day == date(2026, 2, 14)
+
+
+def test_a_window_into_a_year_without_data_warns_loudly(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    # Tue 12-22 + 10 = Fri 2027-01-01: no schedule for 2027, so only weekends could be skipped: said on the task
+    window = deadlines.reinspection_window(datetime(2026, 12, 22, 15, 59, 59, tzinfo=UTC))
+    assert window.missing_year == 2027 and window.last_day == date(2027, 1, 1)
+    assert "2027年法定节假日安排未载入" in window.note
+    assert any("2027" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+
+
+@pytest.mark.parametrize(("day", "number"), [(date(2026, 1, 31), "原国家安全生产监督管理总局令第15号"),
+                                             (date(2026, 2, 1), "应急管理部令第18号")])
+def test_the_window_cites_the_procedure_rules_in_force_marked_unverified(day: date, number: str) -> None:
+    """REFERENCE §G.5: 令第18号 from 2026-02-01, 令第15号 before; article numbers unread, so said unverified."""
+    start = datetime(day.year, day.month, day.day, 15, 59, 59, tzinfo=UTC)
+    basis = deadlines.reinspection_window(start).basis
+    assert basis.number == number and not basis.verified and basis.source
+    assert basis.text == f"《安全生产违法行为行政处罚办法》（{number}）（条款未核实）"
 
 
 # --- overdue and days left ----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ LEGAL: dict[HazardStatus, list[Move]] = {
     HazardStatus.OPEN: [Move.SUBMIT, Move.CLOSE_ON_SPOT, Move.VOID],
     HazardStatus.SUBMITTED: [Move.ACCEPT, Move.REJECT, Move.VOID],
     HazardStatus.CLOSED: [Move.REOPEN],
+    HazardStatus.VOIDED: [],  # for good: a corrected visit voided it; it was never closed
 }
 TARGET: dict[Move, HazardStatus] = {
     Move.SUBMIT: HazardStatus.SUBMITTED,
@@ -32,7 +33,7 @@ TARGET: dict[Move, HazardStatus] = {
     Move.REJECT: HazardStatus.OPEN,
     Move.CLOSE_ON_SPOT: HazardStatus.CLOSED,
     Move.REOPEN: HazardStatus.OPEN,
-    Move.VOID: HazardStatus.CLOSED,
+    Move.VOID: HazardStatus.VOIDED,
 }
 CROSS = list(itertools.product(HazardStatus, Move))
 _codes = itertools.count(1)
@@ -199,3 +200,15 @@ def test_is_overdue_on_a_loaded_hazard(session: Session) -> None:
     assert loaded.due_at.utcoffset() == timedelta(0)
     assert states.is_overdue(loaded, DUE + timedelta(seconds=1))
     assert not states.is_overdue(loaded, DUE)
+
+
+def test_a_voided_hazard_has_its_own_status_and_is_never_closed(session: Session, actor: Actor) -> None:
+    """A corrected visit's voided hazard is ``voided``: no closing time, never overdue, and it stays so."""
+    hazard = make_hazard(session, HazardStatus.SUBMITTED)
+    states.apply(session, hazard, Move.VOID, actor=actor, at=NOW, reason="检查结果更正")
+    assert hazard.status == HazardStatus.VOIDED and hazard.voided
+    assert hazard.closed_at is None
+    assert not states.is_overdue(hazard, DUE + timedelta(days=30))
+    assert states.allowed(HazardStatus.VOIDED) == []
+    with pytest.raises(IllegalTransition):
+        states.apply(session, hazard, Move.REOPEN, actor=actor, at=NOW)

@@ -243,3 +243,25 @@ def test_compaction_beside_a_writer_that_has_not_committed_loses_nothing(engine,
         writer.commit()
     session.expire_all()
     assert kept(session) == recounted_in_python(session) == recounted_in_sql(session)
+
+
+def test_0008_gives_voided_hazards_stored_as_closed_their_own_status(engine, session, data):
+    """Before 0008 a voided hazard was stored ``closed`` with a closing time: the migration makes it ``voided``."""
+    from sqlalchemy import text
+
+    from server import migrate
+
+    h8 = data.h["h8"].id
+    session.commit()
+    try:
+        migrate.downgrade(engine=engine, revision="0007")
+        with engine.begin() as connection:  # as 0007 stored it
+            connection.execute(text("UPDATE hazard SET status = 'closed', closed_at = due_at, close_days = 16 "
+                                    "WHERE id = :id"), {"id": h8})
+        migrate.upgrade(engine=engine)
+    finally:
+        migrate.upgrade(engine=engine)
+    session.expire_all()
+    hazard = session.get(Hazard, h8)
+    assert (hazard.status, hazard.closed_at, hazard.close_days) == ("voided", None, None)
+    assert session.scalar(select(func.count()).select_from(Hazard).where(Hazard.status == "voided")) == 1

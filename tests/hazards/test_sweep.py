@@ -280,3 +280,18 @@ def test_hazard_counts_per_enterprise(session, world):
     session.commit()
     counts = sweep.hazard_counts(session, now=at(DUE + timedelta(days=1)))
     assert counts == {world.enterprise_a.id: (2, 1), world.enterprise_b.id: (1, 1)}
+
+
+def test_a_reinspection_window_ending_on_a_rest_day_runs_to_the_next_working_day(session, world):
+    """Evidence on Thu 2026-09-24: 10 days end Sun 10-04, in the National Day holiday -> Thu 10-08 (REFERENCE
+    §G.6), and the task names the procedure rules in force (令第18号 after 2026-02-01), marked unverified."""
+    hazard = make_hazard(session, world, level=HazardLevel.MAJOR, status=HazardStatus.SUBMITTED,
+                         due=date(2026, 10, 20))
+    session.add(Evidence(hazard_id=hazard.id, submitted_by=world.users["enterprise_a"].id,
+                         submitted_at=at(date(2026, 9, 24), 15)))
+    session.commit()
+    assert reinspections(session, at(date(2026, 9, 24), 16)).after_evidence == 1
+    (task,) = task_service.tasks_for_hazard(session, hazard.id)
+    assert (task.window_start, task.window_end) == (date(2026, 9, 24), date(2026, 10, 8))
+    assert "应急管理部令第18号" in task.note and "条款未核实" in task.note
+    assert "顺延至 2026-10-08" in task.note

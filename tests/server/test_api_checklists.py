@@ -156,7 +156,7 @@ def test_a_visit_pinned_before_v2_keeps_v1_for_its_submission(client, world, ses
 def test_a_visit_from_before_pinning_reads_as_v1_or_its_recorded_version(client, world, session):
     visit_id = plan_visit(client, world, world.enterprise_a.id)
     link = link_of(session, visit_id)
-    link.checklist_versions = None  # a row migrated from before 0005c
+    link.checklist_versions = None  # a row migrated from before 0007
     session.add(link)
     session.commit()
 

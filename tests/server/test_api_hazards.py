@@ -1,16 +1,19 @@
 """The hazard loop as its users drive it: enterprise evidence, review, extensions, re-inspection, 首违免罚."""
 
+import json
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
+from typer.testing import CliRunner
 
 from hazards.models import Hazard, Outbox, PenaltyDecision
 from inspection import audit
-from inspection.clock import local_date
-from inspection.models import Enterprise, InspectionTask
+from inspection.clock import end_of_local_day, local_date
+from inspection.models import Department, Enterprise, InspectionTask
 from inspection.types import utcnow
+from server.cli import app as cli
 from tests import factories
 
 API = "/api/v1"
@@ -299,3 +302,75 @@ def test_item_not_on_the_leniency_list_is_not_exempt(client, world, session):
     _close(client, world, session, hazard_id)
     decision = session.exec(select(PenaltyDecision).where(PenaltyDecision.hazard_id == hazard_id)).one()
     assert decision.recommended_exempt is False
+
+
+def _working_days_department(session, world):
+    department = session.get(Department, world.users["inspector"].department_id)
+    department.working_days = True
+    session.add(department)
+    session.commit()
+
+
+def _extension_to(client, world, hazard_id, day):
+    ext = client.post(f"{API}/hazards/{hazard_id}/extensions",
+                      json={"reason": "设备订货周期长", "requested_due_date": str(day)},
+                      headers=world.headers("enterprise_a"))
+    assert ext.status_code == 201, ext.text
+    return ext.json()["id"]
+
+
+def test_no_extension_while_the_evidence_is_under_review(client, world, session, general):
+    """Extensions are asked only while a hazard is open: not while its evidence waits for the reviewer."""
+    hazard_id, _ = general
+    photo_id = _evidence_photo(session, world)
+    assert client.post(f"{API}/hazards/{hazard_id}/evidence", json={"photo_ids": [photo_id]},
+                       headers=world.headers("enterprise_a")).status_code == 201
+    response = client.post(f"{API}/hazards/{hazard_id}/extensions",
+                           json={"reason": "再给些时间", "requested_due_date": "2030-01-07"},
+                           headers=world.headers("enterprise_a"))
+    assert response.status_code == 409, response.text
+    assert response.json()["error"]["code"] == "hazard_submitted"
+    assert "复核" in response.json()["error"]["message"]
+
+
+def test_a_working_day_department_cannot_approve_an_extension_to_a_year_without_a_calendar(
+        client, world, session, general):
+    """2027 has no official schedule: approving 2027-01-01 unchanged would guess; a 422 names the year."""
+    hazard_id, _ = general
+    _working_days_department(session, world)
+    hazard = session.get(Hazard, hazard_id)
+    hazard.due_at = end_of_local_day(date(2026, 12, 30))
+    session.add(hazard)
+    session.commit()
+    extension_id = _extension_to(client, world, hazard_id, date(2027, 1, 1))
+    response = client.post(f"{API}/extensions/{extension_id}/approve", json={"note": "同意"},
+                           headers=world.headers("inspector"))
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "calendar_missing"
+    assert "2027年" in response.json()["error"]["message"]
+    assert session.get(Hazard, hazard_id).due_at == end_of_local_day(date(2026, 12, 30))
+
+
+def test_a_working_day_department_never_approves_a_deadline_on_a_holiday(client, world, session, general, tmp_path):
+    """With 2027 loaded, 2027-01-01 (元旦) is a rest day: refused, naming the next working day."""
+    hazard_id, _ = general
+    _working_days_department(session, world)
+    calendar_file = tmp_path / "2027.json"
+    calendar_file.write_text(json.dumps(TEST_2027, ensure_ascii=False), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["calendar", "load", str(calendar_file), "--as", "office"])
+    assert result.exit_code == 0, result.output
+    extension_id = _extension_to(client, world, hazard_id, date(2027, 1, 1))
+    response = client.post(f"{API}/extensions/{extension_id}/approve", json={"note": "同意"},
+                           headers=world.headers("inspector"))
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["details"] == {"date": "2027-01-01", "next_working_day": "2027-01-04"}
+    moved = client.post(f"{API}/extensions/{extension_id}/approve", json={"note": "同意，顺延至工作日",
+                                                                          "due_date": "2027-01-04"},
+                        headers=world.headers("inspector"))
+    assert moved.status_code == 200, moved.text
+    assert local_date(session.get(Hazard, hazard_id).due_at) == date(2027, 1, 4)
+
+
+# a made-up schedule for the tests only (2027's notice is not published in the sources read)
+TEST_2027 = {"year": 2027, "source": {"title": "测试用：2027年节假日安排（非官方）", "number": "测试〔2026〕1号"},
+             "holidays": [{"name": "元旦", "start": "2027-01-01", "end": "2027-01-03"}], "workdays": []}

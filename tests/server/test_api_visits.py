@@ -172,9 +172,23 @@ def test_correction_is_a_new_version_and_hazards_follow_it(client, world, visit,
     assert corrected.status_code == 201, corrected.text
     assert corrected.json()["version"] == 2 and corrected.json()["supersedes_id"] == first["id"]
     hazards = {h.item_code: h for h in session.exec(select(Hazard)).all()}
-    assert hazards["DUST-12"].status == "closed"  # voided by the correction
+    assert hazards["DUST-12"].status == "voided" and hazards["DUST-12"].closed_at is None  # never "closed"
     assert hazards["DUST-14"].status == "open" and hazards["DUST-14"].submission_id == corrected.json()["id"]
     assert hazards["DUST-15"].status == "open"
+    # the voided hazard leaves its order's list, with a note on the order (API, enterprise view, PDF)
+    order = client.get(f"{API}/orders/{first['order_ids'][0]}", headers=world.headers("enterprise_a")).json()
+    assert [h["item_code"] for h in order["hazards"]] == ["DUST-14"]
+    assert [(v["hazard_id"], v["item_code"]) for v in order["voided"]] == [(hazards["DUST-12"].id, "DUST-12")]
+    assert "作废" in order["voided"][0]["note"] and "检查结果更正" in order["voided"][0]["note"]
+    listed = client.get(f"{API}/hazards?status=voided", headers=world.headers("office")).json()
+    assert [h["item_code"] for h in listed["items"]] == ["DUST-12"]
+    closed = client.get(f"{API}/hazards?status=closed", headers=world.headers("office")).json()
+    assert closed["total"] == 0
+    refused = client.post(f"{API}/hazards/{hazards['DUST-12'].id}/extensions",
+                          json={"reason": "来不及", "requested_due_date": "2030-01-07"},
+                          headers=world.headers("enterprise_a"))
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "hazard_voided"
+    assert "作废" in refused.json()["error"]["message"]
     history = client.get(f"{API}/visits/{visit['id']}/submissions", headers=world.headers("office")).json()
     assert [h["version"] for h in history] == [1, 2]
 

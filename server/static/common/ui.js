@@ -30,7 +30,7 @@ export function mount(el, ...children) {
   return el;
 }
 
-export const STATUS = { open: "待整改", submitted: "待审核", closed: "已销号", rejected: "已退回" };
+export const STATUS = { open: "待整改", submitted: "待审核", closed: "已销号", voided: "已作废", rejected: "已退回" };
 export const LEVEL = { general: "一般隐患", major: "重大隐患" };
 export const RESULT = { pass: "合格", fail: "不合格", not_applicable: "不适用" };
 export const KIND = { DUST: "粉尘涉爆", FCZ: "厂中厂", GAS: "燃气安全" };
@@ -60,6 +60,7 @@ export function pct(rate) {
 
 export function statusBadge(hazard) {
   if (hazard.status === "closed") return h("span", { class: "badge ok" }, STATUS.closed);
+  if (hazard.status === "voided") return h("span", { class: "badge" }, STATUS.voided);
   if (hazard.overdue) return h("span", { class: "badge bad" }, "已逾期");
   if (hazard.status === "submitted") return h("span", { class: "badge warn" }, STATUS.submitted);
   return h("span", { class: "badge" }, STATUS[hazard.status] || hazard.status);
@@ -71,6 +72,7 @@ export function levelBadge(level) {
 
 export function daysLeftText(hazard) {
   if (hazard.status === "closed") return "已销号";
+  if (hazard.status === "voided") return "已作废";
   if (hazard.overdue) return `已逾期 ${Math.abs(hazard.days_left)} 天`;
   if (hazard.days_left === 0) return "今天到期";
   return `剩余 ${hazard.days_left} 天`;

@@ -109,7 +109,7 @@ async function showOrders() {
   const page = await session.api("/api/v1/orders?limit=100");
   mount(main, h("h1", {}, `${session.me.full_name} · 整改指令书`),
     page.items.length ? h("ul", { class: "list", id: "orders" }, page.items.map((o) => {
-      const open = o.hazards.filter((hz) => hz.status !== "closed");
+      const open = o.hazards.filter((hz) => hz.status === "open" || hz.status === "submitted");
       const soonest = open.map((hz) => hz.days_left).sort((a, b) => a - b)[0];
       return h("li", { class: "clickable" }, h("a", { href: `#/order/${o.id}` },
         h("strong", {}, o.number),
@@ -132,7 +132,9 @@ function orderView(order, backend, reload) {
     h("p", { class: "muted" }, `${order.enterprise_name} · ${order.department_name} · 签发于 ${fmtDate(order.issued_at)}`),
     pdf,
     h("h2", {}, `隐患 ${order.hazards.length} 项`),
-    h("ul", { class: "list", id: "hazards" }, order.hazards.map((hz) => hazardView(hz, backend, reload))));
+    h("ul", { class: "list", id: "hazards" }, order.hazards.map((hz) => hazardView(hz, backend, reload))),
+    (order.voided || []).length ? h("div", { id: "voided" }, h("h2", {}, "已作废的隐患"),
+      h("ul", {}, order.voided.map((v) => h("li", { class: "small muted" }, v.note)))) : null);
 }
 
 const EXTENSION_STATUS = { pending: "待审批", approved: "已批准", refused: "未批准" };
