@@ -1,12 +1,15 @@
 """All configuration, from environment variables prefixed ``XUNCHA_``."""
 
+import contextlib
+import os
+import secrets
 from functools import cache
 from pathlib import Path
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET = "dev-insecure-secret-change-me"
+MIN_SECRET_LENGTH = 32  # HS256 wants a key of at least 32 bytes (RFC 7518 §3.2)
 
 
 class Settings(BaseSettings):
@@ -15,7 +18,8 @@ class Settings(BaseSettings):
     env: str = Field(default="development", description="development | test | production")
     database_url: str = "sqlite:///./var/xuncha.db"
     media_dir: Path = Path("./var/media")
-    secret_key: str = DEV_SECRET
+    secret_key: str = ""  # empty: development makes a random one in secret_key_file; production refuses to start
+    secret_key_file: Path = Path("./var/secret_key")
     timezone: str = "Asia/Shanghai"
     token_minutes: int = 8 * 60
     public_base_url: str = "http://127.0.0.1:8000"
@@ -55,9 +59,17 @@ class Settings(BaseSettings):
     actor_cache_seconds: float = 5.0  # how long a token's user is remembered (0: read it on every request)
 
     @model_validator(mode="after")
-    def _refuse_default_secret_in_production(self) -> "Settings":
-        if self.env == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
-            raise ValueError("XUNCHA_SECRET_KEY must be set (32+ characters) when XUNCHA_ENV=production")
+    def _secret(self) -> "Settings":
+        """Production needs a configured key (several nodes must share it); development keeps a random one of
+        its own under var/; a test run without one gets a random one for the process. Never a short key."""
+        if not self.secret_key:
+            if self.env == "production":
+                raise ValueError(f"XUNCHA_SECRET_KEY must be set ({MIN_SECRET_LENGTH}+ characters) "
+                                 "when XUNCHA_ENV=production")
+            self.secret_key = (local_secret(self.secret_key_file) if self.env == "development"
+                               else secrets.token_urlsafe(48))
+        if len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise ValueError(f"XUNCHA_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
         return self
 
     @property
@@ -68,3 +80,34 @@ class Settings(BaseSettings):
 @cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def local_secret(path: Path) -> str:
+    """The key kept in ``path`` (mode 0600), made on first use. Processes starting together agree: the file
+    appears whole (written aside, then hard-linked into place) and the first one to place it wins."""
+    try:
+        return _read_secret(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(secrets.token_urlsafe(48) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        with contextlib.suppress(FileExistsError):  # another process placed its key first: use that one
+            os.link(aside, path)
+    finally:
+        aside.unlink(missing_ok=True)
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> str:
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o600)  # readable by others: the key signs every login and order link
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < MIN_SECRET_LENGTH:
+        raise ValueError(f"{path}: the secret key there is shorter than {MIN_SECRET_LENGTH} characters")
+    return key
