@@ -6,7 +6,7 @@ import secrets
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32  # HS256 wants a key of at least 32 bytes (RFC 7518 §3.2)
@@ -56,7 +56,17 @@ class Settings(BaseSettings):
     routine_announced: bool = True
     db_pool_size: int = 10
     worker_threads: int = 0  # threads serving sync routes per process; 0 keeps FastAPI's default of 40
+    # webhooks may reach these non-public networks (CIDRs) or hosts (names, "*.example.gov.cn"): a JSON list
+    webhook_allowed_networks: list[str] = []
     actor_cache_seconds: float = 5.0  # how long a token's user is remembered (0: read it on every request)
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks_parse(cls, entries: list[str]) -> list[str]:
+        from hazards.notify.targets import TargetPolicy
+
+        TargetPolicy.parse(entries)  # a typo fails at start-up, not at the first delivery
+        return entries
 
     @model_validator(mode="after")
     def _secret(self) -> "Settings":

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from hazards import deadlines
 from hazards.notify import delivery as notify
-from hazards.notify import sweep
+from hazards.notify import sweep, targets
 from hazards.stats import tally
 from inspection.models import JobRun
 from inspection.planning import draw
@@ -35,6 +35,10 @@ def sweep_policy(settings: Settings) -> sweep.SweepPolicy:
 
 def reinspection_policy(settings: Settings) -> sweep.ReinspectionPolicy:
     return sweep.ReinspectionPolicy(days=settings.reinspection_days, working_days=settings.reinspection_working_days)
+
+
+def webhook_policy(settings: Settings) -> targets.TargetPolicy:
+    return targets.TargetPolicy.parse(settings.webhook_allowed_networks)
 
 
 def task_policy(settings: Settings) -> planning.TaskPolicy:
@@ -115,7 +119,8 @@ def routine_draw(now: datetime | None = None, *, trigger: str = "schedule") -> J
 def deliver_notifications(now: datetime | None = None, *, trigger: str = "schedule") -> JobRun:
     """The outbox sender: pending notifications out (log, webhooks), with retries and backoff."""
     def body(_: Session, at: datetime) -> str:
-        report = notify.run_once(lambda: Session(get_write_engine(), expire_on_commit=False), now=at)
+        report = notify.run_once(lambda: Session(get_write_engine(), expire_on_commit=False), now=at,
+                                 transport=notify.webhook_transport(webhook_policy(get_settings())))
         return f"sent={report['sent']} failed={report['failed']}"
 
     return _recorded("deliver_notifications", body, now, trigger)
