@@ -1,6 +1,7 @@
 """All configuration, from environment variables prefixed ``XUNCHA_``."""
 
 import contextlib
+import ipaddress
 import os
 import secrets
 from functools import cache
@@ -30,8 +31,10 @@ class Settings(BaseSettings):
     photo_thumb_side: int = 320
     far_start_meters: float = 500.0
     correction_hours: int = 24
-    login_max_failures: int = 5
+    login_max_failures: int = 5  # failed logins for one username from one client address before a lock
+    login_max_failures_per_user: int = 50  # ... and for one username from all clients together
     login_lock_seconds: int = 300
+    trusted_proxies: list[str] = []  # reverse proxies whose X-Forwarded-For names the client (CIDRs)
     scheduler_enabled: bool = True
     # the scheduler (server/scheduler.py): one runner holds the lock, the others wait and retry
     scheduler_lock_key: int = 7_201_516
@@ -59,6 +62,13 @@ class Settings(BaseSettings):
     # webhooks may reach these non-public networks (CIDRs) or hosts (names, "*.example.gov.cn"): a JSON list
     webhook_allowed_networks: list[str] = []
     actor_cache_seconds: float = 5.0  # how long a token's user is remembered (0: read it on every request)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            ipaddress.ip_network(entry.strip(), strict=False)
+        return entries
 
     @field_validator("webhook_allowed_networks")
     @classmethod
