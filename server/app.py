@@ -11,7 +11,8 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from server import db, errors, pages
+from inspection.types import utcnow
+from server import db, errors, media, pages
 from server.db import SessionDep
 from server.limits import BodyLimitMiddleware
 from server.routes import (
@@ -48,6 +49,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # collector's way, or each full collection walks it all while a request (maybe holding the write slot) waits.
     gc.collect()
     gc.freeze()
+    try:  # a killed upload's partial files; old ones only, so another node's upload in progress is left alone
+        await anyio.to_thread.run_sync(media.remove_partial_files, utcnow())
+    except OSError:
+        log.exception("could not remove partial photo files")
     checkpointer = db.start_checkpointer()
     runner = None
     if get_settings().scheduler_enabled:

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     max_request_bytes: int = 20 * 1024 * 1024  # whole request body
     max_photo_bytes: int = 15 * 1024 * 1024
+    # a partial upload file this old (and at least max_request_bytes at 10 kB/s) is a crash's leftover
+    partial_file_max_age_seconds: int = 3600
     photo_max_pixels: int = 60_000_000
     photo_display_side: int = 2000
     photo_thumb_side: int = 320

@@ -263,11 +263,14 @@ def sign_visit(session: Session, visit_id: int, photo_id: int, *, actor: Actor) 
 
 # --- orphan sweep ----------------------------------------------------------------------------------------------
 
-def sweep_orphans(session: Session, store: PhotoStore, *, older_than: timedelta, now: datetime) -> int:
-    """Delete photo files no row refers to, and crash-left temporaries, if older than the grace period.
+def sweep_orphans(session: Session, store: PhotoStore, *, older_than: timedelta, now: datetime,
+                  partial_older_than: timedelta | None = None) -> int:
+    """Delete photo files no row refers to, if older than the grace period, and crash-left partial files
+    (temporaries, upload spools) older than ``partial_older_than`` (default: the same grace period).
 
-    The grace period covers uploads between their file writes and their commit. Keys that are not photo
-    keys are never touched. Returns how many files were removed.
+    The grace period covers uploads between their file writes and their commit; the partial files' age must
+    exceed the longest upload. Keys that are not photo keys are never touched. Returns how many files were
+    removed.
     """
     cutoff = now - older_than
     candidates: dict[str, list[str]] = {}
@@ -292,4 +295,4 @@ def sweep_orphans(session: Session, store: PhotoStore, *, older_than: timedelta,
                 if key not in wanted:
                     store.delete(key)
                     removed += 1
-    return removed + store.remove_stale_temporaries(cutoff)
+    return removed + store.remove_stale_temporaries(now - (partial_older_than or older_than))

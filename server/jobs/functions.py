@@ -127,12 +127,14 @@ def deliver_notifications(now: datetime | None = None, *, trigger: str = "schedu
 
 
 def sweep_photo_files(now: datetime | None = None, *, trigger: str = "schedule") -> JobRun:
-    """Photo files with no row (an upload that died between writing the file and committing), after a day."""
+    """Photo files with no row (an upload that died between writing the file and committing), after a day; the
+    partial files of killed uploads once older than any upload could be (server/media.py)."""
     def body(session: Session, at: datetime) -> str:
         from inspection.photos import service as photo_service
-        from server.media import photo_store
+        from server.media import partial_file_age, photo_store
 
-        removed = photo_service.sweep_orphans(session, photo_store(), older_than=timedelta(days=1), now=at)
+        removed = photo_service.sweep_orphans(session, photo_store(), older_than=timedelta(days=1), now=at,
+                                              partial_older_than=partial_file_age(get_settings()))
         return f"removed={removed}"
 
     return _recorded("sweep_photo_files", body, now, trigger)
