@@ -148,7 +148,8 @@ def store_upload(
         photo = Photo(client_uuid=client_uuid, sha256=info.sha256, verify_code=code,
                       content_type=info.content_type, size_bytes=tmp_path.stat().st_size, width=info.width,
                       height=info.height, captured_at=info.captured_at, latitude=info.lat, longitude=info.lng,
-                      uploaded_by=actor.user_id, visit_id=visit_id, created_at=now)
+                      trailing_bytes=info.trailing_bytes, uploaded_by=actor.user_id, visit_id=visit_id,
+                      created_at=now)
         watermark = stamp.Stamp(captured_at=info.captured_at, lat=info.lat, lng=info.lng, verify_code=code,
                                 **stamp_names)
         variants = photos.make_variants(tmp_path, stamp=watermark, display_side=display_side, thumb_side=thumb_side,
