@@ -6,6 +6,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from inspection.identity.access import Actor
@@ -97,15 +98,33 @@ def authenticate(
             if throttle is not None:
                 session.delete(throttle)
         return user
-    for throttle, key, limit in ((pair, pair_key, max_failures), (per_user, user_key, max_failures_per_user)):
-        throttle = throttle or LoginThrottle(username=key)
-        throttle.failures += 1
-        throttle.last_failure_at = now
-        if throttle.failures >= limit:
-            throttle.locked_until = now + timedelta(seconds=lock_seconds)
-            throttle.failures = 0
-        session.add(throttle)
+    for key, limit in ((pair_key, max_failures), (user_key, max_failures_per_user)):
+        _count_failure(session, key, limit=limit, now=now, lock_seconds=lock_seconds)
     return None
+
+
+def _count_failure(session: Session, key: str, *, limit: int, now: datetime, lock_seconds: int) -> None:
+    """One more failure under ``key``, locking it at ``limit``. The row is locked (PostgreSQL) from here to the
+    caller's commit, so failures arriving together are all counted; a row two of them create at once is made
+    once (the loser of the insert counts on the winner's row)."""
+    for _ in range(3):
+        throttle = session.get(LoginThrottle, key, with_for_update=True, populate_existing=True)
+        if throttle is not None:
+            break
+        try:
+            with session.begin_nested():
+                session.add(LoginThrottle(username=key))
+                session.flush()
+        except IntegrityError:
+            continue
+    else:
+        raise RuntimeError(f"login throttle row {key!r} neither found nor made")
+    throttle.failures += 1
+    throttle.last_failure_at = now
+    if throttle.failures >= limit:
+        throttle.locked_until = now + timedelta(seconds=lock_seconds)
+        throttle.failures = 0
+    session.add(throttle)
 
 
 def actor_for(user: User) -> Actor:

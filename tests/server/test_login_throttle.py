@@ -1,6 +1,8 @@
 """Failed logins slow down whoever fails, not the user: counted per username and client address, with a much
 higher ceiling per username; the client address comes from X-Forwarded-For only through trusted proxies."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from fastapi.testclient import TestClient
 from starlette.requests import Request
@@ -71,6 +73,15 @@ def test_from_an_untrusted_peer_x_forwarded_for_is_ignored(client, world):
     for n in range(get_settings().login_max_failures):
         assert login(attacker, "inspector", "guess", **{"X-Forwarded-For": f"192.0.2.{n}"}).status_code == 401
     assert login(attacker, "inspector", **{"X-Forwarded-For": "198.51.100.7"}).status_code == 429
+
+
+def test_failures_arriving_together_are_all_counted_and_never_a_500(client, world):
+    attacker = from_address(client, ATTACKER)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda n: login(attacker, "inspector", f"guess{n}").status_code, range(16)))
+    assert set(statuses) <= {401, 429} and statuses.count(401) >= get_settings().login_max_failures
+    assert login(attacker, "inspector").status_code == 429
+    assert login(from_address(client, INSPECTOR_PHONE), "inspector").status_code == 200
 
 
 def test_a_very_long_username_fails_like_any_other(client, world):
