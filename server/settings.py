@@ -113,17 +113,25 @@ def local_secret(path: Path) -> str:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
     aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    key = secrets.token_urlsafe(48)
+    _write_private(aside, key)
     try:
-        with os.fdopen(fd, "w", encoding="ascii") as out:
-            out.write(secrets.token_urlsafe(48) + "\n")
-            out.flush()
-            os.fsync(out.fileno())
         with contextlib.suppress(FileExistsError):  # another process placed its key first: use that one
             os.link(aside, path)
+    except OSError:  # a file system without hard links: create the file itself, exclusively
+        with contextlib.suppress(FileExistsError):
+            _write_private(path, key)
     finally:
         aside.unlink(missing_ok=True)
     return _read_secret(path)
+
+
+def _write_private(path: Path, key: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(key + "\n")
+        out.flush()
+        os.fsync(out.fileno())
 
 
 def _read_secret(path: Path) -> str:

@@ -2,6 +2,7 @@
 production refuses to start without a configured one; nothing accepts a short key."""
 
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from hazards.documents.data import order_token
 from hazards.models import RectificationOrder
 from inspection.types import utcnow
 from server.auth import ALGORITHM
-from server.settings import MIN_SECRET_LENGTH, Settings, get_settings
+from server.settings import MIN_SECRET_LENGTH, Settings, get_settings, local_secret
 from tests.server.test_api_portal import _visit_with_failures
 
 OLD_PLACEHOLDER = "dev-insecure-secret-change-me"  # what the source used to sign with in development
@@ -88,3 +89,11 @@ def test_no_environment_takes_a_short_key(monkeypatch):
         monkeypatch.setenv("XUNCHA_SECRET_KEY", OLD_PLACEHOLDER)
         with pytest.raises(ValidationError, match="at least 32"):
             Settings()
+
+
+def test_processes_starting_together_agree_on_one_key(tmp_path):
+    path = tmp_path / "var" / "secret_key"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        keys = set(pool.map(lambda _: local_secret(path), range(16)))
+    assert len(keys) == 1 and path.read_text().strip() in keys
+    assert sorted(p.name for p in path.parent.iterdir()) == ["secret_key"]  # nothing left aside
