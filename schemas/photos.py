@@ -21,6 +21,10 @@ class PhotoPublic(BaseModel):
     sha256: str = Field(description="SHA-256 of the original bytes as uploaded")
     verify_code: str = Field(description="printed on the display image; resolves at /photos/verify/{code}")
     content_type: str
+    size_bytes: int = Field(description="size of the original as uploaded")
+    trailing_bytes: int | None = Field(
+        default=None, description="bytes after the image's end in the original: a phone's motion photo, or "
+        "something hidden in a photo; 0 for a plain image, null when not measured (older uploads)")
     width: int
     height: int
     captured_at: datetime | None

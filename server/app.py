@@ -9,6 +9,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 
+from inspection.types import utcnow
 from server import db, errors, media, pages
 from server.limits import BodyLimitMiddleware
 from server.routes import (
@@ -46,6 +47,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # collector's way, or each full collection walks it all while a request (maybe holding the write slot) waits.
     gc.collect()
     gc.freeze()
+    try:  # a killed upload's partial files; old ones only, so another node's upload in progress is left alone
+        await anyio.to_thread.run_sync(media.remove_partial_files, utcnow())
+    except OSError:
+        log.exception("could not remove partial photo files")
     checkpointer = db.start_checkpointer()
     runner = None
     if get_settings().scheduler_enabled:

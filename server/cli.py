@@ -82,7 +82,8 @@ def serve(
     # time, instead of the first awake worker taking a whole burst of phones
     os.environ.setdefault("UV_TCP_SINGLE_ACCEPT", "1")
     console.print(f"xuncha on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers)
+    # proxy_headers off: X-Forwarded-For is read by the app, and only from XUNCHA_TRUSTED_PROXIES (server/clients.py)
+    uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=False)
 
 
 @app.command()

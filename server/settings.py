@@ -1,13 +1,17 @@
 """All configuration, from environment variables prefixed ``XUNCHA_``."""
 
+import contextlib
 import hashlib
+import ipaddress
+import os
+import secrets
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET = "dev-insecure-secret-change-me"
+MIN_SECRET_LENGTH = 32  # HS256 wants a key of at least 32 bytes (RFC 7518 §3.2)
 
 
 class Settings(BaseSettings):
@@ -17,20 +21,25 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./var/xuncha.db"
     media_dir: Path = Path("./var/media")
     audit_anchor_file: Path = Path("./var/audit-anchors.jsonl")  # signed audit checkpoints, outside the database
-    secret_key: str = DEV_SECRET
+    secret_key: str = ""  # empty: development makes a random one in secret_key_file; production refuses to start
+    secret_key_file: Path = Path("./var/secret_key")
     timezone: str = "Asia/Shanghai"
     token_minutes: int = 8 * 60
     public_base_url: str = "http://127.0.0.1:8000"
     max_request_bytes: int = 20 * 1024 * 1024  # whole request body
     max_photo_bytes: int = 15 * 1024 * 1024
+    # a partial upload file this old (and at least max_request_bytes at 10 kB/s) is a crash's leftover
+    partial_file_max_age_seconds: int = 3600
     photo_max_pixels: int = 60_000_000
     photo_display_side: int = 2000
     photo_thumb_side: int = 320
     photo_processes: int = 1  # processes per API process that make display copies (0: in the request's thread)
     far_start_meters: float = 500.0
     correction_hours: int = 24
-    login_max_failures: int = 5
+    login_max_failures: int = 5  # failed logins for one username from one client address before a lock
+    login_max_failures_per_user: int = 50  # ... and for one username from all clients together
     login_lock_seconds: int = 300
+    trusted_proxies: list[str] = []  # reverse proxies whose X-Forwarded-For names the client (CIDRs)
     scheduler_enabled: bool = True
     # the scheduler (server/scheduler.py): one runner holds the lock, the others wait and retry
     scheduler_lock_key: int = 7_201_516
@@ -55,12 +64,37 @@ class Settings(BaseSettings):
     routine_announced: bool = True
     db_pool_size: int = 10
     worker_threads: int = 0  # threads serving sync routes per process; 0 keeps FastAPI's default of 40
+    # webhooks may reach these non-public networks (CIDRs) or hosts (names, "*.example.gov.cn"): a JSON list
+    webhook_allowed_networks: list[str] = []
     actor_cache_seconds: float = 5.0  # how long a token's user is remembered (0: read it on every request)
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            ipaddress.ip_network(entry.strip(), strict=False)
+        return entries
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks_parse(cls, entries: list[str]) -> list[str]:
+        from hazards.notify.targets import TargetPolicy
+
+        TargetPolicy.parse(entries)  # a typo fails at start-up, not at the first delivery
+        return entries
+
     @model_validator(mode="after")
-    def _refuse_default_secret_in_production(self) -> "Settings":
-        if self.env == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
-            raise ValueError("XUNCHA_SECRET_KEY must be set (32+ characters) when XUNCHA_ENV=production")
+    def _secret(self) -> "Settings":
+        """Production needs a configured key (several nodes must share it); development keeps a random one of
+        its own under var/; a test run without one gets a random one for the process. Never a short key."""
+        if not self.secret_key:
+            if self.env == "production":
+                raise ValueError(f"XUNCHA_SECRET_KEY must be set ({MIN_SECRET_LENGTH}+ characters) "
+                                 "when XUNCHA_ENV=production")
+            self.secret_key = (local_secret(self.secret_key_file) if self.env == "development"
+                               else secrets.token_urlsafe(48))
+        if len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise ValueError(f"XUNCHA_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
         return self
 
     @property
@@ -76,3 +110,42 @@ def get_settings() -> Settings:
 def audit_anchor_key(settings: Settings) -> bytes:
     """The key that signs audit anchors: derived from the secret key, which the database does not hold."""
     return hashlib.sha256(b"xuncha audit anchor\0" + settings.secret_key.encode()).digest()
+
+
+def local_secret(path: Path) -> str:
+    """The key kept in ``path`` (mode 0600), made on first use. Processes starting together agree: the file
+    appears whole (written aside, then hard-linked into place) and the first one to place it wins."""
+    try:
+        return _read_secret(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    key = secrets.token_urlsafe(48)
+    _write_private(aside, key)
+    try:
+        with contextlib.suppress(FileExistsError):  # another process placed its key first: use that one
+            os.link(aside, path)
+    except OSError:  # a file system without hard links: create the file itself, exclusively
+        with contextlib.suppress(FileExistsError):
+            _write_private(path, key)
+    finally:
+        aside.unlink(missing_ok=True)
+    return _read_secret(path)
+
+
+def _write_private(path: Path, key: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(key + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _read_secret(path: Path) -> str:
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o600)  # readable by others: the key signs every login and order link
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < MIN_SECRET_LENGTH:
+        raise ValueError(f"{path}: the secret key there is shorter than {MIN_SECRET_LENGTH} characters")
+    return key

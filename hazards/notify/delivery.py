@@ -14,11 +14,13 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from hazards.models import Outbox, Webhook
+from hazards.notify import targets
 
 log = logging.getLogger("xuncha.notify")
 
@@ -79,18 +81,48 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def default_transport(row: Outbox, webhook: Webhook | None) -> None:
-    """Log channel: a line in the log. Webhook channel: a signed POST."""
-    if webhook is None:
-        log.info("notify %s -> %s %s", row.event_type, row.recipient, json.dumps(row.payload, ensure_ascii=False))
-        return
+def webhook_transport(policy: targets.TargetPolicy, *, resolve: targets.Resolver = targets.system_resolver
+                      ) -> Transport:
+    """Log channel: a line in the log. Webhook channel: a signed POST to an address checked just now.
+
+    The host is resolved and checked again at each delivery (its DNS may have changed since it was registered),
+    and the POST goes to the checked address itself, with the original Host header and TLS server name, so a
+    second DNS answer cannot slip another address in. Redirects are not followed. A refused target fails the
+    delivery, which is retried and ends ``dead`` like any other failure.
+    """
+    def transport(row: Outbox, webhook: Webhook | None) -> None:
+        if webhook is None:
+            log.info("notify %s -> %s %s", row.event_type, row.recipient,
+                     json.dumps(row.payload, ensure_ascii=False))
+            return
+        target = targets.check(webhook.url, policy, resolve=resolve)
+        body = body_of(row)
+        headers = {"Content-Type": "application/json", "X-Xuncha-Event": row.dedup_key,
+                   "X-Xuncha-Signature": signature(webhook.secret, body)}
+        _post_pinned(webhook.url, target, body, headers)
+
+    return transport
+
+
+def _post_pinned(url: str, target: targets.Target, body: bytes, headers: dict[str, str]) -> None:
     import httpx
 
-    body = body_of(row)
-    response = httpx.post(webhook.url, content=body, timeout=10, headers={
-        "Content-Type": "application/json", "X-Xuncha-Event": row.dedup_key,
-        "X-Xuncha-Signature": signature(webhook.secret, body)})
+    parts = urlsplit(url.strip())
+    address = target.addresses[0]
+    shown = f"[{address}]" if address.version == 6 else str(address)
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = f"{userinfo + '@' if userinfo else ''}{shown}:{target.port}"
+    pinned = urlunsplit((target.scheme, netloc, parts.path or "/", parts.query, ""))
+    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    with httpx.Client(timeout=10, follow_redirects=False) as client:
+        request = client.build_request("POST", pinned, content=body, extensions=extensions,
+                                       headers={**headers, "Host": parts.netloc.rpartition("@")[2]})
+        response = client.send(request)
     response.raise_for_status()
+
+
+# With no networks allowed: only public webhook targets (the scheduler's job passes the configured policy).
+default_transport = webhook_transport(targets.TargetPolicy())
 
 
 def run_once(open_session: Callable[[], Session], *, now: datetime, transport: Transport = default_transport,

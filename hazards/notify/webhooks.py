@@ -7,6 +7,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from hazards.models import Outbox, Webhook
+from hazards.notify import targets
 from inspection import audit
 from inspection.errors import NotFound
 from inspection.identity.access import Actor, require_role
@@ -18,8 +19,11 @@ EVENT_TYPES = ("order.issued", "evidence.submitted", "evidence.rejected", "hazar
 
 
 def register(session: Session, *, url: str, event_types: list[str], secret: str | None, actor: Actor,
-             now: datetime) -> Webhook:
+             now: datetime, policy: targets.TargetPolicy,
+             resolve: targets.Resolver = targets.system_resolver) -> Webhook:
+    """A new endpoint, if its host resolves only to public addresses or to ones ``policy`` allows (422 else)."""
     require_role(actor, Role.OFFICE, Role.ADMIN, action="register webhooks")
+    targets.check(url, policy, resolve=resolve)
     hook = Webhook(url=url, event_types=sorted(set(event_types)), secret=secret or secrets.token_urlsafe(32),
                    created_at=now)
     session.add(hook)

@@ -1,10 +1,12 @@
 """Users, passwords and login throttling."""
 
+import hashlib
 from datetime import datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from inspection.identity.access import Actor
@@ -45,25 +47,46 @@ class LoginLocked(Exception):
         self.retry_after = retry_after
 
 
+USERNAME_KEY_CHARS = 64  # the longest username; longer typed names are hashed into the throttle key
+
+
+def throttle_keys(username: str, client: str) -> tuple[str, str]:
+    """(the key for this username from this client, the key for this username from anywhere).
+
+    A client address has no spaces, so the first space ends it and no typed username can make one key look
+    like another; a typed name longer than any username is hashed to keep the key short.
+    """
+    name = username if len(username) <= USERNAME_KEY_CHARS else (
+        "sha256:" + hashlib.sha256(username.encode()).hexdigest())
+    return f"client:{client[:64]} {name}", f"user:{name}"
+
+
 def authenticate(
     session: Session,
     username: str,
     password: str,
     *,
+    client: str,
     now: datetime,
     max_failures: int,
+    max_failures_per_user: int,
     lock_seconds: int,
     fast_hash: bool = False,
 ) -> User | None:
     """The user if the password is right; None otherwise. Raises LoginLocked while throttled.
 
-    After ``max_failures`` consecutive failures the username is locked for ``lock_seconds``; the lock is
-    per username (not per client), so a password-guessing run against one account is slowed down whatever
-    address it comes from. Failures are committed by the caller even though the login fails.
+    Failures are counted per username and client address: after ``max_failures`` in a row from one client,
+    that client is locked out of that username for ``lock_seconds``, while the user, from their own phone,
+    still logs in. A much higher ``max_failures_per_user`` from all clients together locks the username
+    itself, so guessing spread over many addresses is slowed down too. A success clears both counts.
+    Failures are committed by the caller even though the login fails.
     """
-    throttle = session.get(LoginThrottle, username)
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        raise LoginLocked(int((throttle.locked_until - now).total_seconds()) + 1)
+    pair_key, user_key = throttle_keys(username, client)
+    pair, per_user = session.get(LoginThrottle, pair_key), session.get(LoginThrottle, user_key)
+    waits = [int((t.locked_until - now).total_seconds()) + 1 for t in (pair, per_user)
+             if t is not None and t.locked_until is not None and t.locked_until > now]
+    if waits:
+        raise LoginLocked(max(waits))
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None or not user.is_active:
         verify_password(_dummy_hash(fast_hash), password, fast=fast_hash)
@@ -71,17 +94,37 @@ def authenticate(
     else:
         ok = verify_password(user.password_hash, password, fast=fast_hash)
     if ok:
-        if throttle:
-            session.delete(throttle)
+        for throttle in (pair, per_user):
+            if throttle is not None:
+                session.delete(throttle)
         return user
-    throttle = throttle or LoginThrottle(username=username)
+    for key, limit in ((pair_key, max_failures), (user_key, max_failures_per_user)):
+        _count_failure(session, key, limit=limit, now=now, lock_seconds=lock_seconds)
+    return None
+
+
+def _count_failure(session: Session, key: str, *, limit: int, now: datetime, lock_seconds: int) -> None:
+    """One more failure under ``key``, locking it at ``limit``. The row is locked (PostgreSQL) from here to the
+    caller's commit, so failures arriving together are all counted; a row two of them create at once is made
+    once (the loser of the insert counts on the winner's row)."""
+    for _ in range(3):
+        throttle = session.get(LoginThrottle, key, with_for_update=True, populate_existing=True)
+        if throttle is not None:
+            break
+        try:
+            with session.begin_nested():
+                session.add(LoginThrottle(username=key))
+                session.flush()
+        except IntegrityError:
+            continue
+    else:
+        raise RuntimeError(f"login throttle row {key!r} neither found nor made")
     throttle.failures += 1
     throttle.last_failure_at = now
-    if throttle.failures >= max_failures:
+    if throttle.failures >= limit:
         throttle.locked_until = now + timedelta(seconds=lock_seconds)
         throttle.failures = 0
     session.add(throttle)
-    return None
 
 
 def actor_for(user: User) -> Actor:

@@ -27,7 +27,7 @@ import pillow_heif
 from PIL import Image, ImageFile
 
 from inspection.errors import DomainError, InvalidInput, TooLarge, Unsupported
-from inspection.photos import exif
+from inspection.photos import exif, trailing
 from inspection.photos import stamp as stamp_
 
 pillow_heif.register_heif_opener()
@@ -140,6 +140,7 @@ class PhotoInfo:
     captured_at: datetime | None  # aware, UTC
     lat: float | None
     lng: float | None
+    trailing_bytes: int | None = None  # bytes after the image's end (motion photo, polyglot); None: unknown
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,8 @@ class Variants:
 
 
 def inspect_photo(source: Source, *, max_pixels: int = MAX_PIXELS) -> PhotoInfo:
-    """Type, oriented size, hash, capture time and GPS from the header and EXIF; nothing is decoded."""
+    """Type, oriented size, hash, capture time and GPS from the header and EXIF, and the bytes appended after
+    the image's end; nothing is decoded."""
     with _opened(source, max_pixels) as (image, fmt):
         tags = exif.read_exif(image)
         width, height = exif.oriented_size(image.size, exif.orientation(tags))
@@ -170,6 +172,7 @@ def inspect_photo(source: Source, *, max_pixels: int = MAX_PIXELS) -> PhotoInfo:
         captured_at=captured_at,
         lat=lat,
         lng=lng,
+        trailing_bytes=trailing.trailing_bytes(source if _in_memory(source) else Path(source), fmt),
     )
 
 

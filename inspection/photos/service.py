@@ -155,7 +155,8 @@ def store_upload(
         photo = Photo(client_uuid=client_uuid, sha256=info.sha256, verify_code=code,
                       content_type=info.content_type, size_bytes=tmp_path.stat().st_size, width=info.width,
                       height=info.height, captured_at=info.captured_at, latitude=info.lat, longitude=info.lng,
-                      uploaded_by=actor.user_id, visit_id=visit_id, created_at=now)
+                      trailing_bytes=info.trailing_bytes, uploaded_by=actor.user_id, visit_id=visit_id,
+                      created_at=now)
         watermark = stamp.Stamp(captured_at=info.captured_at, lat=info.lat, lng=info.lng, verify_code=code,
                                 **stamp_names)
         variants = render(tmp_path, stamp=watermark, display_side=display_side, thumb_side=thumb_side,
@@ -275,11 +276,14 @@ def sign_visit(session: Session, visit_id: int, photo_id: int, *, actor: Actor) 
 
 # --- orphan sweep ----------------------------------------------------------------------------------------------
 
-def sweep_orphans(session: Session, store: PhotoStore, *, older_than: timedelta, now: datetime) -> int:
-    """Delete photo files no row refers to, and crash-left temporaries, if older than the grace period.
+def sweep_orphans(session: Session, store: PhotoStore, *, older_than: timedelta, now: datetime,
+                  partial_older_than: timedelta | None = None) -> int:
+    """Delete photo files no row refers to, if older than the grace period, and crash-left partial files
+    (temporaries, upload spools) older than ``partial_older_than`` (default: the same grace period).
 
-    The grace period covers uploads between their file writes and their commit. Keys that are not photo
-    keys are never touched. Returns how many files were removed.
+    The grace period covers uploads between their file writes and their commit; the partial files' age must
+    exceed the longest upload. Keys that are not photo keys are never touched. Returns how many files were
+    removed.
     """
     cutoff = now - older_than
     candidates: dict[str, list[str]] = {}
@@ -304,4 +308,4 @@ def sweep_orphans(session: Session, store: PhotoStore, *, older_than: timedelta,
                 if key not in wanted:
                     store.delete(key)
                     removed += 1
-    return removed + store.remove_stale_temporaries(cutoff)
+    return removed + store.remove_stale_temporaries(now - (partial_older_than or older_than))

@@ -17,7 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from hazards.notify import delivery as notify
-from hazards.notify import sweep
+from hazards.notify import sweep, targets
 from hazards.rules import holidays
 from hazards.stats import tally
 from inspection import audit
@@ -42,6 +42,10 @@ def sweep_policy(settings: Settings) -> sweep.SweepPolicy:
 
 def reinspection_policy(settings: Settings) -> sweep.ReinspectionPolicy:
     return sweep.ReinspectionPolicy(days=settings.reinspection_days, working_days=settings.reinspection_working_days)
+
+
+def webhook_policy(settings: Settings) -> targets.TargetPolicy:
+    return targets.TargetPolicy.parse(settings.webhook_allowed_networks)
 
 
 def task_policy(settings: Settings) -> planning.TaskPolicy:
@@ -159,19 +163,22 @@ def routine_draw(now: datetime | None = None, *, trigger: str = "schedule") -> J
 def deliver_notifications(now: datetime | None = None, *, trigger: str = "schedule") -> JobRun:
     """The outbox sender: pending notifications out (log, webhooks), with retries and backoff."""
     def body(_: Session, at: datetime) -> str:
-        report = notify.run_once(lambda: Session(get_write_engine(), expire_on_commit=False), now=at)
+        report = notify.run_once(lambda: Session(get_write_engine(), expire_on_commit=False), now=at,
+                                 transport=notify.webhook_transport(webhook_policy(get_settings())))
         return f"sent={report['sent']} failed={report['failed']}"
 
     return _recorded("deliver_notifications", body, now, trigger)
 
 
 def sweep_photo_files(now: datetime | None = None, *, trigger: str = "schedule") -> JobRun:
-    """Photo files with no row (an upload that died between writing the file and committing), after a day."""
+    """Photo files with no row (an upload that died between writing the file and committing), after a day; the
+    partial files of killed uploads once older than any upload could be (server/media.py)."""
     def body(session: Session, at: datetime) -> str:
         from inspection.photos import service as photo_service
-        from server.media import photo_store
+        from server.media import partial_file_age, photo_store
 
-        removed = photo_service.sweep_orphans(session, photo_store(), older_than=timedelta(days=1), now=at)
+        removed = photo_service.sweep_orphans(session, photo_store(), older_than=timedelta(days=1), now=at,
+                                              partial_older_than=partial_file_age(get_settings()))
         return f"removed={removed}"
 
     return _recorded("sweep_photo_files", body, now, trigger)

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from inspection.identity import accounts
@@ -8,6 +8,7 @@ from inspection.models import Department, User
 from inspection.types import utcnow
 from schemas.accounts import MePublic, TokenOut
 from server.auth import CurrentActor, issue_token
+from server.clients import client_address, parse_networks
 from server.db import SessionDep, WriteSessionDep
 from server.errors import error_json
 from server.settings import get_settings
@@ -16,15 +17,18 @@ router = APIRouter(tags=["auth"])
 
 
 @router.post("/auth/token", response_model=TokenOut)
-def login(session: WriteSessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]):  # type: ignore[no-untyped-def]
-    """OAuth2 password flow. Repeated failures for one username lock it for a while (429)."""
+def login(request: Request, session: WriteSessionDep,  # type: ignore[no-untyped-def]
+          form: Annotated[OAuth2PasswordRequestForm, Depends()]):
+    """OAuth2 password flow. Repeated failures for one username from one client address lock that client out
+    of it for a while (429); many more from everywhere lock the username."""
     settings = get_settings()
     now = utcnow()
+    client = client_address(request, parse_networks(settings.trusted_proxies))
     try:
         user = accounts.authenticate(
-            session, form.username.strip(), form.password, now=now,
-            max_failures=settings.login_max_failures, lock_seconds=settings.login_lock_seconds,
-            fast_hash=settings.env == "test",
+            session, form.username.strip(), form.password, client=client, now=now,
+            max_failures=settings.login_max_failures, max_failures_per_user=settings.login_max_failures_per_user,
+            lock_seconds=settings.login_lock_seconds, fast_hash=settings.env == "test",
         )
     except accounts.LoginLocked as locked:
         return error_json(429, "too_many_requests", "登录失败次数过多，请稍后再试 / too many failed logins",

@@ -132,12 +132,16 @@ def verify_photo(code: str, session: SessionDep) -> PhotoVerification:
             responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}, "image/heic": {}}}})
 def read_photo_file(photo_id: int, session: SessionDep, actor: CurrentActor,
                     variant: Annotated[Variant, Query()] = Variant.DISPLAY) -> Response:
-    """The image: `display` (stamped, no EXIF, <= 2000 px), `thumb` (<= 320 px) or `original` (as uploaded)."""
+    """The image: `display` (stamped, no EXIF, <= 2000 px), `thumb` (<= 320 px) or `original` (as uploaded).
+    The original is a download (`Content-Disposition: attachment`), never shown inline: it may carry data
+    after the image (`trailing_bytes`), which a browser must not get to interpret."""
     photo = photo_service.get_visible(session, photo_id, actor)
     store = photo_store()
     key = photo_service.key_for(photo, variant)
     media_type = photo_service.content_type_of(photo, variant)
     headers = {"Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff"}
+    if variant == Variant.ORIGINAL:
+        headers["Content-Disposition"] = f'attachment; filename="photo-{photo.id}.{key.rsplit(".", 1)[-1]}"'
     path = store.path(key)
     if path is not None:
         if not path.is_file():

@@ -5,6 +5,8 @@ from inspection.types import utcnow
 from schemas.webhooks import DeliveryPublic, WebhookCreated, WebhookIn, WebhookPublic
 from server.auth import CurrentActor
 from server.db import SessionDep, WriteSessionDep
+from server.jobs.functions import webhook_policy
+from server.settings import get_settings
 
 router = APIRouter(tags=["webhooks"])
 
@@ -12,12 +14,14 @@ router = APIRouter(tags=["webhooks"])
 @router.post("/webhooks", response_model=WebhookCreated, status_code=201)
 def register_webhook(body: WebhookIn, session: WriteSessionDep, actor: CurrentActor) -> WebhookCreated:
     """Deliveries are POSTs signed with `X-Xuncha-Signature: sha256=<HMAC of the body>`; `X-Xuncha-Event`
-    carries the event's unique id so receivers can drop repeats."""
+    carries the event's unique id so receivers can drop repeats. The host must resolve to public addresses
+    only, or to networks (or be a host) listed in `XUNCHA_WEBHOOK_ALLOWED_NETWORKS` (422 otherwise); each
+    delivery checks again."""
     unknown = sorted(set(body.event_types) - set(webhook_service.EVENT_TYPES))
     if unknown:
         raise HTTPException(422, f"未知事件类型 / unknown event types: {', '.join(unknown)}")
     hook = webhook_service.register(session, url=body.url, event_types=body.event_types, secret=body.secret,
-                                    actor=actor, now=utcnow())
+                                    actor=actor, now=utcnow(), policy=webhook_policy(get_settings()))
     session.commit()
     return WebhookCreated(**hook.model_dump(include={"id", "url", "event_types", "active", "created_at", "secret"}))
 

@@ -43,7 +43,7 @@ def test_expired_token_is_refused(client, world):
 
 def test_forged_token_is_refused(client, world):
     token = jwt.encode({"sub": str(world.users["admin"].id), "exp": utcnow() + timedelta(hours=1)},
-                       "someone-elses-secret", algorithm=ALGORITHM)
+                       "someone-elses-secret-that-is-long-enough-0123", algorithm=ALGORITHM)
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 

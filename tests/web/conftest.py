@@ -39,7 +39,7 @@ def live_server(engine: Any) -> Iterator[str]:
                                            lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 120  # generous: a loaded machine starts slowly
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("uvicorn did not start")
@@ -65,7 +65,7 @@ def phone(browser: Any) -> Iterator[Any]:
     """A fresh phone-sized browser context: its own storage, IndexedDB and service workers."""
     context = browser.new_context(**PHONE_CONTEXT, permissions=["geolocation"],
                                   bypass_csp=True)  # axe is injected as an inline script
-    context.set_default_timeout(15000)
+    context.set_default_timeout(60000)
     yield context
     context.close()
 
@@ -85,7 +85,7 @@ def phone_filming(browser: Any) -> Iterator[Callable[[Path], Any]]:
                   f"--use-file-for-fake-video-capture={video}"])
         launched.append(camera)
         context = camera.new_context(**PHONE_CONTEXT, permissions=["geolocation", "camera"], bypass_csp=checked)
-        context.set_default_timeout(15000)
+        context.set_default_timeout(60000)
         return context
 
     yield filming

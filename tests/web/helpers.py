@@ -32,13 +32,19 @@ def jpeg(colour: tuple[int, int, int] = (180, 90, 40), size: tuple[int, int] = (
     return {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}
 
 
+def settle(page: Any) -> None:
+    """Wait until the page's fonts are loaded and its images complete (a condition, not a guess at a delay)."""
+    page.wait_for_function("() => document.fonts.status === 'loaded'"
+                           " && Array.from(document.images).every(image => image.complete)")
+
+
 def check_screen(page: Any, name: str, show: Any = None) -> None:
     """One screen as issue 7 wants it: a screenshot at phone size (scrolled to ``show``, a locator, if given),
     no label or contrast violation on the whole page (axe-core), and no horizontal scrolling at 360 px."""
     SCREENS.mkdir(parents=True, exist_ok=True)
     if show is not None:
         show.evaluate("el => el.scrollIntoView({block: 'center'})")
-    page.wait_for_timeout(150)  # let images and fonts settle
+    settle(page)
     page.screenshot(path=str(SCREENS / f"{name}.png"))
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
@@ -48,7 +54,7 @@ def check_screen(page: Any, name: str, show: Any = None) -> None:
     assert problems == [], f"{name}: accessibility violations\n{json.dumps(problems, ensure_ascii=False, indent=1)}"
     size = page.viewport_size
     page.set_viewport_size({"width": NARROW, "height": size["height"]})
-    page.wait_for_timeout(100)
+    settle(page)  # reading scrollWidth below lays the page out at the new width first
     width = page.evaluate("() => document.documentElement.scrollWidth")
     page.set_viewport_size(size)
     assert width <= NARROW, f"{name}: {width}px wide at {NARROW}px, the page scrolls sideways"

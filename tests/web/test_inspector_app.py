@@ -89,7 +89,7 @@ def test_offline_submission_lands_exactly_once(live_server, phone, client, world
     # the signal returns: photos first, then the submission, once
     phone.set_offline(False)
     page.goto(f"{live_server}/app/#/result/{visit_id}")
-    page.locator("#result-status").get_by_text("检查结果已提交").wait_for(timeout=30000)
+    page.locator("#result-status").get_by_text("检查结果已提交").wait_for(timeout=90000)
     page.locator("#hazards").get_by_text(FAILED).wait_for()
     page.locator("#orders").get_by_text("应急责改").wait_for()
     check_screen(page, "app-08-result")
@@ -189,7 +189,7 @@ def test_a_signature_taken_without_signal_is_sent_when_it_returns(live_server, p
 
     phone.set_offline(False)
     page.goto(f"{live_server}/app/#/queue")
-    queued.get_by_text("已提交").wait_for(timeout=30000)
+    queued.get_by_text("已提交").wait_for(timeout=90000)
     session.rollback()
     signature = session.get(Photo, session.get(Visit, visit_id).signature_photo_id)
     assert signature is not None and signature.content_type == "image/png" and signature.visit_id == visit_id
@@ -239,7 +239,7 @@ def test_a_camera_that_sees_no_plaque_keeps_looking_until_the_inspector_cancels(
 def test_without_the_qr_reader_the_scan_button_says_so_and_offers_the_search(live_server, browser, world):
     # the service worker would fetch the reader itself, past the page's routes: this phone has none
     context = browser.new_context(**PHONE_CONTEXT, permissions=["geolocation"], service_workers="block")
-    context.set_default_timeout(15000)
+    context.set_default_timeout(60000)
     try:
         page = context.new_page()
         page.route("**/app/vendor/jsQR.min.js", lambda route: route.abort("internetdisconnected"))  # signal lost
