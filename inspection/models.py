@@ -53,9 +53,22 @@ class User(SQLModel, table=True):
     department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
     enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
     cert_no: str | None = Field(default=None, max_length=32)  # 执法证号; only certified inspectors issue orders
+    cert_valid_to: date | None = None  # the 执法证's last valid day; None: not recorded (no expiry known)
     phone: str | None = Field(default=None, max_length=32)
     is_active: bool = True
     created_at: datetime = created_column()
+
+
+class Recusal(SQLModel, table=True):
+    """An inspector declared in conflict with an enterprise (回避): never assigned to inspect it."""
+
+    __table_args__ = (UniqueConstraint("user_id", "enterprise_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id")
+    reason: str = Field(default="", max_length=200)
+    declared_at: datetime = created_column()
 
 
 class LoginThrottle(SQLModel, table=True):

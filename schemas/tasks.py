@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -17,6 +18,7 @@ class TaskSource(StrEnum):
 
 
 class TaskStatus(StrEnum):
+    UNASSIGNED = "unassigned"  # no inspectors yet: the merge leaves it until someone is assigned
     PLANNED = "planned"  # waiting for the merge job
     SCHEDULED = "scheduled"  # has a visit of its own
     MERGED = "merged"  # shares its visit (or its plant-site trip) with other tasks
@@ -24,7 +26,11 @@ class TaskStatus(StrEnum):
     CANCELLED = "cancelled"  # withdrawn or refused; ``status_reason`` says why
 
 
-OPEN_TASK_STATUSES = (TaskStatus.PLANNED, TaskStatus.SCHEDULED, TaskStatus.MERGED)
+OPEN_TASK_STATUSES = (TaskStatus.UNASSIGNED, TaskStatus.PLANNED, TaskStatus.SCHEDULED, TaskStatus.MERGED)
+
+
+class TaskAssignIn(StrictIn):
+    inspector_ids: list[int] = Field(min_length=2, max_length=10, description="two certified inspectors or more")
 
 
 class TaskCreate(StrictIn):
@@ -111,3 +117,34 @@ class JobStatus(BaseModel):
     next_run_at: datetime | None
     late: bool = Field(description="the next run is overdue: is a scheduler running?")
     last_run: JobRunPublic | None
+
+
+class DrawSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    department_id: int
+    month: str
+    algorithm: str
+    drawn_at: datetime
+    picks: int = Field(description="how many enterprises were drawn")
+
+
+class DrawPublic(BaseModel):
+    """Everything needed to recompute a draw from outside: the seed, the pool as it was, who was exempt and
+    why, the inspectors, the parameters, and the picks."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    department_id: int
+    month: str
+    seed: int
+    algorithm: str
+    params: dict[str, Any]
+    pool: list[dict[str, Any]]
+    exempt: list[dict[str, Any]]
+    inspector_ids: list[int]
+    picks: list[dict[str, Any]]
+    drawn_at: datetime
+    replay_matches: bool = Field(description="the picks recomputed now from the stored inputs are the stored ones")

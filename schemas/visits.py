@@ -32,6 +32,14 @@ class VisitCreate(StrictIn):
     announced: bool = True
 
 
+class VisitInspectorsIn(StrictIn):
+    inspector_ids: list[int] = Field(min_length=1, max_length=10)
+
+
+class VisitCancelIn(StrictIn):
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class VisitStart(StrictIn):
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)

@@ -18,6 +18,7 @@ from server.routes import (
     checklists,
     departments,
     documents,
+    draws,
     enterprises,
     hazards,
     photos,
@@ -95,6 +96,7 @@ def create_app() -> FastAPI:
     api.include_router(departments.router)
     api.include_router(checklists.router)
     api.include_router(tasks.router)
+    api.include_router(draws.router)
     api.include_router(admin.router)
     api.include_router(stats.router)
     app.include_router(api)

@@ -21,11 +21,13 @@ app = typer.Typer(help="xuncha 巡查 — inspection and hazard-closure service"
 import_app = typer.Typer(help="Bulk imports", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit trail", no_args_is_help=True)
 stats_app = typer.Typer(help="Statistics", no_args_is_help=True)
+draw_app = typer.Typer(help="双随机 draws", no_args_is_help=True)
 calendar_app = typer.Typer(help="The official holiday calendar (国务院办公厅节假日安排)", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(audit_app, name="audit")
 app.add_typer(stats_app, name="stats")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(draw_app, name="draw")
 console = Console()
 
 
@@ -214,6 +216,27 @@ def calendar_show() -> None:
         calendar = holidays.of(session)
     for year in sorted(calendar.years):
         console.print(f"{year}: {calendar.source(year)}")
+
+
+@draw_app.command("replay")
+def draw_replay(draw_id: int) -> None:
+    """Recompute a stored 双随机 draw from its seed, pool, inspectors and parameters; say whether it matches."""
+    from inspection.models import Draw
+    from inspection.planning import draw as draw_service
+    from server.db import session_scope
+
+    with session_scope(write=False) as session:
+        draw = session.get(Draw, draw_id)
+        if draw is None:
+            console.print(f"[red]no draw {draw_id}[/red]")
+            raise typer.Exit(2)
+        recomputed = draw_service.replay(draw)
+        stored = draw.picks
+    if recomputed == stored:
+        console.print(f"draw {draw_id} replays to the same {len(stored)} picks")
+        return
+    console.print(f"[red]draw {draw_id} does NOT match: stored {len(stored)} picks, recomputed {len(recomputed)}[/red]")
+    raise typer.Exit(1)
 
 
 @stats_app.command("check-tally")

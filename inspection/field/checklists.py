@@ -479,6 +479,17 @@ def kinds() -> list[str]:
     return [kind for kind in KIND_ORDER if kind in present]
 
 
+def enforced_kinds(department_code: str) -> list[str]:
+    """The kinds whose current checklist has an item this department enforces (执法主体): what its draws and
+    routine visits may ask."""
+    out = []
+    for kind in kinds():
+        items = (item for section in latest(kind).sections for item in section.items)
+        if any(department_code in item.departments for item in items):
+            out.append(kind)
+    return out
+
+
 def latest(kind: str) -> Checklist:
     versions = [version for loaded_kind, version in load_all() if loaded_kind == kind]
     if not versions:

@@ -7,10 +7,11 @@ from sqlalchemy import bindparam, or_
 from sqlmodel import Session, col, select
 
 from inspection import audit
-from inspection.clock import end_of_local_day, start_of_local_day
+from inspection.clock import end_of_local_day, local_date, start_of_local_day
 from inspection.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from inspection.field import checklists, geo
 from inspection.field.checklists import ChecklistItem, EnterpriseProfile
+from inspection.identity import officers
 from inspection.identity.access import Actor, require_role
 from inspection.lookup import by_id
 from inspection.models import (
@@ -266,6 +267,76 @@ def start(session: Session, visit_id: int, data: VisitStart, *, actor: Actor, no
     audit.record(session, entity="visit", entity_id=visit.id or 0, action="visit.start", actor=actor, at=now,
                  after=audit.snapshot(visit, ["started_at", "start_latitude", "start_longitude", "start_distance_m",
                                               "far_from_site"]))
+    return visit
+
+
+def _ensure_planner(session: Session, visit: Visit, actor: Actor) -> None:
+    """The office, or an inspector of a department on the visit."""
+    if actor.role in (Role.OFFICE, Role.ADMIN):
+        return
+    require_role(actor, Role.INSPECTOR, action="change visits")
+    if actor.department_id not in _department_ids(session, visit.id or 0):
+        raise NotPermitted("只能调整本部门参加的检查 / only visits your department takes part in",
+                           code="not_your_department")
+
+
+def _department_ids(session: Session, visit_id: int) -> set[int]:
+    return set(session.exec(select(VisitDepartment.department_id).where(VisitDepartment.visit_id == visit_id)).all())
+
+
+def _ensure_not_submitted(visit: Visit) -> None:
+    if visit.status not in (VisitStatus.PLANNED, VisitStatus.STARTED):
+        raise Conflict(f"检查已{visit.status.value}，不能再调整 / visit is {visit.status.value}", code="visit_not_open")
+
+
+def set_inspectors(session: Session, visit_id: int, inspector_ids: list[int], *, actor: Actor, now: datetime
+                   ) -> Visit:
+    """Replace the inspectors of a visit not yet submitted. Each must be eligible on the visit's day (certified,
+    certificate valid, not recused) and of a department on the visit; an inspector changes only their own
+    department's people, the office anyone's. Audited."""
+    visit = get_visible(session, visit_id, actor)
+    _ensure_planner(session, visit, actor)
+    _ensure_not_submitted(visit)
+    people = list(dict.fromkeys(inspector_ids))
+    departments = _department_ids(session, visit_id)
+    users = officers.check_team(session, people, department_id=None, enterprise_id=visit.enterprise_id,
+                                day=visit.planned_date or local_date(now))
+    if strangers := [u.id for u in users if u.department_id not in departments]:
+        raise InvalidInput("检查人员须属于参加检查的部门 / inspectors must belong to the visit's departments",
+                           code="inspector_not_eligible", details={"user_ids": strangers})
+    current = session.exec(select(VisitInspector).where(VisitInspector.visit_id == visit_id)).all()
+    before = sorted(link.user_id for link in current)
+    mine = actor.department_id if actor.role == Role.INSPECTOR else None
+    if mine is not None and any(u.department_id != mine for u in users):
+        raise NotPermitted("只能指派本部门人员 / only your department's inspectors", code="not_your_department")
+    for link in current:
+        if mine is None or link.department_id == mine:
+            session.delete(link)
+    session.flush()  # the deletes first: an inspector kept on is deleted and added again
+    kept = {link.user_id for link in current if mine is not None and link.department_id != mine}
+    for user in users:
+        if user.id not in kept:
+            session.add(VisitInspector(visit_id=visit_id, user_id=user.id, department_id=user.department_id))
+    session.flush()
+    after = sorted(session.exec(select(VisitInspector.user_id).where(VisitInspector.visit_id == visit_id)).all())
+    audit.record(session, entity="visit", entity_id=visit_id, action="visit.inspectors", actor=actor, at=now,
+                 before={"inspector_ids": before}, after={"inspector_ids": after})
+    return visit
+
+
+def cancel(session: Session, visit_id: int, reason: str, *, actor: Actor, now: datetime) -> Visit:
+    """Cancel a visit not yet submitted, with a reason; its tasks go back to planning. Audited."""
+    visit = get_visible(session, visit_id, actor)
+    _ensure_planner(session, visit, actor)
+    _ensure_not_submitted(visit)
+    if not reason.strip():
+        raise InvalidInput("请说明取消原因 / give the reason", code="reason_required")
+    before = visit.status
+    visit.status = VisitStatus.CANCELLED
+    session.add(visit)
+    session.flush()
+    audit.record(session, entity="visit", entity_id=visit_id, action="visit.cancel", actor=actor, at=now,
+                 before={"status": before}, after={"status": visit.status}, reason=reason.strip())
     return visit
 
 

@@ -1,9 +1,12 @@
 """双随机: the monthly random draw of enterprises to inspect, and of the inspectors who go.
 
-Each enterprise of the pool is drawn with probability ``1 / months`` of its risk class (D monthly, C quarterly,
-B twice a year, A yearly by default), raised by its open and overdue hazards and capped at 1; a valid green
-list exempts it. Two certified inspectors of the department are then drawn for each pick, fewest assignments
-in this draw first, never one who inspected the enterprise last time.
+A department draws only among the enterprises that have a checklist kind it enforces (the item catalogue's
+执法主体), and its tasks carry only those kinds. Each enterprise of the pool is drawn with probability
+``1 / months`` of its risk class (D monthly, C quarterly, B twice a year, A yearly by default), raised by its open
+and overdue hazards and capped at 1; a valid green list lowers it (``green_factor``: the months are multiplied),
+it does not take the enterprise out of the pool (REFERENCE §G.10). Two certified inspectors of the department
+are then drawn for each pick, fewest assignments in this draw first, never one who inspected the enterprise
+last time; a pick for which there are not enough becomes a task awaiting assignment, never a visit.
 
 The draw is a pure function of (seed, pool, inspectors, parameters) and uses nothing but ``random.Random(seed)
 .random()`` in a fixed order, so the stored ``Draw`` row replays to the same picks anywhere (``replay``).
@@ -19,11 +22,14 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from inspection.clock import local
+from inspection.errors import NotFound, NotPermitted
+from inspection.field import checklists
+from inspection.identity.access import Actor
 from inspection.models import Department, Draw, Enterprise, InspectionTask, User, Visit, VisitInspector
 from inspection.planning import inspect_once as planning
 from inspection.planning import tasks as task_service
 from schemas.enums import Role
-from schemas.tasks import TaskSource
+from schemas.tasks import TaskSource, TaskStatus
 
 ALGORITHM = "v1"
 DRAW_LOCK_KEY = 7_201_518  # pg advisory lock: one draw at a time
@@ -35,6 +41,7 @@ class DrawPolicy:
     frequency_months: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_FREQUENCY))
     open_weight: float = 0.25  # each open hazard raises the chance by a quarter
     overdue_weight: float = 1.0  # each overdue hazard doubles it
+    green_factor: float = 2.0  # a green-listed enterprise is drawn this many times less often (a local choice)
     inspectors_per_pick: int = 2
     capacity: int | None = None  # at most this many picks per department and month
     announced: bool = True  # tell the enterprise ahead (检查预告)
@@ -42,7 +49,7 @@ class DrawPolicy:
     def params(self) -> dict[str, Any]:
         return {"frequency_months": dict(self.frequency_months), "open_weight": self.open_weight,
                 "overdue_weight": self.overdue_weight, "inspectors_per_pick": self.inspectors_per_pick,
-                "capacity": self.capacity}
+                "capacity": self.capacity, "green_factor": self.green_factor}
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,7 @@ class Candidate:
     open_hazards: int = 0
     overdue_hazards: int = 0
     last_inspector_ids: tuple[int, ...] = ()
+    green_listed: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,8 @@ class Pick:
 
 def probability(candidate: Candidate, params: Mapping[str, Any]) -> float:
     months = params["frequency_months"].get(candidate.risk_class, 12)
+    if candidate.green_listed:
+        months *= params.get("green_factor", 1.0)
     boost = 1 + params["open_weight"] * candidate.open_hazards + params["overdue_weight"] * candidate.overdue_hazards
     return min(1.0, boost / max(months, 1))
 
@@ -104,8 +114,31 @@ def replay(draw: Draw) -> list[dict[str, Any]]:
     if draw.algorithm != ALGORITHM:
         raise ValueError(f"unknown draw algorithm {draw.algorithm!r}")
     pool = [Candidate(c["enterprise_id"], c["risk_class"], c["open_hazards"], c["overdue_hazards"],
-                      tuple(c["last_inspector_ids"])) for c in draw.pool]
+                      tuple(c["last_inspector_ids"]), c.get("green_listed", False)) for c in draw.pool]
     return _as_dicts(pick(draw.seed, pool, draw.inspector_ids, draw.params))
+
+
+def visible_draws(session: Session, *, actor: Actor, month: str | None = None) -> list[Draw]:
+    """Staff see every department's draws (双随机一公开: the draw is public to the administration)."""
+    if not actor.is_staff:
+        raise NotPermitted("仅执法人员和安委办可查看抽查记录 / draws are for staff", code="forbidden")
+    query = select(Draw).order_by(col(Draw.month).desc(), col(Draw.department_id))
+    if month is not None:
+        query = query.where(Draw.month == month)
+    return list(session.exec(query).all())
+
+
+def get_draw(session: Session, draw_id: int, *, actor: Actor) -> Draw:
+    if not actor.is_staff:
+        raise NotPermitted("仅执法人员和安委办可查看抽查记录 / draws are for staff", code="forbidden")
+    draw = session.get(Draw, draw_id)
+    if draw is None:
+        raise NotFound("抽查记录不存在 / draw not found")
+    return draw
+
+
+def replay_matches(draw: Draw) -> bool:
+    return replay(draw) == draw.picks
 
 
 # --- the monthly job --------------------------------------------------------------------------------------------
@@ -163,18 +196,18 @@ def draw_month(session: Session, *, department_id: int, now: datetime, policy: D
     pool: list[Candidate] = []
     exempt: list[dict[str, Any]] = []
     kinds: dict[int, list[str]] = {}
+    department = session.get(Department, department_id)
+    enforced = set(checklists.enforced_kinds(department.code)) if department is not None else set()
     for enterprise in session.exec(select(Enterprise).order_by(col(Enterprise.id))).all():
         eid = enterprise.id or 0
-        if planning.green_valid(enterprise, today):
-            exempt.append({"enterprise_id": eid, "reason": "green_list", "valid_to": str(enterprise.green_valid_to)})
-            continue
-        kinds[eid] = task_service.applicable_kinds(enterprise, roles.get(eid, (None, 0))[0])
+        applicable = task_service.applicable_kinds(enterprise, roles.get(eid, (None, 0))[0])
+        kinds[eid] = [kind for kind in applicable if kind in enforced]
         if not kinds[eid]:
-            exempt.append({"enterprise_id": eid, "reason": "no_checklist"})
+            exempt.append({"enterprise_id": eid, "reason": "no_checklist" if not applicable else "not_enforced"})
             continue
         open_count, overdue_count = hazard_counts.get(eid, (0, 0))
         pool.append(Candidate(eid, str(enterprise.risk_class), open_count, overdue_count,
-                              tuple(sorted(last.get(eid, ())))))
+                              tuple(sorted(last.get(eid, ()))), planning.green_valid(enterprise, today)))
     seed = secrets.randbits(62) if seed is None else seed
     params = policy.params()
     picks = pick(seed, pool, inspectors, params)
@@ -190,6 +223,7 @@ def draw_month(session: Session, *, department_id: int, now: datetime, policy: D
             enterprise_id=chosen.enterprise_id, kinds=kinds[chosen.enterprise_id], window_start=today,
             window_end=last_day, source=TaskSource.ROUTINE, now=now, draw_id=draw.id,
             inspector_ids=list(chosen.inspector_ids), announced=policy.announced,
+            status=TaskStatus.PLANNED if chosen.inspector_ids else TaskStatus.UNASSIGNED,
             note=f"双随机抽查 {month} / random draw {month}")
     session.flush()
     return draw

@@ -190,6 +190,8 @@ def routine_used(session: Session, enterprise_ids: list[int], lo: date, hi: date
     if not enterprise_ids:
         return {}
     spans = quarters(lo, hi)
+    if not spans:  # every window already past (the merge refuses those tasks): no quarter to count
+        return {}
     first, last = spans[0][1], spans[-1][2]
     visits = session.exec(select(Visit.id, Visit.enterprise_id, Visit.planned_date, Visit.source).where(
         col(Visit.enterprise_id).in_(enterprise_ids), Visit.status != VisitStatus.CANCELLED,

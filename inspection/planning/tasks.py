@@ -14,9 +14,11 @@ from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from inspection import audit
 from inspection.clock import local_date
 from inspection.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from inspection.field import checklists
+from inspection.identity import officers
 from inspection.identity.access import Actor, require_role
 from inspection.models import Department, Enterprise, InspectionTask, User, Visit
 from inspection.planning import inspect_once as planning
@@ -93,6 +95,31 @@ def complete_reinspection(session: Session, hazard_id: int, *, now: datetime, no
     task.status, task.status_reason, task.updated_at = TaskStatus.DONE, note, now
     session.add(task)
     session.flush()
+    return task
+
+
+def assign(session: Session, task_id: int, inspector_ids: list[int], *, actor: Actor, now: datetime
+           ) -> InspectionTask:
+    """Name the inspectors of an open task that has no visit yet (the office; a department's own inspectors for
+    their department's tasks). A task awaiting inspectors becomes planned, for the merge job. Audited."""
+    task = get_visible(session, task_id, actor)
+    if actor.role == Role.INSPECTOR and actor.department_id != task.department_id:
+        raise NotPermitted("只能指派本部门的任务 / only your department's tasks", code="not_your_department")
+    require_role(actor, Role.OFFICE, Role.ADMIN, Role.INSPECTOR, action="assign inspectors")
+    if task.status not in (TaskStatus.UNASSIGNED, TaskStatus.PLANNED) or task.visit_id is not None:
+        raise Conflict("任务已排入检查，请在检查上调整人员 / the task has a visit: change the visit's inspectors",
+                       code="task_scheduled")
+    people = list(dict.fromkeys(inspector_ids))
+    officers.check_team(session, people, department_id=task.department_id, enterprise_id=task.enterprise_id,
+                        day=max(task.window_start, local_date(now)))
+    if len(people) < 2:
+        raise InvalidInput("须指派两名持证执法人员 / name two certified inspectors", code="two_inspectors_required")
+    before = {"inspector_ids": task.inspector_ids, "status": task.status}
+    task.inspector_ids, task.status, task.status_reason, task.updated_at = people, TaskStatus.PLANNED, "", now
+    session.add(task)
+    session.flush()
+    audit.record(session, entity="task", entity_id=task.id or 0, action="task.assign", actor=actor, at=now,
+                 before=before, after={"inspector_ids": people, "status": task.status})
     return task
 
 
@@ -176,16 +203,20 @@ def _within_budget_or_join(session: Session, task: InspectionTask, enterprise: E
 
 # --- writing visits ---------------------------------------------------------------------------------------------
 
+AWAITING_INSPECTORS = "待指派检查人员 / awaiting inspectors"
+
+
 def add(session: Session, *, origin_key: str, department_id: int, enterprise_id: int, kinds: list[str],
         window_start: date, window_end: date, source: TaskSource, now: datetime, hazard_id: int | None = None,
         draw_id: int | None = None, inspector_ids: list[int] | None = None, announced: bool = True,
-        note: str = "") -> bool:
+        note: str = "", status: TaskStatus = TaskStatus.PLANNED) -> bool:
     """A task made by a job, once per ``origin_key`` however often the job runs. True if it was new."""
     values = {
         "origin_key": origin_key, "department_id": department_id, "enterprise_id": enterprise_id,
         "kinds": sorted(set(kinds)), "window_start": window_start, "window_end": window_end, "source": source,
-        "announced": announced and source != TaskSource.COMPLAINT, "status": TaskStatus.PLANNED,
-        "status_reason": "", "hazard_id": hazard_id, "draw_id": draw_id, "inspector_ids": inspector_ids or [],
+        "announced": announced and source != TaskSource.COMPLAINT, "status": status,
+        "status_reason": AWAITING_INSPECTORS if status == TaskStatus.UNASSIGNED else "", "hazard_id": hazard_id,
+        "draw_id": draw_id, "inspector_ids": inspector_ids or [],
         "note": note, "created_at": now, "updated_at": now,
     }
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert

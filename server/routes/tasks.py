@@ -10,7 +10,7 @@ from inspection.models import InspectionTask
 from inspection.planning import tasks as task_service
 from inspection.types import utcnow
 from schemas.common import Page
-from schemas.tasks import MergeReport, TaskCreate, TaskPublic, TaskSource, TaskStatus
+from schemas.tasks import MergeReport, TaskAssignIn, TaskCreate, TaskPublic, TaskSource, TaskStatus
 from server.auth import CurrentActor
 from server.db import SessionDep, WriteSessionDep
 from server.jobs.functions import task_policy
@@ -65,3 +65,12 @@ def merge_report(
 @router.get("/tasks/{task_id}", response_model=TaskPublic)
 def get_task(task_id: int, session: SessionDep, actor: CurrentActor) -> TaskPublic:
     return tasks_out(session, [task_service.get_visible(session, task_id, actor)])[0]
+
+
+@router.post("/tasks/{task_id}/assign", response_model=TaskPublic)
+def assign_task(task_id: int, body: TaskAssignIn, session: WriteSessionDep, actor: CurrentActor) -> TaskPublic:
+    """Name the inspectors of a task that has no visit yet (one awaiting inspectors after a draw, say): the office,
+    or an inspector for their own department. Each must hold a valid 执法证 and not be recused (回避)."""
+    task = task_service.assign(session, task_id, body.inspector_ids, actor=actor, now=utcnow())
+    session.commit()
+    return tasks_out(session, [task])[0]

@@ -24,10 +24,12 @@ from schemas.visits import (
     SyncIn,
     SyncItemOut,
     SyncOut,
+    VisitCancelIn,
     VisitChecklist,
     VisitCreate,
     VisitDepartmentOut,
     VisitInspectorOut,
+    VisitInspectorsIn,
     VisitPublic,
     VisitStart,
 )
@@ -120,6 +122,23 @@ def read_visit(visit_id: int, session: SessionDep, actor: CurrentActor) -> Visit
 def start_visit(visit_id: int, body: VisitStart, session: WriteSessionDep, actor: CurrentActor) -> VisitPublic:
     visit = visit_service.start(session, visit_id, body, actor=actor, now=utcnow(),
                                 far_meters=get_settings().far_start_meters)
+    session.commit()
+    return visit_out(session, visit)
+
+
+@router.put("/visits/{visit_id}/inspectors", response_model=VisitPublic)
+def change_inspectors(visit_id: int, body: VisitInspectorsIn, session: WriteSessionDep, actor: CurrentActor
+                      ) -> VisitPublic:
+    """The inspectors of a visit not yet submitted (the office: anyone's; an inspector: their department's)."""
+    visit = visit_service.set_inspectors(session, visit_id, body.inspector_ids, actor=actor, now=utcnow())
+    session.commit()
+    return visit_out(session, visit)
+
+
+@router.post("/visits/{visit_id}/cancel", response_model=VisitPublic)
+def cancel_visit(visit_id: int, body: VisitCancelIn, session: WriteSessionDep, actor: CurrentActor) -> VisitPublic:
+    """Cancel a visit not yet submitted, with the reason; its planned tasks go back to the merge."""
+    visit = visit_service.cancel(session, visit_id, body.reason, actor=actor, now=utcnow())
     session.commit()
     return visit_out(session, visit)
 

@@ -95,7 +95,8 @@ def at(day: date) -> datetime:
     return datetime.combine(day, time(3, 10), tzinfo=SHANGHAI)
 
 
-def test_green_listed_enterprises_are_exempt_while_their_green_list_is_valid(session, world):
+def test_a_valid_green_list_lowers_the_frequency_and_keeps_the_enterprise_in_the_pool(session, world):
+    """REFERENCE §G.10: the green list lowers how often an enterprise is drawn; it does not take it out."""
     valid = factories.make_enterprise(session, risk_class="D", gas_user=True, gas_supply="lpg", green_listed=True,
                                       green_valid_from=date(2026, 1, 1), green_valid_to=date(2026, 12, 31))
     expired = factories.make_enterprise(session, risk_class="D", gas_user=True, gas_supply="lpg", green_listed=True,
@@ -104,12 +105,14 @@ def test_green_listed_enterprises_are_exempt_while_their_green_list_is_valid(ses
     result = draw.draw_month(session, department_id=world.safety.id, now=at(date(2026, 3, 1)), policy=DrawPolicy(),
                              hazard_counts={}, seed=11)
     session.commit()
-    assert {"enterprise_id": valid.id, "reason": "green_list", "valid_to": "2026-12-31"} in result.exempt
-    picked = {p["enterprise_id"] for p in result.picks}
-    pooled = {c["enterprise_id"] for c in result.pool}
-    assert valid.id not in picked and valid.id not in pooled
-    assert expired.id in picked  # class D: drawn every month once the green list has expired
-    assert world.enterprise_a.id in picked  # the persona's D-class dust enterprise
+    pooled = {c["enterprise_id"]: c for c in result.pool}
+    assert pooled[valid.id]["green_listed"] is True and pooled[expired.id]["green_listed"] is False
+    assert all(e["enterprise_id"] != valid.id for e in result.exempt)
+    params = DrawPolicy().params()
+    assert draw.probability(Candidate(valid.id, "D", green_listed=True), params) == 0.5  # monthly -> bimonthly
+    assert draw.probability(Candidate(expired.id, "D"), params) == 1.0
+    assert expired.id in {p["enterprise_id"] for p in result.picks}  # class D: drawn every month
+    assert draw.replay(result) == result.picks
 
 
 def test_a_stored_draw_replays_to_its_picks_and_makes_its_tasks_once(session, world):
