@@ -45,7 +45,8 @@ class TaskCreate(StrictIn):
     window_start: date
     window_end: date
     source: TaskSource = TaskSource.ADHOC
-    announced: bool = Field(default=True, description="检查预告: the enterprise is told ahead (never for complaints)")
+    announced: bool | None = Field(default=None, description="检查预告: the enterprise is told ahead (never for "
+                                   "complaints); default: the department's notice policy for the source")
     inspector_ids: list[int] = Field(default_factory=list, max_length=10)
     note: str = Field(default="", max_length=2000)
 

@@ -61,7 +61,6 @@ class Settings(BaseSettings):
     draw_open_hazard_weight: float = 0.25
     draw_overdue_hazard_weight: float = 1.0
     draw_capacity: int | None = None
-    routine_announced: bool = True
     db_pool_size: int = 10
     worker_threads: int = 0  # threads serving sync routes per process; 0 keeps FastAPI's default of 40
     # webhooks may reach these non-public networks (CIDRs) or hosts (names, "*.example.gov.cn"): a JSON list

@@ -9,7 +9,7 @@
   not a stale "three days left".
 * ``plan_reinspections``: 复查 tasks for the issuing department (evidence on a major hazard; a rejected hazard
   whose new deadline passed), due within the re-inspection window (REFERENCE §D.1).
-* ``send_visit_notices``: 检查预告 to the enterprise N days before an announced visit.
+* ``send_visit_notices``: 检查预告 to the enterprise at least N days before an announced visit.
 * ``hazard_counts``: open and overdue hazards per enterprise, a weight of the 双随机 draw.
 
 Only hazards ``open`` are reminded, reported overdue or escalated: a ``submitted`` hazard waits for the reviewer,
@@ -244,7 +244,8 @@ def _add_task(session: Session, hazard: Hazard, *, key: str, start: datetime, fi
 # --- advance notice of visits (检查预告) --------------------------------------------------------------------------
 
 def send_visit_notices(session: Session, *, now: datetime, days: int) -> int:
-    """Tell each enterprise of an announced visit planned within ``days`` (none for complaint-driven visits).
+    """Tell each enterprise of an announced visit planned at least ``days`` ahead (none for complaint-driven
+    visits). A visit planned sooner gets no advance notice at all rather than a same-day one.
 
     One outbox row per visit and planned date: a visit moved to another day is announced again."""
     dialect = session.get_bind().dialect.name
@@ -257,8 +258,7 @@ def send_visit_notices(session: Session, *, now: datetime, days: int) -> int:
                   literal(0), literal(now, Outbox.__table__.c.next_attempt_at.type), _text(""),
                   literal(now, Outbox.__table__.c.created_at.type)).where(
         col(Visit.status) == VisitStatus.PLANNED, col(Visit.announced).is_(True),
-        col(Visit.source) != VisitSource.COMPLAINT, col(Visit.planned_date) >= today,
-        col(Visit.planned_date) <= today + timedelta(days=days))
+        col(Visit.source) != VisitSource.COMPLAINT, col(Visit.planned_date) >= today + timedelta(days=days))
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(Outbox).from_select(
         ["dedup_key", "event_type", "recipient", "channel", "payload", "status", "attempts", "next_attempt_at",

@@ -27,6 +27,7 @@ from inspection.field import checklists
 from inspection.identity.access import Actor
 from inspection.models import Department, Draw, Enterprise, InspectionTask, User, Visit, VisitInspector
 from inspection.planning import inspect_once as planning
+from inspection.planning import notice
 from inspection.planning import tasks as task_service
 from schemas.enums import Role
 from schemas.tasks import TaskSource, TaskStatus
@@ -44,7 +45,6 @@ class DrawPolicy:
     green_factor: float = 2.0  # a green-listed enterprise is drawn this many times less often (a local choice)
     inspectors_per_pick: int = 2
     capacity: int | None = None  # at most this many picks per department and month
-    announced: bool = True  # tell the enterprise ahead (检查预告)
 
     def params(self) -> dict[str, Any]:
         return {"frequency_months": dict(self.frequency_months), "open_weight": self.open_weight,
@@ -222,7 +222,8 @@ def draw_month(session: Session, *, department_id: int, now: datetime, policy: D
             session, origin_key=f"draw:{draw.id}:{chosen.enterprise_id}", department_id=department_id,
             enterprise_id=chosen.enterprise_id, kinds=kinds[chosen.enterprise_id], window_start=today,
             window_end=last_day, source=TaskSource.ROUTINE, now=now, draw_id=draw.id,
-            inspector_ids=list(chosen.inspector_ids), announced=policy.announced,
+            inspector_ids=list(chosen.inspector_ids),
+            announced=notice.announced(department.code if department else None, TaskSource.ROUTINE),
             status=TaskStatus.PLANNED if chosen.inspector_ids else TaskStatus.UNASSIGNED,
             note=f"双随机抽查 {month} / random draw {month}")
     session.flush()

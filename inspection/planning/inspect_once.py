@@ -249,7 +249,7 @@ def plan_visits(session: Session, *, now: datetime, policy: TaskPolicy,
          for t in tasks],
         today=today, is_working_day=is_working_day, priority=priority, notice_days=policy.notice_days,
         existing=[merge.ExistingVisit(v.id or 0, v.enterprise_id, v.planned_date or today, sites.get(v.enterprise_id),
-                                      tuple(visit_departments[v.id or 0])) for v in existing_visits],
+                                      tuple(visit_departments[v.id or 0]), v.announced) for v in existing_visits],
         budget=budget,
     )
     by_id = {t.id: t for t in tasks}

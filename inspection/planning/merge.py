@@ -10,8 +10,10 @@ Rules:
   different groups are never merged.
 * A task is only ever scheduled on a working day inside its window, never before ``today``. When the enterprise
   is to be told ahead (``notice``), the day is at least ``notice_days`` away if the window allows it.
-* A task first joins a planned trip of its group whose day lies in its window (the earliest such trip); that
-  visit is announced already, so the notice lead does not apply.
+* A task first joins a planned trip of its group whose day is not after its window's end (the earliest such
+  trip, earlier than its window if need be): within the horizon an enterprise never gets a second visit while
+  one is planned. That visit is announced already, so the notice lead does not apply. An unannounced task (四不两直)
+  never joins an announced visit: the enterprise was told that one is coming.
 * The rest are merged greedily, which gives the fewest trips: take the task whose window ends first, find the
   latest working day it can use, and put every task that can use that day into the same trip; the trip then
   takes the earliest working day all its tasks share. Repeat.
@@ -59,6 +61,7 @@ class ExistingVisit:
     day: date
     site_id: int | None = None
     department_ids: tuple[int, ...] = ()
+    announced: bool = True
 
 
 @dataclass(frozen=True)
@@ -242,18 +245,18 @@ class _Merger:
             days = sorted(planned)
             for member in members:
                 hi, task = member[0], member[3]
-                first = max(task.window_start, self.today)  # the visit is announced already: no notice lead
-                day = next((d for d in days if first <= d <= hi), None)
+                day = next((d for d in days if self.today <= d <= hi and (task.notice or not any(
+                    v.announced for v in planned[d]))), None)
                 if day is None:
                     remaining.append(member)
                 else:
                     joining.setdefault(day, []).append(task)
-        new: list[tuple[date, list[Task]]] = []
+        new: list[tuple[date, list[Task], bool]] = []  # (day, tasks, whether they join the visits planned then)
         if len(remaining) == 1:  # the common case: nothing to merge with
             hi, lo, _, task = remaining[0]
             day = self.first_working(lo, hi)
             assert day is not None  # window() guaranteed a working day
-            new.append((day, [task]))
+            new.append((day, [task], False))
         elif remaining:
             remaining = sorted(remaining)
             while remaining:
@@ -273,12 +276,12 @@ class _Merger:
                 remaining = later
                 day = self.first_working(latest_lo, first_hi)
                 assert day is not None and day <= stab
-                new.append((day, clique))
+                new.append((day, clique, False))
         if joining:
-            new.extend((day, tasks) for day, tasks in joining.items())
-            new.sort(key=lambda pair: (pair[0], min(t.id for t in pair[1])))
-        for day, tasks in new:
-            existing = planned.get(day, []) if day in joining else []
+            new.extend((day, tasks, True) for day, tasks in joining.items())
+            new.sort(key=lambda entry: (entry[0], min(t.id for t in entry[1])))
+        for day, tasks, joins in new:
+            existing = planned.get(day, []) if joins else []
             self.add_trip(trips, day, tasks, existing, lone=lone and not existing)
 
     def add_trip(self, trips: list[Trip], day: date, tasks: list[Task], existing: list[ExistingVisit], *,

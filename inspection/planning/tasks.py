@@ -22,6 +22,7 @@ from inspection.identity import officers
 from inspection.identity.access import Actor, require_role
 from inspection.models import Department, Enterprise, InspectionTask, User, Visit
 from inspection.planning import inspect_once as planning
+from inspection.planning import notice
 from schemas.enums import Role, VisitStatus
 from schemas.tasks import OPEN_TASK_STATUSES, MergeReport, TaskCreate, TaskSource, TaskStatus
 
@@ -155,7 +156,7 @@ def create(session: Session, data: TaskCreate, *, actor: Actor, now: datetime,
     task = InspectionTask(
         department_id=department_id, enterprise_id=enterprise.id, kinds=sorted(set(kinds)),
         window_start=data.window_start, window_end=data.window_end, source=data.source,
-        announced=data.announced and data.source != TaskSource.COMPLAINT, inspector_ids=data.inspector_ids,
+        announced=_announced(session, data, department_id), inspector_ids=data.inspector_ids,
         note=data.note, created_by=actor.user_id, created_at=now, updated_at=now,
     )
     session.add(task)
@@ -163,6 +164,15 @@ def create(session: Session, data: TaskCreate, *, actor: Actor, now: datetime,
     if task.source == TaskSource.ROUTINE:
         _within_budget_or_join(session, task, enterprise, now=now, policy=policy)
     return task
+
+
+def _announced(session: Session, data: TaskCreate, department_id: int) -> bool:
+    if data.source == TaskSource.COMPLAINT:
+        return False
+    if data.announced is not None:
+        return data.announced
+    department = session.get(Department, department_id)
+    return notice.announced(department.code if department else None, data.source)
 
 
 def _check_inspectors(session: Session, ids: list[int], department_id: int) -> None:

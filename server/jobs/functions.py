@@ -57,8 +57,7 @@ def task_policy(settings: Settings) -> planning.TaskPolicy:
 def draw_policy(settings: Settings) -> draw.DrawPolicy:
     return draw.DrawPolicy(frequency_months=settings.draw_frequency_months,
                            open_weight=settings.draw_open_hazard_weight,
-                           overdue_weight=settings.draw_overdue_hazard_weight, capacity=settings.draw_capacity,
-                           announced=settings.routine_announced)
+                           overdue_weight=settings.draw_overdue_hazard_weight, capacity=settings.draw_capacity)
 
 
 # --- running and recording ----------------------------------------------------------------------------------------

@@ -261,15 +261,24 @@ def test_advance_notice_once_for_announced_visits_only(session, world, source, a
                   announced=announced, planned_date=DUE)
     session.add(visit)
     session.commit()
-    assert sweep.send_visit_notices(session, now=at(DUE - timedelta(days=4)), days=3) == 0
-    sent = [sweep.send_visit_notices(session, now=at(DUE - timedelta(days=n)), days=3) for n in (3, 2, 0)]
+    sent = [sweep.send_visit_notices(session, now=at(DUE - timedelta(days=n)), days=3) for n in (5, 4, 3, 2, 0)]
     session.commit()
-    assert sum(sent) == expected
+    assert sent == [expected, 0, 0, 0, 0]  # as soon as it is planned at least 3 days ahead, and once
     if expected:
         (row,) = session.exec(select(Outbox).where(col(Outbox.event_type) == "visit.notice")).all()
         assert row.dedup_key == f"visit.notice:{visit.id}:2026-03-10"
         assert row.recipient == f"enterprise:{world.enterprise_a.id}"
         assert row.payload["planned_date"] == "2026-03-10"
+
+
+def test_a_visit_planned_sooner_than_the_notice_period_gets_no_notice_at_all(session, world):
+    """Not a same-day "advance" notice at 02:10: an announced visit planned two days ahead is simply not told."""
+    visit = Visit(enterprise_id=world.enterprise_a.id, lead_department_id=world.safety.id, source=VisitSource.JOINT,
+                  announced=True, planned_date=DUE)
+    session.add(visit)
+    session.commit()
+    sent = [sweep.send_visit_notices(session, now=at(DUE - timedelta(days=n)), days=3) for n in (2, 1, 0)]
+    assert sent == [0, 0, 0]
 
 
 def test_hazard_counts_per_enterprise(session, world):

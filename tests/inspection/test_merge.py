@@ -195,7 +195,9 @@ def test_tasks_join_the_earliest_existing_trip_of_their_group_that_fits(tasks, t
     for task_id, (trip, visit) in placed(plan).items():
         task = by_id[task_id]
         lo, hi = effective_window(task, today)
-        fitting = [old for old in existing if lo <= old.day <= hi and (
+        # a planned visit is joined even before the task's window (never a second visit while one is planned),
+        # but never by an unannounced task when the visit is announced (these are)
+        fitting = [old for old in existing if today <= old.day <= hi and task.notice and (
             (old.site_id is not None and SITE_OF[task.enterprise_id] == old.site_id)
             or (old.site_id is None and task.enterprise_id == old.enterprise_id))]
         if fitting:
@@ -276,3 +278,27 @@ def test_large_random_input_keeps_every_property():
     plan = merge.merge(tasks, today=BASE, is_working_day=synthetic_working_day, priority=PRIORITY)
     assert plan.scheduled_tasks + len(plan.unscheduled) == len(tasks)
     assert len(plan.trips) < len(tasks)
+
+
+def test_a_new_task_joins_the_visit_already_planned_even_before_its_window():
+    """No second visit to one enterprise within the horizon: 消防 (window from the 7th) joins 应急's visit of the
+    3rd instead of coming back four days later."""
+    today = date(2026, 12, 1)
+    existing = [ExistingVisit(109, 5, date(2026, 12, 3), None, (1,))]
+    plan = run([Task(1, 2, 5, date(2026, 12, 7), date(2026, 12, 18), ("FCZ",), notice=True)], today,
+               existing=existing)
+    (trip,) = plan.trips
+    assert trip.day == date(2026, 12, 3) and trip.visits[0].visit_id == 109
+
+
+def test_an_unannounced_task_never_joins_an_announced_visit():
+    today = date(2026, 12, 1)
+    existing = [ExistingVisit(109, 5, date(2026, 12, 3), None, (1,), announced=True)]
+    plan = run([Task(1, 1, 5, date(2026, 12, 1), date(2026, 12, 18), ("DUST",), routine=True, notice=False)], today,
+               existing=existing)
+    (trip,) = plan.trips
+    assert trip.visits[0].visit_id is None  # a visit of its own, unannounced
+    quiet = [ExistingVisit(110, 5, date(2026, 12, 3), None, (1,), announced=False)]
+    plan = run([Task(1, 1, 5, date(2026, 12, 1), date(2026, 12, 18), ("DUST",), routine=True, notice=False)], today,
+               existing=quiet)
+    assert plan.trips[0].visits[0].visit_id == 110  # unannounced tasks merge with each other

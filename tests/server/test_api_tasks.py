@@ -162,3 +162,13 @@ def test_a_failing_job_is_recorded_not_raised(client, world, session, monkeypatc
     (run,) = session.exec(select(JobRun)).all()
     assert run.finished_at is not None and run.ok is False
     assert session.exec(select(InspectionTask)).all() == []
+
+
+def test_the_notice_policy_is_data_per_department_and_source(client, world):
+    """应急's routine inspections are unannounced (四不两直); 消防's are announced; a complaint never is."""
+    safety = client.post("/api/v1/tasks", headers=world.headers("inspector"),
+                         json={"enterprise_id": world.enterprise_a.id, **window(), "source": "routine"})
+    fire = client.post("/api/v1/tasks", headers=world.headers("fire_inspector"),
+                       json={"enterprise_id": world.landlord.id, **window(), "source": "routine"})
+    assert safety.status_code == 201 and fire.status_code == 201, (safety.text, fire.text)
+    assert safety.json()["announced"] is False and fire.json()["announced"] is True
