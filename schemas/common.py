@@ -1,10 +1,30 @@
-"""Shapes shared by every resource: the error envelope and pagination."""
+"""Shapes shared by every resource: the error envelope, pagination, and the bounded numbers and dates of input.
 
-from typing import Any, Generic, TypeVar
+Every integer and date a client sends is bounded here, so a hostile value (an id past 64 bits, the year 1 or
+9999) is a 422 at the door rather than an overflow in the database driver or in date arithmetic. The guard
+``tests/server/test_bounded_input.py`` holds every parameter and request body of the OpenAPI to it.
+"""
 
-from pydantic import BaseModel, ConfigDict, Field
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
+
+# Ids are INTEGER columns: 32-bit on PostgreSQL, the narrower of the two databases.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+"""A row id: 1 to 2**31-1. Path, query and body ids alike, so none reaches the database past its column."""
+
+MAX_OFFSET = 2**31 - 1
+Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]
+
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+"""A calendar date with room on both sides for deadline arithmetic and time zones."""
+
+Moment = Annotated[AwareDatetime, Field(ge=datetime(1900, 1, 1, tzinfo=UTC), le=datetime(2999, 12, 31, tzinfo=UTC))]
 
 
 class ErrorBody(BaseModel):

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.common import StrictIn
+from schemas.common import Day, Id, StrictIn
 from schemas.enums import DustKind, GasRole, GasSupply, RiskClass
 
 
@@ -17,8 +17,8 @@ class EnterpriseFields(StrictIn):
     industry: str = Field(default="other", max_length=32)
     risk_class: RiskClass = RiskClass.B
     green_listed: bool = False
-    green_valid_from: date | None = None
-    green_valid_to: date | None = None
+    green_valid_from: Day | None = None
+    green_valid_to: Day | None = None
     dust_involved: bool = False
     dust_kind: DustKind | None = None
     gas_user: bool = False
@@ -53,8 +53,8 @@ class EnterpriseUpdate(StrictIn):
     industry: str | None = Field(default=None, max_length=32)
     risk_class: RiskClass | None = None
     green_listed: bool | None = None
-    green_valid_from: date | None = None
-    green_valid_to: date | None = None
+    green_valid_from: Day | None = None
+    green_valid_to: Day | None = None
     dust_involved: bool | None = None
     dust_kind: DustKind | None = None
     gas_user: bool | None = None
@@ -117,14 +117,14 @@ class PlantSiteCreate(StrictIn):
     street: str = Field(default="", max_length=64)
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
-    landlord_id: int
-    tenant_ids: list[int] = Field(default_factory=list, max_length=500)
+    landlord_id: Id
+    tenant_ids: list[Id] = Field(default_factory=list, max_length=500)
 
 
 class TenantAdd(StrictIn):
-    enterprise_id: int
+    enterprise_id: Id
     area_m2: float | None = Field(default=None, gt=0)
-    since_date: date | None = None
+    since_date: Day | None = None
 
 
 class PlantSitePublic(BaseModel):

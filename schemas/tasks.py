@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.common import StrictIn
+from schemas.common import Day, Id, StrictIn
 from schemas.enums import ChecklistKind
 
 
@@ -32,15 +32,15 @@ class TaskCreate(StrictIn):
 
     Inspectors plan for their own department; the office may name any department."""
 
-    enterprise_id: int
-    department_id: int | None = Field(default=None, description="default: the inspector's department")
+    enterprise_id: Id
+    department_id: Id | None = Field(default=None, description="default: the inspector's department")
     kinds: list[ChecklistKind] | None = Field(default=None, max_length=3,
                                               description="default: every kind that applies to the enterprise")
-    window_start: date
-    window_end: date
+    window_start: Day
+    window_end: Day
     source: TaskSource = TaskSource.ADHOC
     announced: bool = Field(default=True, description="检查预告: the enterprise is told ahead (never for complaints)")
-    inspector_ids: list[int] = Field(default_factory=list, max_length=10)
+    inspector_ids: list[Id] = Field(default_factory=list, max_length=10)
     note: str = Field(default="", max_length=2000)
 
     @model_validator(mode="after")
