@@ -46,6 +46,16 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def unchanged_if_omitted(**constraints: Any) -> Any:
+    """A field of a partial update (PATCH): leave it out and it keeps its value; ``null`` is refused (422), as
+    for any other value of the wrong type, since the column it sets holds no null."""
+    return Field(default=None, json_schema_extra=_no_default, **constraints)
+
+
 class StrictIn(BaseModel):
     """Input models refuse unknown fields, so a client cannot set what it does not own."""
 
