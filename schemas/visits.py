@@ -111,7 +111,7 @@ class ResultIn(StrictIn):
 class SubmissionIn(StrictIn):
     client_uuid: UUID = Field(description="generated on the phone; replays return the original result")
     captured_at: Moment | None = None
-    results: list[ResultIn] = Field(max_length=300)
+    results: list[ResultIn] = Field(min_length=1, max_length=300, description="every asked item, once")
     note: str = Field(default="", max_length=2000)
 
 

@@ -125,3 +125,45 @@ def test_a_street_with_control_characters_exports(client, world, session):
     book = load_workbook(io.BytesIO(_export(client, world, "xlsx", group_by="street")))
     assert book["统计"]["A2"].value == "三井街道"
 
+
+# --- visits no one could submit ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kinds", [["DUST"], ["GAS"], ["DUST", "GAS"]])
+def test_a_visit_whose_kinds_ask_nothing_is_refused(client, world, kinds):
+    """A tenant of the plant site, with neither dust nor gas. Before: 201 with an empty checklist, and
+    every submission then failed (409) forever."""
+    tenant = world.tenants[1]
+    response = client.post(f"{API}/visits", json={"enterprise_id": tenant.id, "kinds": kinds},
+                           headers=world.headers("inspector"))
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "no_checklist"
+    assert error["details"] == {"applicable_kinds": ["FCZ"]}
+
+
+def test_a_joint_visit_whose_kinds_ask_nothing_is_refused(client, world):
+    body = {"enterprise_id": world.enterprise_b.id,
+            "departments": [{"department_id": world.safety.id, "kinds": ["DUST"]},
+                            {"department_id": world.fire.id, "kinds": ["FCZ"]}]}
+    response = client.post(f"{API}/visits", json=body, headers=world.headers("office"))
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "no_checklist"
+
+
+def test_a_task_whose_kinds_ask_nothing_is_refused(client, world):
+    body = {"enterprise_id": world.enterprise_b.id, "kinds": ["DUST"], "window_start": "2030-01-01",
+            "window_end": "2030-01-31"}
+    response = client.post(f"{API}/tasks", json=body, headers=world.headers("inspector"))
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "no_checklist"
+
+
+@pytest.mark.parametrize("path", ["submissions", "corrections"])
+def test_an_empty_submission_is_422(client, world, path):
+    visit = client.post(f"{API}/visits", json={"enterprise_id": world.enterprise_a.id},
+                        headers=world.headers("inspector")).json()
+    response = client.post(f"{API}/visits/{visit['id']}/{path}",
+                           json={"client_uuid": str(uuid.uuid4()), "results": []}, headers=world.headers("inspector"))
+    assert response.status_code == 422, response.text
+    assert [p["loc"] for p in response.json()["error"]["details"]] == [["body", "results"]]
+
