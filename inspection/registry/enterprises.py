@@ -152,8 +152,9 @@ def search(session: Session, filters: EnterpriseFilters, *, actor: Actor, limit:
         is_tenant = exists().where(PlantSiteTenant.enterprise_id == Enterprise.id)
         conditions.append(is_tenant if filters.tenant else ~is_tenant)
     if filters.q:
-        pattern = f"%{filters.q.strip()}%"
-        conditions.append(or_(col(Enterprise.name).like(pattern), col(Enterprise.credit_code).like(pattern)))
+        text = filters.q.strip()  # % and _ (and the escape character) are literal: "contains", not a pattern
+        conditions.append(or_(col(Enterprise.name).contains(text, autoescape=True),
+                              col(Enterprise.credit_code).contains(text, autoescape=True)))
     total = session.exec(select(func.count()).select_from(Enterprise).where(*conditions)).one()
     rows = session.exec(
         select(Enterprise).where(*conditions).order_by(col(Enterprise.id)).limit(limit).offset(offset)

@@ -167,3 +167,21 @@ def test_an_empty_submission_is_422(client, world, path):
     assert response.status_code == 422, response.text
     assert [p["loc"] for p in response.json()["error"]["details"]] == [["body", "results"]]
 
+
+# --- search wildcards --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("q", ["_", "%", "__", "%%", "/", "\\", "甲_", "%铝%"])
+def test_search_wildcards_are_literal(client, world, q):
+    response = client.get(f"{API}/enterprises", params={"q": q}, headers=world.headers("office"))
+    assert response.status_code == 200, response.text
+    assert response.json()["total"] == 0
+
+
+def test_search_finds_names_with_wildcard_characters(client, world, session):
+    factories.make_enterprise(session, name="丁_100%合金/厂")
+    session.commit()
+    for q in ("_", "100%", "%合", "/厂", "丁_1"):
+        names = [e["name"] for e in client.get(f"{API}/enterprises", params={"q": q},
+                                               headers=world.headers("office")).json()["items"]]
+        assert names == ["丁_100%合金/厂"], q
+    assert client.get(f"{API}/enterprises", params={"q": "铝"}, headers=world.headers("office")).json()["total"] == 1
