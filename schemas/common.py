@@ -8,7 +8,7 @@ Every integer and date a client sends is bounded here, so a hostile value (an id
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 T = TypeVar("T")
 
@@ -57,6 +57,17 @@ def unchanged_if_omitted(**constraints: Any) -> Any:
 
 
 class StrictIn(BaseModel):
-    """Input models refuse unknown fields, so a client cannot set what it does not own."""
+    """Input models refuse unknown fields, so a client cannot set what it does not own, and text with a NUL
+    character, which PostgreSQL cannot store (nested models check their own fields)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for value in data.values():
+                texts = value if isinstance(value, list) else (value,)
+                if any(isinstance(text, str) and "\x00" in text for text in texts):
+                    raise ValueError("文本不能含有空字符 (NUL) / text may not contain a NUL character")
+        return data

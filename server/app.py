@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from server import db, errors, pages
 from server.db import SessionDep
-from server.limits import BodyLimitMiddleware
+from server.limits import BodyLimitMiddleware, NulInUrlMiddleware
 from server.routes import (
     admin,
     auth,
@@ -75,6 +75,7 @@ def create_app() -> FastAPI:
     )
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(NulInUrlMiddleware)
 
     api = APIRouter(prefix=API_PREFIX)
     # routes are matched in order: the phones' busiest paths first (~0.1 ms of matching saved per submission)

@@ -185,3 +185,29 @@ def test_search_finds_names_with_wildcard_characters(client, world, session):
                                                headers=world.headers("office")).json()["items"]]
         assert names == ["丁_100%合金/厂"], q
     assert client.get(f"{API}/enterprises", params={"q": "铝"}, headers=world.headers("office")).json()["total"] == 1
+
+
+# --- NUL characters (PostgreSQL text cannot hold them: a DataError, so a 500, there) -------------------------
+
+@pytest.mark.parametrize("path", ["/enterprises?q=%00", "/enterprises?street=a%00b", "/stats/closure?street=%00",
+                                  "/photos/verify/A%00", "/qr/x%00y", "/admin/jobs/sweep%00/run"])
+def test_a_nul_in_the_url_is_422(client, world, path):
+    method = client.post if path.endswith("/run") else client.get
+    response = method(f"{API}{path}", headers=world.headers("office"))
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["message"].startswith("请求中不能含有空字符 (NUL) / ")
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("patch", "/enterprises/{a}", {"street": "三井\x00街道"}),
+    ("patch", "/enterprises/{a}/contact", {"contact_name": "\x00"}),
+    ("post", "/webhooks", {"url": "https://example.org/hook", "event_types": ["hazard.opened\x00"]}),
+    ("post", "/visits/1/submissions", {"client_uuid": str(uuid.uuid4()),
+                                       "results": [{"item_code": "DUST-1", "result": "pass", "note": "\x00"}]}),
+])
+def test_a_nul_in_a_json_body_is_422(client, world, method, path, body):
+    response = getattr(client, method)(f"{API}{path.format(a=world.enterprise_a.id)}", json=body,
+                                       headers=world.headers("office"))
+    assert response.status_code == 422, response.text
+    messages = [p["message"] for p in response.json()["error"]["details"]]
+    assert any("空字符 (NUL)" in m for m in messages), messages
