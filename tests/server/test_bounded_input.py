@@ -89,3 +89,14 @@ def test_dates_at_the_ends_of_the_calendar_are_422(client, world, query):
     for path in ("/stats/closure", "/stats/top-items", "/tasks/merge-report"):
         response = client.get(f"{API}{path}?{query}", headers=world.headers("office"))
         assert response.status_code == 422, (path, response.text)
+
+
+@pytest.mark.parametrize("path", [
+    "/stats/report.pdf?month=9999-12", "/stats/report.pdf?month=0001-01", "/stats/closure?month=9999-12",
+    "/stats/closure?month=0001-01&group_by=month", "/stats/overdue?at=0001-01-01T00:00:00%2B08:00",
+    "/stats/overdue?at=9999-12-31T23:59:59-14:00", "/stats/overdue?at=0001-01-01", "/stats/overdue?at=9999-12-31",
+])
+def test_months_and_instants_at_the_ends_of_the_calendar_are_422(client, world, path):
+    response = client.get(f"{API}{path}", headers=world.headers("office"))
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] in ("invalid_month", "invalid_at")
