@@ -29,11 +29,9 @@ from schemas.visits import ResultIn, SubmissionIn, VisitCreate
 from server.app import create_app
 from tests import factories, personas
 
-pytestmark = pytest.mark.skipif(
-    (os.environ.get("XUNCHA_TEST_DATABASE_URL") or "").startswith("postgresql"),
-    reason="Schemathesis runs once, on the SQLite run (the API under test is the same on PostgreSQL, and its "
-           "budget of a few minutes is spent where the suite is fastest)",
-)
+if (os.environ.get("XUNCHA_TEST_DATABASE_URL") or "").startswith("postgresql"):
+    pytest.skip("Schemathesis runs once, on the SQLite run (the API under test is the same on PostgreSQL, and "
+                "its budget of a few minutes is spent where the suite is fastest)", allow_module_level=True)
 
 ROLES = ["admin", "office", "inspector", "enterprise_a"]
 FUZZED_EXAMPLES = 4
