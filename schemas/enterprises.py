@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.common import StrictIn
+from schemas.common import Day, Id, StrictIn, unchanged_if_omitted
 from schemas.enums import DustKind, GasRole, GasSupply, RiskClass
 
 
@@ -17,8 +17,8 @@ class EnterpriseFields(StrictIn):
     industry: str = Field(default="other", max_length=32)
     risk_class: RiskClass = RiskClass.B
     green_listed: bool = False
-    green_valid_from: date | None = None
-    green_valid_to: date | None = None
+    green_valid_from: Day | None = None
+    green_valid_to: Day | None = None
     dust_involved: bool = False
     dust_kind: DustKind | None = None
     gas_user: bool = False
@@ -42,35 +42,37 @@ class EnterpriseCreate(EnterpriseFields):
 
 
 class EnterpriseUpdate(StrictIn):
-    """Office and admin: any field may change; omitted fields stay as they are."""
+    """Office and admin: any field may change; omitted fields stay as they are. ``null`` clears the fields that
+    may be empty (position, green-list dates, dust kind, gas supply) and is refused (422) for the others."""
 
-    name: str | None = Field(default=None, min_length=2, max_length=128)
-    credit_code: str | None = None
-    address: str | None = Field(default=None, max_length=255)
-    street: str | None = Field(default=None, max_length=64)
+    name: str = unchanged_if_omitted(min_length=2, max_length=128)
+    credit_code: str = unchanged_if_omitted()
+    address: str = unchanged_if_omitted(max_length=255)
+    street: str = unchanged_if_omitted(max_length=64)
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
-    industry: str | None = Field(default=None, max_length=32)
-    risk_class: RiskClass | None = None
-    green_listed: bool | None = None
-    green_valid_from: date | None = None
-    green_valid_to: date | None = None
-    dust_involved: bool | None = None
+    industry: str = unchanged_if_omitted(max_length=32)
+    risk_class: RiskClass = unchanged_if_omitted()
+    green_listed: bool = unchanged_if_omitted()
+    green_valid_from: Day | None = None
+    green_valid_to: Day | None = None
+    dust_involved: bool = unchanged_if_omitted()
     dust_kind: DustKind | None = None
-    gas_user: bool | None = None
+    gas_user: bool = unchanged_if_omitted()
     gas_supply: GasSupply | None = None
-    gas_role: GasRole | None = None
-    contact_name: str | None = Field(default=None, max_length=64)
-    contact_phone: str | None = Field(default=None, max_length=32)
-    fatal_accident_3y: bool | None = None
-    serious_dishonest: bool | None = None
+    gas_role: GasRole = unchanged_if_omitted()
+    contact_name: str = unchanged_if_omitted(max_length=64)
+    contact_phone: str = unchanged_if_omitted(max_length=32)
+    fatal_accident_3y: bool = unchanged_if_omitted()
+    serious_dishonest: bool = unchanged_if_omitted()
 
 
 class EnterpriseContactUpdate(StrictIn):
-    """What an enterprise user may change about itself: only its contact details."""
+    """What an enterprise user may change about itself: only its contact details (omitted: unchanged; an empty
+    string clears one; ``null`` is refused)."""
 
-    contact_name: str | None = Field(default=None, max_length=64)
-    contact_phone: str | None = Field(default=None, max_length=32)
+    contact_name: str = unchanged_if_omitted(max_length=64)
+    contact_phone: str = unchanged_if_omitted(max_length=32)
 
 
 class EnterprisePublic(BaseModel):
@@ -117,14 +119,14 @@ class PlantSiteCreate(StrictIn):
     street: str = Field(default="", max_length=64)
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
-    landlord_id: int
-    tenant_ids: list[int] = Field(default_factory=list, max_length=500)
+    landlord_id: Id
+    tenant_ids: list[Id] = Field(default_factory=list, max_length=500)
 
 
 class TenantAdd(StrictIn):
-    enterprise_id: int
+    enterprise_id: Id
     area_m2: float | None = Field(default=None, gt=0)
-    since_date: date | None = None
+    since_date: Day | None = None
 
 
 class PlantSitePublic(BaseModel):

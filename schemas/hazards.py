@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.common import StrictIn
+from schemas.common import Day, Id, StrictIn
 from schemas.enums import HazardLevel, HazardStatus, Party
 
 
@@ -73,8 +73,8 @@ class OrderPublic(BaseModel):
 
 class EvidenceIn(StrictIn):
     note: str = Field(default="", max_length=2000)
-    photo_ids: list[int] = Field(min_length=1, max_length=20, description="after-photos of the rectification")
-    plan_photo_ids: list[int] = Field(default_factory=list, max_length=20, description="治理方案 (major hazards)")
+    photo_ids: list[Id] = Field(min_length=1, max_length=20, description="after-photos of the rectification")
+    plan_photo_ids: list[Id] = Field(default_factory=list, max_length=20, description="治理方案 (major hazards)")
 
 
 class EvidencePublic(BaseModel):
@@ -94,7 +94,7 @@ class EvidencePublic(BaseModel):
 
 
 class PlanIn(StrictIn):
-    plan_photo_ids: list[int] = Field(min_length=1, max_length=20)
+    plan_photo_ids: list[Id] = Field(min_length=1, max_length=20)
     note: str = Field(default="", max_length=2000)
 
 
@@ -104,26 +104,26 @@ class AcceptIn(StrictIn):
 
 class RejectIn(StrictIn):
     reason: str = Field(min_length=2, max_length=2000)
-    new_due_date: date | None = Field(default=None, description="local date; default keeps the old deadline")
+    new_due_date: Day | None = Field(default=None, description="local date; default keeps the old deadline")
 
 
 class DeadlineIn(StrictIn):
     """The office sets a major hazard's deadline together with its rectification plan."""
 
-    due_date: date
+    due_date: Day
     note: str = Field(default="", max_length=2000)
 
 
 class ExtensionIn(StrictIn):
     reason: str = Field(min_length=2, max_length=2000)
-    requested_due_date: date
-    plan_photo_ids: list[int] = Field(default_factory=list, max_length=20)
+    requested_due_date: Day
+    plan_photo_ids: list[Id] = Field(default_factory=list, max_length=20)
     interim_measures: str = Field(default="", max_length=2000)
 
 
 class ExtensionDecisionIn(StrictIn):
     note: str = Field(default="", max_length=2000)
-    due_date: date | None = Field(default=None, description="approve: a date other than the one asked for")
+    due_date: Day | None = Field(default=None, description="approve: a date other than the one asked for")
 
 
 class ExtensionPublic(BaseModel):
@@ -165,17 +165,17 @@ class PenaltyDecisionPublic(BaseModel):
 
 
 class ReinspectionItemIn(StrictIn):
-    hazard_id: int
+    hazard_id: Id
     outcome: str = Field(pattern="^(rectified|not_rectified|unsatisfactory)$",
                          description="已整改 / 未整改 / 整改不合格")
     note: str = Field(default="", max_length=2000)
-    photo_ids: list[int] = Field(default_factory=list, max_length=20)
-    new_due_date: date | None = None
+    photo_ids: list[Id] = Field(default_factory=list, max_length=20)
+    new_due_date: Day | None = None
 
 
 class ReinspectionIn(StrictIn):
     items: list[ReinspectionItemIn] = Field(min_length=1, max_length=200)
-    co_inspector_id: int
+    co_inspector_id: Id
 
 
 class EventPublic(BaseModel):

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.common import StrictIn
+from schemas.common import Id, StrictIn
 
 
 class PhotoUrls(BaseModel):
@@ -48,5 +48,5 @@ class PhotoVerification(BaseModel):
 
 
 class SignatureIn(StrictIn):
-    photo_id: int = Field(description="the representative's signature, uploaded through POST /photos")
+    photo_id: Id = Field(description="the representative's signature, uploaded through POST /photos")
 

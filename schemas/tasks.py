@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.common import StrictIn
+from schemas.common import Day, Id, StrictIn
 from schemas.enums import ChecklistKind
 
 
@@ -30,7 +30,7 @@ OPEN_TASK_STATUSES = (TaskStatus.UNASSIGNED, TaskStatus.PLANNED, TaskStatus.SCHE
 
 
 class TaskAssignIn(StrictIn):
-    inspector_ids: list[int] = Field(min_length=2, max_length=10, description="two certified inspectors or more")
+    inspector_ids: list[Id] = Field(min_length=2, max_length=10, description="two certified inspectors or more")
 
 
 class TaskCreate(StrictIn):
@@ -38,16 +38,16 @@ class TaskCreate(StrictIn):
 
     Inspectors plan for their own department; the office may name any department."""
 
-    enterprise_id: int
-    department_id: int | None = Field(default=None, description="default: the inspector's department")
+    enterprise_id: Id
+    department_id: Id | None = Field(default=None, description="default: the inspector's department")
     kinds: list[ChecklistKind] | None = Field(default=None, max_length=3,
                                               description="default: every kind that applies to the enterprise")
-    window_start: date
-    window_end: date
+    window_start: Day
+    window_end: Day
     source: TaskSource = TaskSource.ADHOC
     announced: bool | None = Field(default=None, description="检查预告: the enterprise is told ahead (never for "
                                    "complaints); default: the department's notice policy for the source")
-    inspector_ids: list[int] = Field(default_factory=list, max_length=10)
+    inspector_ids: list[Id] = Field(default_factory=list, max_length=10)
     note: str = Field(default="", max_length=2000)
 
     @model_validator(mode="after")

@@ -3,15 +3,15 @@
 from datetime import date, datetime
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.common import ErrorBody, StrictIn
+from schemas.common import Day, ErrorBody, Id, Moment, StrictIn
 from schemas.enterprises import EnterpriseRef
 from schemas.enums import ChecklistKind, HazardLevel, ItemResult, Party, VisitSource, VisitStatus
 
 
 class VisitDepartmentIn(StrictIn):
-    department_id: int
+    department_id: Id
     kinds: list[ChecklistKind] = Field(default_factory=list, max_length=3)
 
 
@@ -21,11 +21,11 @@ class VisitCreate(StrictIn):
 
     client_uuid: UUID | None = Field(default=None, description="generated on the phone; a retry with the same key "
                                      "returns the visit the first request made")
-    enterprise_id: int
-    planned_date: date | None = None
+    enterprise_id: Id
+    planned_date: Day | None = None
     kinds: list[ChecklistKind] | None = Field(default=None, max_length=3,
                                               description="default: every kind that applies to the enterprise")
-    inspector_ids: list[int] = Field(default_factory=list, max_length=10,
+    inspector_ids: list[Id] = Field(default_factory=list, max_length=10,
                                      description="co-inspectors; an order needs two certified officers")
     departments: list[VisitDepartmentIn] | None = Field(default=None, max_length=8)
     source: VisitSource = VisitSource.ADHOC
@@ -33,7 +33,7 @@ class VisitCreate(StrictIn):
 
 
 class VisitInspectorsIn(StrictIn):
-    inspector_ids: list[int] = Field(min_length=1, max_length=10)
+    inspector_ids: list[Id] = Field(min_length=1, max_length=10)
 
 
 class VisitCancelIn(StrictIn):
@@ -112,9 +112,9 @@ class ResultIn(StrictIn):
     item_code: str = Field(max_length=16)
     result: ItemResult
     note: str = Field(default="", max_length=2000)
-    photo_ids: list[int] = Field(default_factory=list, max_length=20)
+    photo_ids: list[Id] = Field(default_factory=list, max_length=20)
     fixed_on_spot: bool = Field(default=False, description="0-day items fixed during the visit")
-    after_photo_ids: list[int] = Field(default_factory=list, max_length=20)
+    after_photo_ids: list[Id] = Field(default_factory=list, max_length=20)
     party: Party | None = Field(default=None, description="厂中厂: landlord, tenant or both")
     raise_to_major: bool = False
     deadline_days: int | None = Field(default=None, ge=0, le=365)
@@ -122,8 +122,8 @@ class ResultIn(StrictIn):
 
 class SubmissionIn(StrictIn):
     client_uuid: UUID = Field(description="generated on the phone; replays return the original result")
-    captured_at: AwareDatetime | None = None
-    results: list[ResultIn] = Field(max_length=300)
+    captured_at: Moment | None = None
+    results: list[ResultIn] = Field(min_length=1, max_length=300, description="every asked item, once")
     note: str = Field(default="", max_length=2000)
 
 
@@ -157,7 +157,7 @@ class SubmissionPublic(BaseModel):
 
 
 class SyncItem(SubmissionIn):
-    visit_id: int
+    visit_id: Id
     correction: bool = False
 
 

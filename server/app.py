@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI
 
 from inspection.types import utcnow
 from server import db, errors, media, pages
-from server.limits import BodyLimitMiddleware
+from server.limits import BodyLimitMiddleware, NulInUrlMiddleware
 from server.routes import (
     admin,
     auth,
@@ -80,6 +80,7 @@ def create_app() -> FastAPI:
     )
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(NulInUrlMiddleware)
 
     api = APIRouter(prefix=API_PREFIX)
     # routes are matched in order: the phones' busiest paths first (~0.1 ms of matching saved per submission)

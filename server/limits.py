@@ -1,4 +1,5 @@
-"""Request bodies over the limit get 413 while they stream in, not after they have been buffered."""
+"""Request limits: bodies over the limit get 413 while they stream in, not after they have been buffered; a NUL
+character in the path or query is a 422 before any route sees it."""
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -40,3 +41,21 @@ class BodyLimitMiddleware:
 
 def too_large_message(limit: int) -> str:
     return f"请求体过大，上限 {limit // (1024 * 1024)} MB / request body over {limit} bytes"
+
+
+NUL_MESSAGE = "请求中不能含有空字符 (NUL) / the request may not contain a NUL character"
+
+
+class NulInUrlMiddleware:
+    """``%00`` in a path or query reaches no route: PostgreSQL text cannot hold NUL (a DataError, so a 500),
+    and no id, name or filter contains one. JSON bodies are refused by ``schemas.common.StrictIn``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope["query_string"]):
+            response = error_json(422, "invalid", NUL_MESSAGE)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

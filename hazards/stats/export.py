@@ -2,15 +2,22 @@
 
 Pure functions: a ``ClosureReport`` in, bytes out. Headers are Chinese and come from ``definitions.DEFINITIONS``
 and ``definitions.DIMENSIONS``, so the files say what the API and the PDF say.
+
+Every cell goes through ``safe_cell``: streets, industries, names and the echoed filters are whatever someone
+typed, and a spreadsheet must neither run them as formulas (CSV injection) nor choke on control characters.
 """
 
 import csv
 import io
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from hazards.stats import closure as stats
 from hazards.stats import definitions
@@ -18,6 +25,30 @@ from inspection.clock import local
 
 RATES = {"closure_rate", "on_time_rate"}
 TOTAL_LABEL = "合计"
+
+# What XML 1.0 (so XLSX) cannot hold: C0 controls but tab, line feed and carriage return (openpyxl raises
+# IllegalCharacterError on them), lone surrogates and U+FFFE/U+FFFF. Removed from CSV too, so both files agree.
+ILLEGAL_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# A cell starting with one of these is a formula to Excel, LibreOffice and Sheets (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """A value as every export writes it: text without XML-illegal control characters, and text that a
+    spreadsheet would take for a formula prefixed with ``'`` so it stays text. Numbers and None pass unchanged."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CONTROL.sub("", value)
+    return f"'{value}" if value.startswith(FORMULA_START) else value
+
+
+def append_row(sheet: Worksheet, values: Iterable[Any]) -> None:
+    """``sheet.append`` through ``safe_cell``, every text cell typed as a string: openpyxl stores a string that
+    starts with ``=`` as a formula, and no cell of an export is one."""
+    sheet.append([safe_cell(value) for value in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = TYPE_STRING
 
 
 def columns(report: stats.ClosureReport) -> list[tuple[str, str]]:
@@ -53,9 +84,9 @@ def rows(report: stats.ClosureReport) -> list[list[Any]]:
 def to_csv(report: stats.ClosureReport) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([header for _, header in columns(report)])
+    writer.writerow([safe_cell(header) for _, header in columns(report)])
     for row in rows(report):
-        writer.writerow(["" if value is None else value for value in row])
+        writer.writerow(["" if value is None else safe_cell(value) for value in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -64,12 +95,12 @@ def to_xlsx(report: stats.ClosureReport) -> bytes:
     sheet = book.active
     sheet.title = "统计"
     cols = columns(report)
-    sheet.append([header for _, header in cols])
+    append_row(sheet, [header for _, header in cols])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for values in rows(report):
-        sheet.append(values)
+        append_row(sheet, values)
     for index, (key, header) in enumerate(cols, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(10, min(40, 2 * len(header) + 2))
@@ -81,14 +112,14 @@ def to_xlsx(report: stats.ClosureReport) -> bytes:
     sheet.freeze_panes = "A2"
 
     notes = book.create_sheet("指标口径")
-    notes.append(["指标", "Indicator", "口径 / Definition", "字段 / Field"])
+    append_row(notes, ["指标", "Indicator", "口径 / Definition", "字段 / Field"])
     for cell in notes[1]:
         cell.font = Font(bold=True)
     for definition in report.definitions:
-        notes.append([definition.name_zh, definition.name_en, definition.formula, definition.field])
-    notes.append([])
+        append_row(notes, [definition.name_zh, definition.name_en, definition.formula, definition.field])
+    append_row(notes, [])
     for label, value in meta(report):
-        notes.append([label, value])
+        append_row(notes, [label, value])
     for letter, width in (("A", 22), ("B", 30), ("C", 90), ("D", 28)):
         notes.column_dimensions[letter].width = width
     for row in notes.iter_rows(min_row=2, max_col=3):

@@ -10,6 +10,7 @@ from hazards.stats.definitions import DIMENSIONS
 from hazards.stats.sql import H, unindexed
 from inspection.clock import SHANGHAI, end_of_local_day, local_date, start_of_local_day
 from inspection.errors import InvalidInput
+from schemas.common import FIRST_DAY, LAST_DAY
 
 
 @dataclass(frozen=True)
@@ -56,11 +57,18 @@ def parse_at(value: str | None, now: datetime) -> datetime:
     value = value.strip()
     try:
         if len(value) == 10:
-            return end_of_local_day(date.fromisoformat(value))
-        at = datetime.fromisoformat(value)
+            day = date.fromisoformat(value)
+        else:
+            at = datetime.fromisoformat(value)
+            day = at.date()
     except ValueError:
         raise InvalidInput(f"时间格式应为 YYYY-MM-DD 或 ISO 8601 / at must be a date or an ISO date-time, got "
                            f"{value!r}", code="invalid_at", details={"at": value}) from None
+    if not FIRST_DAY <= day <= LAST_DAY:  # the calendar's ends overflow on the way to UTC
+        raise InvalidInput(f"时间超出范围（{FIRST_DAY.year}–{LAST_DAY.year} 年）/ at is out of range, got {value!r}",
+                           code="invalid_at", details={"at": value})
+    if len(value) == 10:
+        return end_of_local_day(day)
     return at.replace(tzinfo=SHANGHAI) if at.tzinfo is None else at
 
 
@@ -70,8 +78,10 @@ def parse_month(month: str) -> date:
         first = datetime.strptime(month, "%Y-%m").date()
     except ValueError:
         first = None
-    if first is None or len(month) != 7:
-        raise InvalidInput(f"月份格式应为 YYYY-MM / month must look like 2026-06, got {month!r}",
+    # the calendar's ends: the 12-month trend and "the month after" would leave it
+    if first is None or len(month) != 7 or not FIRST_DAY <= first <= LAST_DAY:
+        raise InvalidInput(f"月份格式应为 YYYY-MM（{FIRST_DAY.year}–{LAST_DAY.year} 年）/ month must look like "
+                           f"2026-06, got {month!r}",
                            code="invalid_month", details={"month": month})
     return first
 

@@ -51,7 +51,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -591,6 +591,12 @@ def applies(item: ChecklistItem, profile: EnterpriseProfile) -> bool:
 
 def applicable_items(checklist: Checklist, profile: EnterpriseProfile) -> list[ChecklistItem]:
     return [item for item in checklist.items if applies(item, profile)]
+
+
+def asks_anything(kinds: Iterable[str], profile: EnterpriseProfile) -> bool:
+    """Whether these checklist kinds leave at least one item to ask this enterprise: a visit without one could
+    never be submitted (a submission answers every asked item, and answers nothing with no results)."""
+    return any(applicable(kind, latest(kind).version, profile) for kind in kinds)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -141,7 +141,8 @@ def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor,
     submission.id = session.execute(_INSERT_SUBMISSION, submission.model_dump(exclude={"id"})).scalar_one()
     for row in rows:
         row["submission_id"] = submission.id
-    session.execute(_INSERT_RESULTS, rows)  # one executemany; no ORM objects for 30-odd rows
+    if rows:  # an empty list would be one INSERT of nothing but defaults, not none
+        session.execute(_INSERT_RESULTS, rows)  # one executemany; no ORM objects for 30-odd rows
     _attach_photos(session, plan, data)
     session.execute(_MARK_SUBMITTED, {"visit_id": visit_id, "now": now, "started": data.captured_at or now})
     audit.record(session, entity="visit", entity_id=visit_id, action="visit.submit", actor=actor, at=now,

@@ -187,7 +187,8 @@ def create(session: Session, data: VisitCreate, *, actor: Actor, now: datetime) 
     enterprise = session.get(Enterprise, data.enterprise_id)
     if enterprise is None:
         raise InvalidInput("企业不存在 / unknown enterprise", code="unknown_enterprise")
-    applicable = checklists.applicable_kinds(profile_of(session, enterprise))
+    profile = profile_of(session, enterprise)
+    applicable = checklists.applicable_kinds(profile)
     if data.departments:
         if actor.role == Role.INSPECTOR:
             raise NotPermitted("联合检查由安委办统筹 / joint visits are planned by the office", code="joint_by_office")
@@ -197,9 +198,9 @@ def create(session: Session, data: VisitCreate, *, actor: Actor, now: datetime) 
             raise InvalidInput("请指定检查部门 / name the departments of this visit", code="department_required")
         departments = [(actor.department_id, [k.value for k in data.kinds] if data.kinds else applicable)]
     _check_departments(session, [d for d, _ in departments])
-    if not any(kinds for _, kinds in departments):
-        raise InvalidInput("该企业没有适用的检查表 / no checklist applies to this enterprise",
-                           code="no_checklist")
+    if not checklists.asks_anything({kind for _, kinds in departments for kind in kinds}, profile):
+        raise InvalidInput("所选检查表对该企业没有适用的检查项 / no checklist item applies to this enterprise",
+                           code="no_checklist", details={"applicable_kinds": applicable})
     people = list(dict.fromkeys(([actor.user_id] if actor.role == Role.INSPECTOR else []) + data.inspector_ids))
     users = _inspectors(session, people)
     _, site_id = plant_role(session, enterprise.id or 0)

@@ -29,12 +29,15 @@ from schemas.tasks import OPEN_TASK_STATUSES, MergeReport, TaskCreate, TaskSourc
 PLANNERS = (Role.INSPECTOR, Role.OFFICE, Role.ADMIN)
 
 
-def applicable_kinds(enterprise: Enterprise, plant_role: str | None) -> list[str]:
-    profile = checklists.EnterpriseProfile(
+def profile_of(enterprise: Enterprise, plant_role: str | None) -> checklists.EnterpriseProfile:
+    return checklists.EnterpriseProfile(
         dust_involved=enterprise.dust_involved, dust_kind=enterprise.dust_kind if enterprise.dust_involved else None,
         gas_user=enterprise.gas_user, gas_supply=enterprise.gas_supply if enterprise.gas_user else None,
         gas_role=enterprise.gas_role or "user", industry=enterprise.industry or "other", plant_role=plant_role)
-    return checklists.applicable_kinds(profile)
+
+
+def applicable_kinds(enterprise: Enterprise, plant_role: str | None) -> list[str]:
+    return checklists.applicable_kinds(profile_of(enterprise, plant_role))
 
 
 # --- reading --------------------------------------------------------------------------------------------------
@@ -149,9 +152,12 @@ def create(session: Session, data: TaskCreate, *, actor: Actor, now: datetime,
     if data.window_end < today:
         raise InvalidInput("检查时间窗口已过 / the window is in the past", code="window_passed")
     role, _ = planning.memberships(session).get(enterprise.id or 0, (None, 0))
-    kinds = [k.value for k in data.kinds] if data.kinds else applicable_kinds(enterprise, role)
-    if not kinds:
-        raise InvalidInput("该企业没有适用的检查表 / no checklist applies to this enterprise", code="no_checklist")
+    profile = profile_of(enterprise, role)
+    applicable = checklists.applicable_kinds(profile)
+    kinds = [k.value for k in data.kinds] if data.kinds else applicable
+    if not checklists.asks_anything(kinds, profile):  # the visit it becomes could never be submitted
+        raise InvalidInput("所选检查表对该企业没有适用的检查项 / no checklist item applies to this enterprise",
+                           code="no_checklist", details={"applicable_kinds": applicable})
     _check_inspectors(session, data.inspector_ids, department_id)
     task = InspectionTask(
         department_id=department_id, enterprise_id=enterprise.id, kinds=sorted(set(kinds)),

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import exists, func, or_
 from sqlmodel import Session, col, select
 
@@ -88,9 +89,14 @@ def _apply_changes(session: Session, enterprise: Enterprise, changes: dict[str, 
     before = audit.snapshot(enterprise)
     for key, value in changes.items():
         setattr(enterprise, key, value)
-    check = EnterpriseFields.model_validate(
-        {k: v for k, v in enterprise.model_dump().items() if k in EnterpriseFields.model_fields}
-    )
+    try:
+        check = EnterpriseFields.model_validate(
+            {k: v for k, v in enterprise.model_dump().items() if k in EnterpriseFields.model_fields}
+        )
+    except ValidationError as exc:  # the enterprise as it would be after the change
+        raise InvalidInput("企业信息不合法 / invalid enterprise details", details=[
+            {"loc": ["body", *map(str, err["loc"])], "message": err["msg"], "type": err["type"]}
+            for err in exc.errors()]) from exc
     try:
         check_profile(check)
     except ValueError as exc:
@@ -146,8 +152,9 @@ def search(session: Session, filters: EnterpriseFilters, *, actor: Actor, limit:
         is_tenant = exists().where(PlantSiteTenant.enterprise_id == Enterprise.id)
         conditions.append(is_tenant if filters.tenant else ~is_tenant)
     if filters.q:
-        pattern = f"%{filters.q.strip()}%"
-        conditions.append(or_(col(Enterprise.name).like(pattern), col(Enterprise.credit_code).like(pattern)))
+        text = filters.q.strip()  # % and _ (and the escape character) are literal: "contains", not a pattern
+        conditions.append(or_(col(Enterprise.name).contains(text, autoescape=True),
+                              col(Enterprise.credit_code).contains(text, autoescape=True)))
     total = session.exec(select(func.count()).select_from(Enterprise).where(*conditions)).one()
     rows = session.exec(
         select(Enterprise).where(*conditions).order_by(col(Enterprise.id)).limit(limit).offset(offset)

@@ -16,6 +16,7 @@ from inspection.field import visits as visit_service
 from inspection.models import Photo
 from inspection.photos import service as photo_service
 from inspection.photos.storage import PhotoStore
+from schemas.common import Id
 from server.auth import CurrentActor
 from server.db import SessionDep
 from server.media import photo_store
@@ -48,7 +49,7 @@ def pdf_response(content: bytes, name: str, fallback: str) -> Response:
 
 
 @router.get("/orders/{order_id:int}.pdf", response_class=Response, responses=PDF)
-def order_document(order_id: int, session: SessionDep, actor: CurrentActor) -> Response:
+def order_document(order_id: Id, session: SessionDep, actor: CurrentActor) -> Response:
     """The order as printed: 责令限期整改指令书, or 整改复查意见书 for a re-inspection record."""
     order = order_service.get_visible(session, order_id, actor)
     if order.kind == "reinspection":
@@ -62,7 +63,7 @@ def order_document(order_id: int, session: SessionDep, actor: CurrentActor) -> R
 
 
 @router.get("/visits/{visit_id:int}.pdf", response_class=Response, responses=PDF)
-def visit_document(visit_id: int, session: SessionDep, actor: CurrentActor) -> Response:
+def visit_document(visit_id: Id, session: SessionDep, actor: CurrentActor) -> Response:
     """现场检查记录: every department's results, failed items' photos, the representative's signature."""
     visit_service.get_visible(session, visit_id, actor)
     data = documents_data.load_visit_document(session, visit_id,

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from inspection.planning import draw as draw_service
+from schemas.common import Id
 from schemas.tasks import DrawPublic, DrawSummary
 from server.auth import CurrentActor
 from server.db import SessionDep
@@ -21,7 +22,7 @@ def list_draws(session: SessionDep, actor: CurrentActor,
 
 
 @router.get("/draws/{draw_id}", response_model=DrawPublic)
-def read_draw(draw_id: int, session: SessionDep, actor: CurrentActor) -> DrawPublic:
+def read_draw(draw_id: Id, session: SessionDep, actor: CurrentActor) -> DrawPublic:
     """The stored draw and whether recomputing it from its inputs gives the same picks."""
     draw = draw_service.get_draw(session, draw_id, actor=actor)
     return DrawPublic.model_validate({**draw.model_dump(), "replay_matches": draw_service.replay_matches(draw)})

@@ -7,7 +7,7 @@ from inspection.models import Enterprise, PlantSite
 from inspection.registry import creditcode
 from inspection.registry import enterprises as enterprise_service
 from inspection.types import utcnow
-from schemas.common import Page
+from schemas.common import Id, Offset, Page
 from schemas.enterprises import (
     EnterpriseContactUpdate,
     EnterpriseCreate,
@@ -54,7 +54,7 @@ def list_enterprises(
     green: bool | None = None,
     q: Annotated[str | None, Query(max_length=64, description="name or credit code contains")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Page[EnterprisePublic]:
     filters = enterprise_service.EnterpriseFilters(
         street=street, risk_class=risk_class, industry=industry, dust=dust, gas=gas, landlord=landlord,
@@ -72,12 +72,12 @@ def create_enterprise(body: EnterpriseCreate, session: WriteSessionDep, actor: C
 
 
 @router.get("/enterprises/{enterprise_id}", response_model=EnterprisePublic)
-def read_enterprise(enterprise_id: int, session: SessionDep, actor: CurrentActor) -> EnterprisePublic:
+def read_enterprise(enterprise_id: Id, session: SessionDep, actor: CurrentActor) -> EnterprisePublic:
     return enterprise_out(enterprise_service.get_visible(session, enterprise_id, actor))
 
 
 @router.patch("/enterprises/{enterprise_id}", response_model=EnterprisePublic)
-def update_enterprise(enterprise_id: int, body: EnterpriseUpdate, session: WriteSessionDep,
+def update_enterprise(enterprise_id: Id, body: EnterpriseUpdate, session: WriteSessionDep,
                       actor: CurrentActor) -> EnterprisePublic:
     enterprise = enterprise_service.update(session, enterprise_id, body, actor=actor, now=utcnow())
     session.commit()
@@ -85,7 +85,7 @@ def update_enterprise(enterprise_id: int, body: EnterpriseUpdate, session: Write
 
 
 @router.patch("/enterprises/{enterprise_id}/contact", response_model=EnterprisePublic)
-def update_contact(enterprise_id: int, body: EnterpriseContactUpdate, session: WriteSessionDep,
+def update_contact(enterprise_id: Id, body: EnterpriseContactUpdate, session: WriteSessionDep,
                    actor: CurrentActor) -> EnterprisePublic:
     enterprise = enterprise_service.update_contact(session, enterprise_id, body, actor=actor, now=utcnow())
     session.commit()
@@ -93,7 +93,7 @@ def update_contact(enterprise_id: int, body: EnterpriseContactUpdate, session: W
 
 
 @router.get("/enterprises/{enterprise_id}/plant-sites", response_model=EnterpriseSites)
-def enterprise_sites(enterprise_id: int, session: SessionDep, actor: CurrentActor) -> EnterpriseSites:
+def enterprise_sites(enterprise_id: Id, session: SessionDep, actor: CurrentActor) -> EnterpriseSites:
     as_landlord, as_tenant = enterprise_service.sites_of(session, enterprise_id, actor=actor)
     return EnterpriseSites(as_landlord=[site_out(session, s) for s in as_landlord],
                            as_tenant=[site_out(session, s) for s in as_tenant])
@@ -101,7 +101,7 @@ def enterprise_sites(enterprise_id: int, session: SessionDep, actor: CurrentActo
 
 @router.get("/plant-sites", response_model=Page[PlantSitePublic])
 def list_sites(session: SessionDep, actor: CurrentActor, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-               offset: Annotated[int, Query(ge=0)] = 0) -> Page[PlantSitePublic]:
+               offset: Offset = 0) -> Page[PlantSitePublic]:
     rows, total = enterprise_service.list_sites(session, actor=actor, limit=limit, offset=offset)
     return Page(items=[site_out(session, s) for s in rows], total=total, limit=limit, offset=offset)
 
@@ -114,19 +114,19 @@ def create_site(body: PlantSiteCreate, session: WriteSessionDep, actor: CurrentA
 
 
 @router.get("/plant-sites/{site_id}", response_model=PlantSitePublic)
-def read_site(site_id: int, session: SessionDep, actor: CurrentActor) -> PlantSitePublic:
+def read_site(site_id: Id, session: SessionDep, actor: CurrentActor) -> PlantSitePublic:
     return site_out(session, enterprise_service.get_site_visible(session, site_id, actor))
 
 
 @router.post("/plant-sites/{site_id}/tenants", response_model=PlantSitePublic, status_code=201)
-def add_tenant(site_id: int, body: TenantAdd, session: WriteSessionDep, actor: CurrentActor) -> PlantSitePublic:
+def add_tenant(site_id: Id, body: TenantAdd, session: WriteSessionDep, actor: CurrentActor) -> PlantSitePublic:
     site = enterprise_service.add_tenant(session, site_id, body, actor=actor, now=utcnow())
     session.commit()
     return site_out(session, site)
 
 
 @router.delete("/plant-sites/{site_id}/tenants/{enterprise_id}", response_model=PlantSitePublic)
-def remove_tenant(site_id: int, enterprise_id: int, session: WriteSessionDep,
+def remove_tenant(site_id: Id, enterprise_id: Id, session: WriteSessionDep,
                   actor: CurrentActor) -> PlantSitePublic:
     site = enterprise_service.remove_tenant(session, site_id, enterprise_id, actor=actor, now=utcnow())
     session.commit()

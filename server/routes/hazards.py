@@ -13,7 +13,7 @@ from inspection import audit
 from inspection.identity.access import Actor
 from inspection.models import Department, Enterprise
 from inspection.types import utcnow
-from schemas.common import Page
+from schemas.common import Id, Offset, Page
 from schemas.enums import HazardLevel, HazardStatus
 from schemas.hazards import (
     AcceptIn,
@@ -88,10 +88,10 @@ def order_out(session: Session, order: RectificationOrder) -> OrderPublic:
 
 @router.get("/hazards", response_model=Page[HazardPublic])
 def list_hazards(session: SessionDep, actor: CurrentActor, status: HazardStatus | None = None,
-                 enterprise_id: int | None = None, department_id: int | None = None,
+                 enterprise_id: Id | None = None, department_id: Id | None = None,
                  level: HazardLevel | None = None, overdue: bool | None = None,
                  limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                 offset: Annotated[int, Query(ge=0)] = 0) -> Page[HazardPublic]:
+                 offset: Offset = 0) -> Page[HazardPublic]:
     now = utcnow()
     filters = hazard_service.HazardFilters(status=status, enterprise_id=enterprise_id, department_id=department_id,
                                            level=level, overdue=overdue)
@@ -100,25 +100,25 @@ def list_hazards(session: SessionDep, actor: CurrentActor, status: HazardStatus 
 
 
 @router.get("/hazards/{hazard_id}", response_model=HazardPublic)
-def read_hazard(hazard_id: int, session: SessionDep, actor: CurrentActor) -> HazardPublic:
+def read_hazard(hazard_id: Id, session: SessionDep, actor: CurrentActor) -> HazardPublic:
     return hazard_out(session, hazard_service.get_visible(session, hazard_id, actor))
 
 
 @router.get("/hazards/{hazard_id}/history", response_model=list[EventPublic])
-def hazard_history(hazard_id: int, session: SessionDep, actor: CurrentActor) -> list[EventPublic]:
+def hazard_history(hazard_id: Id, session: SessionDep, actor: CurrentActor) -> list[EventPublic]:
     """Every change to the hazard, oldest first, from the hash-chained audit trail."""
     hazard_service.get_visible(session, hazard_id, actor)
     return [EventPublic.model_validate(e) for e in audit.history(session, "hazard", hazard_id)]
 
 
 @router.get("/hazards/{hazard_id}/evidence", response_model=list[EvidencePublic])
-def list_evidence(hazard_id: int, session: SessionDep, actor: CurrentActor) -> list[EvidencePublic]:
+def list_evidence(hazard_id: Id, session: SessionDep, actor: CurrentActor) -> list[EvidencePublic]:
     hazard_service.get_visible(session, hazard_id, actor)
     return [EvidencePublic.model_validate(e) for e in evidence_service.evidence_of(session, hazard_id)]
 
 
 @router.post("/hazards/{hazard_id}/evidence", response_model=EvidencePublic, status_code=201)
-def submit_evidence(hazard_id: int, body: EvidenceIn, session: WriteSessionDep,
+def submit_evidence(hazard_id: Id, body: EvidenceIn, session: WriteSessionDep,
                     actor: CurrentActor) -> EvidencePublic:
     """The enterprise submits after-photos and a note; the hazard moves to `submitted`."""
     evidence = evidence_service.submit_evidence(session, hazard_id, body, actor=actor, now=utcnow())
@@ -127,21 +127,21 @@ def submit_evidence(hazard_id: int, body: EvidenceIn, session: WriteSessionDep,
 
 
 @router.post("/hazards/{hazard_id}/plan", response_model=HazardPublic)
-def upload_plan(hazard_id: int, body: PlanIn, session: WriteSessionDep, actor: CurrentActor) -> HazardPublic:
+def upload_plan(hazard_id: Id, body: PlanIn, session: WriteSessionDep, actor: CurrentActor) -> HazardPublic:
     hazard = evidence_service.upload_plan(session, hazard_id, body, actor=actor, now=utcnow())
     session.commit()
     return hazard_out(session, hazard)
 
 
 @router.post("/hazards/{hazard_id}/accept", response_model=HazardPublic)
-def accept_hazard(hazard_id: int, body: AcceptIn, session: WriteSessionDep, actor: CurrentActor) -> HazardPublic:
+def accept_hazard(hazard_id: Id, body: AcceptIn, session: WriteSessionDep, actor: CurrentActor) -> HazardPublic:
     hazard = evidence_service.accept(session, hazard_id, note=body.note, actor=actor, now=utcnow())
     session.commit()
     return hazard_out(session, hazard)
 
 
 @router.post("/hazards/{hazard_id}/reject", response_model=HazardPublic)
-def reject_hazard(hazard_id: int, body: RejectIn, session: WriteSessionDep, actor: CurrentActor) -> HazardPublic:
+def reject_hazard(hazard_id: Id, body: RejectIn, session: WriteSessionDep, actor: CurrentActor) -> HazardPublic:
     hazard = evidence_service.reject(session, hazard_id, reason=body.reason, new_due_date=body.new_due_date,
                                    actor=actor, now=utcnow())
     session.commit()
@@ -149,21 +149,21 @@ def reject_hazard(hazard_id: int, body: RejectIn, session: WriteSessionDep, acto
 
 
 @router.post("/hazards/{hazard_id}/deadline", response_model=HazardPublic)
-def set_deadline(hazard_id: int, body: DeadlineIn, session: WriteSessionDep, actor: CurrentActor) -> HazardPublic:
+def set_deadline(hazard_id: Id, body: DeadlineIn, session: WriteSessionDep, actor: CurrentActor) -> HazardPublic:
     hazard = extensions.set_deadline(session, hazard_id, body, actor=actor, now=utcnow())
     session.commit()
     return hazard_out(session, hazard)
 
 
 @router.get("/hazards/{hazard_id}/extensions", response_model=list[ExtensionPublic])
-def list_extensions(hazard_id: int, session: SessionDep, actor: CurrentActor) -> list[ExtensionPublic]:
+def list_extensions(hazard_id: Id, session: SessionDep, actor: CurrentActor) -> list[ExtensionPublic]:
     """Extension requests of the hazard and their decisions, oldest first."""
     hazard_service.get_visible(session, hazard_id, actor)
     return [ExtensionPublic.model_validate(e) for e in extensions.extensions_of(session, hazard_id)]
 
 
 @router.post("/hazards/{hazard_id}/extensions", response_model=ExtensionPublic, status_code=201)
-def request_extension(hazard_id: int, body: ExtensionIn, session: WriteSessionDep,
+def request_extension(hazard_id: Id, body: ExtensionIn, session: WriteSessionDep,
                       actor: CurrentActor) -> ExtensionPublic:
     extension = extensions.request_extension(session, hazard_id, body, actor=actor, now=utcnow())
     session.commit()
@@ -180,7 +180,7 @@ def _decide(extension_id: int, body: ExtensionDecisionIn, session: Session, acto
 
 @router.get("/extensions/pending", response_model=list[PendingExtension])
 def pending_extensions(session: SessionDep, actor: CurrentActor,
-                       department_id: int | None = None) -> list[PendingExtension]:
+                       department_id: Id | None = None) -> list[PendingExtension]:
     """Extension requests awaiting a decision, oldest first (`?department_id=` for one department's)."""
     rows = extensions.pending_extensions(session, actor=actor, department_id=department_id)
     hazards = hazards_out(session, [hazard for _, hazard in rows], utcnow())
@@ -189,25 +189,25 @@ def pending_extensions(session: SessionDep, actor: CurrentActor,
 
 
 @router.post("/extensions/{extension_id}/approve", response_model=ExtensionPublic)
-def approve_extension(extension_id: int, body: ExtensionDecisionIn, session: WriteSessionDep,
+def approve_extension(extension_id: Id, body: ExtensionDecisionIn, session: WriteSessionDep,
                       actor: CurrentActor) -> ExtensionPublic:
     return _decide(extension_id, body, session, actor, approve=True)
 
 
 @router.post("/extensions/{extension_id}/refuse", response_model=ExtensionPublic)
-def refuse_extension(extension_id: int, body: ExtensionDecisionIn, session: WriteSessionDep,
+def refuse_extension(extension_id: Id, body: ExtensionDecisionIn, session: WriteSessionDep,
                      actor: CurrentActor) -> ExtensionPublic:
     return _decide(extension_id, body, session, actor, approve=False)
 
 
 @router.get("/hazards/{hazard_id}/penalty", response_model=PenaltyDecisionPublic)
-def read_penalty(hazard_id: int, session: SessionDep, actor: CurrentActor) -> PenaltyDecisionPublic:
+def read_penalty(hazard_id: Id, session: SessionDep, actor: CurrentActor) -> PenaltyDecisionPublic:
     """首违免罚: the recommendation for a closed hazard, its reasons, and the inspector's decision."""
     return PenaltyDecisionPublic.model_validate(hazard_service.penalty_decision(session, hazard_id, actor=actor))
 
 
 @router.post("/hazards/{hazard_id}/penalty", response_model=PenaltyDecisionPublic)
-def decide_penalty(hazard_id: int, body: PenaltyDecisionIn, session: WriteSessionDep,
+def decide_penalty(hazard_id: Id, body: PenaltyDecisionIn, session: WriteSessionDep,
                    actor: CurrentActor) -> PenaltyDecisionPublic:
     decision = hazard_service.decide_penalty(session, hazard_id, confirm=body.confirm, note=body.note, actor=actor,
                                              now=utcnow())
@@ -216,21 +216,21 @@ def decide_penalty(hazard_id: int, body: PenaltyDecisionIn, session: WriteSessio
 
 
 @router.get("/orders", response_model=Page[OrderPublic])
-def list_orders(session: SessionDep, actor: CurrentActor, enterprise_id: int | None = None,
+def list_orders(session: SessionDep, actor: CurrentActor, enterprise_id: Id | None = None,
                 limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                offset: Annotated[int, Query(ge=0)] = 0) -> Page[OrderPublic]:
+                offset: Offset = 0) -> Page[OrderPublic]:
     rows, total = hazard_service.search_orders(session, actor=actor, enterprise_id=enterprise_id, limit=limit,
                                                offset=offset)
     return Page(items=orders_out(session, rows), total=total, limit=limit, offset=offset)
 
 
 @router.get("/orders/{order_id:int}", response_model=OrderPublic)
-def read_order(order_id: int, session: SessionDep, actor: CurrentActor) -> OrderPublic:
+def read_order(order_id: Id, session: SessionDep, actor: CurrentActor) -> OrderPublic:
     return order_out(session, order_service.get_visible(session, order_id, actor))
 
 
 @router.post("/orders/{order_id:int}/reinspection", response_model=OrderPublic, status_code=201)
-def reinspect(order_id: int, body: ReinspectionIn, session: WriteSessionDep, actor: CurrentActor) -> OrderPublic:
+def reinspect(order_id: Id, body: ReinspectionIn, session: WriteSessionDep, actor: CurrentActor) -> OrderPublic:
     """On-site re-inspection: each hazard's final state, and a 整改复查意见书 (应急复查 number)."""
     document = evidence_service.reinspect(session, order_id, body, actor=actor, now=utcnow())
     session.commit()

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
+from pydantic import TypeAdapter
 from sqlmodel import Session
 
 from inspection.errors import InvalidInput, NotFound
@@ -16,6 +17,7 @@ from inspection.photos import service as photo_service
 from inspection.photos.service import Variant
 from inspection.photos.storage import PhotoStore
 from inspection.types import utcnow
+from schemas.common import MAX_ID, Id
 from schemas.photos import PhotoPublic, PhotoUrls, PhotoVerification, SignatureIn
 from schemas.visits import VisitPublic
 from server.auth import CurrentActor
@@ -32,6 +34,7 @@ SPOOL_DIR = ".incoming"  # below the store's root, so the orphan sweep also clea
 # Decoding a 12 MP photo takes ~30 MB; at most this many uploads decode at once, the rest wait their turn.
 PILLOW_SLOTS = 3
 IMMUTABLE = "private, max-age=31536000, immutable"
+_ID = TypeAdapter(Id)
 
 UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
@@ -42,7 +45,7 @@ UPLOAD_BODY: dict[str, Any] = {
             "properties": {
                 "file": {"type": "string", "format": "binary", "description": "JPEG, PNG, WebP or HEIC"},
                 "client_uuid": {"type": "string", "format": "uuid", "description": "one per photo, from the phone"},
-                "visit_id": {"type": "integer"},
+                "visit_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
             },
         }}},
     }
@@ -67,10 +70,10 @@ def _visit_id(raw: str | None) -> int | None:
     if not raw:
         return None
     try:
-        return int(raw)
-    except ValueError as exc:
-        raise InvalidInput("visit_id 必须是整数 / visit_id must be an integer", code="invalid",
-                           details=[{"loc": ["body", "visit_id"], "message": "not an integer"}]) from exc
+        return _ID.validate_python(int(raw))
+    except ValueError as exc:  # not an integer, or not an id (pydantic's ValidationError is a ValueError)
+        raise InvalidInput("visit_id 必须是检查记录编号 / visit_id must be a visit id", code="invalid",
+                           details=[{"loc": ["body", "visit_id"], "message": "not an id"}]) from exc
 
 
 def _store(read: Session, write: Session, spool: SpooledUpload, actor: Actor, store: PhotoStore
@@ -130,7 +133,7 @@ def verify_photo(code: str, session: SessionDep) -> PhotoVerification:
 
 @router.get("/photos/{photo_id}", response_class=FileResponse,
             responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}, "image/heic": {}}}})
-def read_photo_file(photo_id: int, session: SessionDep, actor: CurrentActor,
+def read_photo_file(photo_id: Id, session: SessionDep, actor: CurrentActor,
                     variant: Annotated[Variant, Query()] = Variant.DISPLAY) -> Response:
     """The image: `display` (stamped, no EXIF, <= 2000 px), `thumb` (<= 320 px) or `original` (as uploaded).
     The original is a download (`Content-Disposition: attachment`), never shown inline: it may carry data
@@ -155,7 +158,7 @@ def read_photo_file(photo_id: int, session: SessionDep, actor: CurrentActor,
 
 
 @router.post("/visits/{visit_id}/signature", response_model=VisitPublic, tags=["visits"])
-def sign_visit(visit_id: int, body: SignatureIn, session: WriteSessionDep, actor: CurrentActor) -> VisitPublic:
+def sign_visit(visit_id: Id, body: SignatureIn, session: WriteSessionDep, actor: CurrentActor) -> VisitPublic:
     """The representative signs a submitted visit: upload the signature through POST /photos, then name it."""
     visit = photo_service.sign_visit(session, visit_id, body.photo_id, actor=actor)
     session.commit()

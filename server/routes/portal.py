@@ -18,6 +18,7 @@ from hazards.documents import links as portal
 from inspection.errors import InvalidInput
 from inspection.photos.service import Variant
 from inspection.types import utcnow
+from schemas.common import Id
 from schemas.hazards import EvidenceIn, EvidencePublic, ExtensionIn, ExtensionPublic
 from schemas.photos import PhotoPublic
 from schemas.portal import PortalHazard, PortalOrder
@@ -63,7 +64,7 @@ def order_pdf(token: str, session: SessionDep) -> Response:
 
 @router.get("/photos/{photo_id}", response_class=Response,
             responses={200: {"content": {"image/jpeg": {}}}})
-def read_photo(token: str, photo_id: int, session: SessionDep,
+def read_photo(token: str, photo_id: Id, session: SessionDep,
                variant: Annotated[Variant, Query()] = Variant.THUMB) -> Response:
     """A photo shown on the order (before, after, plan, evidence); any other photo is 404."""
     link = _open(session, token)
@@ -84,7 +85,7 @@ async def upload_photo(token: str, request: Request, response: Response, read: S
 
 
 @router.post("/hazards/{hazard_id}/evidence", response_model=EvidencePublic, status_code=201)
-def submit_evidence(token: str, hazard_id: int, body: EvidenceIn, session: WriteSessionDep) -> EvidencePublic:
+def submit_evidence(token: str, hazard_id: Id, body: EvidenceIn, session: WriteSessionDep) -> EvidencePublic:
     """Rectification evidence for one of the order's hazards: after-photos and a note."""
     link = _open(session, token, write=True)
     portal.hazard_of(session, link, hazard_id)
@@ -94,7 +95,7 @@ def submit_evidence(token: str, hazard_id: int, body: EvidenceIn, session: Write
 
 
 @router.post("/hazards/{hazard_id}/extensions", response_model=ExtensionPublic, status_code=201)
-def request_extension(token: str, hazard_id: int, body: ExtensionIn, session: WriteSessionDep) -> ExtensionPublic:
+def request_extension(token: str, hazard_id: Id, body: ExtensionIn, session: WriteSessionDep) -> ExtensionPublic:
     """延期申请 for one of the order's hazards, before its deadline."""
     link = _open(session, token, write=True)
     portal.hazard_of(session, link, hazard_id)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response
 from inspection.field import qr, scans
 from inspection.registry import enterprises as enterprise_service
 from inspection.types import utcnow
-from schemas.common import Page
+from schemas.common import Id, Offset, Page
 from schemas.qr import ScanPublic, ScanResult
 from server.auth import CurrentActor
 from server.db import SessionDep, WriteSessionDep
@@ -32,27 +32,27 @@ def _plaque(kind: qr.PlaqueKind, target_id: int, caption: str, fmt: str) -> Resp
 
 
 @router.get("/enterprises/{enterprise_id}/qrcode.png", response_class=Response, responses=PNG)
-def enterprise_plaque_png(enterprise_id: int, session: SessionDep, actor: CurrentActor) -> Response:
+def enterprise_plaque_png(enterprise_id: Id, session: SessionDep, actor: CurrentActor) -> Response:
     """The enterprise's QR plaque. Staff, or the enterprise's own users."""
     enterprise = enterprise_service.get_visible(session, enterprise_id, actor)
     return _plaque(qr.PlaqueKind.ENTERPRISE, enterprise_id, enterprise.name, "png")
 
 
 @router.get("/enterprises/{enterprise_id}/qrcode.svg", response_class=Response, responses=SVG)
-def enterprise_plaque_svg(enterprise_id: int, session: SessionDep, actor: CurrentActor) -> Response:
+def enterprise_plaque_svg(enterprise_id: Id, session: SessionDep, actor: CurrentActor) -> Response:
     enterprise = enterprise_service.get_visible(session, enterprise_id, actor)
     return _plaque(qr.PlaqueKind.ENTERPRISE, enterprise_id, enterprise.name, "svg")
 
 
 @router.get("/plant-sites/{site_id}/qrcode.png", response_class=Response, responses=PNG)
-def site_plaque_png(site_id: int, session: SessionDep, actor: CurrentActor) -> Response:
+def site_plaque_png(site_id: Id, session: SessionDep, actor: CurrentActor) -> Response:
     """The 厂中厂 site's QR plaque. Staff, or users of the landlord and the tenants."""
     site = enterprise_service.get_site_visible(session, site_id, actor)
     return _plaque(qr.PlaqueKind.SITE, site_id, site.name, "png")
 
 
 @router.get("/plant-sites/{site_id}/qrcode.svg", response_class=Response, responses=SVG)
-def site_plaque_svg(site_id: int, session: SessionDep, actor: CurrentActor) -> Response:
+def site_plaque_svg(site_id: Id, session: SessionDep, actor: CurrentActor) -> Response:
     site = enterprise_service.get_site_visible(session, site_id, actor)
     return _plaque(qr.PlaqueKind.SITE, site_id, site.name, "svg")
 
@@ -88,9 +88,9 @@ def scan_plaque(token: str, session: WriteSessionDep, actor: CurrentActor,
 
 
 @router.get("/enterprises/{enterprise_id}/scans", response_model=Page[ScanPublic])
-def enterprise_scans(enterprise_id: int, session: SessionDep, actor: CurrentActor,
+def enterprise_scans(enterprise_id: Id, session: SessionDep, actor: CurrentActor,
                      limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                     offset: Annotated[int, Query(ge=0)] = 0) -> Page[ScanPublic]:
+                     offset: Offset = 0) -> Page[ScanPublic]:
     """Who came: every scan of the enterprise's plaque (and of its sites' plaques), newest first. The
     enterprise sees its own; staff see all."""
     rows, total = scans.scans_of(session, enterprise_id, actor=actor, limit=limit, offset=offset)

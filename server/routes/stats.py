@@ -13,6 +13,7 @@ from hazards.stats import inputs
 from hazards.stats import lists as stats_lists
 from hazards.stats import report as stats_report
 from inspection.types import utcnow
+from schemas.common import Day, Id, Offset
 from schemas.stats import (
     ClosureOut,
     DefinitionOut,
@@ -35,7 +36,7 @@ GROUP_BY_HELP = "comma-separated, any of: " + ", ".join(stats_definitions.DIMENS
 
 def stats_filters(
     street: Annotated[list[str] | None, Query(description="街道; repeat for several")] = None,
-    department_id: Annotated[list[int] | None, Query()] = None,
+    department_id: Annotated[list[Id] | None, Query()] = None,
     industry: Annotated[list[str] | None, Query()] = None,
     kind: Annotated[list[str] | None, Query(description="checklist kind: DUST, FCZ, GAS")] = None,
     item_code: Annotated[list[str] | None, Query()] = None,
@@ -48,8 +49,8 @@ def stats_filters(
 
 
 def stats_period(
-    from_date: Annotated[date | None, Query(alias="from", description="local date, inclusive; default 1 Jan")] = None,
-    to_date: Annotated[date | None, Query(alias="to", description="local date, inclusive; default today")] = None,
+    from_date: Annotated[Day | None, Query(alias="from", description="local date, inclusive; default 1 Jan")] = None,
+    to_date: Annotated[Day | None, Query(alias="to", description="local date, inclusive; default today")] = None,
 ) -> inputs.Period:
     default = inputs.Period.default(utcnow())
     end = to_date or default.end
@@ -117,7 +118,7 @@ def top_items(session: SessionDep, actor: CurrentActor, period: PeriodDep, filte
 def overdue(session: SessionDep, actor: CurrentActor, filters: FiltersDep,
             at: Annotated[str | None, Query(description="YYYY-MM-DD (end of that day) or ISO date-time; now")] = None,
             limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-            offset: Annotated[int, Query(ge=0)] = 0) -> OverdueOut:
+            offset: Offset = 0) -> OverdueOut:
     """Hazards open and past their deadline at `at`: how many, how many major, and a page, most overdue first."""
     report = stats_lists.overdue(session, actor=actor, at=inputs.parse_at(at, utcnow()), filters=filters, limit=limit,
                            offset=offset)

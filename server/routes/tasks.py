@@ -1,6 +1,5 @@
 """Inspection tasks (综合查一次 planning) and the report of visits saved."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -9,7 +8,7 @@ from sqlmodel import Session
 from inspection.models import InspectionTask
 from inspection.planning import tasks as task_service
 from inspection.types import utcnow
-from schemas.common import Page
+from schemas.common import Day, Id, Offset, Page
 from schemas.tasks import MergeReport, TaskAssignIn, TaskCreate, TaskPublic, TaskSource, TaskStatus
 from server.auth import CurrentActor
 from server.db import SessionDep, WriteSessionDep
@@ -38,12 +37,12 @@ def list_tasks(
     session: SessionDep,
     actor: CurrentActor,
     status: TaskStatus | None = None,
-    department_id: int | None = None,
-    enterprise_id: int | None = None,
+    department_id: Id | None = None,
+    enterprise_id: Id | None = None,
     source: TaskSource | None = None,
-    hazard_id: int | None = None,
+    hazard_id: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Page[TaskPublic]:
     rows, total = task_service.search(session, actor=actor, status=status, department_id=department_id,
                                       enterprise_id=enterprise_id, source=source, hazard_id=hazard_id, limit=limit,
@@ -55,20 +54,20 @@ def list_tasks(
 def merge_report(
     session: SessionDep,
     actor: CurrentActor,
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
+    date_from: Annotated[Day | None, Query(alias="from")] = None,
+    date_to: Annotated[Day | None, Query(alias="to")] = None,
 ) -> MergeReport:
     """综合查一次: tasks turned into visits, the trips they made, and the visits saved (tasks - trips)."""
     return task_service.merge_report(session, actor=actor, date_from=date_from, date_to=date_to)
 
 
 @router.get("/tasks/{task_id}", response_model=TaskPublic)
-def get_task(task_id: int, session: SessionDep, actor: CurrentActor) -> TaskPublic:
+def get_task(task_id: Id, session: SessionDep, actor: CurrentActor) -> TaskPublic:
     return tasks_out(session, [task_service.get_visible(session, task_id, actor)])[0]
 
 
 @router.post("/tasks/{task_id}/assign", response_model=TaskPublic)
-def assign_task(task_id: int, body: TaskAssignIn, session: WriteSessionDep, actor: CurrentActor) -> TaskPublic:
+def assign_task(task_id: Id, body: TaskAssignIn, session: WriteSessionDep, actor: CurrentActor) -> TaskPublic:
     """Name the inspectors of a task that has no visit yet (one awaiting inspectors after a draw, say): the office,
     or an inspector for their own department. Each must hold a valid 执法证 and not be recused (回避)."""
     task = task_service.assign(session, task_id, body.inspector_ids, actor=actor, now=utcnow())

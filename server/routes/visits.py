@@ -1,5 +1,4 @@
 import collections
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -12,7 +11,7 @@ from inspection.field import visits as visit_service
 from inspection.identity.access import Actor
 from inspection.models import Department, Enterprise, Submission, User, Visit, VisitDepartment, VisitInspector
 from inspection.types import utcnow
-from schemas.common import ErrorBody
+from schemas.common import Day, ErrorBody, Id, Offset
 from schemas.enterprises import EnterpriseRef
 from schemas.enums import HazardLevel
 from schemas.visits import (
@@ -90,9 +89,9 @@ def policy() -> deadlines.DeadlinePolicy:
 
 @router.get("/visits", response_model=list[VisitPublic])
 def list_visits(session: SessionDep, actor: CurrentActor, assigned: Annotated[str | None, Query(pattern="^me$")] = None,
-                day: Annotated[date | None, Query(alias="date")] = None,
+                day: Annotated[Day | None, Query(alias="date")] = None,
                 limit: Annotated[int, Query(ge=1, le=500)] = 200,
-                offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[VisitPublic]:
+                offset: Offset = 0) -> list[VisitPublic]:
     """The work list: `?assigned=me&date=2026-11-25` for an inspector's day; at most `limit` visits (planned
     date, then id), from `offset`."""
     rows = visit_service.work_list(session, actor=actor, day=day, assigned_to_me=assigned == "me", limit=limit,
@@ -114,12 +113,12 @@ def create_visit(body: VisitCreate, session: WriteSessionDep, actor: CurrentActo
 
 
 @router.get("/visits/{visit_id}", response_model=VisitPublic)
-def read_visit(visit_id: int, session: SessionDep, actor: CurrentActor) -> VisitPublic:
+def read_visit(visit_id: Id, session: SessionDep, actor: CurrentActor) -> VisitPublic:
     return visit_out(session, visit_service.get_visible(session, visit_id, actor))
 
 
 @router.post("/visits/{visit_id}/start", response_model=VisitPublic)
-def start_visit(visit_id: int, body: VisitStart, session: WriteSessionDep, actor: CurrentActor) -> VisitPublic:
+def start_visit(visit_id: Id, body: VisitStart, session: WriteSessionDep, actor: CurrentActor) -> VisitPublic:
     visit = visit_service.start(session, visit_id, body, actor=actor, now=utcnow(),
                                 far_meters=get_settings().far_start_meters)
     session.commit()
@@ -127,7 +126,7 @@ def start_visit(visit_id: int, body: VisitStart, session: WriteSessionDep, actor
 
 
 @router.put("/visits/{visit_id}/inspectors", response_model=VisitPublic)
-def change_inspectors(visit_id: int, body: VisitInspectorsIn, session: WriteSessionDep, actor: CurrentActor
+def change_inspectors(visit_id: Id, body: VisitInspectorsIn, session: WriteSessionDep, actor: CurrentActor
                       ) -> VisitPublic:
     """The inspectors of a visit not yet submitted (the office: anyone's; an inspector: their department's)."""
     visit = visit_service.set_inspectors(session, visit_id, body.inspector_ids, actor=actor, now=utcnow())
@@ -136,7 +135,7 @@ def change_inspectors(visit_id: int, body: VisitInspectorsIn, session: WriteSess
 
 
 @router.post("/visits/{visit_id}/cancel", response_model=VisitPublic)
-def cancel_visit(visit_id: int, body: VisitCancelIn, session: WriteSessionDep, actor: CurrentActor) -> VisitPublic:
+def cancel_visit(visit_id: Id, body: VisitCancelIn, session: WriteSessionDep, actor: CurrentActor) -> VisitPublic:
     """Cancel a visit not yet submitted, with the reason; its planned tasks go back to the merge."""
     visit = visit_service.cancel(session, visit_id, body.reason, actor=actor, now=utcnow())
     session.commit()
@@ -144,7 +143,7 @@ def cancel_visit(visit_id: int, body: VisitCancelIn, session: WriteSessionDep, a
 
 
 @router.get("/visits/{visit_id}/checklist", response_model=VisitChecklist)
-def visit_checklist(visit_id: int, session: SessionDep, actor: CurrentActor) -> VisitChecklist:
+def visit_checklist(visit_id: Id, session: SessionDep, actor: CurrentActor) -> VisitChecklist:
     """The items asked at this visit: every department's checklists, each item once."""
     visit = visit_service.get_visible(session, visit_id, actor)
     asked = {a.item.code: a for a in visit_service.asked_items(session, visit)}
@@ -170,14 +169,14 @@ def _asked_item(asked: visit_service.Asked) -> AskedItem:
         department_id=asked.department_id, departments=list(where.departments), advisory=where.advisory)
 
 
-def _submit(session: Session, visit_id: int, body: SubmissionIn, actor: Actor, *, correction: bool,
+def _submit(session: Session, visit_id: Id, body: SubmissionIn, actor: Actor, *, correction: bool,
             plan: submissions.Plan | None = None) -> intake.Outcome:
     hours = get_settings().correction_hours if correction else None
     return intake.submit_visit(session, visit_id, body, actor=actor, now=utcnow(), policy=policy(),
                                correction_hours=hours, plan=plan)
 
 
-def _check_then_submit(visit_id: int, body: SubmissionIn, actor: Actor, *, correction: bool) -> Response:
+def _check_then_submit(visit_id: Id, body: SubmissionIn, actor: Actor, *, correction: bool) -> Response:
     """Check the submission in a read transaction, then store it in a short write transaction: SQLite has
     one writer at a time, so the write slot is held only to re-check what may have moved and to insert.
 
@@ -200,20 +199,20 @@ def _json(model: SubmissionPublic, status_code: int) -> Response:
 
 
 @router.post("/visits/{visit_id}/submissions", response_model=SubmissionPublic, status_code=201)
-def submit_visit(visit_id: int, body: SubmissionIn, actor: CurrentActor) -> Response:
+def submit_visit(visit_id: Id, body: SubmissionIn, actor: CurrentActor) -> Response:
     """Submit every asked item as pass / fail / not_applicable. Atomic; replaying the same UUID returns the
     original result (200), a different payload under a used UUID is 409."""
     return _check_then_submit(visit_id, body, actor, correction=False)
 
 
 @router.post("/visits/{visit_id}/corrections", response_model=SubmissionPublic, status_code=201)
-def correct_visit(visit_id: int, body: SubmissionIn, actor: CurrentActor) -> Response:
+def correct_visit(visit_id: Id, body: SubmissionIn, actor: CurrentActor) -> Response:
     """A corrected version of the results, within the correction window; hazards follow the new results."""
     return _check_then_submit(visit_id, body, actor, correction=True)
 
 
 @router.get("/visits/{visit_id}/submissions", response_model=list[SubmissionPublic])
-def visit_history(visit_id: int, session: SessionDep, actor: CurrentActor) -> list[SubmissionPublic]:
+def visit_history(visit_id: Id, session: SessionDep, actor: CurrentActor) -> list[SubmissionPublic]:
     """Every version of the results, oldest first: corrections never overwrite history."""
     visit_service.get_visible(session, visit_id, actor)
     rows = session.exec(select(Submission).where(Submission.visit_id == visit_id).order_by(col(Submission.version)))

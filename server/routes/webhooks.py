@@ -2,6 +2,7 @@ from fastapi import APIRouter, HTTPException
 
 from hazards.notify import webhooks as webhook_service
 from inspection.types import utcnow
+from schemas.common import Id
 from schemas.webhooks import DeliveryPublic, WebhookCreated, WebhookIn, WebhookPublic
 from server.auth import CurrentActor
 from server.db import SessionDep, WriteSessionDep
@@ -33,12 +34,12 @@ def list_webhooks(session: SessionDep, actor: CurrentActor) -> list[WebhookPubli
 
 
 @router.get("/webhooks/{webhook_id}/deliveries", response_model=list[DeliveryPublic])
-def webhook_deliveries(webhook_id: int, session: SessionDep, actor: CurrentActor) -> list[DeliveryPublic]:
+def webhook_deliveries(webhook_id: Id, session: SessionDep, actor: CurrentActor) -> list[DeliveryPublic]:
     return [DeliveryPublic.model_validate(r) for r in webhook_service.deliveries(session, webhook_id, actor=actor)]
 
 
 @router.delete("/webhooks/{webhook_id}", response_model=WebhookPublic)
-def deactivate_webhook(webhook_id: int, session: WriteSessionDep, actor: CurrentActor) -> WebhookPublic:
+def deactivate_webhook(webhook_id: Id, session: WriteSessionDep, actor: CurrentActor) -> WebhookPublic:
     hook = webhook_service.deactivate(session, webhook_id, actor=actor, now=utcnow())
     session.commit()
     return WebhookPublic(**hook.model_dump(include={"id", "url", "event_types", "active", "created_at"}))
