@@ -6,7 +6,6 @@ from fastapi import APIRouter, Query
 
 from inspection.field import catalogue
 from schemas.checklists import ChecklistKindOut, ChecklistOut
-from schemas.common import ErrorBody
 from server.auth import CurrentActor
 
 router = APIRouter(tags=["checklists"])
@@ -18,9 +17,9 @@ def list_checklists(actor: CurrentActor) -> list[ChecklistKindOut]:
     return catalogue.overview()
 
 
-@router.get("/checklists/{kind}", response_model=ChecklistOut, responses={404: {"model": ErrorBody}})
+@router.get("/checklists/{kind}", response_model=ChecklistOut)
 def read_checklist(kind: str, actor: CurrentActor,
-                   version: Annotated[int | None, Query()] = None) -> ChecklistOut:
+                   version: Annotated[int | None, Query(ge=1, le=999)] = None) -> ChecklistOut:
     """Every item of one version (the current one without `?version=`): text, level, duty and grading basis,
     enforcing departments, advisory flag, applicability condition and default deadline."""
     return catalogue.checklist(kind, version)

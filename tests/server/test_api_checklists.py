@@ -83,7 +83,6 @@ def test_an_older_version_on_request(client, world):
 @pytest.mark.parametrize(("path", "params", "message"), [
     ("FIRE", {}, "检查表不存在：FIRE"),
     ("DUST", {"version": 9}, "检查表不存在：DUST 第9版"),
-    ("DUST", {"version": 0}, "检查表不存在：DUST 第0版"),
     ("dust", {}, "检查表不存在：dust"),
 ])
 def test_unknown_kind_or_version_is_404_in_chinese(client, world, path, params, message):
@@ -91,6 +90,11 @@ def test_unknown_kind_or_version_is_404_in_chinese(client, world, path, params, 
 
     assert response.status_code == 404
     assert message in response.text
+
+
+def test_a_version_below_one_is_invalid_input(client, world):
+    response = client.get(f"{API}/checklists/DUST", params={"version": 0}, headers=world.headers("inspector"))
+    assert response.status_code == 422
 
 
 # Pinned versions -----
