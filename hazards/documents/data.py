@@ -6,6 +6,7 @@ and ``photo_path``, which maps a photo row to its display file on disk, or None.
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from hazards.documents.content import (
     EnterpriseInfo,
     Inspector,
     LinkedOrder,
+    MeasuresDocument,
     OrderDocument,
     OrderItem,
     PhotoRef,
@@ -27,7 +29,8 @@ from hazards.documents.content import (
     VisitDocument,
 )
 from hazards.documents.render import DEFAULT_NEXT_STEP, NEXT_STEPS, REINSPECTION_STATES
-from hazards.models import Hazard, RectificationOrder
+from hazards.models import Hazard, OnSiteDecision, RectificationOrder
+from hazards.rules import instruments
 from inspection.clock import local_date
 from inspection.errors import InvalidInput, NotFound
 from inspection.field import checklists, submissions
@@ -264,6 +267,38 @@ def load_reinspection_record(session: Session, reinspection_id: int) -> Reinspec
     record = _get_order(session, reinspection_id)
     if record.kind != "reinspection" or record.based_on_order_id is None:
         raise NotFound("整改复查意见书不存在 / re-inspection record not found")
-    return load_reinspection_document(
+    document = load_reinspection_document(
         session, record.based_on_order_id, record.outcomes or {}, number=record.number,
         reinspected_at=record.issued_at, inspector_ids=record.inspector_ids, department_id=record.department_id)
+    return replace(document, resumption=resumption_text(record.resumption))
+
+
+def resumption_text(resumption: Mapping[str, Any] | None) -> str:
+    """The 恢复生产 decision as printed on the 复查意见书, naming the 现场处理措施决定书 it concerns."""
+    if not resumption:
+        return ""
+    numbers = "、".join(resumption.get("decisions", []))
+    title = instruments.onsite_measures().title
+    text = (f"经现场复查审查，本机关同意你单位恢复生产经营和相关设施、设备的使用，{title}（{numbers}）所列措施解除。"
+            if resumption.get("approved") else
+            f"经现场复查审查，重大事故隐患尚未消除，本机关不同意恢复生产经营和使用，{title}（{numbers}）所列措施继续执行。")
+    return text + (f"说明：{resumption['note']}" if resumption.get("note") else "")
+
+
+# --- 现场处理措施决定书 ----------------------------------------------------------------------------------------
+
+def load_measures_document(session: Session, decision_id: int) -> MeasuresDocument:
+    decision = session.get(OnSiteDecision, decision_id)
+    if decision is None:
+        raise NotFound("现场处理措施决定书不存在 / on-site decision not found")
+    hazards = session.exec(select(Hazard).where(col(Hazard.id).in_(decision.hazard_ids))
+                           .order_by(col(Hazard.id))).all()
+    instrument = instruments.onsite_measures()
+    labels = instruments.measure_labels()
+    return MeasuresDocument(
+        authority=_department(session, decision.department_id).name, number=decision.number,
+        enterprise=_enterprise(session, decision.enterprise_id),
+        items=tuple(_order_item(h, {}) for h in hazards), measures=tuple(labels[m] for m in decision.measures),
+        basis=instrument.basis_text, resume_clause=str(instrument.extra["resume_clause"]),
+        appeal=instruments.appeal().notice("决定"), inspectors=_inspectors(session, decision.inspector_ids),
+        issued_on=local_date(decision.issued_at), note=decision.note, title=instrument.title)

@@ -70,7 +70,8 @@ def orders_out(session: Session, orders: list[RectificationOrder]) -> list[Order
         enterprise = session.get(Enterprise, order.enterprise_id)
         out.append(OrderPublic(
             **order.model_dump(include={"id", "number", "kind", "department_id", "enterprise_id", "visit_id",
-                                        "issued_at", "inspector_ids", "linked_order_id", "based_on_order_id"}),
+                                        "issued_at", "inspector_ids", "linked_order_id", "based_on_order_id",
+                                        "resumption"}),
             department_name=department.name if department else "",
             enterprise_name=enterprise.name if enterprise else "",
             hazards=[next(public) for _ in by_order.get(order.id or 0, [])],

@@ -210,6 +210,8 @@ def test_major_hazard_needs_a_plan_and_closes_only_by_reinspection(client, world
     assert ok.status_code == 201, ok.text
     refused = client.post(f"{API}/hazards/{hazard_id}/accept", json={}, headers=world.headers("inspector"))
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "reinspection_required"
+    approved = client.post(f"{API}/hazards/{hazard_id}/plan/approve", json={}, headers=world.headers("inspector"))
+    assert approved.status_code == 200 and approved.json()["plan_status"] == "approved"
     today = local_date(utcnow())
     task = InspectionTask(department_id=world.safety.id, enterprise_id=world.enterprise_a.id, kinds=["DUST"],
                           window_start=today, window_end=today + timedelta(days=10), source="reinspection",
