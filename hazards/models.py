@@ -356,7 +356,8 @@ class PenaltyDecision(SQLModel, table=True):
     enforcement_review: bool = False  # 立案审查
     reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     list_version: str = ""
-    decision: str = Field(default="pending", max_length=16)  # pending / confirmed / overridden
+    offence: str = Field(default="", sa_column_kwargs={"server_default": ""})  # the verified listed offence, if any
+    decision: str = Field(default="pending", max_length=16)  # pending / confirmed / overridden (the latest ruling)
     decided_by: int | None = Field(default=None, foreign_key="app_user.id")
     decided_at: datetime | None = utc_column()
     note: str = ""

@@ -156,6 +156,24 @@ class PenaltyDecisionIn(StrictIn):
     note: str = Field(default="", max_length=2000)
 
 
+class PenaltyRulingPublic(BaseModel):
+    """One decision on the recommendation; a later one replaces it with a reason, both stay."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    exempt: bool
+    decision: str
+    note: str
+    supersedes_id: int | None
+    number: str | None = Field(description="不予行政处罚决定书 number when exempt")
+    offence: str
+    list_version: str
+    decided_by: int
+    decided_at: datetime
+    pdf_url: str | None = None
+
+
 class PenaltyDecisionPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -164,10 +182,12 @@ class PenaltyDecisionPublic(BaseModel):
     enforcement_review: bool
     reasons: list[str]
     list_version: str
+    offence: str = Field("", description="the verified listed offence (清单事项), if any")
     decision: str
     decided_by: int | None
     decided_at: datetime | None
     note: str
+    rulings: list[PenaltyRulingPublic] = Field(default_factory=list, description="every decision, oldest first")
 
 
 class ReinspectionItemIn(StrictIn):

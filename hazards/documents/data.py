@@ -17,6 +17,7 @@ from hazards import orders
 from hazards.documents.content import (
     DepartmentSection,
     EnterpriseInfo,
+    ExemptionDocument,
     Inspector,
     LinkedOrder,
     MeasuresDocument,
@@ -29,8 +30,8 @@ from hazards.documents.content import (
     VisitDocument,
 )
 from hazards.documents.render import DEFAULT_NEXT_STEP, NEXT_STEPS, REINSPECTION_STATES
-from hazards.models import Hazard, OnSiteDecision, RectificationOrder
-from hazards.rules import instruments
+from hazards.models import Hazard, OnSiteDecision, PenaltyDecision, PenaltyRuling, RectificationOrder
+from hazards.rules import instruments, leniency
 from inspection.clock import local_date
 from inspection.errors import InvalidInput, NotFound
 from inspection.field import checklists, submissions
@@ -302,3 +303,33 @@ def load_measures_document(session: Session, decision_id: int) -> MeasuresDocume
         basis=instrument.basis_text, resume_clause=str(instrument.extra["resume_clause"]),
         appeal=instruments.appeal().notice("决定"), inspectors=_inspectors(session, decision.inspector_ids),
         issued_on=local_date(decision.issued_at), note=decision.note, title=instrument.title)
+
+
+# --- 不予行政处罚决定书 ----------------------------------------------------------------------------------------
+
+def load_exemption_document(session: Session, ruling_id: int) -> ExemptionDocument:
+    """The 不予行政处罚决定书 of a ruling that decided not to punish (it has a number)."""
+    ruling = session.get(PenaltyRuling, ruling_id)
+    if ruling is None or not ruling.number:
+        raise NotFound("不予行政处罚决定书不存在 / no such decision")
+    hazard = session.get(Hazard, ruling.hazard_id)
+    assert hazard is not None
+    recommendation = session.exec(select(PenaltyDecision).where(PenaltyDecision.hazard_id == hazard.id)).first()
+    rules = leniency.load_list()
+    instrument = instruments.exemption()
+    closed = f"，已于{local_date(hazard.closed_at).isoformat()}整改完毕" if hazard.closed_at else ""
+    facts = (f"{local_date(hazard.found_at).isoformat()}，本机关检查发现你单位{hazard.description}"
+             f"（检查项 {hazard.item_code}），责令限期至{local_date(hazard.due_at).isoformat()}前整改{closed}。")
+    supersedes = ""
+    if ruling.supersedes_id is not None:
+        earlier = session.get(PenaltyRuling, ruling.supersedes_id)
+        if earlier is not None:
+            supersedes = (f"本决定变更本机关{earlier.decided_at.date().isoformat()}作出的决定"
+                          f"{f'（{earlier.number}）' if earlier.number else ''}，理由：{ruling.note}")
+    return ExemptionDocument(
+        authority=_department(session, ruling.department_id).name, number=ruling.number,
+        enterprise=_enterprise(session, hazard.enterprise_id), offence=ruling.offence, facts=facts,
+        list_name=rules.name, list_source=f"{rules.version}，{rules.valid_from.isoformat()}起施行",
+        reasons=tuple(recommendation.reasons if recommendation else ()), basis=instrument.basis_text,
+        appeal=instruments.appeal().notice("决定"), inspectors=_inspectors(session, ruling.inspector_ids),
+        decided_on=local_date(ruling.decided_at), supersedes=supersedes, title=instrument.title)

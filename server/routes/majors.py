@@ -1,11 +1,12 @@
-"""Major hazards: the 现场处理措施决定书 (record and PDF), the 治理方案's review, 挂牌督办."""
+"""Major hazards: the 现场处理措施决定书 (record and PDF), the 治理方案's review, 挂牌督办; and the 不予行政处罚决定书
+of a 首违免罚 decision (PDF)."""
 
 from fastapi import APIRouter, Response
 
 from hazards import majors
 from hazards.documents import data as documents_data
 from hazards.documents import render as documents
-from hazards.models import OnSiteDecision
+from hazards.models import OnSiteDecision, PenaltyRuling
 from hazards.service import get_visible
 from inspection.types import utcnow
 from schemas.hazards import HazardPublic, OnSiteDecisionIn, OnSiteDecisionPublic, PlanReviewIn, SupervisionIn
@@ -72,3 +73,13 @@ def supervise(hazard_id: int, body: SupervisionIn, session: WriteSessionDep, act
                               actor=actor, now=utcnow())
     session.commit()
     return hazard_out(session, hazard)
+
+
+@router.get("/penalty-rulings/{ruling_id:int}.pdf", response_class=Response, responses=PDF)
+def exemption_document(ruling_id: int, session: SessionDep, actor: CurrentActor) -> Response:
+    """不予行政处罚决定书 of a decision not to punish (首违免罚)."""
+    ruling = session.get(PenaltyRuling, ruling_id)
+    if ruling is not None:
+        get_visible(session, ruling.hazard_id, actor)  # an enterprise sees its own only
+    data = documents_data.load_exemption_document(session, ruling_id)
+    return pdf_response(documents.exemption_pdf(data), f"{data.title}{data.number}", f"exemption-{ruling_id}.pdf")

@@ -88,11 +88,24 @@ def upgrade() -> None:
         batch.add_column(sa.Column('supervised_at', inspection.types.UTCDateTime(timezone=True), nullable=True))
     with op.batch_alter_table('rectification_order') as batch:
         batch.add_column(sa.Column('resumption', sa.JSON(), nullable=True))
+    with op.batch_alter_table('penalty_decision') as batch:
+        batch.add_column(sa.Column('offence', sqlmodel.sql.sqltypes.AutoString(), server_default='', nullable=False))
+    # existing decisions become the first ruling of their hazard's history
+    empty = "CAST('[]' AS JSON)" if op.get_bind().dialect.name == "postgresql" else "'[]'"
+    op.execute("INSERT INTO penalty_ruling (hazard_id, exempt, decision, note, department_id, inspector_ids, offence, "
+               "list_version, decided_by, decided_at) "
+               "SELECT p.hazard_id, CASE WHEN p.decision = 'confirmed' THEN p.recommended_exempt "
+               f"ELSE NOT p.recommended_exempt END, p.decision, p.note, h.department_id, {empty}, '', p.list_version, "
+               "p.decided_by, p.decided_at FROM penalty_decision p JOIN hazard h ON h.id = p.hazard_id "
+               "WHERE p.decision IN ('confirmed', 'overridden') AND p.decided_by IS NOT NULL "
+               "AND p.decided_at IS NOT NULL")
     # plans already uploaded await the department's review
     op.execute("UPDATE hazard SET plan_status = 'submitted' WHERE plan_uploaded_at IS NOT NULL")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('penalty_decision') as batch:
+        batch.drop_column('offence')
     with op.batch_alter_table('rectification_order') as batch:
         batch.drop_column('resumption')
     with op.batch_alter_table('hazard') as batch:
