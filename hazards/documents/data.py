@@ -147,6 +147,7 @@ def load_order_document(session: Session, order_id: int, *, secret: str, base_ur
         inspectors=_inspectors(session, order.inspector_ids), issued_on=local_date(order.issued_at),
         portal_url=order_url(base_url, token), linked=_linked(session, order),
         voided=tuple(note.text for note in notes.values()),
+        review_body=instruments.appeal().review_body, court=instruments.appeal().court,  # §G.12, from data
     )
 
 

@@ -81,6 +81,7 @@ def test_the_order_has_no_blanket_stop_work_clause(client, world, session):
     text = _pdf_text(client.get(f"{API}/orders/{order_id}.pdf", headers=world.headers("inspector")).content)
     assert "报送治理方案" in text
     assert "撤出作业人员" not in text and "停产停业" not in text and "停止使用" not in text
+    assert "向常州市新北区人民政府申请行政复议" in text  # the appeal body from the instruments' data (§G.12)
 
 
 def test_onsite_measures_are_a_decision_of_their_own_with_its_number_basis_and_appeal(client, world, session):
