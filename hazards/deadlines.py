@@ -82,6 +82,16 @@ class DeadlinePolicy:
     max_days: int = 90
 
 
+# a major hazard's provisional deadline: the 治理方案 is due (REFERENCE §D.1, J); the office then sets one
+MAJOR_PLAN_DAYS = 7
+
+
+def hazard_days(days: int, *, major: bool) -> int:
+    """The days a hazard actually gets: a major hazard is never "0 days" (never closed on the spot, §G.4) but
+    gets at least the days for its 治理方案."""
+    return max(days, MAJOR_PLAN_DAYS) if major else days
+
+
 def choose_days(default_days: int, requested: int | None, policy: DeadlinePolicy) -> int:
     """The inspector's choice if given and within the policy, else the checklist default.
 

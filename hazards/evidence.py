@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from hazards import orders, states
+from hazards import majors, orders, states
 from hazards.models import Evidence, Hazard, RectificationOrder
 from hazards.notify import outbox
 from hazards.rules import leniency
@@ -67,9 +67,11 @@ def upload_plan(session: Session, hazard_id: int, data: PlanIn, *, actor: Actor,
     ensure_owner(actor, hazard)
     if not hazard.plan_required:
         raise Conflict("该隐患无需治理方案 / no plan is required for this hazard", code="plan_not_required")
+    _check_plan_open(hazard)
     check_photos(session, data.plan_photo_ids, actor=actor, enterprise_id=hazard.enterprise_id)
     hazard.plan_photo_ids = data.plan_photo_ids
     hazard.plan_uploaded_at = now
+    hazard.plan_status = majors.PLAN_SUBMITTED  # awaits the department's review (approve or return)
     session.add(hazard)
     audit.record(session, entity="hazard", entity_id=hazard.id or 0, action="hazard.plan_uploaded", actor=actor,
                  at=now, after={"plan_photo_ids": data.plan_photo_ids}, reason=data.note)
@@ -79,13 +81,21 @@ def upload_plan(session: Session, hazard_id: int, data: PlanIn, *, actor: Actor,
 
 
 
+def _check_plan_open(hazard: Hazard) -> None:
+    if hazard.plan_status == majors.PLAN_APPROVED:
+        raise Conflict("治理方案已审查同意，不能更换 / the plan was approved and cannot be replaced",
+                       code="plan_already_approved")
+
+
 def submit_evidence(session: Session, hazard_id: int, data: EvidenceIn, *, actor: Actor, now: datetime) -> Evidence:
     hazard = get_visible(session, hazard_id, actor)
     ensure_owner(actor, hazard)
     check_photos(session, [*data.photo_ids, *data.plan_photo_ids], actor=actor, enterprise_id=hazard.enterprise_id,
                  hazard_id=hazard.id)
-    if data.plan_photo_ids:
+    if data.plan_photo_ids and hazard.plan_photo_ids != data.plan_photo_ids:
+        _check_plan_open(hazard)
         hazard.plan_photo_ids, hazard.plan_uploaded_at = data.plan_photo_ids, now
+        hazard.plan_status = majors.PLAN_SUBMITTED
     if hazard.plan_required and not hazard.plan_photo_ids:
         raise InvalidInput("重大事故隐患须上传治理方案 / a major hazard needs its rectification plan",
                            code="plan_required")
@@ -199,6 +209,10 @@ def reinspect(session: Session, order_id: int, data: ReinspectionIn, *, actor: A
     problems += [{"hazard_id": i.hazard_id,
                   "problem": "voided" if in_order[i.hazard_id].status == HazardStatus.VOIDED else "already_closed"}
                  for i in data.items if i.hazard_id in in_order and in_order[i.hazard_id].status not in states.ACTIVE]
+    problems += [{"hazard_id": i.hazard_id, "problem": "plan_not_approved",
+                  "message": "重大事故隐患的治理方案未经审查同意，不能核销"}
+                 for i in data.items if i.hazard_id in in_order and i.outcome == "rectified"
+                 and in_order[i.hazard_id].plan_required and in_order[i.hazard_id].plan_status != majors.PLAN_APPROVED]
     if problems:
         raise InvalidInput("复查项目有误 / invalid re-inspection items", code="invalid_reinspection", details=problems)
     outcomes: dict[str, dict[str, object]] = {}
@@ -233,7 +247,11 @@ def reinspect(session: Session, order_id: int, data: ReinspectionIn, *, actor: A
                             doc_code=orders.REINSPECTION, based_on=order.id)
     document.outcomes = outcomes
     session.add(document)
+    session.flush()
+    majors.decide_resumption(session, document, {i.hazard_id: in_order[i.hazard_id] for i in data.items},
+                             data.resume_production, data.resumption_note, actor=actor, now=now)
     audit.record(session, entity="order", entity_id=document.id or 0, action="order.reinspection_issued", actor=actor,
-                 at=now, after={"number": document.number, "based_on": order.number, "outcomes": outcomes})
+                 at=now, after={"number": document.number, "based_on": order.number, "outcomes": outcomes,
+                                "resumption": document.resumption})
     return document
 

@@ -24,7 +24,9 @@ from inspection.models import Department, Enterprise, PlantSite, Submission, Use
 from schemas.enums import HazardLevel, HazardStatus, ItemResult, Party
 from schemas.visits import SubmissionIn
 
-MAJOR_PLAN_DAYS = 7  # a major hazard's provisional deadline: the plan (治理方案) is due; the office then sets one
+MAJOR_PLAN_DAYS = deadlines.MAJOR_PLAN_DAYS
+MAJOR_ON_SPOT = ("重大事故隐患不得当场整改销号，须报送治理方案并经现场复查 / a major hazard is never closed on the "
+                 "spot: it needs a rectification plan and an on-site re-inspection")
 REPEAT_WINDOW = timedelta(days=365)
 
 
@@ -155,9 +157,10 @@ def _open_hazards(session: Session, visit: Visit, submission: Submission, result
     assert department is not None
     graded = item.is_major or (item.major_if is not None and item.major_for(_profile(session, visit)))
     major = graded or result.raise_to_major
-    days = deadlines.choose_days(item.deadline_days, result.deadline_days, policy)
-    if major and not result.fixed_on_spot:
-        days = max(days, MAJOR_PLAN_DAYS)
+    if major and result.fixed_on_spot:  # refused by ``submissions.check`` already; kept as a guard
+        raise InvalidInput(MAJOR_ON_SPOT, code="major_not_closable_on_spot", details={"item_code": item.code})
+    days = deadlines.hazard_days(deadlines.choose_days(item.deadline_days, result.deadline_days, policy),
+                                 major=major)
     # a working-day department's deadline on the official calendar; a year without one is refused (422)
     due = deadlines.due_at(now, days, working_days=department.working_days,
                            calendar=holidays.of(session) if department.working_days and days else None)
@@ -173,7 +176,7 @@ def _open_hazards(session: Session, visit: Visit, submission: Submission, result
             description=result.note or item.text, legal_basis=item.basis_text(major=graded), party=party,
             deadline_days=days,
             working_days=department.working_days, due_at=due, found_at=now, fixed_on_spot=result.fixed_on_spot,
-            plan_required=major and not result.fixed_on_spot, before_photo_ids=result.photo_ids,
+            plan_required=major, before_photo_ids=result.photo_ids,
             after_photo_ids=result.after_photo_ids, street=enterprise.street, industry=enterprise.industry,
             risk_class=str(enterprise.risk_class),
         )

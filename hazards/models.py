@@ -94,6 +94,16 @@ class Hazard(SQLModel, table=True):
     close_days: int | None = None
     # closed by ``states.Move.VOID`` (a corrected visit removed the failure): left out of every statistic
     voided: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # major hazards: the department's review of the 治理方案 ('' none yet, submitted, approved, returned)
+    plan_status: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
+    plan_reviewed_by: int | None = None  # a user id (no foreign key: the hazard table is not rebuilt for it)
+    plan_reviewed_at: datetime | None = utc_column()
+    plan_review_note: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    # 挂牌督办 (安全生产法 Art.41(3)): the office lists a major hazard under a supervisor with a deadline
+    supervised: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    supervisor: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    supervision_due: date | None = None
+    supervised_at: datetime | None = utc_column()
 
 
 def days_to_close(found_at: datetime, closed_at: datetime | None) -> int | None:
@@ -228,6 +238,56 @@ class RectificationOrder(SQLModel, table=True):
     linked_order_id: int | None = Field(default=None, foreign_key="rectification_order.id")
     based_on_order_id: int | None = Field(default=None, foreign_key="rectification_order.id")
     outcomes: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # 整改复查意见书 of a major hazard whose production had stopped: the 恢复生产 decision (approved, reason,
+    # the 现场处理措施决定书 it ends)
+    resumption: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class OnSiteDecision(SQLModel, table=True):
+    """现场处理措施决定书 (安全生产法 Art.65(1)(3)): withdrawal of people, suspension or stopping equipment for major
+    hazards that cannot be made safe, a document of its own (REFERENCE §G.4), numbered in the orders' sequence
+    (doc code ``现决``). ``resumed_at`` / ``resumption_record_id``: the 复查意见书 that approved 恢复生产."""
+
+    __tablename__ = "onsite_decision"
+    __table_args__ = (UniqueConstraint("department_id", "year", "serial"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=64, unique=True)
+    department_id: int = Field(foreign_key="department.id", index=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    visit_id: int | None = Field(default=None, foreign_key="visit.id")
+    year: int
+    serial: int
+    issued_at: datetime = created_column()
+    inspector_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    hazard_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    measures: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    note: str = ""
+    production_stopped: bool = False
+    resumed_at: datetime | None = utc_column()
+    resumption_record_id: int | None = Field(default=None, foreign_key="rectification_order.id")
+
+
+class PenaltyRuling(SQLModel, table=True):
+    """One decision on a hazard's 首违免罚 recommendation. Never edited: a later decision is a new row with a reason
+    that names the one it replaces (``supersedes_id``); all stay visible. A confirmed exemption is a
+    不予行政处罚决定书 with its own number."""
+
+    __tablename__ = "penalty_ruling"
+
+    id: int | None = Field(default=None, primary_key=True)
+    hazard_id: int = Field(foreign_key="hazard.id", index=True)
+    exempt: bool
+    decision: str = Field(max_length=16)  # confirmed / overridden
+    note: str = ""
+    supersedes_id: int | None = Field(default=None, foreign_key="penalty_ruling.id")
+    number: str | None = Field(default=None, max_length=64, unique=True)
+    department_id: int = Field(foreign_key="department.id")
+    inspector_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    offence: str = ""
+    list_version: str = ""
+    decided_by: int = Field(foreign_key="app_user.id")
+    decided_at: datetime = created_column()
 
 
 class OrderHazard(SQLModel, table=True):
@@ -296,7 +356,8 @@ class PenaltyDecision(SQLModel, table=True):
     enforcement_review: bool = False  # 立案审查
     reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     list_version: str = ""
-    decision: str = Field(default="pending", max_length=16)  # pending / confirmed / overridden
+    offence: str = Field(default="", sa_column_kwargs={"server_default": ""})  # the verified listed offence, if any
+    decision: str = Field(default="pending", max_length=16)  # pending / confirmed / overridden (the latest ruling)
     decided_by: int | None = Field(default=None, foreign_key="app_user.id")
     decided_at: datetime | None = utc_column()
     note: str = ""

@@ -13,9 +13,9 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, select
 
-from hazards import deadlines, states
+from hazards import deadlines, penalties, states
 from hazards.models import Hazard, OrderHazard, PenaltyDecision, RectificationOrder
-from hazards.rules import holidays, leniency
+from hazards.rules import holidays
 from inspection.errors import NotFound, NotPermitted
 from inspection.identity.access import Actor, require_role
 from inspection.models import Department
@@ -124,7 +124,7 @@ def decide_penalty(session: Session, hazard_id: int, *, confirm: bool, note: str
     hazard = get_visible(session, hazard_id, actor)
     require_role(actor, Role.INSPECTOR, Role.OFFICE, Role.ADMIN, action="decide on penalties")
     ensure_reviewer(actor, hazard)
-    return leniency.decide(session, hazard, confirm=confirm, note=note, actor=actor, now=now)
+    return penalties.decide(session, hazard, confirm=confirm, note=note, actor=actor, now=now)
 
 
 def overdue(hazard: Hazard, now: datetime) -> bool:

@@ -17,7 +17,7 @@ from hazards.models import Hazard
 from inspection import audit
 from inspection.errors import InvalidInput
 from inspection.identity.access import Actor
-from schemas.enums import HazardStatus
+from schemas.enums import HazardLevel, HazardStatus
 
 OPEN, SUBMITTED, CLOSED, VOIDED = HazardStatus.OPEN, HazardStatus.SUBMITTED, HazardStatus.CLOSED, HazardStatus.VOIDED
 # still to be rectified: reminded, overdue, on the order's open list; closed and voided ones are done with
@@ -73,6 +73,9 @@ def apply(
     if extra and "status" in extra:
         raise ValueError("extra may not override 'status'")
     move = Move(move)
+    if move == Move.CLOSE_ON_SPOT and hazard.level == HazardLevel.MAJOR:
+        raise InvalidInput("重大事故隐患不得当场整改销号，须经治理方案和现场复查 / a major hazard is never "
+                           "closed on the spot", code="major_not_closable_on_spot", details={"hazard_id": hazard.id})
     sources, target = MOVES[move]
     current = HazardStatus(hazard.status)
     if current not in sources:

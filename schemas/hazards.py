@@ -35,6 +35,11 @@ class HazardPublic(BaseModel):
     fixed_on_spot: bool
     plan_required: bool
     plan_photo_ids: list[int]
+    plan_status: str = Field("", description="治理方案: '' none yet, submitted, approved, returned")
+    plan_review_note: str = ""
+    supervised: bool = Field(False, description="挂牌督办")
+    supervisor: str = ""
+    supervision_due: date | None = None
     before_photo_ids: list[int]
     after_photo_ids: list[int]
     repeat_of_id: int | None
@@ -65,6 +70,7 @@ class OrderPublic(BaseModel):
     inspector_ids: list[int]
     linked_order_id: int | None
     based_on_order_id: int | None
+    resumption: dict[str, Any] | None = Field(default=None, description="复查意见书: the 恢复生产 decision")
     hazards: list[HazardPublic] = Field(description="the order's hazards, voided ones excluded")
     voided: list[VoidedHazardNote] = Field(default_factory=list,
                                            description="hazards voided by a corrected visit (作废), with the note")
@@ -150,6 +156,24 @@ class PenaltyDecisionIn(StrictIn):
     note: str = Field(default="", max_length=2000)
 
 
+class PenaltyRulingPublic(BaseModel):
+    """One decision on the recommendation; a later one replaces it with a reason, both stay."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    exempt: bool
+    decision: str
+    note: str
+    supersedes_id: int | None
+    number: str | None = Field(description="不予行政处罚决定书 number when exempt")
+    offence: str
+    list_version: str
+    decided_by: int
+    decided_at: datetime
+    pdf_url: str | None = None
+
+
 class PenaltyDecisionPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -158,10 +182,12 @@ class PenaltyDecisionPublic(BaseModel):
     enforcement_review: bool
     reasons: list[str]
     list_version: str
+    offence: str = Field("", description="the verified listed offence (清单事项), if any")
     decision: str
     decided_by: int | None
     decided_at: datetime | None
     note: str
+    rulings: list[PenaltyRulingPublic] = Field(default_factory=list, description="every decision, oldest first")
 
 
 class ReinspectionItemIn(StrictIn):
@@ -176,6 +202,51 @@ class ReinspectionItemIn(StrictIn):
 class ReinspectionIn(StrictIn):
     items: list[ReinspectionItemIn] = Field(min_length=1, max_length=200)
     co_inspector_id: Id
+    resume_production: bool | None = Field(
+        default=None, description="恢复生产: required where a 现场处理措施决定书 stopped production or equipment for "
+        "these hazards; true only when all its hazards are rectified")
+    resumption_note: str = Field(default="", max_length=2000)
+
+
+class OnSiteDecisionIn(StrictIn):
+    """现场处理措施决定书: withdrawal, suspension or stopped equipment for major hazards (安全生产法 Art.65(3))."""
+
+    hazard_ids: list[Id] = Field(min_length=1, max_length=50)
+    measures: list[str] = Field(min_length=1, max_length=3, description="withdraw / suspend / stop_equipment")
+    co_inspector_id: Id
+    note: str = Field(default="", max_length=2000)
+
+
+class OnSiteDecisionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    number: str
+    title: str = "现场处理措施决定书"
+    department_id: int
+    enterprise_id: int
+    visit_id: int | None
+    issued_at: datetime
+    inspector_ids: list[int]
+    hazard_ids: list[int]
+    measures: list[str]
+    note: str
+    production_stopped: bool
+    resumed_at: datetime | None
+    resumption_record_id: int | None
+    pdf_url: str = ""
+
+
+class PlanReviewIn(StrictIn):
+    note: str = Field(default="", max_length=2000, description="returning: the reasons (required)")
+
+
+class SupervisionIn(StrictIn):
+    """挂牌督办 (安全生产法 Art.41(3)): who supervises a major hazard and by when."""
+
+    supervisor: str = Field(min_length=1, max_length=64)
+    due_date: Day
+    note: str = Field(default="", max_length=2000)
 
 
 class EventPublic(BaseModel):

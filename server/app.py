@@ -21,6 +21,7 @@ from server.routes import (
     draws,
     enterprises,
     hazards,
+    majors,
     photos,
     portal,
     qr,
@@ -89,6 +90,7 @@ def create_app() -> FastAPI:
     api.include_router(auth.router)
     api.include_router(enterprises.router)
     api.include_router(hazards.router)
+    api.include_router(majors.router)
     api.include_router(photos.router)
     api.include_router(qr.router)
     api.include_router(webhooks.router)

@@ -8,6 +8,8 @@ from pathlib import Path
 ORDER_TITLE = "责令限期整改指令书"
 VISIT_TITLE = "现场检查记录"
 REINSPECTION_TITLE = "整改复查意见书"
+MEASURES_TITLE = "现场处理措施决定书"
+EXEMPTION_TITLE = "不予行政处罚决定书"
 
 
 @dataclass(frozen=True)
@@ -132,4 +134,43 @@ class ReinspectionDocument:
     items: tuple[ReinspectionItem, ...]
     inspectors: tuple[Inspector, ...]
     basis_title: str = ORDER_TITLE
+    resumption: str = ""  # the 恢复生产 decision, where production had stopped; empty: none was needed
+
+
+@dataclass(frozen=True)
+class MeasuresDocument:
+    """现场处理措施决定书 (REFERENCE §G.4): its own number, basis and appeal notice."""
+
+    authority: str
+    number: str
+    enterprise: EnterpriseInfo
+    items: tuple[OrderItem, ...]
+    measures: tuple[str, ...]  # printed wording of each measure
+    basis: str
+    resume_clause: str
+    appeal: str
+    inspectors: tuple[Inspector, ...]
+    issued_on: date
+    note: str = ""
+    title: str = MEASURES_TITLE
+
+
+@dataclass(frozen=True)
+class ExemptionDocument:
+    """不予行政处罚决定书 of a confirmed 首违免罚 (REFERENCE §G.9)."""
+
+    authority: str
+    number: str
+    enterprise: EnterpriseInfo
+    offence: str  # the listed offence (清单事项)
+    facts: str  # the hazard as found, and its rectification
+    list_name: str
+    list_source: str
+    reasons: tuple[str, ...]
+    basis: str
+    appeal: str
+    inspectors: tuple[Inspector, ...]
+    decided_on: date
+    supersedes: str = ""  # the earlier decision this one replaces, with the reason
+    title: str = EXEMPTION_TITLE
 

@@ -6,6 +6,7 @@ and ``photo_path``, which maps a photo row to its display file on disk, or None.
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,10 @@ from hazards import orders
 from hazards.documents.content import (
     DepartmentSection,
     EnterpriseInfo,
+    ExemptionDocument,
     Inspector,
     LinkedOrder,
+    MeasuresDocument,
     OrderDocument,
     OrderItem,
     PhotoRef,
@@ -27,7 +30,8 @@ from hazards.documents.content import (
     VisitDocument,
 )
 from hazards.documents.render import DEFAULT_NEXT_STEP, NEXT_STEPS, REINSPECTION_STATES
-from hazards.models import Hazard, RectificationOrder
+from hazards.models import Hazard, OnSiteDecision, PenaltyDecision, PenaltyRuling, RectificationOrder
+from hazards.rules import instruments, leniency
 from inspection.clock import local_date
 from inspection.errors import InvalidInput, NotFound
 from inspection.field import checklists, submissions
@@ -143,6 +147,7 @@ def load_order_document(session: Session, order_id: int, *, secret: str, base_ur
         inspectors=_inspectors(session, order.inspector_ids), issued_on=local_date(order.issued_at),
         portal_url=order_url(base_url, token), linked=_linked(session, order),
         voided=tuple(note.text for note in notes.values()),
+        review_body=instruments.appeal().review_body, court=instruments.appeal().court,  # §G.12, from data
     )
 
 
@@ -264,6 +269,68 @@ def load_reinspection_record(session: Session, reinspection_id: int) -> Reinspec
     record = _get_order(session, reinspection_id)
     if record.kind != "reinspection" or record.based_on_order_id is None:
         raise NotFound("整改复查意见书不存在 / re-inspection record not found")
-    return load_reinspection_document(
+    document = load_reinspection_document(
         session, record.based_on_order_id, record.outcomes or {}, number=record.number,
         reinspected_at=record.issued_at, inspector_ids=record.inspector_ids, department_id=record.department_id)
+    return replace(document, resumption=resumption_text(record.resumption))
+
+
+def resumption_text(resumption: Mapping[str, Any] | None) -> str:
+    """The 恢复生产 decision as printed on the 复查意见书, naming the 现场处理措施决定书 it concerns."""
+    if not resumption:
+        return ""
+    numbers = "、".join(resumption.get("decisions", []))
+    title = instruments.onsite_measures().title
+    text = (f"经现场复查审查，本机关同意你单位恢复生产经营和相关设施、设备的使用，{title}（{numbers}）所列措施解除。"
+            if resumption.get("approved") else
+            f"经现场复查审查，重大事故隐患尚未消除，本机关不同意恢复生产经营和使用，{title}（{numbers}）所列措施继续执行。")
+    return text + (f"说明：{resumption['note']}" if resumption.get("note") else "")
+
+
+# --- 现场处理措施决定书 ----------------------------------------------------------------------------------------
+
+def load_measures_document(session: Session, decision_id: int) -> MeasuresDocument:
+    decision = session.get(OnSiteDecision, decision_id)
+    if decision is None:
+        raise NotFound("现场处理措施决定书不存在 / on-site decision not found")
+    hazards = session.exec(select(Hazard).where(col(Hazard.id).in_(decision.hazard_ids))
+                           .order_by(col(Hazard.id))).all()
+    instrument = instruments.onsite_measures()
+    labels = instruments.measure_labels()
+    return MeasuresDocument(
+        authority=_department(session, decision.department_id).name, number=decision.number,
+        enterprise=_enterprise(session, decision.enterprise_id),
+        items=tuple(_order_item(h, {}) for h in hazards), measures=tuple(labels[m] for m in decision.measures),
+        basis=instrument.basis_text, resume_clause=str(instrument.extra["resume_clause"]),
+        appeal=instruments.appeal().notice("决定"), inspectors=_inspectors(session, decision.inspector_ids),
+        issued_on=local_date(decision.issued_at), note=decision.note, title=instrument.title)
+
+
+# --- 不予行政处罚决定书 ----------------------------------------------------------------------------------------
+
+def load_exemption_document(session: Session, ruling_id: int) -> ExemptionDocument:
+    """The 不予行政处罚决定书 of a ruling that decided not to punish (it has a number)."""
+    ruling = session.get(PenaltyRuling, ruling_id)
+    if ruling is None or not ruling.number:
+        raise NotFound("不予行政处罚决定书不存在 / no such decision")
+    hazard = session.get(Hazard, ruling.hazard_id)
+    assert hazard is not None
+    recommendation = session.exec(select(PenaltyDecision).where(PenaltyDecision.hazard_id == hazard.id)).first()
+    rules = leniency.load_list()
+    instrument = instruments.exemption()
+    closed = f"，已于{local_date(hazard.closed_at).isoformat()}整改完毕" if hazard.closed_at else ""
+    facts = (f"{local_date(hazard.found_at).isoformat()}，本机关检查发现你单位{hazard.description}"
+             f"（检查项 {hazard.item_code}），责令限期至{local_date(hazard.due_at).isoformat()}前整改{closed}。")
+    supersedes = ""
+    if ruling.supersedes_id is not None:
+        earlier = session.get(PenaltyRuling, ruling.supersedes_id)
+        if earlier is not None:
+            supersedes = (f"本决定变更本机关{earlier.decided_at.date().isoformat()}作出的决定"
+                          f"{f'（{earlier.number}）' if earlier.number else ''}，理由：{ruling.note}")
+    return ExemptionDocument(
+        authority=_department(session, ruling.department_id).name, number=ruling.number,
+        enterprise=_enterprise(session, hazard.enterprise_id), offence=ruling.offence, facts=facts,
+        list_name=rules.name, list_source=f"{rules.version}，{rules.valid_from.isoformat()}起施行",
+        reasons=tuple(recommendation.reasons if recommendation else ()), basis=instrument.basis_text,
+        appeal=instruments.appeal().notice("决定"), inspectors=_inspectors(session, ruling.inspector_ids),
+        decided_on=local_date(ruling.decided_at), supersedes=supersedes, title=instrument.title)

@@ -20,11 +20,15 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Image, KeepTogether, Spacer, Table, TableStyle
 
 from hazards.documents.content import (
+    EXEMPTION_TITLE,
+    MEASURES_TITLE,
     ORDER_TITLE,
     REINSPECTION_TITLE,
     VISIT_TITLE,
     EnterpriseInfo,
+    ExemptionDocument,
     Inspector,
+    MeasuresDocument,
     OrderDocument,
     OrderItem,
     PhotoRef,
@@ -53,9 +57,10 @@ DEFAULT_NEXT_STEP = {"rectified": "write_off", "not_rectified": "penalty", "unsa
 ORDER_BASIS = ("依据《中华人民共和国安全生产法》第六十五条第一款第（二）项、第（三）项的规定，现责令你单位对上述"
                "事故隐患按所列期限整改完毕，整改完成后通过企业端或书面形式向本机关报告整改情况并申请复查。"
                "逾期未整改或者整改不合格的，本机关将依法处理。")
-MAJOR_MEASURES = ("对上述重大事故隐患，你单位应当立即从危险区域内撤出作业人员，暂时停产停业或者停止使用相关设施、"
-                  "设备；于所列期限前向本机关报送隐患治理方案，按方案期限完成治理。治理完毕后提出书面申请，"
-                  "经本机关审查同意，方可恢复生产经营和使用。")
+# a major hazard's plan; withdrawal, suspension or stopped equipment are ordered by a 现场处理措施决定书 of
+# their own (REFERENCE §G.4), never by a clause of this order
+MAJOR_PLAN = ("对上述重大事故隐患，你单位应当于所列期限前向本机关报送隐患治理方案，经本机关审查后按方案期限完成治理，"
+              "治理完毕后申请复查。")
 SAFETY_DURING = ("整改期间，你单位须采取可靠的安全防范和监控措施，保证作业人员和生产经营安全；"
                  "因防范措施不落实或者不到位引发生产安全事故的，依法追究相应责任。")
 PORTAL_HINT = "扫描二维码，可在企业端查看本指令书、上传整改材料、申请复查或延期。"
@@ -68,7 +73,7 @@ PORTAL_HINT = "扫描二维码，可在企业端查看本指令书、上传整�
 
 def deadline_text(item: OrderItem) -> str:
     if item.plan_due:
-        return f"立即停止相关作业并撤出人员，于{cn_date(item.due_date)}前报送治理方案"
+        return f"于{cn_date(item.due_date)}前报送治理方案"
     if item.immediate:
         return f"立即整改，于{cn_date(item.due_date)}前整改完毕"
     return f"于{cn_date(item.due_date)}前整改完毕"
@@ -154,7 +159,7 @@ def order_pdf(data: OrderDocument) -> bytes:
         story.append(para(f"说明：{note}。", "detail"))
     story.append(para(ORDER_BASIS, "para"))
     if any(item.major for item in data.items):
-        story.append(para(MAJOR_MEASURES, "para"))
+        story.append(para(MAJOR_PLAN, "para"))
     story.append(para("整改期间安全要求", "heading"))
     story.append(para(SAFETY_DURING, "para"))
     story.append(para("救济途径", "heading"))
@@ -276,8 +281,58 @@ def reinspection_pdf(data: ReinspectionDocument) -> bytes:
                      para(REINSPECTION_STATES[item.state], "cell"), para(NEXT_STEPS[next_step_of(item)], "cell")])
     story.append(grid(cells, widths, header=True))
     story.append(para(_conclusion(data.items), "para"))
+    if data.resumption:
+        story.append(para("恢复生产决定", "heading"))
+        story.append(para(data.resumption, "para"))
     story.append(Spacer(1, 10))
     story.append(KeepTogether([_inspector_rows(data.inspectors), Spacer(1, 6),
                                _signature_block(data.authority, data.reinspected_on, party="被复查单位")]))
     return build(story, title=f"{REINSPECTION_TITLE} {data.number}", author=data.authority, footer=data.number)
 
+
+
+# --- 现场处理措施决定书 ----------------------------------------------------------------------------------------
+
+def measures_pdf(data: MeasuresDocument) -> bytes:
+    story = _head(data.authority, data.title, data.number)
+    story += _enterprise_lines("被检查单位", data.enterprise)
+    story.append(para("经现场检查，你单位存在下列重大事故隐患，在排除前或者排除过程中无法保证安全：", "heading"))
+    for index, item in enumerate(data.items, 1):
+        parts = [markup(f"{index}．{escape(item.description)}", "item"), para(f"检查项：{item.code}", "detail")]
+        if item.legal_basis:
+            parts.append(para(f"依据：{item.legal_basis}", "detail"))
+        story.append(KeepTogether(parts))
+    story.append(para(f"依据{data.basis}的规定，本机关决定对你单位采取以下现场处理措施：", "para"))
+    for index, measure in enumerate(data.measures, 1):
+        story.append(para(f"（{index}）{measure}；", "detail"))
+    if data.note:
+        story.append(para(f"说明：{data.note}", "detail"))
+    story.append(para(data.resume_clause, "para"))
+    story.append(para("救济途径", "heading"))
+    story.append(para(data.appeal, "para"))
+    story.append(Spacer(1, 8))
+    story.append(KeepTogether([_inspector_rows(data.inspectors), Spacer(1, 6),
+                               _signature_block(data.authority, data.issued_on, party="被检查单位")]))
+    return build(story, title=f"{MEASURES_TITLE} {data.number}", author=data.authority, footer=data.number)
+
+
+# --- 不予行政处罚决定书 ----------------------------------------------------------------------------------------
+
+def exemption_pdf(data: ExemptionDocument) -> bytes:
+    story = _head(data.authority, data.title, data.number)
+    story += _enterprise_lines("当事人", data.enterprise)
+    if data.supersedes:
+        story.append(para(data.supersedes, "detail"))
+    story.append(para("违法事实", "heading"))
+    story.append(para(data.facts, "para"))
+    story.append(para(f"上述行为属于《{data.list_name}》所列“{data.offence}”情形（{data.list_source}）。", "para"))
+    story.append(para("适用条件", "heading"))
+    for reason in data.reasons:
+        story.append(para(f"· {reason}", "detail"))
+    story.append(para(f"依据{data.basis}的规定，本机关决定对你单位不予行政处罚。", "para"))
+    story.append(para("救济途径", "heading"))
+    story.append(para(data.appeal, "para"))
+    story.append(Spacer(1, 8))
+    story.append(KeepTogether([_inspector_rows(data.inspectors), Spacer(1, 6),
+                               _signature_block(data.authority, data.decided_on, party="当事人")]))
+    return build(story, title=f"{EXEMPTION_TITLE} {data.number}", author=data.authority, footer=data.number)

@@ -217,6 +217,9 @@ def validate_results(session: Session, visit: Visit, data: SubmissionIn, asked: 
         if given.fixed_on_spot and (given.result != ItemResult.FAIL or item.deadline_days != 0):
             problems.append({"loc": where, "item_code": code, "problem": "not_fixable_on_spot",
                              "message": "仅限期为0天（立即整改）的不合格项可当场整改"})
+        if given.fixed_on_spot and (asked[code].major or given.raise_to_major):
+            problems.append({"loc": where, "item_code": code, "problem": "major_not_closable_on_spot",
+                             "message": "重大事故隐患不得当场整改销号，须报送治理方案并经现场复查"})
         if given.fixed_on_spot and not given.after_photo_ids:
             problems.append({"loc": where, "item_code": code, "problem": "after_photo_required",
                              "message": "当场整改须附整改后照片"})

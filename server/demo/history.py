@@ -9,9 +9,10 @@ back from the day it runs.
 """
 
 import random
+import secrets
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,20 +20,21 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 from sqlmodel import Session, col, func, select
 
-from hazards import deadlines, intake, orders
+from hazards import deadlines, intake, majors, orders
 from hazards import evidence as evidence_service
 from hazards.models import Hazard, Outbox, RectificationOrder
-from hazards.rules import holidays
+from hazards.rules import holidays, instruments
+from hazards.states import ACTIVE
 from inspection.clock import SHANGHAI, local_date, start_of_local_day
 from inspection.field import checklists, ratings, visits
-from inspection.identity.accounts import actor_for
+from inspection.identity.accounts import actor_for, hash_password
 from inspection.models import Department, Enterprise, User, Visit
 from inspection.photos import service as photo_service
 from inspection.photos.storage import PhotoStore
 from inspection.planning import inspect_once as planning
 from inspection.planning import tasks
-from schemas.enums import HazardStatus, ItemResult, Role
-from schemas.hazards import ReinspectionIn, ReinspectionItemIn
+from schemas.enums import HazardLevel, HazardStatus, ItemResult, Role
+from schemas.hazards import PlanIn, ReinspectionIn, ReinspectionItemIn
 from schemas.portal import RatingIn
 from schemas.tasks import TaskCreate
 from schemas.visits import ResultIn, SubmissionIn, VisitCreate, VisitStart
@@ -45,6 +47,7 @@ VISITS_PER_DEPARTMENT_MONTH = 4
 FAIL_RATE = 0.06  # of the items asked at a visit
 FIXED_ON_SPOT = 0.5  # of the failed items with no time allowed (0 days)
 NOT_BACK_YET = 0.08  # of the orders: no re-inspection yet
+STOPPED = 0.5  # of the visits finding major hazards: equipment stopped, people withdrawn (现场处理措施决定书)
 NOT_RECTIFIED = 0.08  # of the hazards re-inspected: found not put right, given ten more days
 TODAY_VISITS = 3  # planned for the demo inspector today
 PHOTO_SIZE = (800, 600)
@@ -83,7 +86,7 @@ def load(session: Session, *, store: PhotoStore, now: datetime, demo_enterprise_
             pair = inspectors[department_id]
             issued = _inspect(session, rng, camera, day, pair, enterprise, kinds, fails=fails)
             for order in issued if not fails else []:
-                agenda.add(_reinspection(session, rng, order, pair, today=today))
+                agenda.add(_reinspection(session, rng, order, pair, today=today, agenda=agenda, camera=camera))
     agenda.run_until(now)
     first, second = inspectors[lead]
     for enterprise, kinds in rng.sample(checked[lead], TODAY_VISITS):
@@ -189,7 +192,7 @@ class _Camera:
         self.session, self.store, self.scratch, self.rng = session, store, scratch, rng
         self.taken = 0
 
-    def shoot(self, visit: Visit, who: User, enterprise: Enterprise, at: datetime, subject: str) -> int:
+    def shoot(self, visit: Visit | None, who: User, enterprise: Enterprise, at: datetime, subject: str) -> int:
         self.taken += 1
         colour = tuple(self.rng.randrange(60, 200) for _ in range(3))
         picture = Image.new("RGB", PHOTO_SIZE, colour)
@@ -203,7 +206,8 @@ class _Camera:
         picture.save(path, "JPEG", quality=80)
         photo, _ = photo_service.store_upload(
             self.session, tmp_path=path, client_uuid=str(uuid.UUID(int=self.rng.getrandbits(128))),
-            actor=actor_for(who), now=at, store=self.store, enterprise_name=enterprise.name, visit_id=visit.id)
+            actor=actor_for(who), now=at, store=self.store, enterprise_name=enterprise.name,
+            visit_id=visit.id if visit else None)
         return photo.id or 0
 
 
@@ -225,7 +229,19 @@ def _inspect(session: Session, rng: random.Random, camera: _Camera, day: date, p
     outcome = intake.submit_visit(session, visit.id or 0, SubmissionIn(client_uuid=uuid.UUID(int=rng.getrandbits(128)),
                                                                        results=results),
                                   actor=actor, now=done, policy=deadlines.DeadlinePolicy())
+    stopped = [h.id or 0 for h in outcome.hazards if h.level == HazardLevel.MAJOR and h.status in ACTIVE
+               and h.department_id in _measure_departments(session)]
+    if stopped and rng.random() < STOPPED:  # the danger could not be contained: a 现场处理措施决定书 of its own
+        majors.issue_measures(session, stopped, ["withdraw", "stop_equipment"], co_inspector_id=partner.id or 0,
+                              note="演示数据：除尘系统停止使用，撤出作业人员", actor=actor,
+                              now=done + timedelta(minutes=10))
     return outcome.orders
+
+
+def _measure_departments(session: Session) -> set[int]:
+    """The departments that issue the 现场处理措施决定书 (the instrument's data names them)."""
+    codes = set(instruments.onsite_measures().extra["departments"])
+    return {d.id or 0 for d in session.exec(select(Department)).all() if d.code in codes}
 
 
 def _results(session: Session, rng: random.Random, camera: _Camera, visit: Visit, lead: User,
@@ -239,7 +255,8 @@ def _results(session: Session, rng: random.Random, camera: _Camera, visit: Visit
             yield ResultIn(item_code=item.code, result=ItemResult.PASS)
             continue
         photos = [camera.shoot(visit, lead, enterprise, at, item.code)] if item.photo_required else []
-        if item.deadline_days == 0 and rng.random() < FIXED_ON_SPOT:  # put right while the inspectors were there
+        # put right while the inspectors were there; never a major hazard (REFERENCE §G.4)
+        if item.deadline_days == 0 and not asked.major and rng.random() < FIXED_ON_SPOT:
             after = [camera.shoot(visit, lead, enterprise, at + timedelta(minutes=20), f"{item.code} after")]
             yield ResultIn(item_code=item.code, result=ItemResult.FAIL, photo_ids=photos, fixed_on_spot=True,
                            after_photo_ids=after, note="现场已整改")
@@ -251,7 +268,7 @@ Reinspection = tuple[datetime, int, User, ReinspectionIn]  # when, order, lead i
 
 
 def _reinspection(session: Session, rng: random.Random, order: RectificationOrder, pair: tuple[User, User], *,
-                  today: date) -> Reinspection | None:
+                  today: date, agenda: "_Agenda", camera: "_Camera") -> Reinspection | None:
     """When the inspectors go back to an order and what they find: most hazards put right, a few late; None
     when nobody has been back yet (those hazards stay open, overdue or not yet due)."""
     hazards = [h for h in orders.hazards_of(session, order.id or 0)
@@ -264,28 +281,87 @@ def _reinspection(session: Session, rng: random.Random, order: RectificationOrde
     if back >= today:
         return None
     lead, partner = pair
+    at = _at(back, rng.randrange(9, 16))
+    plans = [h.id or 0 for h in hazards if h.plan_required and h.plan_status != "approved"]
+    if plans:  # the enterprise sends its 治理方案 within the week, the department approves it before going back
+        sent = min(order.issued_at + timedelta(days=rng.randrange(1, 5)), at - timedelta(hours=6))
+        for hazard_id in plans:
+            agenda.add_step(sent, order.id or 0, lambda hid=hazard_id, when=sent: _send_plan(session, camera, hid,
+                                                                                                  when))
+            agenda.add_step(sent + timedelta(hours=3), order.id or 0,
+                            lambda hid=hazard_id, when=sent + timedelta(hours=3): majors.review_plan(
+                                session, hid, approve=True, note="演示数据：方案可行", actor=actor_for(lead),
+                                now=when))
     items = [ReinspectionItemIn(hazard_id=h.id or 0, outcome="rectified", note="现场复查：已整改")
              if rng.random() >= NOT_RECTIFIED else
              ReinspectionItemIn(hazard_id=h.id or 0, outcome="not_rectified", note="现场复查：未整改到位",
                                 new_due_date=back + timedelta(days=10))
              for h in hazards]
-    return (_at(back, rng.randrange(9, 16)), order.id or 0, lead,
-            ReinspectionIn(items=items, co_inspector_id=partner.id or 0))
+    return (at, order.id or 0, lead, ReinspectionIn(items=items, co_inspector_id=partner.id or 0))
+
+
+def _send_plan(session: Session, camera: "_Camera", hazard_id: int, at: datetime) -> None:
+    """The enterprise uploads its 治理方案 (a scan) from its own account."""
+    hazard = session.get(Hazard, hazard_id)
+    assert hazard is not None
+    enterprise = session.get(Enterprise, hazard.enterprise_id)
+    assert enterprise is not None
+    user = _enterprise_user(session, enterprise)
+    photo = camera.shoot(None, user, enterprise, at, f"plan {hazard.item_code}")
+    evidence_service.upload_plan(session, hazard_id, PlanIn(plan_photo_ids=[photo], note="演示数据：治理方案"),
+                                 actor=actor_for(user), now=at)
+
+
+def _enterprise_user(session: Session, enterprise: Enterprise) -> User:
+    """The enterprise's own account (its safety officer); made for the history where the demo has none. Not a
+    demo login: its password is random and never shown."""
+    user = session.exec(select(User).where(User.enterprise_id == enterprise.id, User.role == Role.ENTERPRISE)
+                        .order_by(col(User.id))).first()
+    if user is None:
+        user = User(username=f"qiye{enterprise.id}", full_name=f"{enterprise.name} 安全员", role=Role.ENTERPRISE,
+                    enterprise_id=enterprise.id, password_hash=hash_password(secrets.token_urlsafe(24), fast=True))
+        session.add(user)
+        session.flush()
+    return user
+
+
+def _resumed(session: Session, data: ReinspectionIn, enterprise_id: int) -> ReinspectionIn:
+    """Where production had stopped, the re-inspection decides on resuming: yes once every hazard of the decision
+    is put right."""
+    rectified = {i.hazard_id for i in data.items if i.outcome == "rectified"}
+    stopped = majors.stopped_decisions(session, enterprise_id, {i.hazard_id for i in data.items})
+    if not stopped:
+        return data
+    def done(hazard_id: int) -> bool:
+        hazard = session.get(Hazard, hazard_id)
+        return hazard_id in rectified or hazard is None or hazard.status not in ACTIVE
+    resume = all(done(hid) for d in stopped for hid in d.hazard_ids)
+    return data.model_copy(update={"resume_production": resume,
+                                   "resumption_note": "演示数据：隐患已消除" if resume else "演示数据：隐患未消除"})
 
 
 class _Agenda:
-    """Re-inspections waiting for their day."""
+    """What waits for its day, in time order: the majors' plans and their review, then re-inspections."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.waiting: list[Reinspection] = []
+        self.waiting: list[tuple[datetime, int, int, Callable[[], object]]] = []
+        self.added = 0
+
+    def add_step(self, at: datetime, order_id: int, step: Callable[[], object]) -> None:
+        self.added += 1
+        self.waiting.append((at, order_id, self.added, step))
+        self.waiting.sort(key=lambda r: (r[0], r[1], r[2]))
 
     def add(self, reinspection: Reinspection | None) -> None:
         if reinspection is not None:
-            self.waiting.append(reinspection)
-            self.waiting.sort(key=lambda r: (r[0], r[1]))
+            at, order_id, lead, data = reinspection
+            order = self.session.get(RectificationOrder, order_id)
+            assert order is not None
+            enterprise_id = order.enterprise_id
+            self.add_step(at, order_id, lambda: evidence_service.reinspect(
+                self.session, order_id, _resumed(self.session, data, enterprise_id), actor=actor_for(lead), now=at))
 
     def run_until(self, moment: datetime) -> None:
         while self.waiting and self.waiting[0][0] < moment:
-            at, order_id, lead, data = self.waiting.pop(0)
-            evidence_service.reinspect(self.session, order_id, data, actor=actor_for(lead), now=at)
+            self.waiting.pop(0)[3]()

@@ -5,10 +5,10 @@ from fastapi import APIRouter, Query
 from sqlmodel import Session, select
 
 from hazards import evidence as evidence_service
-from hazards import extensions
+from hazards import extensions, penalties
 from hazards import orders as order_service
 from hazards import service as hazard_service
-from hazards.models import Hazard, RectificationOrder
+from hazards.models import Hazard, PenaltyDecision, RectificationOrder
 from inspection import audit
 from inspection.identity.access import Actor
 from inspection.models import Department, Enterprise
@@ -28,6 +28,7 @@ from schemas.hazards import (
     OrderPublic,
     PenaltyDecisionIn,
     PenaltyDecisionPublic,
+    PenaltyRulingPublic,
     PendingExtension,
     PlanIn,
     ReinspectionIn,
@@ -70,7 +71,8 @@ def orders_out(session: Session, orders: list[RectificationOrder]) -> list[Order
         enterprise = session.get(Enterprise, order.enterprise_id)
         out.append(OrderPublic(
             **order.model_dump(include={"id", "number", "kind", "department_id", "enterprise_id", "visit_id",
-                                        "issued_at", "inspector_ids", "linked_order_id", "based_on_order_id"}),
+                                        "issued_at", "inspector_ids", "linked_order_id", "based_on_order_id",
+                                        "resumption"}),
             department_name=department.name if department else "",
             enterprise_name=enterprise.name if enterprise else "",
             hazards=[next(public) for _ in by_order.get(order.id or 0, [])],
@@ -200,19 +202,28 @@ def refuse_extension(extension_id: Id, body: ExtensionDecisionIn, session: Write
     return _decide(extension_id, body, session, actor, approve=False)
 
 
+def penalty_out(session: Session, decision: PenaltyDecision) -> PenaltyDecisionPublic:
+    rulings = [PenaltyRulingPublic.model_validate({
+        **r.model_dump(), "pdf_url": f"/api/v1/penalty-rulings/{r.id}.pdf" if r.number else None})
+        for r in penalties.rulings_of(session, decision.hazard_id)]
+    return PenaltyDecisionPublic.model_validate({**decision.model_dump(), "rulings": rulings})
+
+
 @router.get("/hazards/{hazard_id}/penalty", response_model=PenaltyDecisionPublic)
 def read_penalty(hazard_id: Id, session: SessionDep, actor: CurrentActor) -> PenaltyDecisionPublic:
-    """首违免罚: the recommendation for a closed hazard, its reasons, and the inspector's decision."""
-    return PenaltyDecisionPublic.model_validate(hazard_service.penalty_decision(session, hazard_id, actor=actor))
+    """首违免罚: the recommendation for a closed hazard, its reasons, and every decision made on it."""
+    return penalty_out(session, hazard_service.penalty_decision(session, hazard_id, actor=actor))
 
 
 @router.post("/hazards/{hazard_id}/penalty", response_model=PenaltyDecisionPublic)
 def decide_penalty(hazard_id: Id, body: PenaltyDecisionIn, session: WriteSessionDep,
                    actor: CurrentActor) -> PenaltyDecisionPublic:
+    """Confirm or override the recommendation; a decision already made changes only by a new one with a reason.
+    Not punishing issues a 不予行政处罚决定书."""
     decision = hazard_service.decide_penalty(session, hazard_id, confirm=body.confirm, note=body.note, actor=actor,
                                              now=utcnow())
     session.commit()
-    return PenaltyDecisionPublic.model_validate(decision)
+    return penalty_out(session, decision)
 
 
 @router.get("/orders", response_model=Page[OrderPublic])

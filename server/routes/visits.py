@@ -164,7 +164,8 @@ def visit_checklist(visit_id: Id, session: SessionDep, actor: CurrentActor) -> V
 def _asked_item(asked: visit_service.Asked) -> AskedItem:
     item, where = asked.item, checklists.jurisdiction(asked.item)
     return AskedItem(
-        **item.model_dump(include={"code", "text", "gloss", "deadline_days", "photo_required", "party"}),
+        **item.model_dump(include={"code", "text", "gloss", "photo_required", "party"}),
+        deadline_days=deadlines.hazard_days(item.deadline_days, major=asked.major),  # what the hazard will get
         legal_basis=item.basis_text(major=asked.major), level=HazardLevel.MAJOR if asked.major else item.level,
         department_id=asked.department_id, departments=list(where.departments), advisory=where.advisory)
 

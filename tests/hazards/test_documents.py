@@ -53,13 +53,19 @@ def test_order_prints_every_field_of_the_form():
                      "常州市甲铝业有限公司", "91320411000000001X", "常州市新北区三井街道测试路1号",
                      "DUST-07", "DUST-12", "DUST-16", "【重大事故隐患】", "T0000012", "（承租方责任）",
                      "《粉尘防爆安全规程》（GB15577-2018）第6.1条", "于2026年3月16日前整改完毕",
-                     "立即整改，于2026年3月1日前整改完毕", "于2026年3月8日前报送治理方案", "撤出作业人员",
+                     "立即整改，于2026年3月1日前整改完毕", "于2026年3月8日前报送治理方案",
                      "整改期间安全要求", "救济途径", "六十日内", "行政复议", "六个月内", "行政诉讼", "不停止执行",
                      "32041100001", "32041100002", "张三", "李四", "被检查单位负责人（签名）", "（印章）",
                      "2026年3月1日", "第1页/共"]:
         assert expected in text, expected
     assert squash(d.short_url(URL)) in text and "https://" not in text
     assert "关联指令书" not in text
+
+
+def test_order_never_carries_a_stop_work_clause():
+    """Withdrawal and suspension are ordered by a 现场处理措施决定书 of their own (REFERENCE §G.4)."""
+    text = pdf_text(d.order_pdf(order()))
+    assert "撤出作业人员" not in text and "停产停业" not in text and "报送隐患治理方案" in text
 
 
 def test_order_without_major_hazards_leaves_out_the_stop_work_measures():

@@ -210,6 +210,8 @@ def test_major_hazard_needs_a_plan_and_closes_only_by_reinspection(client, world
     assert ok.status_code == 201, ok.text
     refused = client.post(f"{API}/hazards/{hazard_id}/accept", json={}, headers=world.headers("inspector"))
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "reinspection_required"
+    approved = client.post(f"{API}/hazards/{hazard_id}/plan/approve", json={}, headers=world.headers("inspector"))
+    assert approved.status_code == 200 and approved.json()["plan_status"] == "approved"
     today = local_date(utcnow())
     task = InspectionTask(department_id=world.safety.id, enterprise_id=world.enterprise_a.id, kinds=["DUST"],
                           window_start=today, window_end=today + timedelta(days=10), source="reinspection",
@@ -261,7 +263,7 @@ def test_first_violation_closed_on_time_is_recommended_for_no_penalty(client, wo
     assert _close(client, world, session, hazard_id).status_code == 200
     decision = client.get(f"{API}/hazards/{hazard_id}/penalty", headers=world.headers("inspector")).json()
     assert decision["recommended_exempt"] is True and decision["enforcement_review"] is False
-    assert "首次发现" in decision["reasons"] and "按期整改完毕" in decision["reasons"]
+    assert any("首次发现该清单事项" in r for r in decision["reasons"]) and "按期整改完毕" in decision["reasons"]
     override = client.post(f"{API}/hazards/{hazard_id}/penalty", json={"confirm": False},
                            headers=world.headers("inspector"))
     assert override.status_code == 422  # overriding needs a reason
@@ -296,12 +298,16 @@ def test_fatal_accident_in_three_years_is_not_exempt(client, world, session, gen
     assert "近三年发生过生产安全死亡事故" in decision.reasons
 
 
-def test_item_not_on_the_leniency_list_is_not_exempt(client, world, session):
-    out = _visit_with_failures(client, world, session, {"DUST-16"})  # compressed-air blowing: not listed
-    hazard_id = out["hazard_ids"][0]
+def test_a_second_general_hazard_of_the_same_listed_offence_is_not_a_first_violation(client, world, session,
+                                                                                      general):
+    """§G.9: "the same listed offence" (未采取措施消除一般事故隐患), not "the same checklist item"."""
+    hazard_id, _ = general
     _close(client, world, session, hazard_id)
-    decision = session.exec(select(PenaltyDecision).where(PenaltyDecision.hazard_id == hazard_id)).one()
-    assert decision.recommended_exempt is False
+    out = _visit_with_failures(client, world, session, {"DUST-16"})  # another item, the same listed offence
+    second = out["hazard_ids"][0]
+    _close(client, world, session, second)
+    decision = session.exec(select(PenaltyDecision).where(PenaltyDecision.hazard_id == second)).one()
+    assert decision.recommended_exempt is False and decision.offence == "未采取措施消除一般事故隐患"
 
 
 def _working_days_department(session, world):

@@ -151,3 +151,28 @@ def test_the_demo_history_gives_each_face_something_to_show_and_comes_once(clien
     before = counts(demo_world)
     assert demo_history.load(demo_world, store=store, now=now, demo_enterprise_id=1) is None
     assert counts(demo_world) == before
+
+
+def test_the_demo_history_holds_majors_to_the_law(demo_world, media_dir):
+    """No major hazard closed on the spot; majors go through an approved plan, then re-inspection; where
+    production was stopped by a 现场处理措施决定书, the 复查意见书 decides on resuming (REFERENCE §G.4)."""
+    from hazards.models import Hazard, OnSiteDecision, RectificationOrder
+    from schemas.enums import HazardLevel, HazardStatus
+
+    demo_history.load(demo_world, store=FileSystemStore(media_dir / "photos"), now=utcnow(),
+                      demo_enterprise_id=demo.demo_enterprise_id(demo_world))
+    demo_world.commit()
+    majors = demo_world.exec(select(Hazard).where(Hazard.level == HazardLevel.MAJOR)).all()
+    assert majors and not any(h.fixed_on_spot for h in majors)
+    closed = [h for h in majors if h.status == HazardStatus.CLOSED]
+    assert closed and all(h.plan_status == "approved" for h in closed)
+    for hazard in closed:
+        actions = [e.action for e in audit.history(demo_world, "hazard", hazard.id)]
+        assert "hazard.close_on_spot" not in actions and "hazard.plan_approved" in actions
+    decisions = demo_world.exec(select(OnSiteDecision)).all()
+    assert decisions and all("应急现决〔" in d.number for d in decisions)
+    resumed = [d for d in decisions if d.resumed_at is not None]
+    assert resumed
+    for decision in resumed:
+        record = demo_world.get(RectificationOrder, decision.resumption_record_id)
+        assert record.kind == "reinspection" and record.resumption["approved"] is True
