@@ -1,4 +1,6 @@
-"""Table models of the hazard loop: hazards, rectification orders, evidence, extensions, the outbox."""
+"""Table models of the hazard loop: hazards and their month tally, orders and decisions, evidence, extensions.
+
+The outbox and webhooks are ``hazards.notify.models``; the loaded calendar years ``hazards.rules.models``."""
 
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
@@ -364,39 +366,3 @@ class PenaltyDecision(SQLModel, table=True):
     created_at: datetime = created_column()
 
 
-class Outbox(SQLModel, table=True):
-    """Notifications written in the same transaction as their cause; a sender delivers them once."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    dedup_key: str = Field(max_length=128, unique=True)
-    event_type: str = Field(max_length=48, index=True)
-    recipient: str = Field(max_length=128)
-    channel: str = Field(default="log", max_length=16)
-    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    status: str = Field(default="pending", max_length=16, index=True)
-    attempts: int = 0
-    next_attempt_at: datetime | None = utc_column()
-    last_error: str = ""
-    created_at: datetime = created_column()
-    sent_at: datetime | None = utc_column()
-
-
-class Webhook(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    url: str = Field(max_length=512)
-    secret: str = Field(max_length=128)
-    event_types: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    active: bool = True
-    created_at: datetime = created_column()
-
-
-class HolidayYear(SQLModel, table=True):
-    """A year of the official holiday schedule loaded by the office (``xuncha calendar load``), over the bundled
-    ``hazards/rules/data/holidays.json``: the notice's source, its holidays and adjusted working days, as loaded."""
-
-    __tablename__ = "holiday_year"
-
-    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    source: str = Field(max_length=300)
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    loaded_at: datetime = created_column()

@@ -19,8 +19,8 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from hazards.models import Outbox, Webhook
 from hazards.notify import targets
+from hazards.notify.models import Outbox, Webhook
 
 log = logging.getLogger("xuncha.notify")
 

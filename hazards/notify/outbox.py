@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from hazards.models import Outbox, Webhook
+from hazards.notify.models import Outbox, Webhook
 
 
 def add(session: Session, *, event_type: str, dedup_key: str, recipient: str, payload: dict[str, Any],

@@ -27,7 +27,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from hazards import deadlines
-from hazards.models import Evidence, Hazard, Outbox
+from hazards.models import Evidence, Hazard
+from hazards.notify.models import Outbox
 from hazards.rules import greenlist, holidays
 from inspection import audit
 from inspection.clock import end_of_local_day, local_date

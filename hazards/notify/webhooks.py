@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from hazards.models import Outbox, Webhook
 from hazards.notify import targets
+from hazards.notify.models import Outbox, Webhook
 from inspection import audit
 from inspection.errors import NotFound
 from inspection.identity.access import Actor, require_role

@@ -26,7 +26,7 @@ from typing import Any
 import chinese_calendar
 from sqlmodel import Session, col, select
 
-from hazards.models import HolidayYear
+from hazards.rules.models import HolidayYear
 from inspection import audit
 from inspection.errors import InvalidInput
 from inspection.identity.access import Actor

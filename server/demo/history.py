@@ -22,7 +22,8 @@ from sqlmodel import Session, col, func, select
 
 from hazards import deadlines, intake, majors, orders
 from hazards import evidence as evidence_service
-from hazards.models import Hazard, Outbox, RectificationOrder
+from hazards.models import Hazard, RectificationOrder
+from hazards.notify.models import Outbox
 from hazards.rules import holidays, instruments
 from hazards.states import ACTIVE
 from inspection.clock import SHANGHAI, local_date, start_of_local_day

@@ -5,6 +5,8 @@ from sqlalchemy import Connection, engine_from_config, pool
 from sqlmodel import SQLModel
 
 import hazards.models  # noqa: F401
+import hazards.notify.models  # noqa: F401
+import hazards.rules.models  # noqa: F401
 import inspection.models  # noqa: F401
 from server.migrate import include_object, render_item
 

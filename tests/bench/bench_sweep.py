@@ -41,8 +41,9 @@ if str(ROOT) not in sys.path:  # run as a script, the repository root is not on 
 from sqlalchemy import delete, select, text, update  # noqa: E402
 from sqlmodel import Session, SQLModel, col  # noqa: E402
 
-from hazards.models import Hazard, Outbox  # noqa: E402
+from hazards.models import Hazard  # noqa: E402
 from hazards.notify import outbox, sweep  # noqa: E402
+from hazards.notify.models import Outbox  # noqa: E402
 from inspection import audit  # noqa: E402
 from inspection.clock import SHANGHAI, end_of_local_day, local_date  # noqa: E402
 from inspection.models import Enterprise, Event  # noqa: E402

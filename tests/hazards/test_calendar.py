@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from hazards.models import HolidayYear
 from hazards.rules import holidays
+from hazards.rules.models import HolidayYear
 from inspection.errors import InvalidInput
 from inspection.models import Event
 from server.cli import app as cli

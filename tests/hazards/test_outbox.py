@@ -10,9 +10,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from sqlmodel import Session, func, select
 
-from hazards.models import Outbox
 from hazards.notify import delivery as notify
 from hazards.notify import outbox
+from hazards.notify.models import Outbox
 from inspection.types import utcnow
 from server import db
 from server.jobs.functions import webhook_policy

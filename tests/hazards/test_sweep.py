@@ -6,8 +6,9 @@ import pytest
 from sqlmodel import Session, col, select
 
 from hazards import states
-from hazards.models import Evidence, Hazard, Outbox
+from hazards.models import Evidence, Hazard
 from hazards.notify import sweep
+from hazards.notify.models import Outbox
 from inspection import audit
 from inspection.clock import SHANGHAI, end_of_local_day
 from inspection.models import Enterprise, Event, InspectionTask, Visit

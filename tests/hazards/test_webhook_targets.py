@@ -8,10 +8,10 @@ import pytest
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from hazards.models import Outbox, Webhook
 from hazards.notify import delivery as notify
 from hazards.notify import outbox, targets
 from hazards.notify import webhooks as webhook_service
+from hazards.notify.models import Outbox, Webhook
 from inspection.errors import InvalidInput
 from inspection.identity.accounts import actor_for
 from inspection.types import utcnow

@@ -8,7 +8,8 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from hazards.models import Hazard, Outbox, PenaltyDecision
+from hazards.models import Hazard, PenaltyDecision
+from hazards.notify.models import Outbox
 from inspection import audit
 from inspection.clock import end_of_local_day, local_date
 from inspection.models import Department, Enterprise, InspectionTask

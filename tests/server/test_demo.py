@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import func, select
 
-from hazards.models import Outbox
+from hazards.notify.models import Outbox
 from hazards.stats import tally
 from inspection import audit
 from inspection.clock import local_date

@@ -12,7 +12,8 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, col, select
 
-from hazards.models import Evidence, Hazard, Outbox
+from hazards.models import Evidence, Hazard
+from hazards.notify.models import Outbox
 from inspection.clock import SHANGHAI, end_of_local_day
 from inspection.models import Draw, InspectionTask, JobRun, Visit
 from inspection.types import utcnow
