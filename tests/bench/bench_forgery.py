@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> None:
           f"({time.perf_counter() - started:.0f} s)")
     print("| threshold (bits) | alarms against every other photo | alarms among what the index returns |")
     print("|---|---:|---:|")
-    for limit in range(same, near + 1, 2):
+    for limit in range(2, near + 3, 2):
         print(f"| ≤ {limit} | {rate(closest, limit):.2%} | {rate(indexed, limit):.2%} |")
     print(f"closest pair {min(closest)} bits; 1st percentile of each photo's closest "
           f"{sorted(closest)[len(closest) // 100]} bits; target ≤ {TARGET_FALSE_ALARMS:.0%} refused")
