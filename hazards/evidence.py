@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from hazards import majors, orders, states
+from hazards import forgery, majors, orders, states
 from hazards.models import Evidence, Hazard, RectificationOrder
 from hazards.notify import outbox
 from hazards.rules import leniency
@@ -99,15 +99,17 @@ def submit_evidence(session: Session, hazard_id: int, data: EvidenceIn, *, actor
     if hazard.plan_required and not hazard.plan_photo_ids:
         raise InvalidInput("重大事故隐患须上传治理方案 / a major hazard needs its rectification plan",
                            code="plan_required")
+    flags = forgery.screen(session, hazard, data.photo_ids, now=now)
     states.apply(session, hazard, states.Move.SUBMIT, actor=actor, at=now, reason=data.note)
     hazard.after_photo_ids = data.photo_ids
     session.add(hazard)
     evidence = Evidence(hazard_id=hazard.id or 0, submitted_by=actor.user_id, note=data.note,
-                        photo_ids=data.photo_ids, plan_photo_ids=data.plan_photo_ids, submitted_at=now)
+                        photo_ids=data.photo_ids, plan_photo_ids=data.plan_photo_ids, submitted_at=now, flags=flags)
     session.add(evidence)
     session.flush()
     audit.record(session, entity="evidence", entity_id=evidence.id or 0, action="evidence.submitted", actor=actor,
-                 at=now, after={"hazard_id": hazard.id, "photo_ids": data.photo_ids, "note": data.note})
+                 at=now, after={"hazard_id": hazard.id, "photo_ids": data.photo_ids, "note": data.note,
+                        "flags": [f["kind"] for f in flags]})
     outbox.add(session, event_type="evidence.submitted", dedup_key=f"evidence.submitted:{evidence.id}",
                recipient=f"department:{hazard.department_id}", payload={"hazard_id": hazard.id,
                                                                         "evidence_id": evidence.id}, now=now)

@@ -326,6 +326,10 @@ class Evidence(SQLModel, table=True):
     reviewed_at: datetime | None = utc_column()
     accepted: bool | None = None
     review_reason: str = ""
+    # what the reviewer should look at (``hazards.forgery``): near matches with earlier photos, capture times
+    # before the finding or in the future; each a dict with ``kind``, ``photo_id`` and a message
+    flags: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False,
+                                                                                server_default="[]"))
 
 
 class Extension(SQLModel, table=True):

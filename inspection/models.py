@@ -248,6 +248,23 @@ class Photo(SQLModel, table=True):
     created_at: datetime = created_column()
 
 
+class PhotoHash(SQLModel, table=True):
+    """One perceptual hash of a photo (``inspection.photos.likeness``): window 0 is the whole picture, 1-18 its
+    windows. The four 16-bit bands are indexed each: a lookup reads the rows sharing a band, never all."""
+
+    __tablename__ = "photo_hash"
+    __table_args__ = (UniqueConstraint("photo_id", "window"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    photo_id: int = Field(foreign_key="photo.id")
+    window: int
+    value: int = Field(sa_column=Column(BigInteger, nullable=False))  # the unsigned 64-bit hash, stored signed
+    band0: int = Field(index=True)
+    band1: int = Field(index=True)
+    band2: int = Field(index=True)
+    band3: int = Field(index=True)
+
+
 class ScanLog(SQLModel, table=True):
     """扫码入企: every scan of a QR plaque, so the enterprise and the office see who came."""
 

@@ -97,6 +97,9 @@ class EvidencePublic(BaseModel):
     reviewed_at: datetime | None
     accepted: bool | None
     review_reason: str
+    flags: list[dict[str, Any]] = Field(default_factory=list, description=(
+        "for the reviewer: near_match (photo_id, match_photo_id, distance, cropped, match_role before|evidence, "
+        "match_hazard_id), captured_before_finding, captured_in_future; each with a message"))
 
 
 class PlanIn(StrictIn):

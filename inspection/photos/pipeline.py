@@ -27,7 +27,7 @@ import pillow_heif
 from PIL import Image, ImageFile
 
 from inspection.errors import DomainError, InvalidInput, TooLarge, Unsupported
-from inspection.photos import exif, trailing
+from inspection.photos import exif, likeness, trailing
 from inspection.photos import stamp as stamp_
 
 pillow_heif.register_heif_opener()
@@ -148,6 +148,7 @@ class Variants:
     display: bytes  # JPEG, no EXIF, watermarked
     thumb: bytes  # JPEG, no EXIF
     display_size: tuple[int, int]
+    hashes: tuple[int, ...] = ()  # perceptual hashes of the thumbnail (``likeness.photo_hashes``), unsigned
 
 
 # ---------------------------------------------------------------------------------------------- public API
@@ -201,11 +202,12 @@ def make_variants(
     display = orient(display, orientation)
     display.info = {}  # nothing of the original's metadata (EXIF, XMP, comments) travels on
     thumb = resize_within(display, thumb_side)  # from the display image, before the stamp
-    stamp_.draw_stamp(display, stamp)
+    stamp_.draw_stamp(display, stamp)  # the hashes are of the thumbnail: the stamp never makes two photos alike
     return Variants(
         display=encode_jpeg(display, quality=quality, icc_profile=icc),
         thumb=encode_jpeg(thumb, quality=quality, icc_profile=icc),
         display_size=display.size,
+        hashes=tuple(likeness.photo_hashes(thumb)),
     )
 
 

@@ -27,9 +27,9 @@ from sqlmodel import Session, col, select
 from inspection.errors import Conflict, InvalidInput, NotFound
 from inspection.field import visits as visit_service
 from inspection.identity.access import Actor, require_role
-from inspection.models import Enterprise, Photo, User, Visit
+from inspection.models import Enterprise, Photo, PhotoHash, User, Visit
+from inspection.photos import likeness, stamp
 from inspection.photos import pipeline as photos
-from inspection.photos import stamp
 from inspection.photos.storage import PhotoStore
 from schemas.enums import Role
 
@@ -171,7 +171,7 @@ def store_upload(
             if existing is not None:
                 store.delete(key_for(photo, Variant.DISPLAY))
                 return existing, False
-            if not _code_taken(session, code) and _insert(session, photo):
+            if not _code_taken(session, code) and _insert(session, photo, variants.hashes):
                 return photo, True
         except BaseException:
             store.delete(key_for(photo, Variant.DISPLAY))
@@ -186,11 +186,16 @@ def store_upload(
                    code="verify_code_exhausted")
 
 
-def _insert(session: Session, photo: Photo) -> bool:
-    """Add and flush in a savepoint; False when a unique key (UUID, hash, code) was taken meanwhile."""
+def _insert(session: Session, photo: Photo, hashes: tuple[int, ...] = ()) -> bool:
+    """Add and flush in a savepoint, with the photo's perceptual hashes; False when a unique key (UUID, hash,
+    code) was taken meanwhile."""
     try:
         with session.begin_nested():
             session.add(photo)
+            session.flush()
+            for window, value, (b0, b1, b2, b3) in likeness.rows(hashes):
+                session.add(PhotoHash(photo_id=photo.id or 0, window=window, value=value, band0=b0, band1=b1,
+                                      band2=b2, band3=b3))
             session.flush()
     except IntegrityError:
         return False

@@ -2,11 +2,12 @@
 
 import io
 import json
+import random
 import uuid
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
+from PIL import Image, ImageDraw
 
 SCREENS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -21,12 +22,19 @@ AXE_RULES = ["label", "button-name", "select-name", "input-button-name", "link-n
 
 
 def jpeg(colour: tuple[int, int, int] = (180, 90, 40), size: tuple[int, int] = (1200, 900)) -> dict[str, Any]:
-    """A real JPEG with some structure, as Playwright's set_input_files takes it."""
+    """A real JPEG with some structure, as Playwright's set_input_files takes it. Each colour is another picture
+    (its shapes placed by the colour): the server refuses a picture sent again as rectification evidence."""
     image = Image.new("RGB", size, colour)
     pixels = image.load()
     for x in range(0, size[0], 7):
         for y in range(0, size[1], 5):
             pixels[x, y] = ((x * 3) % 256, (y * 5) % 256, (x + y) % 256)
+    rng = random.Random(str(colour))
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x, y = rng.randrange(size[0]), rng.randrange(size[1])
+        draw.rectangle((x, y, x + rng.randrange(60, 400), y + rng.randrange(60, 300)),
+                       fill=tuple(rng.randrange(256) for _ in range(3)))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=88)
     return {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}
@@ -66,13 +74,14 @@ def login(page: Any, username: str, password: str) -> None:
     page.get_by_role("button", name="登录").click()
 
 
-def failed_visit(client: Any, world: Any, session: Any, fails: set[str]) -> dict[str, Any]:
+def failed_visit(client: Any, world: Any, session: Any, fails: set[str], picture: bytes | None = None
+                 ) -> dict[str, Any]:
     """A submitted visit to enterprise A by two certified inspectors with ``fails`` failed, each with a real
-    photo uploaded through the API (hazards, an order)."""
+    photo (``picture``, else a made one) uploaded through the API (hazards, an order)."""
     headers = world.headers("inspector")
     body = {"enterprise_id": world.enterprise_a.id, "inspector_ids": [world.users["inspector2"].id]}
     visit = client.post("/api/v1/visits", json=body, headers=headers).json()
-    photo = jpeg((120, 120, 130))
+    photo = jpeg((120, 120, 130)) if picture is None else {"name": "before.jpg", "buffer": picture}
     upload = client.post("/api/v1/photos", headers=headers,
                          files={"file": (photo["name"], photo["buffer"], "image/jpeg")},
                          data={"client_uuid": str(uuid.uuid4()), "visit_id": str(visit["id"])})

@@ -15,7 +15,9 @@ from inspection.field import qr
 from inspection.models import ScanLog, VisitRating
 from inspection.types import utcnow
 from server.settings import get_settings
+from tests import scenes
 from tests.factories import PASSWORD
+from tests.server import test_forgery as forged
 from tests.web.helpers import check_screen, failed_visit, jpeg, login
 
 
@@ -228,3 +230,37 @@ def test_a_login_that_runs_out_returns_each_page_to_its_login_form(live_server, 
     office.reload()
     office.get_by_role("heading", name="安委办登录").wait_for()
     office.get_by_label("用户名").wait_for()
+
+
+def test_the_review_screen_shows_a_near_match_side_by_side_and_the_portal_the_flags(live_server, browser, phone,
+                                                                                   client, world, session):
+    wall = scenes.extinguisher_wall(1)
+    out = failed_visit(client, world, session, {"DUST-12"}, picture=forged.jpeg(wall))
+    hazard_id = out["hazard_ids"][0]
+    before = client.get(f"/api/v1/hazards/{hazard_id}", headers=world.headers("inspector")).json()
+    after = client.post("/api/v1/photos", files={"file": ("after.jpg", forged.jpeg(
+        scenes.blended(wall, scenes.extinguisher_wall(101)), taken="2020:05:01 09:30:00"), "image/jpeg")},
+        data={"client_uuid": str(uuid.uuid4())}, headers=world.headers("enterprise_a")).json()
+    evidence = client.post(f"/api/v1/hazards/{hazard_id}/evidence", json={"note": "已更换", "photo_ids": [after["id"]]},
+                           headers=world.headers("enterprise_a"))
+    assert evidence.status_code == 201, evidence.text
+    assert {f["kind"] for f in evidence.json()["flags"]} == {"near_match", "captured_before_finding"}
+
+    app = phone.new_page()
+    app.goto(f"{live_server}/app/")
+    login(app, "inspector2", PASSWORD)
+    app.get_by_role("link", name="整改审核").click()
+    item = app.locator(f"#review-{hazard_id}")
+    near = item.locator(".review-flag[data-kind=near_match]")
+    near.get_by_text("⚠ 疑似重复使用照片").wait_for()
+    near.get_by_role("img", name=f"整改照片 #{after['id']}").wait_for()
+    near.get_by_role("img", name=f"隐患照片 #{before['before_photo_ids'][0]}").wait_for()
+    item.locator(".review-flag[data-kind=captured_before_finding]").get_by_text("⚠ 拍摄时间早于隐患发现时间").wait_for()
+    check_screen(app, "app-12-review-flagged", near)
+
+    token = order_token(get_settings().secret_key, session.get(RectificationOrder, out["order_ids"][0]))
+    portal = phone.new_page()
+    portal.goto(f"{live_server}/portal/orders/{token}")
+    card = portal.locator(f"#hazard-{hazard_id}")
+    card.locator(".evidence-flag[data-kind=near_match]").get_by_text("十分相似").wait_for()
+    check_screen(portal, "portal-03-evidence-flagged", card)

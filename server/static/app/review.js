@@ -60,6 +60,31 @@ function extensionItem({ extension: ex, hazard: hz }) {
         () => ({ note: note.value.trim() })) }, "不予延期")));
 }
 
+const FLAG_TITLES = {
+  near_match: "疑似重复使用照片",
+  captured_before_finding: "拍摄时间早于隐患发现时间",
+  captured_in_future: "拍摄时间晚于当前时间",
+};
+
+// A flag the server put on the evidence, for the reviewer to look at: a near match shows the after-photo and the
+// photo it resembles side by side; a capture time that cannot be says when the photo claims to have been taken.
+function flagBox(hz, flag, n) {
+  const box = h("div", { class: "notice error review-flag", id: `flag-${hz.id}-${n}`, "data-kind": flag.kind },
+    h("strong", {}, `⚠ ${FLAG_TITLES[flag.kind] || flag.kind}`), h("p", { class: "small" }, flag.message),
+    flag.captured_at ? h("p", { class: "small" }, `照片拍摄时间 ${fmtDateTime(flag.captured_at)}`) : null);
+  if (flag.kind === "near_match") {
+    const pair = h("div", { class: "thumbs side-by-side" });
+    box.append(pair);
+    const shown = [[flag.photo_id, "整改照片"],
+      [flag.match_photo_id, flag.match_role === "before" ? "隐患照片" : `隐患 #${flag.match_hazard_id} 的整改照片`]];
+    Promise.all(shown.map(([id]) => session.blobUrl(`/api/v1/photos/${id}?variant=thumb`).catch(() => null)))
+      .then((urls) => urls.forEach((src, i) => pair.append(h("figure", {},
+        src ? h("img", { src, alt: `${shown[i][1]} #${shown[i][0]}` }) : null,
+        h("figcaption", { class: "small" }, `${shown[i][1]} #${shown[i][0]}`)))));
+  }
+  return box;
+}
+
 function reviewItem(hz) {
   const thumbs = h("div", { class: "thumbs" });
   const evidenceBox = h("div", {}, h("p", { class: "small muted" }, "正在加载整改材料…"));
@@ -70,7 +95,8 @@ function reviewItem(hz) {
     const last = rows.at(-1);
     if (!last) return mount(evidenceBox);
     mount(evidenceBox, h("p", {}, `整改说明：${last.note || "（无）"}`),
-      h("p", { class: "small muted" }, `提交于 ${fmtDateTime(last.submitted_at)}`), thumbs);
+      h("p", { class: "small muted" }, `提交于 ${fmtDateTime(last.submitted_at)}`), thumbs,
+      ...(last.flags || []).map((flag, n) => flagBox(hz, flag, n)));
     last.photo_ids.forEach(async (id, n) => {
       const src = await session.blobUrl(`/api/v1/photos/${id}?variant=thumb`).catch(() => null);
       if (src) thumbs.append(h("img", { src, alt: `整改后照片 ${n + 1}` }));

@@ -158,7 +158,9 @@ function hazardView(hz, backend, reload) {
       `${fmtDateTime(ev.submitted_at)} 提交 ${ev.photo_ids.length} 张照片${ev.note ? `：${ev.note}` : ""} — `,
       ev.accepted === true ? h("span", { class: "badge ok" }, "审核通过")
         : ev.accepted === false ? h("span", { class: "badge bad" }, `退回：${ev.review_reason}`)
-          : h("span", { class: "badge warn" }, "待审核"))))) : null,
+          : h("span", { class: "badge warn" }, "待审核"),
+      ...(ev.flags || []).map((flag) => h("p", { class: "notice error small evidence-flag", "data-kind": flag.kind },
+        `⚠ ${flag.message}`)))))) : null,
     hz.extensions.length ? h("div", {}, h("h3", {}, "延期申请"), h("ul", {}, hz.extensions.map((ex) => h("li", {},
       `申请延至 ${fmtDate(ex.requested_due_date)}：${EXTENSION_STATUS[ex.status] || ex.status}`,
       ex.decision_note ? `（${ex.decision_note}）` : "")))) : null,
