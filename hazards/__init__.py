@@ -1,4 +1,4 @@
-"""The hazard loop at the top (models, states, intake, service, evidence, extensions, orders, deadlines) and its
-rooms: documents, stats, notify, rules.
+"""Hazards: the table models and errors at the top, the loop in ``hazards.loop`` and the rooms that read it
+(documents, stats), tell people (notify) and hold the law as data (rules).
 
 Imports ``inspection`` and ``schemas``; never ``server``, FastAPI or the settings (import-linter keeps it so)."""

@@ -28,7 +28,7 @@ NOT_CLOSED_SQL = "status <> 'closed'"  # literally, so SQLite matches a query's 
 class Hazard(SQLModel, table=True):
     """A failed checklist item at one enterprise (隐患), driven to closure.
 
-    ``status`` is written only by ``hazards.states``; overdue is derived from ``due_at``, never stored.
+    ``status`` is written only by ``hazards.loop.states``; overdue is derived from ``due_at``, never stored.
     A hazard found in a plant site and attributed to both landlord and tenant is two linked rows, one per
     enterprise, each in its own order. Street, industry, risk class and the local month are snapshots taken
     when the hazard is found, so statistics group by them without joins.
@@ -326,7 +326,7 @@ class Evidence(SQLModel, table=True):
     reviewed_at: datetime | None = utc_column()
     accepted: bool | None = None
     review_reason: str = ""
-    # what the reviewer should look at (``hazards.forgery``): near matches with earlier photos, capture times
+    # what the reviewer should look at (``hazards.loop.forgery``): near matches with earlier photos, capture times
     # before the finding or in the future; each a dict with ``kind``, ``photo_id`` and a message
     flags: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False,
                                                                                 server_default="[]"))

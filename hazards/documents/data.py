@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from hazards import orders
 from hazards.documents.content import (
     DepartmentSection,
     EnterpriseInfo,
@@ -30,6 +29,7 @@ from hazards.documents.content import (
     VisitDocument,
 )
 from hazards.documents.render import DEFAULT_NEXT_STEP, NEXT_STEPS, REINSPECTION_STATES
+from hazards.loop import orders
 from hazards.models import Hazard, OnSiteDecision, PenaltyDecision, PenaltyRuling, RectificationOrder
 from hazards.rules import instruments, leniency
 from inspection.clock import local_date

@@ -14,9 +14,9 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from hazards import evidence as evidence_service
-from hazards import orders
 from hazards.documents.data import ORDER_PURPOSE
+from hazards.loop import evidence as evidence_service
+from hazards.loop import orders
 from hazards.models import Hazard, RectificationOrder
 from inspection.errors import NotFound
 from inspection.identity import accounts, tokens

@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
-from hazards import deadlines
+from hazards.loop import deadlines
 from hazards.models import Evidence, Hazard
 from hazards.notify.models import Outbox
 from hazards.rules import greenlist, holidays

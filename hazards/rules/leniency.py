@@ -15,7 +15,7 @@ A hazard is recommended for no penalty when all of these hold:
 6. the enterprise is not on the serious-dishonesty (严重失信) list.
 Otherwise a hazard closed late, or a major one, is flagged for enforcement (立案) review.
 
-The inspector confirms or overrides the recommendation (``hazards.penalties``).
+The inspector confirms or overrides the recommendation (``hazards.loop.penalties``).
 """
 
 import json

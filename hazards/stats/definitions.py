@@ -26,7 +26,7 @@ Counting rules
       median over the hazards found in the period and closed.
     * Major hazards: ``level = major``.
     * Repeat hazards: ``repeat_of_id`` is set (the same item failed again at the same enterprise within 12
-      months of a closed hazard, see ``hazards.intake``); repeat offenders are the distinct enterprises with
+      months of a closed hazard, see ``hazards.loop.intake``); repeat offenders are the distinct enterprises with
       such a hazard; suspected false rectification counts hazards flagged so (both the repeat and the earlier
       hazard are flagged, each in its own period).
     * On-the-spot fixes (当场整改) count as found and closed (issue 4), with 0 days to close, and closed on

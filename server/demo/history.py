@@ -20,12 +20,12 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 from sqlmodel import Session, col, func, select
 
-from hazards import deadlines, intake, majors, orders
-from hazards import evidence as evidence_service
+from hazards.loop import deadlines, intake, majors, orders
+from hazards.loop import evidence as evidence_service
+from hazards.loop.states import ACTIVE
 from hazards.models import Hazard, RectificationOrder
 from hazards.notify.models import Outbox
 from hazards.rules import holidays, instruments
-from hazards.states import ACTIVE
 from inspection.clock import SHANGHAI, local_date, start_of_local_day
 from inspection.field import checklists, ratings, visits
 from inspection.identity.accounts import actor_for, hash_password

@@ -8,9 +8,9 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 
-from hazards import orders as order_service
 from hazards.documents import data as documents_data
 from hazards.documents import render as documents
+from hazards.loop import orders as order_service
 from inspection.clock import local_date
 from inspection.field import visits as visit_service
 from inspection.models import Photo

@@ -4,10 +4,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlmodel import Session, select
 
-from hazards import evidence as evidence_service
-from hazards import extensions, penalties
-from hazards import orders as order_service
-from hazards import service as hazard_service
+from hazards.loop import evidence as evidence_service
+from hazards.loop import extensions, penalties
+from hazards.loop import orders as order_service
+from hazards.loop import service as hazard_service
 from hazards.models import Hazard, PenaltyDecision, RectificationOrder
 from inspection import audit
 from inspection.identity.access import Actor

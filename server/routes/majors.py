@@ -3,11 +3,11 @@ of a 首违免罚 decision (PDF)."""
 
 from fastapi import APIRouter, Response
 
-from hazards import majors
 from hazards.documents import data as documents_data
 from hazards.documents import render as documents
+from hazards.loop import majors
+from hazards.loop.service import get_visible
 from hazards.models import OnSiteDecision, PenaltyRuling
-from hazards.service import get_visible
 from inspection.types import utcnow
 from schemas.common import Id
 from schemas.hazards import HazardPublic, OnSiteDecisionIn, OnSiteDecisionPublic, PlanReviewIn, SupervisionIn

@@ -12,9 +12,9 @@ import anyio
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
-from hazards import evidence as evidence_service
-from hazards import extensions
 from hazards.documents import links as portal
+from hazards.loop import evidence as evidence_service
+from hazards.loop import extensions
 from inspection.errors import InvalidInput
 from inspection.photos.service import Variant
 from inspection.types import utcnow

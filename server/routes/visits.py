@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlmodel import Session, col, select
 
-from hazards import deadlines, intake
+from hazards.loop import deadlines, intake
 from inspection.errors import DomainError
 from inspection.field import checklists, submissions
 from inspection.field import visits as visit_service

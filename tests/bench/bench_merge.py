@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script, the repository root is not on the path
     sys.path.insert(0, str(ROOT))
 
-from hazards.deadlines import is_working_day  # noqa: E402
+from hazards.loop.deadlines import is_working_day  # noqa: E402
 from inspection.planning import merge  # noqa: E402
 
 TODAY = date(2026, 3, 2)

@@ -23,7 +23,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from hazards import states
+from hazards.loop import states
 from hazards.models import Hazard
 from inspection.clock import SHANGHAI, end_of_local_day
 from inspection.models import Department, Enterprise

@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from hazards import deadlines
-from hazards.deadlines import DeadlinePolicy, choose_days, days_left, due_at, due_date, is_overdue
+from hazards.loop import deadlines
+from hazards.loop.deadlines import DeadlinePolicy, choose_days, days_left, due_at, due_date, is_overdue
 from hazards.rules import holidays
 from hazards.rules.holidays import CalendarMissing
 from inspection.errors import InvalidInput

@@ -6,7 +6,7 @@ import uuid
 
 from sqlmodel import Session, select
 
-from hazards import deadlines, intake
+from hazards.loop import deadlines, intake
 from hazards.models import RectificationOrder
 from inspection.field import visits as visit_service
 from inspection.identity.accounts import actor_for

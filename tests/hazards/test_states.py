@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session
 
-from hazards import states
 from hazards.errors import IllegalTransition
+from hazards.loop import states
+from hazards.loop.states import MOVES, Move
 from hazards.models import Hazard
-from hazards.states import MOVES, Move
 from inspection import audit
 from inspection.errors import Conflict, InvalidInput
 from inspection.identity.access import Actor

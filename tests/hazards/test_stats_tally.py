@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
-from hazards import states
+from hazards.loop import states
 from hazards.models import Hazard, HazardTally, tally_rows
 from hazards.stats import closure as stats
 from hazards.stats import inputs, tally

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
-from hazards import states
+from hazards.loop import states
 from hazards.models import Evidence, Hazard
 from hazards.notify import sweep
 from hazards.notify.models import Outbox

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hazards.deadlines import is_working_day
+from hazards.loop.deadlines import is_working_day
 from inspection.planning import merge
 from inspection.planning.merge import Budget, ExistingVisit, Task
 

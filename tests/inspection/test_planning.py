@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, col, select
 
-from hazards.deadlines import is_working_day
+from hazards.loop.deadlines import is_working_day
 from inspection.clock import SHANGHAI
 from inspection.identity.access import Actor
 from inspection.models import InspectionTask, Visit, VisitDepartment, VisitInspector

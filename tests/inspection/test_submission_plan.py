@@ -7,7 +7,7 @@ import uuid
 import pytest
 from sqlmodel import Session, select
 
-from hazards import deadlines, intake
+from hazards.loop import deadlines, intake
 from inspection.errors import Conflict
 from inspection.field import submissions
 from inspection.field import visits as visit_service

@@ -12,7 +12,7 @@ from PIL import Image
 from sqlalchemy import insert, text
 from sqlmodel import select
 
-from hazards import forgery
+from hazards.loop import forgery
 from inspection.models import Photo, PhotoHash
 from inspection.photos import likeness
 from inspection.types import utcnow

@@ -21,7 +21,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from sqlmodel import Session
 
-from hazards import deadlines, intake
+from hazards.loop import deadlines, intake
 from inspection.field import visits
 from inspection.identity.accounts import actor_for
 from inspection.types import utcnow

@@ -1,10 +1,10 @@
 """The hazard loop's reads and rules of who may act: visibility, search, orders of a hazard, penalty decisions.
 
-The verbs live beside it: ``hazards.evidence`` (plan, evidence, review, re-inspection), ``hazards.extensions``
+The verbs live beside it: ``hazards.loop.evidence`` (plan, evidence, review, re-inspection), ``hazards.loop.extensions``
 (deadlines and extensions).
 
 Services flush, never commit; the route or job that calls them owns the transaction. Status changes go
-through ``hazards.states`` only.
+through ``hazards.loop.states`` only.
 """
 
 from dataclasses import dataclass
@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, select
 
-from hazards import deadlines, penalties, states
+from hazards.loop import deadlines, penalties, states
 from hazards.models import Hazard, OrderHazard, PenaltyDecision, RectificationOrder
 from hazards.rules import holidays
 from inspection.errors import NotFound, NotPermitted

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from hazards import orders
+from hazards.loop import orders
 from hazards.models import Hazard, PenaltyDecision, PenaltyRuling
 from hazards.rules import instruments
 from inspection import audit

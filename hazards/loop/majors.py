@@ -9,11 +9,11 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from hazards import orders
+from hazards.loop import orders
+from hazards.loop.service import ensure_reviewer, get_visible
 from hazards.models import Hazard, OnSiteDecision, RectificationOrder
 from hazards.notify import outbox
 from hazards.rules import instruments
-from hazards.service import ensure_reviewer, get_visible
 from inspection import audit
 from inspection.clock import local, local_date
 from inspection.errors import Conflict, InvalidInput, NotFound, NotPermitted

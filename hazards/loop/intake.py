@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from hazards import deadlines, orders, states
+from hazards.loop import deadlines, orders, states
 from hazards.models import Hazard, RectificationOrder
 from hazards.rules import greenlist, holidays
 from inspection import audit

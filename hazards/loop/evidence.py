@@ -1,18 +1,18 @@
 """Evidence and review: the enterprise's plan and after-photos, the reviewer's accept or reject, re-inspection.
 
 Services flush, never commit; the route or job that calls them owns the transaction. Status changes go
-through ``hazards.states`` only.
+through ``hazards.loop.states`` only.
 """
 
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from hazards import forgery, majors, orders, states
+from hazards.loop import forgery, majors, orders, states
+from hazards.loop.service import check_deadline_day, ensure_owner, ensure_reviewer, get_visible
 from hazards.models import Evidence, Hazard, RectificationOrder
 from hazards.notify import outbox
 from hazards.rules import leniency
-from hazards.service import check_deadline_day, ensure_owner, ensure_reviewer, get_visible
 from inspection import audit
 from inspection.clock import end_of_local_day
 from inspection.errors import Conflict, InvalidInput, NotPermitted

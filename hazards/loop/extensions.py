@@ -6,10 +6,10 @@ from datetime import datetime
 from sqlalchemy import exists
 from sqlmodel import Session, col, select
 
-from hazards.evidence import check_photos
+from hazards.loop.evidence import check_photos
+from hazards.loop.service import check_deadline_day, ensure_owner, ensure_reviewer, get_visible, scope
 from hazards.models import Extension, Hazard
 from hazards.notify import outbox
-from hazards.service import check_deadline_day, ensure_owner, ensure_reviewer, get_visible, scope
 from inspection import audit
 from inspection.clock import end_of_local_day
 from inspection.errors import Conflict, InvalidInput, NotFound

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from hazards import deadlines
 from hazards.errors import IllegalTransition
+from hazards.loop import deadlines
 from hazards.models import Hazard
 from inspection import audit
 from inspection.errors import InvalidInput
