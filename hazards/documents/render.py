@@ -113,6 +113,14 @@ def _signature_block(authority: str, day: date, *, party: str) -> Table:
     return grid([[left, right]], [WIDTH * 0.55, WIDTH * 0.45], lines=False)
 
 
+def _signed(story: list[Flowable], *, title: str, number: str, authority: str, inspectors: Sequence[Inspector],
+            day: date, party: str, after: Sequence[Flowable] = ()) -> bytes:
+    """How every numbered instrument ends: the officers, the signatures (kept together on one page), the PDF."""
+    story.append(KeepTogether([_inspector_rows(inspectors), Spacer(1, 6),
+                               _signature_block(authority, day, party=party), *after]))
+    return build(story, title=f"{title} {number}", author=authority, footer=number)
+
+
 # --- 责令限期整改指令书 ------------------------------------------------------------------------------------
 
 def _order_item(index: int, item: OrderItem) -> list[Flowable]:
@@ -165,10 +173,9 @@ def order_pdf(data: OrderDocument) -> bytes:
     story.append(para("救济途径", "heading"))
     story.append(para(_rights(data), "para"))
     story.append(Spacer(1, 8))
-    story.append(KeepTogether([_inspector_rows(data.inspectors), Spacer(1, 6),
-                               _signature_block(data.authority, data.issued_on, party="被检查单位"), Spacer(1, 8),
-                               _qr_block(data.portal_url)]))
-    return build(story, title=f"{ORDER_TITLE} {data.number}", author=data.authority, footer=data.number)
+    return _signed(story, title=ORDER_TITLE, number=data.number, authority=data.authority,
+                   inspectors=data.inspectors, day=data.issued_on, party="被检查单位",
+                   after=[Spacer(1, 8), _qr_block(data.portal_url)])
 
 
 # --- 现场检查记录 ----------------------------------------------------------------------------------------------
@@ -285,9 +292,8 @@ def reinspection_pdf(data: ReinspectionDocument) -> bytes:
         story.append(para("恢复生产决定", "heading"))
         story.append(para(data.resumption, "para"))
     story.append(Spacer(1, 10))
-    story.append(KeepTogether([_inspector_rows(data.inspectors), Spacer(1, 6),
-                               _signature_block(data.authority, data.reinspected_on, party="被复查单位")]))
-    return build(story, title=f"{REINSPECTION_TITLE} {data.number}", author=data.authority, footer=data.number)
+    return _signed(story, title=REINSPECTION_TITLE, number=data.number, authority=data.authority,
+                   inspectors=data.inspectors, day=data.reinspected_on, party="被复查单位")
 
 
 
@@ -311,9 +317,8 @@ def measures_pdf(data: MeasuresDocument) -> bytes:
     story.append(para("救济途径", "heading"))
     story.append(para(data.appeal, "para"))
     story.append(Spacer(1, 8))
-    story.append(KeepTogether([_inspector_rows(data.inspectors), Spacer(1, 6),
-                               _signature_block(data.authority, data.issued_on, party="被检查单位")]))
-    return build(story, title=f"{MEASURES_TITLE} {data.number}", author=data.authority, footer=data.number)
+    return _signed(story, title=MEASURES_TITLE, number=data.number, authority=data.authority,
+                   inspectors=data.inspectors, day=data.issued_on, party="被检查单位")
 
 
 # --- 不予行政处罚决定书 ----------------------------------------------------------------------------------------
@@ -333,6 +338,5 @@ def exemption_pdf(data: ExemptionDocument) -> bytes:
     story.append(para("救济途径", "heading"))
     story.append(para(data.appeal, "para"))
     story.append(Spacer(1, 8))
-    story.append(KeepTogether([_inspector_rows(data.inspectors), Spacer(1, 6),
-                               _signature_block(data.authority, data.decided_on, party="当事人")]))
-    return build(story, title=f"{EXEMPTION_TITLE} {data.number}", author=data.authority, footer=data.number)
+    return _signed(story, title=EXEMPTION_TITLE, number=data.number, authority=data.authority,
+                   inspectors=data.inspectors, day=data.decided_on, party="当事人")
