@@ -179,11 +179,9 @@ def replay_of(session: Session, data: VisitCreate, *, actor: Actor) -> Visit | N
 
 
 def create(session: Session, data: VisitCreate, *, actor: Actor, now: datetime) -> Visit:
-    """A new visit; with a ``client_uuid`` already used by this actor, the visit that request made (see
-    ``replay_of``)."""
+    """A new visit. A caller with a ``client_uuid`` asks ``replay_of`` first (the route does, to answer a retry
+    with the first visit); the key is unique, so a second visit under it never commits."""
     require_role(actor, Role.INSPECTOR, Role.OFFICE, Role.ADMIN, action="plan visits")
-    if (earlier := replay_of(session, data, actor=actor)) is not None:
-        return earlier
     enterprise = session.get(Enterprise, data.enterprise_id)
     if enterprise is None:
         raise InvalidInput("企业不存在 / unknown enterprise", code="unknown_enterprise")
