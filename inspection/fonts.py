@@ -121,6 +121,26 @@ def fit_text(text: str, measure: Callable[[str], float], max_width: float, ellip
     return ellipsis
 
 
+def wrap(text: str, measure: Callable[[str], float], max_width: float, max_lines: int, ellipsis: str
+         ) -> list[str]:
+    """Greedy line breaks (between any two characters: Chinese has no spaces), the last line cut with
+    ``ellipsis`` if the text does not fit in ``max_lines``."""
+    text = " ".join(text.split())
+    lines: list[str] = []
+    while text and len(lines) < max_lines - 1:
+        end = len(text)
+        while end > 1 and measure(text[:end]) > max_width:
+            end -= 1
+        space = text.rfind(" ", 0, end)
+        if end < len(text) and space > 0:  # a Latin word is not split when a space is at hand
+            end = space
+        lines.append(text[:end].strip())
+        text = text[end:].strip()
+    if text:
+        lines.append(fit_text(text, measure, max_width, ellipsis))
+    return lines
+
+
 # --- the PDF font -------------------------------------------------------------------------------------------------
 
 # TrueType (glyf) CJK fonts reportlab can embed as a subset, best first: AR PL UMing (Debian fonts-arphic-uming, a

@@ -252,10 +252,7 @@ def render_pdf(data: Monthly, *, font_path: Path | None | object = _AUTO) -> byt
     y -= 6
     pdf.setFont(font, 10)
     pdf.drawString(margin, y, "本月不合格最多的检查项")
-    pdf.setFont(font, 8)
-    for item in data.top:
-        y -= 13
-        pdf.drawString(margin + 8, y, f"{item.item_code}  {item.text[:40]}  {item.found} 处（未闭环 {item.open}）")
+    y = _top_items(pdf, data.top, font, margin, y, width - 2 * margin)
     if not data.top:
         y -= 13
         pdf.drawString(margin + 8, y, "无")
@@ -268,6 +265,33 @@ def render_pdf(data: Monthly, *, font_path: Path | None | object = _AUTO) -> byt
     pdf.showPage()
     pdf.save()
     return out.getvalue()
+
+
+TOP_SIZE = 8  # pt
+TOP_LEADING = 10.5
+FOOTER_TOP = 60  # the definitions' notes sit below this
+
+
+def _top_items(pdf: canvas.Canvas, top: list[stats_lists.TopItem], font: str, x: float, y: float,
+               width: float) -> float:
+    """Each item's whole text and its legal basis, wrapped; a page is added when the space runs out."""
+    def measure(text: str) -> float:
+        return float(pdf.stringWidth(text, font, TOP_SIZE))
+
+    pdf.setFont(font, TOP_SIZE)
+    for item in top:
+        lines = fonts.wrap(f"{item.item_code}  {item.text}（{item.found} 处，未闭环 {item.open}）", measure,
+                           width - 8, 20, "…")
+        lines += fonts.wrap(f"依据：{item.legal_basis or '（检查表未列依据）'}", measure, width - 20, 6, "…")
+        if y - TOP_LEADING * (len(lines) + 0.4) < FOOTER_TOP:
+            pdf.showPage()
+            pdf.setFont(font, TOP_SIZE)
+            y = A4[1] - 50
+        y -= 3
+        for index, line in enumerate(lines):
+            y -= TOP_LEADING
+            pdf.drawString(x + (8 if index == 0 else 20), y, line)
+    return y
 
 
 def _draw_chart(pdf: canvas.Canvas, draw: Any, data: Monthly, font_path: Path | None, x: float, y: float,

@@ -8,7 +8,6 @@ one logged warning), SVG as a <text> element with CJK font fallbacks, left to th
 
 import io
 import logging
-from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
@@ -69,26 +68,6 @@ def ascii_only(text: str) -> str:
     return " ".join("".join(char for char in text if " " <= char <= "~").split())
 
 
-def wrap(text: str, measure: Callable[[str], float], max_width: float, max_lines: int, ellipsis: str
-         ) -> list[str]:
-    """Greedy line breaks (between any two characters: Chinese has no spaces), the last line cut with
-    ``ellipsis`` if the text does not fit in ``max_lines``."""
-    text = " ".join(text.split())
-    lines: list[str] = []
-    while text and len(lines) < max_lines - 1:
-        end = len(text)
-        while end > 1 and measure(text[:end]) > max_width:
-            end -= 1
-        space = text.rfind(" ", 0, end)
-        if end < len(text) and space > 0:  # a Latin word is not split when a space is at hand
-            end = space
-        lines.append(text[:end].strip())
-        text = text[end:].strip()
-    if text:
-        lines.append(fonts.fit_text(text, measure, max_width, ellipsis))
-    return lines
-
-
 # --- PNG -------------------------------------------------------------------------------------------------------
 
 def qr_png(url: str, caption: str) -> bytes:
@@ -111,7 +90,7 @@ def qr_png(url: str, caption: str) -> bytes:
     line_height = round(size * 1.35)
     scratch = ImageDraw.Draw(Image.new("L", (1, 1)))
     with fonts.TEXT_LOCK:
-        lines = wrap(caption, lambda text: scratch.textlength(text, font=font), side - 2 * margin,
+        lines = fonts.wrap(caption, lambda text: scratch.textlength(text, font=font), side - 2 * margin,
                      MAX_CAPTION_LINES, "…" if font_path is not None else "...") if caption else []
         caption_height = line_height * len(lines) + (margin // 2 if lines else 0)
         plaque = Image.new("L", (side, side + caption_height), 255)
@@ -153,7 +132,7 @@ def qr_svg(url: str, caption: str) -> str:
                 x += 1
     font_size = modules / 18
     line_height = font_size * 1.35
-    lines = wrap(caption, lambda text: _estimated_em(text) * font_size, modules - 2 * BORDER, MAX_CAPTION_LINES,
+    lines = fonts.wrap(caption, lambda text: _estimated_em(text) * font_size, modules - 2 * BORDER, MAX_CAPTION_LINES,
                  "…") if caption else []
     height = modules + (line_height * len(lines) + BORDER / 2 if lines else 0)
     texts = "".join(

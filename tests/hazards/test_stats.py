@@ -322,6 +322,18 @@ def test_monthly_pdf_has_the_figures(session, data):
         assert expected in text, expected
 
 
+def test_monthly_pdf_prints_whole_item_texts_with_their_legal_basis(session, data):
+    """Issue 20: the top items are printed whole (wrapped, never cut off) with the article each one rests on."""
+    monthly = stats_report.monthly(session, actor=office(data), month="2026-06", now=NOW)
+    assert monthly.top, "the June data has failed items"
+    reader = PdfReader(io.BytesIO(stats_report.render_pdf(monthly)))
+    text = "".join("".join(page.extract_text().split()) for page in reader.pages)
+    for item in monthly.top:
+        assert "".join(item.text.split()) in text, item.item_code
+        assert "".join(f"依据：{item.legal_basis}".split())[:30] in text, item.item_code
+    assert "…" not in text
+
+
 def test_monthly_pdf_without_a_cjk_font_uses_codes_and_says_so(session, data):
     monthly = stats_report.monthly(session, actor=office(data), month="2026-06", now=NOW)
     reader = PdfReader(io.BytesIO(stats_report.render_pdf(monthly, font_path=None)))

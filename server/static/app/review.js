@@ -2,7 +2,7 @@
 // back, with a new deadline if need be) and extension requests (approve, for the date asked or another, or refuse).
 
 import { describe } from "/static/api.js";
-import { daysLeftText, fmtDate, fmtDateTime, h, levelBadge, mount, say, statusBadge } from "/static/ui.js";
+import { dateInput, daysLeftText, fmtDate, fmtDateTime, h, levelBadge, mount, say, statusBadge } from "/static/ui.js";
 import { main, session } from "./session.js";
 
 export async function showReview() {
@@ -40,7 +40,7 @@ function decider(message) {
 function extensionItem({ extension: ex, hazard: hz }) {
   const message = h("p", { class: "hidden" });
   const decide = decider(message);
-  const due = h("input", { id: `extend-to-${ex.id}`, type: "date", value: ex.requested_due_date });
+  const due = dateInput({ id: `extend-to-${ex.id}`, value: ex.requested_due_date });
   const note = h("textarea", { id: `extend-note-${ex.id}`, name: "note" });
   return h("li", { id: `extension-${ex.id}` },
     h("div", { class: "row" }, h("strong", {}, hz.enterprise_name), levelBadge(hz.level), statusBadge(hz)),
@@ -90,7 +90,7 @@ function reviewItem(hz) {
   const evidenceBox = h("div", {}, h("p", { class: "small muted" }, "正在加载整改材料…"));
   const message = h("p", { class: "hidden" });
   const reason = h("textarea", { id: `reason-${hz.id}`, name: "reason" });
-  const newDue = h("input", { id: `new-due-${hz.id}`, type: "date" });
+  const newDue = dateInput({ id: `new-due-${hz.id}` });
   session.api(`/api/v1/hazards/${hz.id}/evidence`).then((rows) => {
     const last = rows.at(-1);
     if (!last) return mount(evidenceBox);

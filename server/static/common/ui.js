@@ -27,7 +27,25 @@ function append(el, children) {
 export function mount(el, ...children) {
   el.replaceChildren();
   append(el, children);
+  labelTables(el);
   return el;
+}
+
+// Every table a page mounts reads on a phone as stacked cards (base.css, under 40rem): each cell carries its
+// column's header as data-label. Short values (dates, levels, counts, names) never break mid-word on a desk.
+const SHORT = 12;
+
+export function labelTables(el) {
+  for (const table of el.querySelectorAll("table")) {
+    const headers = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    table.classList.add("cards");
+    for (const row of table.querySelectorAll("tbody tr")) {
+      [...row.children].forEach((cell, i) => {
+        if (headers[i] && !cell.dataset.label) cell.dataset.label = headers[i];
+        if (cell.textContent.trim().length <= SHORT) cell.classList.add("short");
+      });
+    }
+  }
 }
 
 export const STATUS = { open: "待整改", submitted: "待审核", closed: "已销号", voided: "已作废", rejected: "已退回" };
@@ -52,6 +70,32 @@ export function fmtDateTime(value) {
 
 export function today() {
   return new Date().toLocaleDateString("sv-SE", { timeZone: TZ }); // YYYY-MM-DD
+}
+
+const NUMBER = new Intl.NumberFormat("zh-CN");
+
+// counts with zh-CN digit grouping, whatever the browser's own locale
+export function fmtNumber(value) {
+  return value === null || value === undefined ? "—" : NUMBER.format(value);
+}
+
+// A date field that reads YYYY-MM-DD whatever the browser's locale (a native date input shows the browser's own
+// format, "01/01/2026" in a US browser): a text field with the ISO pattern, and a button opening the native picker.
+export function dateInput({ id, value = "", required = false, name = undefined }) {
+  const text = h("input", { id, name, type: "text", inputmode: "numeric", value, required,
+    pattern: "\\d{4}-\\d{2}-\\d{2}", placeholder: "年-月-日（如 2026-01-31）", autocomplete: "off",
+    title: "日期，格式：年-月-日，如 2026-01-31", class: "date-text" });
+  const picker = h("input", { type: "date", tabindex: "-1", "aria-hidden": "true", class: "date-picker", value });
+  picker.addEventListener("change", () => {
+    text.value = picker.value;
+    text.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+  text.addEventListener("change", () => { picker.value = /^\d{4}-\d{2}-\d{2}$/.test(text.value) ? text.value : ""; });
+  const button = h("button", { type: "button", class: "secondary date-button", "aria-label": "从日历选择日期",
+    onclick: () => (picker.showPicker ? picker.showPicker() : picker.click()) }, "日历");
+  const field = h("span", { class: "date-field" }, text, picker, button);
+  Object.defineProperty(field, "value", { get: () => text.value, set: (v) => { text.value = v; picker.value = v; } });
+  return field;  // field.value reads and sets the date, as on an input
 }
 
 export function pct(rate) {

@@ -5,7 +5,7 @@
 import { Session, describe } from "/static/api.js";
 import { barChart } from "/static/chart.js";
 import {
-  KIND, LEVEL, fmtDate, fmtDateTime, h, loginForm, mount, offerDownload, pct, say, screenFailed, today,
+  KIND, LEVEL, dateInput, fmtDate, fmtDateTime, h, loginForm, mount, offerDownload, pct, say, screenFailed, today,
 } from "/static/ui.js";
 
 const main = document.getElementById("main");
@@ -56,8 +56,8 @@ function period() {
 
 async function showDashboard() {
   const { from, to } = period();
-  const fromInput = h("input", { id: "from", type: "date", value: from });
-  const toInput = h("input", { id: "to", type: "date", value: to });
+  const fromInput = dateInput({ id: "from", value: from });
+  const toInput = dateInput({ id: "to", value: to });
   const figures = h("div", { "aria-live": "polite" });
   const form = h("form", { class: "card", "aria-label": "统计期" },
     h("div", { class: "row" },

@@ -5,7 +5,7 @@
 
 import { Session, describe, request } from "/static/api.js";
 import {
-  VISIT_STATUS, daysLeftText, fmtDate, fmtDateTime, h, levelBadge, loginForm, mount, offerDownload, say,
+  VISIT_STATUS, dateInput, daysLeftText, fmtDate, fmtDateTime, h, levelBadge, loginForm, mount, offerDownload, say,
   screenFailed, statusBadge, uuid,
 } from "/static/ui.js";
 
@@ -227,7 +227,7 @@ function extensionForm(hz, backend, reload) {
     h("label", { for: `ext-reason-${id}` }, "延期理由"),
     h("textarea", { id: `ext-reason-${id}`, name: "reason", required: true, minlength: 2 }),
     h("label", { for: `ext-date-${id}` }, "申请延至"),
-    h("input", { id: `ext-date-${id}`, name: "date", type: "date", required: true }),
+    dateInput({ id: `ext-date-${id}`, name: "date", required: true }),
     major ? [h("label", { for: `ext-measures-${id}` }, "临时安全措施（重大事故隐患必填）"),
       h("textarea", { id: `ext-measures-${id}`, name: "measures", required: true }),
       filePicker(`ext-plan-${id}`, "plan", "选择治理方案（照片或扫描件）")]

@@ -1,0 +1,95 @@
+"""Issue 20, "pages people can read": the office's tables at 360 px (stacked cards, nothing sideways) and at
+1440 px (no date, level or count broken mid-word, nothing clipped), charts as wide as their card with labels at
+their real size, and dates typed and shown as 年-月-日 in a browser whose own locale is American."""
+
+from datetime import timedelta
+from typing import Any
+
+from inspection.clock import local_date
+from inspection.types import utcnow
+from schemas.enums import HazardLevel
+from tests.factories import PASSWORD
+from tests.hazards.stats_dataset import make_hazard
+from tests.web.helpers import SCREENS, login, settle
+
+DESK = {"width": 1440, "height": 900}
+PHONE = {"width": 360, "height": 780}
+
+# every cell of every table: its text is not cut off (nothing overflows the cell)
+CLIPPED = """() => [...document.querySelectorAll('table td')]
+  .filter(td => td.getClientRects().length && td.scrollWidth > td.clientWidth + 1)
+  .map(td => td.closest('table').id + ': ' + td.textContent)"""
+# short cells (dates, levels, counts, names) that were broken over two lines or more
+BROKEN = """() => [...document.querySelectorAll('table td.short')].filter(td => {
+  const range = document.createRange(); range.selectNodeContents(td);
+  return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1;
+}).map(td => td.closest('table').id + ': ' + td.textContent)"""
+
+
+def overdue_hazards(session: Any, world: Any) -> None:
+    today = local_date(utcnow())
+    long_name = "DUST-05"  # an item with a long text
+    for days, item, level in ((35, long_name, HazardLevel.GENERAL), (20, "DUST-01", HazardLevel.MAJOR),
+                              (12, "GAS-01", HazardLevel.GENERAL)):
+        found = today - timedelta(days=days + 10)
+        make_hazard(session, world.enterprise_a, world.safety, item, found=f"{found} 10:00",
+                    due=str(today - timedelta(days=days)), level=level)
+    session.commit()
+
+
+def open_dashboard(browser: Any, live_server: str, viewport: dict[str, int], locale: str) -> tuple[Any, Any]:
+    context = browser.new_context(viewport=viewport, locale=locale, timezone_id="Asia/Shanghai")
+    context.set_default_timeout(60000)
+    page = context.new_page()
+    page.goto(f"{live_server}/office/")
+    login(page, "office", PASSWORD)
+    page.locator("#overdue-table").wait_for()
+    page.locator("#group-table").wait_for()
+    settle(page)
+    return context, page
+
+
+def test_tables_read_at_1440_px_without_mid_word_breaks_and_charts_fill_their_card(live_server, browser, world,
+                                                                                   session):
+    overdue_hazards(session, world)
+    context, page = open_dashboard(browser, live_server, DESK, "en-US")
+    try:
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENS / "office-10-desk-1440.png"), full_page=True)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= DESK["width"]
+        assert page.evaluate(CLIPPED) == []
+        assert page.evaluate(BROKEN) == []
+        dates = page.locator("#overdue-table td.short").all_inner_texts()
+        assert any(text.count("/") == 2 and text.startswith("20") for text in dates), dates  # 2026/11/03, zh-CN
+        chart = page.evaluate("""() => { const svg = document.querySelector('svg.chart');
+            const card = svg.closest('.card'); const text = svg.querySelector('text');
+            const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+            return {chart: svg.getBoundingClientRect().width, card: card.clientWidth,
+                    font: parseFloat(getComputedStyle(text).fontSize) * scale}; }""")
+        assert chart["chart"] >= 0.9 * (chart["card"] - 32), chart
+        assert 12 <= chart["font"] <= 15, chart
+        # the period's dates read 年-月-日 although the browser is American
+        assert page.locator("#from").get_attribute("type") == "text"
+        value = page.locator("#from").input_value()
+        assert len(value) == 10 and value[4] == "-" and value[7] == "-", value
+    finally:
+        context.close()
+
+
+def test_tables_read_at_360_px_as_cards_with_nothing_sideways(live_server, browser, world, session):
+    overdue_hazards(session, world)
+    context, page = open_dashboard(browser, live_server, PHONE, "en-US")
+    try:
+        page.locator("#overdue").scroll_into_view_if_needed()
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENS / "office-11-phone-360.png"), full_page=True)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+        assert page.evaluate(CLIPPED) == []
+        cards = page.evaluate("""() => [...document.querySelectorAll('#overdue-table tbody tr')].map(tr =>
+            [getComputedStyle(tr).display, [...tr.children].every(td => td.dataset.label)])""")
+        assert cards and all(display == "block" and labelled for display, labelled in cards), cards
+        wide = page.evaluate("""() => [...document.querySelectorAll('table')].filter(t =>
+            t.getBoundingClientRect().right > window.innerWidth + 1).map(t => t.id)""")
+        assert wide == []
+    finally:
+        context.close()
