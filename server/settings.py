@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     merge_horizon_days: int = 14
     routine_visits_per_quarter: int = 3
     routine_visits_per_quarter_green: int = 1
+    # a department's yearly cap on visits per enterprise, where the office sets one: {"消防": 2}
+    annual_visit_caps: dict[str, int] = {}
     # 双随机: months between inspections by risk class; hazard weights; picks per department and month
     draw_frequency_months: dict[str, int] = {"D": 1, "C": 3, "B": 6, "A": 12}
     draw_open_hazard_weight: float = 0.25

@@ -37,14 +37,15 @@ def overdue_hazards(session: Any, world: Any) -> None:
     session.commit()
 
 
-def open_dashboard(browser: Any, live_server: str, viewport: dict[str, int], locale: str) -> tuple[Any, Any]:
+def open_dashboard(browser: Any, live_server: str, viewport: dict[str, int], locale: str,
+                   ready: tuple[str, ...] = ("#overdue-table", "#group-table")) -> tuple[Any, Any]:
     context = browser.new_context(viewport=viewport, locale=locale, timezone_id="Asia/Shanghai")
     context.set_default_timeout(60000)
     page = context.new_page()
     page.goto(f"{live_server}/office/")
     login(page, "office", PASSWORD)
-    page.locator("#overdue-table").wait_for()
-    page.locator("#group-table").wait_for()
+    for selector in ready:
+        page.locator(selector).wait_for()
     settle(page)
     return context, page
 
@@ -91,5 +92,26 @@ def test_tables_read_at_360_px_as_cards_with_nothing_sideways(live_server, brows
         wide = page.evaluate("""() => [...document.querySelectorAll('table')].filter(t =>
             t.getBoundingClientRect().right > window.innerWidth + 1).map(t => t.id)""")
         assert wide == []
+    finally:
+        context.close()
+
+
+def test_the_dashboard_shows_the_quarters_inspection_burden(live_server, browser, world, session):
+    from tests.server.test_burden import visit
+
+    today = local_date(utcnow())
+    b = world.enterprise_b
+    visit(session, b, [world.safety, world.fire, world.gas], today)
+    visit(session, b, [world.fire], today)
+    session.commit()
+    context, page = open_dashboard(browser, live_server, DESK, "zh-CN", ready=("#burden-table",))
+    try:
+        table = page.locator("#burden-table")
+        table.get_by_text(b.name).wait_for()
+        assert page.locator("#kpi-burden-trips .value").inner_text() == "2"
+        assert page.locator("#kpi-burden-saved .value").inner_text() == "2"
+        table.scroll_into_view_if_needed()
+        page.screenshot(path=str(SCREENS / "office-12-burden.png"))
+        assert page.evaluate(CLIPPED) == [] and page.evaluate(BROKEN) == []
     finally:
         context.close()

@@ -5,7 +5,7 @@
 import { Session, describe } from "/static/api.js";
 import { barChart } from "/static/chart.js";
 import {
-  KIND, LEVEL, dateInput, fmtDate, fmtDateTime, h, loginForm, mount, offerDownload, pct, say, screenFailed, today,
+  KIND, LEVEL, dateInput, fmtDate, fmtDateTime, fmtNumber, h, loginForm, mount, offerDownload, pct, say, screenFailed, today,
 } from "/static/ui.js";
 
 const main = document.getElementById("main");
@@ -73,11 +73,13 @@ async function showDashboard() {
       h("div", { id: "overdue" }, "正在加载…")),
     h("section", { "aria-labelledby": "plan-title" }, h("h2", { id: "plan-title" }, "联合检查计划（综合查一次）"),
       h("div", { id: "planner" }, "正在加载…")),
+    h("section", { "aria-labelledby": "burden-title" },
+      h("h2", { id: "burden-title" }, "企业受检频次（监管一件事＋综合查一次）"), h("div", { id: "burden" }, "正在加载…")),
     h("section", { "aria-labelledby": "ratings-title" }, h("h2", { id: "ratings-title" }, "企业对检查的评价"),
       h("div", { id: "ratings" }, "正在加载…")),
     h("section", { "aria-labelledby": "export-title" }, h("h2", { id: "export-title" }, "数据导出"),
       h("div", { id: "exports" })));
-  await Promise.all([loadFigures(figures, from, to), loadOverdue(), loadPlanner(), loadRatings()]);
+  await Promise.all([loadFigures(figures, from, to), loadOverdue(), loadPlanner(), loadBurden(), loadRatings()]);
   showExports();
 }
 
@@ -199,6 +201,36 @@ async function loadPlanner() {
 }
 
 const TASK_STATUS = { planned: "待合并", scheduled: "已排程", merged: "已合并", done: "已完成", cancelled: "已取消" };
+
+// --- inspection burden ----------------------------------------------------------------------------------------------
+
+async function loadBurden() {
+  const box = document.getElementById("burden");
+  if (!has("/api/v1/stats/burden")) return mount(box, h("p", { class: "notice" }, "受检频次接口尚未提供。"));
+  const report = await session.api("/api/v1/stats/burden?limit=20");
+  const kpi = (id, name, value) => h("div", { class: "kpi", id }, h("div", { class: "value" }, fmtNumber(value)),
+    h("div", { class: "name" }, name));
+  mount(box,
+    h("p", { class: "small muted" }, `${report.quarter.replace("Q", " 年第 ")} 季度（${fmtDate(report.first_day)} 至 ${fmtDate(report.last_day)}），`
+      + "不含已取消的检查和网格员巡查"),
+    h("div", { class: "kpis" },
+      kpi("kpi-burden-enterprises", "受检企业", report.enterprises),
+      kpi("kpi-burden-trips", "入企次数", report.trips),
+      kpi("kpi-burden-department-visits", "部门检查次数", report.department_visits),
+      kpi("kpi-burden-joint", "联合检查", report.joint_trips),
+      kpi("kpi-burden-saved", "减少入企次数", report.trips_saved),
+      kpi("kpi-burden-over", "超出检查频次上限的企业", report.over_cap)),
+    report.rows.length ? h("div", { class: "table-wrap" }, h("table", { id: "burden-table" },
+      h("thead", {}, h("tr", {}, h("th", {}, "企业"), h("th", {}, "街道"), h("th", { class: "num" }, "入企"),
+        h("th", { class: "num" }, "部门检查"), h("th", { class: "num" }, "联合"), h("th", { class: "num" }, "例行/上限"),
+        h("th", {}, "部门"))),
+      h("tbody", {}, report.rows.map((r) => h("tr", { class: r.over_cap ? "over-cap" : null },
+        h("td", {}, r.enterprise_name), h("td", {}, r.street || "—"), h("td", { class: "num" }, r.trips),
+        h("td", { class: "num" }, r.department_visits), h("td", { class: "num" }, r.joint_trips),
+        h("td", { class: "num" }, h("span", { class: r.over_cap ? "badge bad" : "" }, `${r.routine_trips}/${r.routine_cap}`)),
+        h("td", {}, Object.entries(r.departments).map(([code, n]) => `${code} ${n}`).join("、")))))))
+      : h("p", { class: "muted" }, "本季度暂无入企检查。"));
+}
 
 // --- ratings ------------------------------------------------------------------------------------------------------
 
