@@ -72,7 +72,8 @@ class Burden:
 def parse_quarter(text: str) -> tuple[date, date]:
     """'2026Q4' -> (2026-10-01, 2026-12-31); a 4xx for anything else."""
     head, _, tail = text.upper().partition("Q")
-    if not (head.isascii() and head.isdigit() and len(head) == 4 and tail in {"1", "2", "3", "4"}) or not 1900 <= int(head) <= 2999:
+    well_formed = head.isascii() and head.isdigit() and len(head) == 4 and tail in {"1", "2", "3", "4"}
+    if not well_formed or not 1900 <= int(head) <= 2999:
         raise InvalidInput("季度格式应为 年Q季，如 2026Q4 / quarter must look like 2026Q4", code="bad_quarter")
     return planning.quarters(date(int(head), 3 * int(tail) - 2, 1), date(int(head), 3 * int(tail) - 2, 1))[0][1:]
 
