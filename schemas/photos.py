@@ -32,6 +32,7 @@ class PhotoPublic(BaseModel):
     longitude: float | None
     visit_id: int | None
     enterprise_id: int | None
+    purpose: str | None = Field(default=None, description="signature: a signature capture")
     created_at: datetime
     urls: PhotoUrls
 

@@ -26,6 +26,7 @@ from server.routes import (
     portal,
     qr,
     ratings,
+    signoff,
     stats,
     tasks,
     visits,
@@ -102,6 +103,7 @@ def create_app() -> FastAPI:
     api.include_router(draws.router)
     api.include_router(admin.router)
     api.include_router(stats.router)
+    api.include_router(signoff.router)
     app.include_router(api)
     pages.install(app)  # /app/, /portal/, /office/, /static/
 

@@ -35,6 +35,7 @@ SPOOL_DIR = ".incoming"  # below the store's root, so the orphan sweep also clea
 PILLOW_SLOTS = 3
 IMMUTABLE = "private, max-age=31536000, immutable"
 _ID = TypeAdapter(Id)
+PURPOSES = ("signature",)
 
 UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
@@ -46,6 +47,8 @@ UPLOAD_BODY: dict[str, Any] = {
                 "file": {"type": "string", "format": "binary", "description": "JPEG, PNG, WebP or HEIC"},
                 "client_uuid": {"type": "string", "format": "uuid", "description": "one per photo, from the phone"},
                 "visit_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                "purpose": {"type": "string", "enum": list(PURPOSES),
+                            "description": "signature: a signature capture (signs instruments; never a finding)"},
             },
         }}},
     }
@@ -76,6 +79,15 @@ def _visit_id(raw: str | None) -> int | None:
                            details=[{"loc": ["body", "visit_id"], "message": "not an id"}]) from exc
 
 
+def _purpose(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    if raw not in PURPOSES:
+        raise InvalidInput("purpose 只能是 signature / purpose must be signature", code="invalid",
+                           details=[{"loc": ["body", "purpose"], "message": "unknown purpose"}])
+    return raw
+
+
 def _store(read: Session, write: Session, spool: SpooledUpload, actor: Actor, store: PhotoStore
            ) -> tuple[PhotoPublic, bool]:
     """In a worker thread: the cheap checks on a read session, then decode, write the files and commit."""
@@ -90,7 +102,7 @@ def _store(read: Session, write: Session, spool: SpooledUpload, actor: Actor, st
         write, tmp_path=spool.path, client_uuid=spool.fields["client_uuid"], actor=actor, now=utcnow(), store=store,
         max_pixels=settings.photo_max_pixels, display_side=settings.photo_display_side,
         thumb_side=settings.photo_thumb_side, enterprise_name=plan.enterprise_name, inspector_name=actor.full_name,
-        visit_id=plan.visit_id, render=render_variants)
+        visit_id=plan.visit_id, render=render_variants, purpose=_purpose(spool.fields.get("purpose")))
     write.commit()
     return photo_out(photo), created
 
@@ -109,7 +121,7 @@ async def upload_photo(request: Request, response: Response, actor: CurrentActor
     settings = get_settings()
     spool_dir = Path(settings.media_dir) / "photos" / SPOOL_DIR
     spool = await spool_upload(request, directory=spool_dir, file_field="file",
-                               text_fields=frozenset({"client_uuid", "visit_id"}),
+                               text_fields=frozenset({"client_uuid", "visit_id", "purpose"}),
                                max_file_bytes=settings.max_photo_bytes)
     try:
         if "client_uuid" not in spool.fields:
