@@ -49,5 +49,8 @@ class PhotoVerification(BaseModel):
 
 
 class SignatureIn(StrictIn):
-    photo_id: Id = Field(description="the representative's signature, uploaded through POST /photos")
+    photo_id: Id = Field(description="the representative's signature, uploaded through POST /photos with "
+                                     "purpose=signature")
+    signer_name: str = Field(default="", max_length=64, description="who signed (default: the representative)")
+    reason: str = Field(default="", max_length=255, description="required when signing again")
 

@@ -10,6 +10,8 @@ from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import TypeAdapter
 from sqlmodel import Session
 
+from hazards.signoff import instruments
+from hazards.signoff import signatures as signoff
 from inspection.errors import InvalidInput, NotFound
 from inspection.identity.access import Actor
 from inspection.models import Photo
@@ -171,7 +173,11 @@ def read_photo_file(photo_id: Id, session: SessionDep, actor: CurrentActor,
 
 @router.post("/visits/{visit_id}/signature", response_model=VisitPublic, tags=["visits"])
 def sign_visit(visit_id: Id, body: SignatureIn, session: WriteSessionDep, actor: CurrentActor) -> VisitPublic:
-    """The representative signs a submitted visit: upload the signature through POST /photos, then name it."""
+    """The representative signs a submitted visit on the inspector's pad: upload the signature through POST /photos
+    with purpose=signature, then name it. It signs the 现场检查记录 (every page); signing again needs a reason."""
     visit = photo_service.sign_visit(session, visit_id, body.photo_id, actor=actor)
+    signoff.sign(session, instruments.get(session, "visit", visit_id, actor), party="enterprise",
+                 photo_id=body.photo_id, signer_name=body.signer_name or visit.representative_name or "企业代表",
+                 reason=body.reason, actor=actor, now=utcnow())
     session.commit()
     return visit_out(session, visit)

@@ -51,7 +51,8 @@ def visit_record() -> c.VisitDocument:
 
 
 def receipt() -> c.ReceiptDocument:
-    return c.ReceiptDocument("应急管理局", ENTERPRISE, "责令限期整改指令书", "（新北）应急责改〔2026〕0001号", "留置送达",
+    return c.ReceiptDocument("应急管理局", ENTERPRISE, "责令限期整改指令书", "（新北）应急责改〔2026〕0001号",
+                             "留置送达",
                              "《中华人民共和国民事诉讼法》第八十九条（条款未核实）", "王建国",
                              datetime(2026, 3, 2, 2, 0, tzinfo=UTC), "张三", place="企业门卫室",
                              left_reason="拒绝签收", witnesses=("赵见证", "钱见证"))
@@ -106,7 +107,8 @@ def test_the_hash_is_of_the_content_and_changes_with_it():
 
 def test_the_visit_record_prints_every_field_of_g7():
     text = "".join(pages_of(d.visit_record_pdf(visit_record())))
-    for expected in ["（新北）应急检记〔2026〕0007号", "主要负责人：王建国", "联系电话：13912345678", "检查场所：二号车间",
+    for expected in ["（新北）应急检记〔2026〕0007号", "主要负责人：王建国", "联系电话：13912345678",
+                     "检查场所：二号车间",
                      "检查时间：2026年3月1日09:30至2026年3月1日11:00", "已向被检查单位出示执法证件", "有权申请回避",
                      "32041100001", "32041100002"]:
         assert expected in text, expected
@@ -116,7 +118,8 @@ def test_the_visit_record_prints_every_field_of_g7():
 def test_the_receipt_records_how_it_was_served():
     pages = pages_of(d.receipt_pdf(receipt()))
     text = "".join(pages)
-    for expected in ["送达回执", "（新北）应急责改〔2026〕0001号", "留置送达", "拒绝签收", "赵见证、钱见证", "企业门卫室",
+    for expected in ["送达回执", "（新北）应急责改〔2026〕0001号", "留置送达", "拒绝签收", "赵见证、钱见证",
+                     "企业门卫室",
                      "（条款未核实）", "受送达人", "拒收，留置送达"]:
         assert expected in text, expected
 

@@ -73,7 +73,8 @@ def test_the_visit_record_has_a_number_and_every_field_of_g7(client, world, insp
     assert visit["ended_at"] is not None
     content = client.get(f"{API}/visits/{inspected['visit_id']}.pdf", headers=world.headers("enterprise_a")).content
     text = "".join(page_texts(content))
-    for expected in [visit["record_number"], "法定代表人：王建国", "联系电话：13912345678", "检查场所：二号车间铝粉抛光工段",
+    for expected in [visit["record_number"], "法定代表人：王建国", "联系电话：13912345678",
+                     "检查场所：二号车间铝粉抛光工段",
                      "出示执法证件", "申请回避", "32041100001", "32041100002", "至"]:
         assert expected in text, expected
     assert "系统编号" not in text and "（未记录）" not in text
@@ -87,7 +88,8 @@ def test_a_visit_without_the_fields_says_they_were_not_recorded(client, world):
     out = client.post(f"{API}/visits/{visit['id']}/submissions",
                       json={"client_uuid": str(uuid.uuid4()), "results": results}, headers=world.headers("inspector"))
     assert out.status_code == 201, out.text  # an all-clear visit is numbered too
-    text = "".join(page_texts(client.get(f"{API}/visits/{visit['id']}.pdf", headers=world.headers("inspector")).content))
+    pdf = client.get(f"{API}/visits/{visit['id']}.pdf", headers=world.headers("inspector"))
+    text = "".join(page_texts(pdf.content))
     assert "检查场所：（未记录）" in text and "应急检记〔" in text
 
 
@@ -197,7 +199,8 @@ def test_a_refusal_to_sign_is_recorded_with_its_witness_and_printed_on_every_pag
     out = client.post(path, json={"refusal_reason": "认为检查结论有误", "witness": "李见证（街道安监员）"},
                       headers=world.headers("inspector"))
     assert out.status_code == 201, out.text
-    pages = page_texts(client.get(f"{API}/visits/{inspected['visit_id']}.pdf", headers=world.headers("inspector")).content)
+    pdf = client.get(f"{API}/visits/{inspected['visit_id']}.pdf", headers=world.headers("inspector"))
+    pages = page_texts(pdf.content)
     for text in pages:
         assert "当事人拒绝签字" in text and "李见证（街道安监员）" in text
     assert "document.refuse" in [e.action for e in audit.history(session, "visit", inspected["visit_id"])]
@@ -212,13 +215,14 @@ def test_electronic_service_only_after_recorded_consent(client, world, inspected
     order = client.get(f"{API}/orders/{inspected['order_id']}", headers=world.headers("enterprise_a")).json()
     assert order["service"] == {"served": False, "served_at": None, "method": None, "receipt_id": None}
     consents = f"{API}/enterprises/{world.enterprise_a.id}/service-consents"
-    assert client.post(consents, json={"signer_name": "王建国", "channel": "portal", "address": "enterprise_a",
-                                       "agreed_at": served_at}, headers=world.headers("enterprise_a")).status_code == 403
+    mine = {"signer_name": "王建国", "channel": "portal", "address": "enterprise_a", "agreed_at": served_at}
+    assert client.post(consents, json=mine, headers=world.headers("enterprise_a")).status_code == 403
     consent = client.post(consents, json={"signer_name": "王建国", "channel": "portal", "address": "enterprise_a",
                                           "agreed_at": (utcnow() - timedelta(minutes=5)).isoformat()},
                           headers=world.headers("inspector"))
     assert consent.status_code == 201, consent.text
-    served = client.post(path, json={"method": "electronic", "served_at": served_at}, headers=world.headers("inspector"))
+    served = client.post(path, json={"method": "electronic", "served_at": served_at},
+                         headers=world.headers("inspector"))
     assert served.status_code == 201, served.text
     receipt = served.json()
     assert receipt["consent_id"] == consent.json()["id"] and receipt["address"] == "enterprise_a"
