@@ -260,6 +260,9 @@ def _photo_problems(session: Session, visit_id: int | None, enterprise_id: int, 
                 photo.enterprise_id not in (None, enterprise_id)):
             problems.append({"loc": ["results"], "photo_id": photo_id, "problem": "unknown_photo",
                              "message": "照片不存在或不属于本次检查"})
+        elif photo.purpose is not None:  # a signature capture is never a finding
+            problems.append({"loc": ["results"], "photo_id": photo_id, "problem": "not_a_photo",
+                             "message": "签名图像不能作为检查照片"})
     return problems
 
 

@@ -283,3 +283,22 @@ def test_a_district_without_appeal_bodies_refuses_to_print(client, world, sessio
     session.commit()
     response = client.get(f"{API}/orders/{inspected['order_id']}.pdf", headers=world.headers("inspector"))
     assert response.status_code == 422 and response.json()["error"]["code"] == "appeal_bodies_missing"
+
+
+def test_a_signature_capture_is_never_a_finding_nor_evidence(client, world, session, inspected):
+    capture = upload(client, world, "inspector")
+    visit = client.post(f"{API}/visits", json={"enterprise_id": world.enterprise_a.id},
+                        headers=world.headers("inspector")).json()
+    checklist = client.get(f"{API}/visits/{visit['id']}/checklist", headers=world.headers("inspector")).json()
+    codes = [i["code"] for s in checklist["sections"] for i in s["items"]]
+    results = [{"item_code": c, "result": "fail", "photo_ids": [capture["id"]]} if c == "DUST-16"
+               else {"item_code": c, "result": "pass"} for c in codes]
+    out = client.post(f"{API}/visits/{visit['id']}/submissions",
+                      json={"client_uuid": str(uuid.uuid4()), "results": results}, headers=world.headers("inspector"))
+    assert out.status_code == 422 and any(p.get("problem") == "not_a_photo" for p in out.json()["error"]["details"])
+    theirs = upload(client, world, "enterprise_a")
+    hazard_id = client.get(f"{API}/orders/{inspected['order_id']}",
+                           headers=world.headers("enterprise_a")).json()["hazards"][0]["id"]
+    evidence = client.post(f"{API}/hazards/{hazard_id}/evidence", json={"photo_ids": [theirs["id"]]},
+                           headers=world.headers("enterprise_a"))
+    assert evidence.status_code == 422 and evidence.json()["error"]["code"] == "unknown_photo"
