@@ -152,6 +152,15 @@ class Visit(SQLModel, table=True):
     far_from_site: bool = False
     submitted_at: datetime | None = utc_column()
     signature_photo_id: int | None = None  # photo.id; no FK (photo -> visit already points the other way)
+    # the 现场检查记录 (REFERENCE §G.7); null on visits made before they were asked
+    record_number: str | None = Field(default=None, max_length=64)
+    ended_at: datetime | None = utc_column()
+    place_inspected: str | None = Field(default=None, max_length=255)
+    representative_name: str | None = Field(default=None, max_length=64)
+    representative_title: str | None = Field(default=None, max_length=32)  # 法定代表人 / 主要负责人 / …
+    representative_phone: str | None = Field(default=None, max_length=32)
+    credentials_shown: bool | None = None  # 出示执法证件
+    recusal_explained: bool | None = None  # 告知申请回避的权利
     created_by: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = created_column()
 
@@ -245,6 +254,7 @@ class Photo(SQLModel, table=True):
     enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
     visit_id: int | None = Field(default=None, foreign_key="visit.id", index=True)
     trailing_bytes: int | None = None  # bytes after the image's end (motion photo, polyglot); None: not measured
+    purpose: str | None = Field(default=None, max_length=16)  # "signature": a signature capture; None: a photo
     created_at: datetime = created_column()
 
 

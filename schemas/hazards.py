@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.common import Day, Id, StrictIn
 from schemas.enums import HazardLevel, HazardStatus, Party
+from schemas.signoff import ServiceState
 
 
 class HazardPublic(BaseModel):
@@ -75,6 +76,8 @@ class OrderPublic(BaseModel):
     voided: list[VoidedHazardNote] = Field(default_factory=list,
                                            description="hazards voided by a corrected visit (作废), with the note")
     pdf_url: str
+    service: ServiceState = Field(default_factory=lambda: ServiceState(served=False),
+                                  description="送达: whether and how the order was served (its first 送达回执)")
 
 
 class EvidenceIn(StrictIn):

@@ -32,6 +32,7 @@ class PhotoPublic(BaseModel):
     longitude: float | None
     visit_id: int | None
     enterprise_id: int | None
+    purpose: str | None = Field(default=None, description="signature: a signature capture")
     created_at: datetime
     urls: PhotoUrls
 
@@ -48,5 +49,8 @@ class PhotoVerification(BaseModel):
 
 
 class SignatureIn(StrictIn):
-    photo_id: Id = Field(description="the representative's signature, uploaded through POST /photos")
+    photo_id: Id = Field(description="the representative's signature, uploaded through POST /photos with "
+                                     "purpose=signature")
+    signer_name: str = Field(default="", max_length=64, description="who signed (default: the representative)")
+    reason: str = Field(default="", max_length=255, description="required when signing again")
 

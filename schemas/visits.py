@@ -40,10 +40,26 @@ class VisitCancelIn(StrictIn):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class VisitRecordIn(StrictIn):
+    """What the 现场检查记录 states besides the results (REFERENCE §G.7); given at start or at submission, a
+    field left out keeps what was recorded before."""
+
+    representative_name: str | None = Field(default=None, min_length=1, max_length=64,
+                                            description="法定代表人 or 主要负责人 present")
+    representative_title: str | None = Field(default=None, min_length=1, max_length=32,
+                                             description="法定代表人 / 主要负责人 / 安全负责人 …")
+    representative_phone: str | None = Field(default=None, max_length=32, pattern=r"^[0-9+\-() ]{5,32}$")
+    place_inspected: str | None = Field(default=None, min_length=1, max_length=255,
+                                        description="the place inspected (workshop, floor, address)")
+    credentials_shown: bool | None = Field(default=None, description="the inspectors showed their 执法证件")
+    recusal_explained: bool | None = Field(default=None, description="the right to ask for recusal (回避) explained")
+
+
 class VisitStart(StrictIn):
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
     accuracy_m: float | None = Field(default=None, ge=0)
+    record: VisitRecordIn | None = None
 
 
 class VisitDepartmentOut(BaseModel):
@@ -75,6 +91,14 @@ class VisitPublic(BaseModel):
     far_from_site: bool
     submitted_at: datetime | None
     signature_photo_id: int | None
+    record_number: str | None = Field(default=None, description="the 现场检查记录's document number")
+    ended_at: datetime | None = None
+    place_inspected: str | None = None
+    representative_name: str | None = None
+    representative_title: str | None = None
+    representative_phone: str | None = None
+    credentials_shown: bool | None = None
+    recusal_explained: bool | None = None
     departments: list[VisitDepartmentOut]
     inspectors: list[VisitInspectorOut]
 
@@ -125,6 +149,8 @@ class SubmissionIn(StrictIn):
     captured_at: Moment | None = None
     results: list[ResultIn] = Field(min_length=1, max_length=300, description="every asked item, once")
     note: str = Field(default="", max_length=2000)
+    ended_at: Moment | None = Field(default=None, description="when the inspection on site ended (检查结束时间)")
+    record: VisitRecordIn | None = None
 
 
 class ResultPublic(BaseModel):

@@ -27,6 +27,7 @@ from server.routes import (
     portal,
     qr,
     ratings,
+    signoff,
     stats,
     tasks,
     visits,
@@ -104,6 +105,7 @@ def create_app() -> FastAPI:
     api.include_router(admin.router)
     api.include_router(stats.router)
     api.include_router(burden.router)
+    api.include_router(signoff.router)
     app.include_router(api)
     pages.install(app)  # /app/, /portal/, /office/, /static/
 

@@ -33,6 +33,7 @@ from sqlmodel import Session
 import hazards.models  # noqa: F401  (registers the tables)
 import hazards.notify.models  # noqa: F401
 import hazards.rules.models  # noqa: F401
+import hazards.signoff.models  # noqa: F401
 import inspection.models  # noqa: F401
 from server.settings import get_settings
 

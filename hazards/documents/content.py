@@ -98,6 +98,15 @@ class DepartmentSection:
 
 
 @dataclass(frozen=True)
+class Representative:
+    """The enterprise's 法定代表人 or 主要负责人 present at the inspection (REFERENCE §G.7)."""
+
+    name: str = ""
+    title: str = ""  # 法定代表人 / 主要负责人 / …
+    phone: str = ""
+
+
+@dataclass(frozen=True)
 class VisitDocument:
     authority: str  # the lead department
     visit_id: int
@@ -107,8 +116,26 @@ class VisitDocument:
     sections: tuple[DepartmentSection, ...]
     source: str = "adhoc"
     version: int = 1  # the submission's version: a correction says so
-    signature: Path | None = None
+    signature: Path | None = None  # the enterprise's signature attached the old way (not content: not hashed)
     submitted: bool = True
+    number: str = ""  # the record's document number; empty on visits made before records were numbered
+    representative: Representative = Representative()
+    place: str = ""  # the place inspected
+    ended_at: datetime | None = None
+    credentials_shown: bool | None = None  # None: not recorded (an older visit)
+    recusal_explained: bool | None = None
+
+
+@dataclass(frozen=True)
+class SignedBy:
+    """The signatures an instrument carries on every page (not content: signing does not change the hash)."""
+
+    enterprise: Path | None = None  # the enterprise's signature capture
+    refusal: str = ""  # the recorded refusal, printed instead of a signature
+    inspectors: tuple[tuple[str, Path | None], ...] = ()  # (name, signature capture) of inspectors who signed
+
+
+UNSIGNED = SignedBy()
 
 
 
@@ -174,3 +201,27 @@ class ExemptionDocument:
     supersedes: str = ""  # the earlier decision this one replaces, with the reason
     title: str = EXEMPTION_TITLE
 
+
+
+RECEIPT_TITLE = "送达回执"
+
+
+@dataclass(frozen=True)
+class ReceiptDocument:
+    """送达回执 of one served instrument (REFERENCE §G.8)."""
+
+    authority: str
+    enterprise: EnterpriseInfo
+    document_title: str
+    document_number: str
+    method: str  # 直接送达 / 留置送达 / 电子送达 / 邮寄送达
+    basis: str  # the method's legal basis, unverified articles marked
+    recipient: str
+    served_at: datetime
+    server: str  # who served it (recorded the service)
+    place: str = ""
+    address: str = ""  # electronic: the address agreed; mail: the tracking number
+    consent: str = ""  # electronic: the 电子送达确认书 relied on
+    left_reason: str = ""
+    witnesses: tuple[str, ...] = ()
+    title: str = RECEIPT_TITLE

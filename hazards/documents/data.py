@@ -25,13 +25,14 @@ from hazards.documents.content import (
     PhotoRef,
     ReinspectionDocument,
     ReinspectionItem,
+    Representative,
     ResultRow,
     VisitDocument,
 )
 from hazards.documents.render import DEFAULT_NEXT_STEP, NEXT_STEPS, REINSPECTION_STATES
 from hazards.loop import orders
 from hazards.models import Hazard, OnSiteDecision, PenaltyDecision, PenaltyRuling, RectificationOrder
-from hazards.rules import instruments, leniency
+from hazards.rules import appeals, instruments, leniency
 from inspection.clock import local_date
 from inspection.errors import InvalidInput, NotFound
 from inspection.field import checklists, submissions
@@ -136,18 +137,20 @@ def _order_item(hazard: Hazard, photos: Mapping[int, Photo]) -> OrderItem:
 
 def load_order_document(session: Session, order_id: int, *, secret: str, base_url: str) -> OrderDocument:
     order = _get_order(session, order_id)
+    department = _department(session, order.department_id)
+    bodies = appeals.for_district(department.district_short)  # §G.12, from data
     listed = orders.hazards_of(session, order_id)
     notes = orders.void_notes(session, listed)
     hazards = [h for h in listed if h.status != HazardStatus.VOIDED]
     photos = _photos(session, (pid for h in hazards for pid in h.before_photo_ids))
     token = order_token(secret, order)
     return OrderDocument(
-        authority=_department(session, order.department_id).name, number=order.number,
+        authority=department.name, number=order.number,
         enterprise=_enterprise(session, order.enterprise_id), items=tuple(_order_item(h, photos) for h in hazards),
         inspectors=_inspectors(session, order.inspector_ids), issued_on=local_date(order.issued_at),
         portal_url=order_url(base_url, token), linked=_linked(session, order),
         voided=tuple(note.text for note in notes.values()),
-        review_body=instruments.appeal().review_body, court=instruments.appeal().court,  # §G.12, from data
+        review_body=bodies.review_body, court=bodies.court,
     )
 
 
@@ -201,6 +204,11 @@ def load_visit_document(session: Session, visit_id: int, *, photo_path: PhotoPat
         version=submission.version if submission else 1,
         signature=photo_path(signature) if signature else None,
         submitted=submission is not None,
+        number=visit.record_number or "",
+        representative=Representative(visit.representative_name or "", visit.representative_title or "",
+                                      visit.representative_phone or ""),
+        place=visit.place_inspected or "", ended_at=visit.ended_at or visit.submitted_at,
+        credentials_shown=visit.credentials_shown, recusal_explained=visit.recusal_explained,
     )
 
 
@@ -297,12 +305,14 @@ def load_measures_document(session: Session, decision_id: int) -> MeasuresDocume
                            .order_by(col(Hazard.id))).all()
     instrument = instruments.onsite_measures()
     labels = instruments.measure_labels()
+    department = _department(session, decision.department_id)
     return MeasuresDocument(
-        authority=_department(session, decision.department_id).name, number=decision.number,
+        authority=department.name, number=decision.number,
         enterprise=_enterprise(session, decision.enterprise_id),
         items=tuple(_order_item(h, {}) for h in hazards), measures=tuple(labels[m] for m in decision.measures),
         basis=instrument.basis_text, resume_clause=str(instrument.extra["resume_clause"]),
-        appeal=instruments.appeal().notice("决定"), inspectors=_inspectors(session, decision.inspector_ids),
+        appeal=appeals.for_district(department.district_short).notice("决定"),
+        inspectors=_inspectors(session, decision.inspector_ids),
         issued_on=local_date(decision.issued_at), note=decision.note, title=instrument.title)
 
 
@@ -327,10 +337,12 @@ def load_exemption_document(session: Session, ruling_id: int) -> ExemptionDocume
         if earlier is not None:
             supersedes = (f"本决定变更本机关{earlier.decided_at.date().isoformat()}作出的决定"
                           f"{f'（{earlier.number}）' if earlier.number else ''}，理由：{ruling.note}")
+    department = _department(session, ruling.department_id)
     return ExemptionDocument(
-        authority=_department(session, ruling.department_id).name, number=ruling.number,
+        authority=department.name, number=ruling.number,
         enterprise=_enterprise(session, hazard.enterprise_id), offence=ruling.offence, facts=facts,
         list_name=rules.name, list_source=f"{rules.version}，{rules.valid_from.isoformat()}起施行",
         reasons=tuple(recommendation.reasons if recommendation else ()), basis=instrument.basis_text,
-        appeal=instruments.appeal().notice("决定"), inspectors=_inspectors(session, ruling.inspector_ids),
+        appeal=appeals.for_district(department.district_short).notice("决定"),
+        inspectors=_inspectors(session, ruling.inspector_ids),
         decided_on=local_date(ruling.decided_at), supersedes=supersedes, title=instrument.title)

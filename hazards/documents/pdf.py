@@ -9,6 +9,7 @@ same bytes.
 
 import io
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
@@ -115,36 +116,98 @@ def fit_image(path: Path | None, box: tuple[float, float], *, mask: str | None =
     return Image(str(path), width=width * scale, height=height * scale, mask=mask)
 
 
-class _NumberedCanvas(canvas.Canvas):
-    """Draws "第 N 页 / 共 M 页" and the document's number at the foot of every page, once the count is known."""
+@dataclass(frozen=True)
+class SignatureMark:
+    """One signature stamped at the foot of every page: the image captured, or the recorded refusal, or a blank
+    line to sign by hand."""
 
-    def __init__(self, *args: Any, footer: str = "", **kwargs: Any) -> None:
+    label: str  # 被检查单位 / 执法人员 张三
+    image: Path | None = None
+    refusal: str = ""  # 当事人拒绝签字（见证人：…）
+
+
+@dataclass(frozen=True)
+class PageMarks:
+    """What every page carries besides its text: the document's number, its content hash, the signatures."""
+
+    number: str
+    digest: str = ""
+    signatures: tuple[SignatureMark, ...] = ()
+
+
+SIGNATURE_BAND = 15 * mm  # height of the signature strip above the footer line
+FOOT_LINE = 9 * mm
+
+
+def page_label(page: int, total: int) -> str:
+    return f"第 {page} 页 共 {total} 页"
+
+
+class _NumberedCanvas(canvas.Canvas):
+    """Draws, once the count is known, at the foot of every page: 第 n 页 共 N 页, the document's number, its
+    content hash and the signatures (or the refusal)."""
+
+    def __init__(self, *args: Any, marks: PageMarks, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._footer = footer
+        self._marks = marks
         self._pages: list[dict[str, Any]] = []
 
     def showPage(self) -> None:  # noqa: N802 (reportlab's name)
         self._pages.append(dict(self.__dict__))
         self._startPage()
 
+    def _signature(self, mark: SignatureMark, x: float, width: float) -> None:
+        y = FOOT_LINE + 4 * mm
+        self.setFont(FONT, 7.5)
+        self.drawString(x, y + SIGNATURE_BAND - 4 * mm, f"{mark.label}签名：")
+        box_y, box_h = y, SIGNATURE_BAND - 5 * mm
+        if mark.refusal:
+            self.setFont(FONT, 7.5)
+            for index, line in enumerate(_wrap(mark.refusal, int(width / 7.5))[:2]):
+                self.drawString(x, box_y + box_h - 3 * mm - index * 3.2 * mm, line)
+            return
+        if mark.image is not None:
+            try:
+                self.drawImage(str(mark.image), x, box_y, width=min(width - 2 * mm, 32 * mm), height=box_h,
+                               mask="auto", preserveAspectRatio=True, anchor="sw")
+                return
+            except (OSError, ValueError):
+                pass  # unreadable: a line to sign by hand
+        self.setLineWidth(0.4)
+        self.line(x, box_y + 1 * mm, x + min(width - 4 * mm, 32 * mm), box_y + 1 * mm)
+
     def save(self) -> None:
         total = len(self._pages)
+        marks = self._marks
         for state in self._pages:
             self.__dict__.update(state)
-            self.setFont(FONT, 9)
-            self.drawCentredString(A4[0] / 2, 12 * mm, f"第 {self._pageNumber} 页 / 共 {total} 页")
-            if self._footer:
-                self.setFont(FONT, 8)
-                self.drawRightString(A4[0] - MARGIN, 12 * mm, self._footer)
+            self.setFont(FONT, 8.5)
+            self.drawCentredString(A4[0] / 2, FOOT_LINE, page_label(self._pageNumber, total))
+            self.setFont(FONT, 7.5)
+            if marks.number:
+                self.drawString(MARGIN, FOOT_LINE, marks.number)
+            if marks.digest:
+                self.drawRightString(A4[0] - MARGIN, FOOT_LINE, f"校验码 {marks.digest}")
+            if marks.signatures:
+                width = WIDTH / len(marks.signatures)
+                for index, mark in enumerate(marks.signatures):
+                    self._signature(mark, MARGIN + index * width, width)
             super().showPage()
         super().save()
 
 
-def build(story: list[Flowable], *, title: str, author: str, footer: str) -> bytes:
+def _wrap(text: str, width: int) -> list[str]:
+    width = max(width, 8)
+    return [text[i:i + width] for i in range(0, len(text), width)]
+
+
+def build(story: list[Flowable], *, title: str, author: str, footer: str, marks: PageMarks | None = None) -> bytes:
+    marks = marks or PageMarks(footer)
+    bottom = FOOT_LINE + 6 * mm + (SIGNATURE_BAND if marks.signatures else 0)
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=18 * mm,
-                            bottomMargin=20 * mm, title=title, author=author, subject=footer, creator="xuncha",
-                            invariant=1)
-    maker: Callable[..., canvas.Canvas] = partial(_NumberedCanvas, footer=footer)
+                            bottomMargin=max(bottom, 20 * mm), title=title, author=author, subject=footer,
+                            keywords=marks.digest, creator="xuncha", invariant=1)
+    maker: Callable[..., canvas.Canvas] = partial(_NumberedCanvas, marks=marks)
     doc.build(story, canvasmaker=maker)
     return out.getvalue()

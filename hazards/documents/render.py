@@ -13,6 +13,7 @@ instead of failing.
 import io
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -24,6 +25,7 @@ from hazards.documents.content import (
     MEASURES_TITLE,
     ORDER_TITLE,
     REINSPECTION_TITLE,
+    UNSIGNED,
     VISIT_TITLE,
     EnterpriseInfo,
     ExemptionDocument,
@@ -32,12 +34,27 @@ from hazards.documents.content import (
     OrderDocument,
     OrderItem,
     PhotoRef,
+    ReceiptDocument,
     ReinspectionDocument,
     ReinspectionItem,
     ResultRow,
+    SignedBy,
     VisitDocument,
 )
-from hazards.documents.pdf import WIDTH, build, cn_date, cn_datetime, fit_image, grid, markup, para, qr_png
+from hazards.documents.digest import content_digest, printed
+from hazards.documents.pdf import (
+    WIDTH,
+    PageMarks,
+    SignatureMark,
+    build,
+    cn_date,
+    cn_datetime,
+    fit_image,
+    grid,
+    markup,
+    para,
+    qr_png,
+)
 
 QR_SIDE = 30 * mm
 PHOTO_BOX = (80 * mm, 60 * mm)
@@ -106,19 +123,36 @@ def _inspector_rows(inspectors: Sequence[Inspector]) -> Table:
     return grid(rows, [WIDTH * 0.3, WIDTH * 0.35, WIDTH * 0.35], lines=False)
 
 
-def _signature_block(authority: str, day: date, *, party: str) -> Table:
+def _signature_block(authority: str, day: date, *, party: str, refusal: str = "") -> Table:
     left = [para(f"{party}负责人（签名）：________________"), Spacer(1, 6), para("日期：______年____月____日"),
-            para("（拒绝签名的，由执法人员在此注明）", "small")]
+            para(refusal, "body") if refusal else para("（拒绝签名的，由执法人员在此注明）", "small")]
     right = [para(authority, "right"), Spacer(1, 14), para("（印章）", "right"), para(cn_date(day), "right")]
     return grid([[left, right]], [WIDTH * 0.55, WIDTH * 0.45], lines=False)
 
 
-def _signed(story: list[Flowable], *, title: str, number: str, authority: str, inspectors: Sequence[Inspector],
-            day: date, party: str, after: Sequence[Flowable] = ()) -> bytes:
-    """How every numbered instrument ends: the officers, the signatures (kept together on one page), the PDF."""
+def page_marks(document: Any, *, number: str, party: str, inspectors: Sequence[Inspector],
+               signed: SignedBy) -> PageMarks:
+    """What every page of ``document`` carries: its number, its content hash, the enterprise's signature (or the
+    recorded refusal) and each inspector's (a line to sign by hand where none was captured)."""
+    if signed.refusal:
+        enterprise = SignatureMark(party, refusal=signed.refusal)
+    else:
+        enterprise = SignatureMark(party, image=signed.enterprise)
+    captured = dict(signed.inspectors)
+    officers = tuple(SignatureMark(f"执法人员{person.name}", image=captured.get(person.name))
+                     for person in inspectors)
+    return PageMarks(number, printed(content_digest(document)), (enterprise, *officers))
+
+
+def _signed(story: list[Flowable], *, document: Any, title: str, number: str, authority: str,
+            inspectors: Sequence[Inspector], day: date, party: str, signed: SignedBy,
+            after: Sequence[Flowable] = ()) -> bytes:
+    """How every numbered instrument ends: the officers, the signatures (kept together on one page), the PDF
+    whose every page carries the number, the content hash and the signatures."""
     story.append(KeepTogether([_inspector_rows(inspectors), Spacer(1, 6),
-                               _signature_block(authority, day, party=party), *after]))
-    return build(story, title=f"{title} {number}", author=authority, footer=number)
+                               _signature_block(authority, day, party=party, refusal=signed.refusal), *after]))
+    marks = page_marks(document, number=number, party=party, inspectors=inspectors, signed=signed)
+    return build(story, title=f"{title} {number}", author=authority, footer=number, marks=marks)
 
 
 # --- 责令限期整改指令书 ------------------------------------------------------------------------------------
@@ -140,10 +174,11 @@ def _order_item(index: int, item: OrderItem) -> list[Flowable]:
 
 
 def _rights(data: OrderDocument) -> str:
-    review = f"向{data.review_body}" if data.review_body else "向有管辖权的行政复议机关"
-    court = f"向{data.court}" if data.court else "向有管辖权的人民法院"
-    return (f"你单位如对本指令不服，可以自收到本指令书之日起六十日内依法{review}申请行政复议，"
-            f"或者在六个月内依法{court}提起行政诉讼。行政复议或者行政诉讼期间，本指令不停止执行。")
+    """The appeal notice naming the district 人民政府 and the court (REFERENCE §G.12): never the generic wording."""
+    if not data.review_body or not data.court:
+        raise ValueError("an order names its 行政复议机关 and 人民法院 (hazards.rules.appeals)")
+    return (f"你单位如对本指令不服，可以自收到本指令书之日起六十日内依法向{data.review_body}申请行政复议，"
+            f"或者在六个月内依法向{data.court}提起行政诉讼。行政复议或者行政诉讼期间，本指令不停止执行。")
 
 
 def _qr_block(url: str) -> Table:
@@ -154,7 +189,7 @@ def _qr_block(url: str) -> Table:
     return table
 
 
-def order_pdf(data: OrderDocument) -> bytes:
+def order_pdf(data: OrderDocument, signed: SignedBy = UNSIGNED) -> bytes:
     story = _head(data.authority, ORDER_TITLE, data.number)
     story += _enterprise_lines("被检查单位", data.enterprise)
     if data.linked is not None:
@@ -173,8 +208,8 @@ def order_pdf(data: OrderDocument) -> bytes:
     story.append(para("救济途径", "heading"))
     story.append(para(_rights(data), "para"))
     story.append(Spacer(1, 8))
-    return _signed(story, title=ORDER_TITLE, number=data.number, authority=data.authority,
-                   inspectors=data.inspectors, day=data.issued_on, party="被检查单位",
+    return _signed(story, document=data, title=ORDER_TITLE, number=data.number, authority=data.authority,
+                   inspectors=data.inspectors, day=data.issued_on, party="被检查单位", signed=signed,
                    after=[Spacer(1, 8), _qr_block(data.portal_url)])
 
 
@@ -211,18 +246,37 @@ def _result_table(rows: Sequence[ResultRow]) -> Table:
     return grid(cells, widths, header=True)
 
 
-def visit_record_pdf(data: VisitDocument) -> bytes:
-    story = _head(data.authority, VISIT_TITLE, f"系统编号：{data.visit_id}"
-                  + (f"（第{data.version}版，已更正）" if data.version > 1 else ""))
+def _yes_no(value: bool | None, yes: str, no: str) -> str:
+    return "（未记录）" if value is None else (yes if value else no)
+
+
+def _record_number(data: VisitDocument) -> str:
+    number = data.number or "（编号未登记）"
+    return number + (f"（第{data.version}版，已更正）" if data.version > 1 else "")
+
+
+def visit_record_pdf(data: VisitDocument, signed: SignedBy = UNSIGNED) -> bytes:
+    """现场检查记录 with every field REFERENCE §G.7 asks."""
+    story = _head(data.authority, VISIT_TITLE, _record_number(data))
     story += _enterprise_lines("被检查单位", data.enterprise)
-    when = cn_datetime(data.visited_at) if data.visited_at else "（未记录）"
-    story.append(para(f"检查时间：{when}"))
+    person = data.representative
+    title = person.title or "法定代表人/主要负责人"
+    story.append(para(f"{title}：{person.name or '（未记录）'}    联系电话：{person.phone or '（未记录）'}"))
+    story.append(para(f"检查场所：{data.place or '（未记录）'}"))
+    begin = cn_datetime(data.visited_at) if data.visited_at else "（未记录）"
+    finish = cn_datetime(data.ended_at) if data.ended_at else "（未记录）"
+    story.append(para(f"检查时间：{begin} 至 {finish}"))
     story.append(para(f"检查类型：{SOURCE_LABELS.get(data.source, data.source)}"))
     story.append(para("检查人员", "heading"))
     people = [[para(h, "cell") for h in ("姓名", "执法证号", "所属部门")]]
     people += [[para(p.name, "cell"), para(p.cert_no or "—", "cell"), para(p.department, "cell")]
                for p in data.inspectors]
     story.append(grid(people, [WIDTH * 0.25, WIDTH * 0.3, WIDTH * 0.45], header=True))
+    story.append(para(_yes_no(data.credentials_shown, "检查人员已向被检查单位出示执法证件。",
+                              "检查人员未记录出示执法证件。"), "para"))
+    story.append(para(_yes_no(data.recusal_explained,
+                              "检查人员已告知被检查单位：认为检查人员与本案有直接利害关系或者其他关系可能影响公正执法的，"
+                              "有权申请回避。", "检查人员未记录告知申请回避的权利。"), "para"))
     if not data.submitted:
         story.append(para("尚未提交检查结果。", "heading"))
     numerals = "一二三四五六七八九十"
@@ -237,17 +291,22 @@ def visit_record_pdf(data: VisitDocument) -> bytes:
         if section.order_numbers:
             story.append(para(f"已出具{ORDER_TITLE}：{'、'.join(section.order_numbers)}", "para"))
     story.append(Spacer(1, 10))
-    signature = fit_image(data.signature, SIGNATURE_BOX, mask="auto")
+    signature = fit_image(signed.enterprise or data.signature, SIGNATURE_BOX, mask="auto")
     blanks = "    ".join("______________" for _ in data.inspectors or [None])
     ending: list[Flowable] = [para(f"检查人员（签名）：{blanks}"), Spacer(1, 8)]
-    if signature is not None:
+    if signed.refusal:
+        ending.append(para(f"被检查单位负责人（签名）：{signed.refusal}"))
+    elif signature is not None:
         ending.append(grid([[para("被检查单位负责人（签名）："), signature]], [WIDTH * 0.35, WIDTH * 0.65],
                            lines=False))
     else:
         ending.append(para("被检查单位负责人（签名）：______________    日期：______年____月____日"))
     story.append(KeepTogether(ending))
+    if data.signature is not None and signed.enterprise is None and not signed.refusal:
+        signed = SignedBy(enterprise=data.signature, inspectors=signed.inspectors)
+    marks = page_marks(data, number=data.number, party="被检查单位", inspectors=data.inspectors, signed=signed)
     return build(story, title=f"{VISIT_TITLE} {data.enterprise.name}", author=data.authority,
-                  footer=f"{VISIT_TITLE} {data.visit_id}")
+                 footer=data.number, marks=marks)
 
 
 # --- 整改复查意见书 --------------------------------------------------------------------------------------------
@@ -268,7 +327,7 @@ def _conclusion(items: Sequence[ReinspectionItem]) -> str:
     return "；".join(sentences) + "。"
 
 
-def reinspection_pdf(data: ReinspectionDocument) -> bytes:
+def reinspection_pdf(data: ReinspectionDocument, signed: SignedBy = UNSIGNED) -> bytes:
     story = _head(data.authority, REINSPECTION_TITLE, data.number)
     story += _enterprise_lines("被复查单位", data.enterprise)
     story.append(para(f"复查依据：{data.basis_title} {data.basis_number}"))
@@ -292,14 +351,14 @@ def reinspection_pdf(data: ReinspectionDocument) -> bytes:
         story.append(para("恢复生产决定", "heading"))
         story.append(para(data.resumption, "para"))
     story.append(Spacer(1, 10))
-    return _signed(story, title=REINSPECTION_TITLE, number=data.number, authority=data.authority,
-                   inspectors=data.inspectors, day=data.reinspected_on, party="被复查单位")
+    return _signed(story, document=data, title=REINSPECTION_TITLE, number=data.number, authority=data.authority,
+                   inspectors=data.inspectors, day=data.reinspected_on, party="被复查单位", signed=signed)
 
 
 
 # --- 现场处理措施决定书 ----------------------------------------------------------------------------------------
 
-def measures_pdf(data: MeasuresDocument) -> bytes:
+def measures_pdf(data: MeasuresDocument, signed: SignedBy = UNSIGNED) -> bytes:
     story = _head(data.authority, data.title, data.number)
     story += _enterprise_lines("被检查单位", data.enterprise)
     story.append(para("经现场检查，你单位存在下列重大事故隐患，在排除前或者排除过程中无法保证安全：", "heading"))
@@ -317,13 +376,13 @@ def measures_pdf(data: MeasuresDocument) -> bytes:
     story.append(para("救济途径", "heading"))
     story.append(para(data.appeal, "para"))
     story.append(Spacer(1, 8))
-    return _signed(story, title=MEASURES_TITLE, number=data.number, authority=data.authority,
-                   inspectors=data.inspectors, day=data.issued_on, party="被检查单位")
+    return _signed(story, document=data, title=MEASURES_TITLE, number=data.number, authority=data.authority,
+                   inspectors=data.inspectors, day=data.issued_on, party="被检查单位", signed=signed)
 
 
 # --- 不予行政处罚决定书 ----------------------------------------------------------------------------------------
 
-def exemption_pdf(data: ExemptionDocument) -> bytes:
+def exemption_pdf(data: ExemptionDocument, signed: SignedBy = UNSIGNED) -> bytes:
     story = _head(data.authority, data.title, data.number)
     story += _enterprise_lines("当事人", data.enterprise)
     if data.supersedes:
@@ -338,5 +397,36 @@ def exemption_pdf(data: ExemptionDocument) -> bytes:
     story.append(para("救济途径", "heading"))
     story.append(para(data.appeal, "para"))
     story.append(Spacer(1, 8))
-    return _signed(story, title=EXEMPTION_TITLE, number=data.number, authority=data.authority,
-                   inspectors=data.inspectors, day=data.decided_on, party="当事人")
+    return _signed(story, document=data, title=EXEMPTION_TITLE, number=data.number, authority=data.authority,
+                   inspectors=data.inspectors, day=data.decided_on, party="当事人", signed=signed)
+
+
+# --- 送达回执 ----------------------------------------------------------------------------------------------------
+
+def receipt_pdf(data: ReceiptDocument, recipient_signature: Path | None = None) -> bytes:
+    story = _head(data.authority, data.title, f"（{data.document_number}）")
+    rows = [("受送达单位", data.enterprise.name), ("送达文书", f"{data.document_title} {data.document_number}"),
+            ("送达方式", data.method), ("送达依据", data.basis), ("送达时间", cn_datetime(data.served_at))]
+    if data.place:
+        rows.append(("送达地点", data.place))
+    if data.address:
+        rows.append(("送达地址" if data.consent else "邮件号", data.address))
+    if data.consent:
+        rows.append(("电子送达确认", data.consent))
+    rows.append(("受送达人", data.recipient or "—"))
+    if data.left_reason:
+        rows.append(("拒收事由", data.left_reason))
+        rows.append(("见证人", "、".join(data.witnesses)))
+    rows.append(("送达人", data.server))
+    story.append(grid([[para(label, "cell"), para(value, "cell")] for label, value in rows],
+                      [WIDTH * 0.22, WIDTH * 0.78]))
+    story.append(Spacer(1, 10))
+    if data.left_reason:
+        story.append(para(f"受送达人拒绝签收，已于{cn_datetime(data.served_at)}将文书留置于送达地点，"
+                          f"见证人：{'、'.join(data.witnesses)}。", "para"))
+    refusal = f"拒收，留置送达（见证人：{'、'.join(data.witnesses)}）" if data.left_reason else ""
+    marks = PageMarks(data.document_number, printed(content_digest(data)),
+                      (SignatureMark("受送达人", image=recipient_signature, refusal=refusal),
+                       SignatureMark(f"送达人{data.server}")))
+    return build(story, title=f"{data.title} {data.document_number}", author=data.authority,
+                 footer=data.document_number, marks=marks)

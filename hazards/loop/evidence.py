@@ -39,7 +39,8 @@ def check_photos(session: Session, ids: list[int], *, actor: Actor, enterprise_i
         return (uploader is not None and uploader.role == Role.ENTERPRISE and uploader.enterprise_id == enterprise_id
                 and photo.enterprise_id in (None, enterprise_id))
 
-    bad = [pid for pid in ids if pid not in photos or not enterprises(photos[pid])]
+    bad = [pid for pid in ids if pid not in photos or not enterprises(photos[pid])
+           or photos[pid].purpose is not None]  # a signature capture is never evidence
     if bad:
         raise InvalidInput("照片不存在或不是本企业上传的照片 / unknown photos, or not uploaded by this enterprise",
                            code="unknown_photo", details={"photo_ids": bad})

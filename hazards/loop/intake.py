@@ -13,8 +13,9 @@ from sqlmodel import Session, col, select
 
 from hazards.loop import deadlines, orders, states
 from hazards.models import Hazard, RectificationOrder
-from hazards.rules import greenlist, holidays
+from hazards.rules import greenlist, holidays, instruments
 from inspection import audit
+from inspection.clock import local
 from inspection.errors import InvalidInput
 from inspection.field import checklists, submissions
 from inspection.field import visits as visit_service
@@ -48,6 +49,7 @@ def submit_visit(session: Session, visit_id: int, data: SubmissionIn, *, actor: 
     if replayed:
         return outcome_of(session, submission, replayed=True)
     assert submission.id is not None
+    number_record(session, visit_id, now=now)
     results = submissions.results_of(session, submission.id)
     _check_choices(results, submission.checklists, policy)
     if submission.supersedes_id is None and all(r.outcome != ItemResult.FAIL for r in results):
@@ -74,6 +76,24 @@ def submit_visit(session: Session, visit_id: int, data: SubmissionIn, *, actor: 
                              reason=f"检查结果更正（第{submission.version}版）/ corrected visit")
     issued = _issue_orders(session, visit, submission, created, signers, now=now)
     return Outcome(submission, False, created, issued)
+
+
+def number_record(session: Session, visit_id: int, *, now: datetime) -> str:
+    """The 现场检查记录's document number, given once at the first submission in the lead department's sequence
+    (REFERENCE §E.1, §G.7): e.g. ``（新北）应急检记〔2026〕0001号``; the code is data (``hazards.rules``)."""
+    visit = session.get(Visit, visit_id)
+    assert visit is not None
+    if visit.record_number:
+        return visit.record_number
+    department = session.get(Department, visit.lead_department_id)
+    assert department is not None and department.id is not None
+    code = instruments.visit_record().doc_code
+    year = local(now).year
+    visit.record_number = orders.format_number(department, code, year,
+                                               orders.next_serial(session, department.id, code, year))
+    session.add(visit)
+    session.flush()
+    return visit.record_number
 
 
 def outcome_of(session: Session, submission: Submission, *, replayed: bool) -> Outcome:

@@ -1,6 +1,6 @@
 """The instruments issued besides the 责令限期整改指令书, as data with their sources (``data/instruments.json``):
-the 现场处理措施决定书 for a major hazard's withdrawal, suspension or stopped equipment (REFERENCE §G.4), the
-不予行政处罚决定书 of a confirmed 首违免罚 (§G.9), and the appeal bodies named on them (§G.12)."""
+the 现场处理措施决定书 for a major hazard's withdrawal, suspension or stopped equipment (REFERENCE §G.4) and the
+不予行政处罚决定书 of a confirmed 首违免罚 (§G.9). The appeal bodies named on them are ``hazards.rules.appeals``."""
 
 import json
 from dataclasses import dataclass
@@ -35,20 +35,6 @@ class Instrument:
         return "、".join(b.printed for b in self.basis)
 
 
-@dataclass(frozen=True)
-class Appeal:
-    review_body: str
-    court: str
-    review_days: int
-    suit_months: int
-
-    def notice(self, what: str) -> str:
-        review = f"向{self.review_body}" if self.review_body else "向有管辖权的行政复议机关"
-        court = f"向{self.court}" if self.court else "向有管辖权的人民法院"
-        return (f"你单位如对本{what}不服，可以自收到之日起{self.review_days}日内依法{review}申请行政复议，"
-                f"或者在{self.suit_months}个月内依法{court}提起行政诉讼。行政复议或者行政诉讼期间，本{what}不停止执行。")
-
-
 @cache
 def _raw(path: Path = DATA_FILE) -> dict[str, Any]:
     return dict(json.loads(path.read_text(encoding="utf-8")))
@@ -60,17 +46,16 @@ def _instrument(key: str) -> Instrument:
     return Instrument(raw.pop("title"), raw.pop("doc_code"), basis, raw)
 
 
+def visit_record() -> Instrument:
+    return _instrument("visit_record")
+
+
 def onsite_measures() -> Instrument:
     return _instrument("onsite_measures")
 
 
 def exemption() -> Instrument:
     return _instrument("exemption")
-
-
-def appeal() -> Appeal:
-    raw = _raw()["appeal"]
-    return Appeal(raw["review_body"], raw["court"], int(raw["review_days"]), int(raw["suit_months"]))
 
 
 def measure_labels() -> dict[str, str]:

@@ -17,15 +17,20 @@ from sqlmodel import Session, col, select
 from inspection import audit
 from inspection.errors import Conflict, InvalidInput
 from inspection.field import checklists
-from inspection.field.visits import Asked, asked_items, ensure_on_visit, get_visible, role_at_site
+from inspection.field.visits import Asked, asked_items, ensure_on_visit, get_visible, record_details, role_at_site
 from inspection.identity.access import Actor
 from inspection.models import Photo, Result, Submission, Visit
 from schemas.enums import ItemResult, Party, VisitStatus
 from schemas.visits import SubmissionIn
 
+# fields added later: left out of the hash when not given, so a phone's earlier submission still replays
+_LATER_FIELDS = ("ended_at", "record")
+
 
 def payload_hash(data: SubmissionIn) -> str:
-    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    unset = {name for name in _LATER_FIELDS if getattr(data, name) is None}
+    canonical = json.dumps(data.model_dump(mode="json", exclude=unset), sort_keys=True, ensure_ascii=False,
+                           separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -151,6 +156,8 @@ def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor,
                         "payload_hash": submission.payload_hash,
                         "outcomes": dict(Counter(str(row["outcome"]) for row in rows))})
     session.info.setdefault("results", {})[submission.id] = [ResultView(**row) for row in rows]
+    if data.record is not None or data.ended_at is not None:
+        record_details(session, visit_id, data.record, ended_at=data.ended_at, actor=actor, now=now)
     loaded = session.identity_map.get(session.identity_key(Visit, visit_id))
     if loaded is not None:  # loaded by a full check in this transaction: read it again when asked
         session.expire(loaded)
@@ -253,6 +260,9 @@ def _photo_problems(session: Session, visit_id: int | None, enterprise_id: int, 
                 photo.enterprise_id not in (None, enterprise_id)):
             problems.append({"loc": ["results"], "photo_id": photo_id, "problem": "unknown_photo",
                              "message": "照片不存在或不属于本次检查"})
+        elif photo.purpose is not None:  # a signature capture is never a finding
+            problems.append({"loc": ["results"], "photo_id": photo_id, "problem": "not_a_photo",
+                             "message": "签名图像不能作为检查照片"})
     return problems
 
 

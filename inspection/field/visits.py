@@ -1,7 +1,7 @@
 """Visits: planning, starting on site, the checklist as asked, the signature. Their results: ``submissions``."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, or_
 from sqlmodel import Session, col, select
@@ -27,7 +27,7 @@ from inspection.models import (
 )
 from inspection.types import utcnow
 from schemas.enums import Role, VisitStatus
-from schemas.visits import VisitCreate, VisitStart
+from schemas.visits import VisitCreate, VisitRecordIn, VisitStart
 
 
 @dataclass(frozen=True)
@@ -266,6 +266,34 @@ def start(session: Session, visit_id: int, data: VisitStart, *, actor: Actor, no
     audit.record(session, entity="visit", entity_id=visit.id or 0, action="visit.start", actor=actor, at=now,
                  after=audit.snapshot(visit, ["started_at", "start_latitude", "start_longitude", "start_distance_m",
                                               "far_from_site"]))
+    if data.record is not None:
+        record_details(session, visit.id or 0, data.record, ended_at=None, actor=actor, now=now)
+    return visit
+
+
+RECORD_FIELDS = ("representative_name", "representative_title", "representative_phone", "place_inspected",
+                 "credentials_shown", "recusal_explained")
+
+
+def record_details(session: Session, visit_id: int, record: VisitRecordIn | None, *, ended_at: datetime | None,
+                   actor: Actor, now: datetime) -> Visit:
+    """The 现场检查记录's own fields (REFERENCE §G.7): fields given replace what was recorded, audited."""
+    visit = session.get(Visit, visit_id)
+    assert visit is not None
+    given = record.model_dump(exclude_none=True) if record is not None else {}
+    if ended_at is not None:
+        if visit.started_at is not None and ended_at < visit.started_at:
+            raise InvalidInput("检查结束时间早于开始时间 / the end is before the start", code="ended_before_start")
+        if ended_at > now + timedelta(minutes=10):
+            raise InvalidInput("检查结束时间不能晚于现在 / the end is in the future", code="ended_in_future")
+        given["ended_at"] = ended_at
+    before = {name: getattr(visit, name) for name in given}
+    for name, value in given.items():
+        setattr(visit, name, value)
+    session.add(visit)
+    session.flush()
+    audit.record(session, entity="visit", entity_id=visit_id, action="visit.record", actor=actor, at=now,
+                 before=before, after=given)
     return visit
 
 

@@ -135,6 +135,7 @@ def store_upload(
     inspector_name: str = "",
     visit_id: int | None = None,
     render: Callable[..., photos.Variants] = photos.make_variants,
+    purpose: str | None = None,
 ) -> tuple[Photo, bool]:
     """Validate, make the variants, write the files, then add the row (flushed). ``(photo, created)``.
 
@@ -156,7 +157,7 @@ def store_upload(
                       content_type=info.content_type, size_bytes=tmp_path.stat().st_size, width=info.width,
                       height=info.height, captured_at=info.captured_at, latitude=info.lat, longitude=info.lng,
                       trailing_bytes=info.trailing_bytes, uploaded_by=actor.user_id, visit_id=visit_id,
-                      created_at=now)
+                      created_at=now, purpose=purpose)
         watermark = stamp.Stamp(captured_at=info.captured_at, lat=info.lat, lng=info.lng, verify_code=code,
                                 **stamp_names)
         variants = render(tmp_path, stamp=watermark, display_side=display_side, thumb_side=thumb_side,

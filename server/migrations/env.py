@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 import hazards.models  # noqa: F401
 import hazards.notify.models  # noqa: F401
 import hazards.rules.models  # noqa: F401
+import hazards.signoff.models  # noqa: F401
 import inspection.models  # noqa: F401
 from server.migrate import include_object, render_item
 

@@ -7,12 +7,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import APIRouter, Response
+from sqlmodel import Session
 
 from hazards.documents import data as documents_data
-from hazards.documents import render as documents
-from hazards.loop import orders as order_service
-from inspection.clock import local_date
-from inspection.field import visits as visit_service
+from hazards.documents import signed as signed_documents
+from hazards.signoff import instruments
 from inspection.models import Photo
 from inspection.photos import service as photo_service
 from inspection.photos.storage import PhotoStore
@@ -48,26 +47,21 @@ def pdf_response(content: bytes, name: str, fallback: str) -> Response:
                              "X-Content-Type-Options": "nosniff"})
 
 
+def instrument_pdf(session: Session, ref: instruments.InstrumentRef) -> Response:
+    """The instrument as printed, with its signatures (or the refusal), number and content hash on every page."""
+    settings = get_settings()
+    printed = signed_documents.printed_instrument(session, ref, photo_path=photo_resolver(photo_store()),
+                                                  secret=settings.secret_key, base_url=settings.public_base_url)
+    return pdf_response(printed.pdf, printed.name, printed.fallback)
+
+
 @router.get("/orders/{order_id:int}.pdf", response_class=Response, responses=PDF)
 def order_document(order_id: Id, session: SessionDep, actor: CurrentActor) -> Response:
     """The order as printed: 责令限期整改指令书, or 整改复查意见书 for a re-inspection record."""
-    order = order_service.get_visible(session, order_id, actor)
-    if order.kind == "reinspection":
-        record = documents_data.load_reinspection_record(session, order_id)
-        return pdf_response(documents.reinspection_pdf(record), f"{documents.REINSPECTION_TITLE}{order.number}",
-                            f"reinspection-{order_id}.pdf")
-    settings = get_settings()
-    data = documents_data.load_order_document(session, order_id, secret=settings.secret_key,
-                                              base_url=settings.public_base_url)
-    return pdf_response(documents.order_pdf(data), f"{documents.ORDER_TITLE}{order.number}", f"order-{order_id}.pdf")
+    return instrument_pdf(session, instruments.get(session, "order", order_id, actor))
 
 
 @router.get("/visits/{visit_id:int}.pdf", response_class=Response, responses=PDF)
 def visit_document(visit_id: Id, session: SessionDep, actor: CurrentActor) -> Response:
-    """现场检查记录: every department's results, failed items' photos, the representative's signature."""
-    visit_service.get_visible(session, visit_id, actor)
-    data = documents_data.load_visit_document(session, visit_id,
-                                              photo_path=photo_resolver(photo_store()))
-    day = local_date(data.visited_at) if data.visited_at else None
-    name = f"{documents.VISIT_TITLE}-{data.enterprise.name}" + (f"-{day:%Y%m%d}" if day else "")
-    return pdf_response(documents.visit_record_pdf(data), name, f"visit-{visit_id}.pdf")
+    """现场检查记录: its number and §G.7 fields, every department's results, failed items' photos, signatures."""
+    return instrument_pdf(session, instruments.get(session, "visit", visit_id, actor))

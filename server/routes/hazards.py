@@ -9,6 +9,8 @@ from hazards.loop import extensions, penalties
 from hazards.loop import orders as order_service
 from hazards.loop import service as hazard_service
 from hazards.models import Hazard, PenaltyDecision, RectificationOrder
+from hazards.signoff import serving
+from hazards.signoff.models import ServiceReceipt
 from inspection import audit
 from inspection.identity.access import Actor
 from inspection.models import Department, Enterprise
@@ -35,6 +37,7 @@ from schemas.hazards import (
     RejectIn,
     VoidedHazardNote,
 )
+from schemas.signoff import ServiceState
 from server.auth import CurrentActor
 from server.db import SessionDep, WriteSessionDep
 
@@ -65,6 +68,7 @@ def orders_out(session: Session, orders: list[RectificationOrder]) -> list[Order
     by_order = {order_id: [h for h in hazards if h.id not in notes] for order_id, hazards in listed.items()}
     hazards = hazards_out(session, [h for o in orders for h in by_order.get(o.id or 0, [])], now)
     public = iter(hazards)
+    served = serving.first_served(session, "order", [o.id for o in orders if o.id is not None])
     out = []
     for order in orders:
         department = session.get(Department, order.department_id)
@@ -80,8 +84,15 @@ def orders_out(session: Session, orders: list[RectificationOrder]) -> list[Order
                                      reason=note.reason, note=note.text)
                     for h in listed.get(order.id or 0, []) if (note := notes.get(h.id or 0))],
             pdf_url=f"/api/v1/orders/{order.id}.pdf",
+            service=service_state(served.get(order.id or 0)),
         ))
     return out
+
+
+def service_state(receipt: ServiceReceipt | None) -> ServiceState:
+    if receipt is None:
+        return ServiceState(served=False)
+    return ServiceState(served=True, served_at=receipt.served_at, method=receipt.method, receipt_id=receipt.id)
 
 
 def order_out(session: Session, order: RectificationOrder) -> OrderPublic:

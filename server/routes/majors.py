@@ -3,17 +3,16 @@ of a 首违免罚 decision (PDF)."""
 
 from fastapi import APIRouter, Response
 
-from hazards.documents import data as documents_data
-from hazards.documents import render as documents
 from hazards.loop import majors
 from hazards.loop.service import get_visible
-from hazards.models import OnSiteDecision, PenaltyRuling
+from hazards.models import OnSiteDecision
+from hazards.signoff import instruments
 from inspection.types import utcnow
 from schemas.common import Id
 from schemas.hazards import HazardPublic, OnSiteDecisionIn, OnSiteDecisionPublic, PlanReviewIn, SupervisionIn
 from server.auth import CurrentActor
 from server.db import SessionDep, WriteSessionDep
-from server.routes.documents import PDF, pdf_response
+from server.routes.documents import PDF, instrument_pdf
 from server.routes.hazards import hazard_out
 
 router = APIRouter(tags=["majors"])
@@ -40,10 +39,7 @@ def read_measures(decision_id: Id, session: SessionDep, actor: CurrentActor) -> 
 
 @router.get("/onsite-decisions/{decision_id:int}.pdf", response_class=Response, responses=PDF)
 def measures_document(decision_id: Id, session: SessionDep, actor: CurrentActor) -> Response:
-    decision = majors.get_decision(session, decision_id, actor)
-    data = documents_data.load_measures_document(session, decision_id)
-    return pdf_response(documents.measures_pdf(data), f"{data.title}{decision.number}",
-                        f"onsite-decision-{decision_id}.pdf")
+    return instrument_pdf(session, instruments.get(session, "onsite_decision", decision_id, actor))
 
 
 @router.get("/hazards/{hazard_id}/onsite-decisions", response_model=list[OnSiteDecisionPublic])
@@ -79,8 +75,4 @@ def supervise(hazard_id: Id, body: SupervisionIn, session: WriteSessionDep, acto
 @router.get("/penalty-rulings/{ruling_id:int}.pdf", response_class=Response, responses=PDF)
 def exemption_document(ruling_id: Id, session: SessionDep, actor: CurrentActor) -> Response:
     """不予行政处罚决定书 of a decision not to punish (首违免罚)."""
-    ruling = session.get(PenaltyRuling, ruling_id)
-    if ruling is not None:
-        get_visible(session, ruling.hazard_id, actor)  # an enterprise sees its own only
-    data = documents_data.load_exemption_document(session, ruling_id)
-    return pdf_response(documents.exemption_pdf(data), f"{data.title}{data.number}", f"exemption-{ruling_id}.pdf")
+    return instrument_pdf(session, instruments.get(session, "exemption", ruling_id, actor))

@@ -10,6 +10,8 @@ from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import TypeAdapter
 from sqlmodel import Session
 
+from hazards.signoff import instruments
+from hazards.signoff import signatures as signoff
 from inspection.errors import InvalidInput, NotFound
 from inspection.identity.access import Actor
 from inspection.models import Photo
@@ -35,6 +37,7 @@ SPOOL_DIR = ".incoming"  # below the store's root, so the orphan sweep also clea
 PILLOW_SLOTS = 3
 IMMUTABLE = "private, max-age=31536000, immutable"
 _ID = TypeAdapter(Id)
+PURPOSES = ("signature",)
 
 UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
@@ -46,6 +49,8 @@ UPLOAD_BODY: dict[str, Any] = {
                 "file": {"type": "string", "format": "binary", "description": "JPEG, PNG, WebP or HEIC"},
                 "client_uuid": {"type": "string", "format": "uuid", "description": "one per photo, from the phone"},
                 "visit_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                "purpose": {"type": "string", "enum": list(PURPOSES),
+                            "description": "signature: a signature capture (signs instruments; never a finding)"},
             },
         }}},
     }
@@ -76,6 +81,15 @@ def _visit_id(raw: str | None) -> int | None:
                            details=[{"loc": ["body", "visit_id"], "message": "not an id"}]) from exc
 
 
+def _purpose(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    if raw not in PURPOSES:
+        raise InvalidInput("purpose 只能是 signature / purpose must be signature", code="invalid",
+                           details=[{"loc": ["body", "purpose"], "message": "unknown purpose"}])
+    return raw
+
+
 def _store(read: Session, write: Session, spool: SpooledUpload, actor: Actor, store: PhotoStore
            ) -> tuple[PhotoPublic, bool]:
     """In a worker thread: the cheap checks on a read session, then decode, write the files and commit."""
@@ -90,7 +104,7 @@ def _store(read: Session, write: Session, spool: SpooledUpload, actor: Actor, st
         write, tmp_path=spool.path, client_uuid=spool.fields["client_uuid"], actor=actor, now=utcnow(), store=store,
         max_pixels=settings.photo_max_pixels, display_side=settings.photo_display_side,
         thumb_side=settings.photo_thumb_side, enterprise_name=plan.enterprise_name, inspector_name=actor.full_name,
-        visit_id=plan.visit_id, render=render_variants)
+        visit_id=plan.visit_id, render=render_variants, purpose=_purpose(spool.fields.get("purpose")))
     write.commit()
     return photo_out(photo), created
 
@@ -109,7 +123,7 @@ async def upload_photo(request: Request, response: Response, actor: CurrentActor
     settings = get_settings()
     spool_dir = Path(settings.media_dir) / "photos" / SPOOL_DIR
     spool = await spool_upload(request, directory=spool_dir, file_field="file",
-                               text_fields=frozenset({"client_uuid", "visit_id"}),
+                               text_fields=frozenset({"client_uuid", "visit_id", "purpose"}),
                                max_file_bytes=settings.max_photo_bytes)
     try:
         if "client_uuid" not in spool.fields:
@@ -159,7 +173,11 @@ def read_photo_file(photo_id: Id, session: SessionDep, actor: CurrentActor,
 
 @router.post("/visits/{visit_id}/signature", response_model=VisitPublic, tags=["visits"])
 def sign_visit(visit_id: Id, body: SignatureIn, session: WriteSessionDep, actor: CurrentActor) -> VisitPublic:
-    """The representative signs a submitted visit: upload the signature through POST /photos, then name it."""
+    """The representative signs a submitted visit on the inspector's pad: upload the signature through POST /photos
+    with purpose=signature, then name it. It signs the 现场检查记录 (every page); signing again needs a reason."""
     visit = photo_service.sign_visit(session, visit_id, body.photo_id, actor=actor)
+    signoff.sign(session, instruments.get(session, "visit", visit_id, actor), party="enterprise",
+                 photo_id=body.photo_id, signer_name=body.signer_name or visit.representative_name or "企业代表",
+                 reason=body.reason, actor=actor, now=utcnow())
     session.commit()
     return visit_out(session, visit)

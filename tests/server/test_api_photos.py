@@ -54,8 +54,10 @@ def jpeg(size=(2400, 1800), **params) -> bytes:
 
 
 def upload(client, world, data: bytes, *, who="inspector", client_uuid=None, visit_id=None,
-           filename="IMG_0001.jpg", content_type="image/jpeg"):
+           filename="IMG_0001.jpg", content_type="image/jpeg", purpose=None):
     fields = {"client_uuid": client_uuid or str(uuid.uuid4())}
+    if purpose is not None:
+        fields["purpose"] = purpose
     if visit_id is not None:
         fields["visit_id"] = str(visit_id)
     return client.post(f"{API}/photos", files={"file": (filename, data, content_type)}, data=fields,
@@ -301,7 +303,7 @@ def test_unknown_verify_codes_are_404(client, world, code):
 
 def test_signature_is_attached_after_submission_and_the_enterprise_sees_it(client, world, visit):
     signature = upload(client, world, encode(scene((900, 300)), "PNG"), filename="sign.png",
-                       content_type="image/png").json()
+                       content_type="image/png", purpose="signature").json()
     path = f"{API}/visits/{visit['id']}/signature"
 
     early = client.post(path, json={"photo_id": signature["id"]}, headers=world.headers("inspector"))

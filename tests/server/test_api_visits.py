@@ -321,10 +321,13 @@ def test_a_visit_leaves_its_creation_start_submission_and_signature_in_the_audit
     codes = checklist_codes(client, world, visit["id"])
     assert client.post(f"{API}/visits/{visit['id']}/submissions", json=payload(codes), headers=headers
                        ).status_code == 201
-    assert client.post(f"{API}/visits/{visit['id']}/signature", json={"photo_id": photo.id}, headers=headers
+    signature = factories.make_photo(session, world.users["inspector"], purpose="signature")
+    session.commit()
+    assert client.post(f"{API}/visits/{visit['id']}/signature", json={"photo_id": signature.id}, headers=headers
                        ).status_code == 200
 
     events = audit.history(session, "visit", visit["id"])
-    assert [e.action for e in events] == ["visit.create", "visit.start", "visit.submit", "visit.sign"]
+    assert [e.action for e in events] == ["visit.create", "visit.start", "visit.submit", "visit.sign",
+                                          "document.sign"]
     assert events[2].after["outcomes"] == {"pass": len(codes)}
     assert audit.verify_chain(session).ok

@@ -36,7 +36,8 @@ if (os.environ.get("XUNCHA_TEST_DATABASE_URL") or "").startswith("postgresql"):
 ROLES = ["admin", "office", "inspector", "enterprise_a"]
 FUZZED_EXAMPLES = 4
 CHECKS = [not_a_server_error, response_schema_conformance]
-NEEDS_A_HAZARD = ("/visits/", "/hazards/", "/orders/", "/extensions/", "/photos/", "/portal/", "/ratings")
+NEEDS_A_HAZARD = ("/visits/", "/hazards/", "/orders/", "/extensions/", "/photos/", "/portal/", "/ratings",
+                  "/documents/", "/service-")
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
 schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])

@@ -135,6 +135,7 @@ export async function uploadSignature(current, record) {
   const form = new FormData();
   form.append("client_uuid", record.uuid);
   form.append("visit_id", String(record.visit_id));
+  form.append("purpose", "signature");
   form.append("file", record.blob, "signature.png");
   const photo = await current.api("/api/v1/photos", { method: "POST", form });
   await current.api(`/api/v1/visits/${record.visit_id}/signature`, { method: "POST", json: { photo_id: photo.id } });

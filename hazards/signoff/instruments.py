@@ -1,0 +1,55 @@
+"""The instruments one can sign or serve, by kind and id, as the actor may see them: 现场检查记录 (``visit``),
+责令限期整改指令书 and 整改复查意见书 (``order``), 现场处理措施决定书 (``onsite_decision``) and
+不予行政处罚决定书 (``exemption``). Another enterprise's instrument is the same 404 as none."""
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from hazards.loop import majors, orders
+from hazards.loop.service import get_visible as hazard_visible
+from hazards.models import PenaltyRuling
+from hazards.rules import instruments
+from inspection.errors import NotFound
+from inspection.field import visits as visit_service
+from inspection.identity.access import Actor
+
+KINDS = ("visit", "order", "onsite_decision", "exemption")
+VISIT_RECORD_TITLE = "现场检查记录"
+ORDER_TITLES = {"rectification": "责令限期整改指令书", "reinspection": "整改复查意见书"}
+
+
+@dataclass(frozen=True)
+class InstrumentRef:
+    kind: str
+    id: int
+    enterprise_id: int
+    visit_id: int | None
+    inspector_ids: tuple[int, ...]
+    number: str
+    title: str
+
+
+def get(session: Session, kind: str, document_id: int, actor: Actor) -> InstrumentRef:
+    if kind == "visit":
+        visit = visit_service.get_visible(session, document_id, actor)
+        return InstrumentRef(kind, document_id, visit.enterprise_id, visit.id,
+                             tuple(visit_service.inspector_ids(session, document_id)), visit.record_number or "",
+                             VISIT_RECORD_TITLE)
+    if kind == "order":
+        order = orders.get_visible(session, document_id, actor)
+        return InstrumentRef(kind, document_id, order.enterprise_id, order.visit_id, tuple(order.inspector_ids),
+                             order.number, ORDER_TITLES.get(order.kind, ORDER_TITLES["rectification"]))
+    if kind == "onsite_decision":
+        decision = majors.get_decision(session, document_id, actor)
+        return InstrumentRef(kind, document_id, decision.enterprise_id, decision.visit_id,
+                             tuple(decision.inspector_ids), decision.number, instruments.onsite_measures().title)
+    if kind == "exemption":
+        ruling = session.get(PenaltyRuling, document_id)
+        if ruling is None or not ruling.number:
+            raise NotFound("不予行政处罚决定书不存在 / no such decision")
+        hazard = hazard_visible(session, ruling.hazard_id, actor)
+        return InstrumentRef(kind, document_id, hazard.enterprise_id, hazard.visit_id, tuple(ruling.inspector_ids),
+                             ruling.number, instruments.exemption().title)
+    raise NotFound("文书种类不存在 / unknown instrument kind", code="unknown_instrument_kind",
+                   details={"kinds": list(KINDS)})
