@@ -21,6 +21,7 @@ from server.routes import (
     draws,
     enterprises,
     hazards,
+    leasing,
     majors,
     photos,
     portal,
@@ -28,6 +29,7 @@ from server.routes import (
     ratings,
     stats,
     tasks,
+    tenancies,
     visits,
     webhooks,
 )
@@ -89,6 +91,8 @@ def create_app() -> FastAPI:
     api.include_router(visits.router)
     api.include_router(auth.router)
     api.include_router(enterprises.router)
+    api.include_router(tenancies.router)
+    api.include_router(leasing.router)
     api.include_router(hazards.router)
     api.include_router(majors.router)
     api.include_router(photos.router)
