@@ -118,7 +118,7 @@ def file(session: Session, data: LeaseApplicationIn, *, actor: Actor, body: prog
     if tenant.id == site.landlord_id:
         raise InvalidInput("出租方不能把厂房租给自己 / the lessor cannot lease to itself", code="landlord_is_tenant")
     application = LeaseApplication(
-        **data.model_dump(exclude={"tenant_credit_code"}), lessor_id=site.landlord_id, tenant_id=tenant.id,
+        **data.model_dump(exclude={"tenant_credit_code", "unit"}), lessor_id=site.landlord_id, tenant_id=tenant.id,
         unit=" ".join(data.unit.split()), status=LeaseStatus.FILED, approver_kind=body.kind,
         approver_name=body.name, filed_by=actor.user_id, filed_at=now)
     session.add(application)
