@@ -214,7 +214,7 @@ def add_tenant(session: Session, site_id: int, data: TenantAdd, *, actor: Actor,
     """A tenancy from today (or ``start_date``), open-ended unless ``end_date``: ``tenancies.add``."""
     require_role(actor, *REGISTRARS, action="change plant sites")
     site = get_site_visible(session, site_id, actor)
-    tenancies.add(session, site_id, TenancyCreate.model_validate(data.model_dump()), actor=actor, now=now)
+    tenancies.add(session, site_id, TenancyCreate.model_construct(**data.model_dump()), actor=actor, now=now)
     return site
 
 
