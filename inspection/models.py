@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import JSON, Field, SQLModel
 
+from inspection.clock import local_date
 from inspection.types import EnumText, UTCDateTime, utcnow
 from schemas.enums import ItemResult, Party, RiskClass, Role, VisitSource, VisitStatus
 from schemas.tasks import ReferralOrigin, ReferralStatus, TaskSource, TaskStatus
@@ -121,15 +122,31 @@ class PlantSite(SQLModel, table=True):
     created_at: datetime = created_column()
 
 
+def _today() -> date:
+    return local_date(utcnow())
+
+
 class PlantSiteTenant(SQLModel, table=True):
+    """A tenancy: one tenant renting one unit of a plant site from a start date to an end date (null: open-ended).
+
+    Ended and expired tenancies stay (history); only the current ones (``inspection.registry.tenancies``) make a
+    tenant of the site on a given day. One tenant's tenancies of the same unit never overlap.
+    """
+
     __tablename__ = "plant_site_tenant"
-    __table_args__ = (UniqueConstraint("site_id", "enterprise_id"),)
+    __table_args__ = (Index(None, "site_id", "enterprise_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     site_id: int = Field(foreign_key="plant_site.id", index=True)
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    unit: str = Field(default="", max_length=64)  # building / floor / room, e.g. 3号楼2层; "" the whole site
     area_m2: float | None = None
-    since_date: date | None = None
+    start_date: date = Field(default_factory=_today)
+    end_date: date | None = None  # the last day of the tenancy; null: open-ended
+    ended_at: datetime | None = utc_column()
+    ended_by: int | None = Field(default=None, foreign_key="app_user.id")
+    end_reason: str = Field(default="", max_length=200)
+    created_at: datetime = created_column()
 
 
 class Visit(SQLModel, table=True):
@@ -161,6 +178,8 @@ class Visit(SQLModel, table=True):
     representative_phone: str | None = Field(default=None, max_length=32)
     credentials_shown: bool | None = None  # 出示执法证件
     recusal_explained: bool | None = None  # 告知申请回避的权利
+    # the only checklist items this visit asks (a pre-lease inspection: ``hazards.leasing``); null: as the profile says
+    item_codes: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_by: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = created_column()
 

@@ -124,9 +124,13 @@ class PlantSiteCreate(StrictIn):
 
 
 class TenantAdd(StrictIn):
+    """A tenancy from ``start_date`` (default today) to ``end_date`` (null: open-ended); see schemas.tenancies."""
+
     enterprise_id: Id
-    area_m2: float | None = Field(default=None, gt=0)
-    since_date: Day | None = None
+    unit: str = Field(default="", max_length=64)
+    area_m2: float | None = Field(default=None, gt=0, le=10_000_000)
+    start_date: Day | None = None
+    end_date: Day | None = None
 
 
 class PlantSitePublic(BaseModel):

@@ -86,3 +86,4 @@ class VisitSource(StrEnum):
     COMPLAINT = "complaint"
     REINSPECTION = "reinspection"
     JOINT = "joint"
+    LEASE = "lease"  # 先验后批: a pre-lease inspection, made only by the leasing program (``hazards.leasing``)

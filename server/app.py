@@ -22,6 +22,7 @@ from server.routes import (
     draws,
     enterprises,
     hazards,
+    leasing,
     majors,
     photos,
     portal,
@@ -30,6 +31,7 @@ from server.routes import (
     signoff,
     stats,
     tasks,
+    tenancies,
     visits,
     webhooks,
 )
@@ -91,6 +93,8 @@ def create_app() -> FastAPI:
     api.include_router(visits.router)
     api.include_router(auth.router)
     api.include_router(enterprises.router)
+    api.include_router(tenancies.router)
+    api.include_router(leasing.router)
     api.include_router(hazards.router)
     api.include_router(majors.router)
     api.include_router(photos.router)

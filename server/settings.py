@@ -7,9 +7,13 @@ import os
 import secrets
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from hazards.leasing.program import ApprovingBody
 
 MIN_SECRET_LENGTH = 32  # HS256 wants a key of at least 32 bytes (RFC 7518 §3.2)
 
@@ -68,6 +72,9 @@ class Settings(BaseSettings):
     # webhooks may reach these non-public networks (CIDRs) or hosts (names, "*.example.gov.cn"): a JSON list
     webhook_allowed_networks: list[str] = []
     actor_cache_seconds: float = 5.0  # how long a token's user is remembered (0: read it on every request)
+    # 先验后批: who decides lease applications, a JSON object {"kind": "park"|"street"|"department", "name": ...,
+    # "department_code": "应急" (a department) or "credit_code": its registry record (a park or street)}
+    lease_approver: dict[str, str] = {"kind": "department", "name": "区应急管理局", "department_code": "应急"}
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -83,6 +90,22 @@ class Settings(BaseSettings):
 
         TargetPolicy.parse(entries)  # a typo fails at start-up, not at the first delivery
         return entries
+
+    @field_validator("lease_approver")
+    @classmethod
+    def _approver_parse(cls, value: dict[str, str]) -> dict[str, str]:
+        from hazards.leasing.program import ApprovingBody
+
+        try:  # kind park / street / department (never the office), with what it needs
+            ApprovingBody(**value)  # type: ignore[arg-type]
+        except TypeError as exc:
+            raise ValueError(f"XUNCHA_LEASE_APPROVER: {exc}") from exc
+        return value
+
+    def approving_body(self) -> "ApprovingBody":
+        from hazards.leasing.program import ApprovingBody
+
+        return ApprovingBody(**self.lease_approver)  # type: ignore[arg-type]
 
     @model_validator(mode="after")
     def _secret(self) -> "Settings":

@@ -64,7 +64,7 @@ SIGNATURE_BOX = (60 * mm, 25 * mm)
 OUTCOME_LABELS = {"pass": "合格", "fail": "不合格", "not_applicable": "不适用"}
 PARTY_LABELS = {"landlord": "出租方", "tenant": "承租方"}
 SOURCE_LABELS = {"adhoc": "日常检查", "routine": "计划检查", "complaint": "投诉举报核查", "reinspection": "复查",
-                 "joint": "联合检查"}
+                 "joint": "联合检查", "lease": "出租前安全检查（先验后批，地方工作做法）"}
 # 整改复查意见书: every original item ends in one of these states, then one next step (§E.3)
 REINSPECTION_STATES = {"rectified": "已整改", "not_rectified": "未整改", "unsatisfactory": "整改不合格"}
 NEXT_STEPS = {"write_off": "核销", "penalty": "立案处罚", "extend": "延期整改"}

@@ -11,18 +11,18 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from hazards.loop import deadlines, orders, states
+from hazards.loop import deadlines, orders, parties, states
 from hazards.models import Hazard, RectificationOrder
 from hazards.rules import greenlist, holidays, instruments
 from inspection import audit
-from inspection.clock import local
+from inspection.clock import local, local_date
 from inspection.errors import InvalidInput
 from inspection.field import checklists, submissions
 from inspection.field import visits as visit_service
 from inspection.field.submissions import ResultView
 from inspection.identity.access import Actor
-from inspection.models import Department, Enterprise, PlantSite, Submission, User, Visit
-from schemas.enums import HazardLevel, HazardStatus, ItemResult, Party
+from inspection.models import Department, Enterprise, Submission, User, Visit
+from schemas.enums import HazardLevel, HazardStatus, ItemResult
 from schemas.visits import SubmissionIn
 
 MAJOR_PLAN_DAYS = deadlines.MAJOR_PLAN_DAYS
@@ -147,21 +147,6 @@ def _previous_hazards(session: Session, submission: Submission) -> dict[str, lis
     return grouped
 
 
-def _parties(session: Session, visit: Visit, result: ResultView) -> list[tuple[int, Party]]:
-    """Which enterprises a failed item is attributed to (厂中厂: tenant, landlord or both)."""
-    if result.kind != "FCZ" or visit.plant_site_id is None or result.party in (None, Party.SELF):
-        return [(visit.enterprise_id, Party.SELF if result.kind != "FCZ" else (result.party or Party.SELF))]
-    site = session.get(PlantSite, visit.plant_site_id)
-    assert site is not None
-    if site.landlord_id == visit.enterprise_id:
-        return [(visit.enterprise_id, Party.LANDLORD)]
-    if result.party == Party.LANDLORD:
-        return [(site.landlord_id, Party.LANDLORD)]
-    if result.party == Party.BOTH:
-        return [(visit.enterprise_id, Party.TENANT), (site.landlord_id, Party.LANDLORD)]
-    return [(visit.enterprise_id, Party.TENANT)]
-
-
 def _profile(session: Session, visit: Visit) -> checklists.EnterpriseProfile:
     """The visited enterprise's profile, for items graded major only under a condition (``major_if``)."""
     enterprise = session.get(Enterprise, visit.enterprise_id)
@@ -185,7 +170,8 @@ def _open_hazards(session: Session, visit: Visit, submission: Submission, result
     due = deadlines.due_at(now, days, working_days=department.working_days,
                            calendar=holidays.of(session) if department.working_days and days else None)
     hazards: list[Hazard] = []
-    for enterprise_id, party in _parties(session, visit, result):
+    day = local_date(visit.started_at or now)  # the tenancies current on the visit's day decide (厂中厂)
+    for enterprise_id, party in parties.charged(session, visit, item, result, day=day):
         enterprise = session.get(Enterprise, enterprise_id)
         assert enterprise is not None
         hazard = Hazard(
@@ -212,8 +198,11 @@ def _open_hazards(session: Session, visit: Visit, submission: Submission, result
             greenlist.revoke(session, enterprise, reason=f"查出重大事故隐患（{item.code}）", now=now, actor=actor,
                              hazard_id=hazard.id)
         hazards.append(hazard)
-    if len(hazards) == 2:
-        hazards[0].linked_hazard_id, hazards[1].linked_hazard_id = hazards[1].id, hazards[0].id
+    if len(hazards) > 1:  # 厂中厂: the landlord's hazard and each tenant's point at each other
+        landlord, *others = hazards
+        landlord.linked_hazard_id = others[0].id
+        for other in others:
+            other.linked_hazard_id = landlord.id
         session.add_all(hazards)
     return hazards
 

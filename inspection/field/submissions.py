@@ -17,10 +17,10 @@ from sqlmodel import Session, col, select
 from inspection import audit
 from inspection.errors import Conflict, InvalidInput
 from inspection.field import checklists
-from inspection.field.visits import Asked, asked_items, ensure_on_visit, get_visible, record_details, role_at_site
+from inspection.field.visits import Asked, asked_items, ensure_on_visit, get_visible, record_details
 from inspection.identity.access import Actor
 from inspection.models import Photo, Result, Submission, Visit
-from schemas.enums import ItemResult, Party, VisitStatus
+from schemas.enums import ItemResult, Party, VisitSource, VisitStatus
 from schemas.visits import SubmissionIn
 
 # fields added later: left out of the hash when not given, so a phone's earlier submission still replays
@@ -64,7 +64,6 @@ class Plan:
     previous_version: int
     asked: dict[str, Asked]
     photo_ids: frozenset[int]
-    default_party: Party | None  # of 厂中厂 results that name none: the enterprise's role at the site
 
 
 def check(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, now: datetime,
@@ -89,10 +88,8 @@ def check(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, 
         raise Conflict("检查已取消 / visit cancelled", code="visit_not_open")
     asked = {a.item.code: a for a in asked_items(session, visit)}
     photo_ids = validate_results(session, visit, data, asked, uploader=actor.user_id)
-    role = role_at_site(session, visit.enterprise_id, visit.plant_site_id)
     return Plan(visit_id, visit.enterprise_id, previous.id if previous else None,
-                previous.version if previous else 0, asked, frozenset(photo_ids),
-                {"landlord": Party.LANDLORD, "tenant": Party.TENANT}.get(role or ""))
+                previous.version if previous else 0, asked, frozenset(photo_ids))
 
 
 # The write transaction's statements, built once: SQLAlchemy memoises a statement's cache key, so module-level
@@ -178,7 +175,7 @@ def _records(plan: Plan, data: SubmissionIn, *, actor: Actor, now: datetime
         {"submission_id": None, "department_id": asked[g.item_code].department_id, "item_code": g.item_code,
          "kind": asked[g.item_code].kind, "outcome": g.result, "note": g.note, "photo_ids": g.photo_ids,
          "fixed_on_spot": g.fixed_on_spot, "after_photo_ids": g.after_photo_ids,
-         "party": g.party or (plan.default_party if asked[g.item_code].kind == "FCZ" else None),
+         "party": g.party,  # the phone's, as sent: the server decides who is charged (hazards.loop.parties)
          "raise_to_major": g.raise_to_major, "deadline_days": g.deadline_days}
         for g in data.results
     ]
@@ -233,6 +230,9 @@ def validate_results(session: Session, visit: Visit, data: SubmissionIn, asked: 
         if given.party and asked[code].kind != "FCZ":
             problems.append({"loc": where, "item_code": code, "problem": "party_not_allowed",
                              "message": "仅厂中厂检查项可指定责任方"})
+        elif given.party and visit.source != VisitSource.LEASE and (problem := party_problem(
+                item.party, given.party, given.note)):
+            problems.append({"loc": where, "item_code": code, **problem})
         photo_ids.update(given.photo_ids)
         photo_ids.update(given.after_photo_ids)
     for code in asked:
@@ -244,6 +244,23 @@ def validate_results(session: Session, visit: Visit, data: SubmissionIn, asked: 
         raise InvalidInput(f"提交内容有{len(problems)}处问题 / {len(problems)} problem(s) in the submission",
                            code="invalid_submission", details=problems)
     return photo_ids
+
+
+PARTY_ZH = {"landlord": "出租方", "tenant": "承租方", "both": "出租方和承租方"}
+
+
+def party_problem(duty: str | None, given: Party, note: str) -> dict[str, str] | None:
+    """厂中厂: the phone's party must agree with the item's (the checklist decides who is charged); a ``both``
+    item may be narrowed to one side with a reason in the note. None: agreed."""
+    if duty is None or given == duty:
+        return None
+    if duty == Party.BOTH and given in (Party.LANDLORD, Party.TENANT):
+        if note.strip():
+            return None
+        return {"problem": "party_narrowing_needs_reason",
+                "message": "本项为出租方和承租方共同责任，只认定一方须在备注中说明理由"}
+    return {"problem": "party_disagrees",
+            "message": f"责任方由检查项决定：本项为{PARTY_ZH.get(str(duty), str(duty))}责任"}
 
 
 def _photo_problems(session: Session, visit_id: int | None, enterprise_id: int, ids: set[int], uploader: int

@@ -25,8 +25,9 @@ from inspection.models import (
     VisitDepartment,
     VisitInspector,
 )
+from inspection.registry import tenancies
 from inspection.types import utcnow
-from schemas.enums import Role, VisitStatus
+from schemas.enums import Role, VisitSource, VisitStatus
 from schemas.visits import VisitCreate, VisitRecordIn, VisitStart
 
 
@@ -72,7 +73,8 @@ def plant_role(session: Session, enterprise_id: int) -> tuple[str | None, int | 
     if site is not None:
         return "landlord", site
     tenant_site = session.exec(
-        select(PlantSiteTenant.site_id).where(PlantSiteTenant.enterprise_id == enterprise_id)).first()
+        select(PlantSiteTenant.site_id).where(PlantSiteTenant.enterprise_id == enterprise_id,
+                                              tenancies.current_on(local_date(utcnow())))).first()
     if tenant_site is not None:
         return "tenant", tenant_site
     return None, None
@@ -138,7 +140,8 @@ def asked_items(session: Session, visit: Visit) -> list[Asked]:
         if version is None:  # a visit from before pinning: the version it was submitted with, else the first
             recorded = _recorded_versions(session, visit.id or 0) if recorded is None else recorded
             version = recorded.get(kind) or checklists.versions(kind)[0]
-        items = checklists.applicable(kind, version, profile)
+        items = checklists.applicable(kind, version, profile) if visit.item_codes is None else tuple(
+            item for item in checklists.get(kind, version).items if item.code in visit.item_codes)
         asked.extend(Asked(item, kind, version, department_id, item.major_for(profile)) for item in items)
     return asked
 
@@ -182,6 +185,9 @@ def create(session: Session, data: VisitCreate, *, actor: Actor, now: datetime) 
     """A new visit. A caller with a ``client_uuid`` asks ``replay_of`` first (the route does, to answer a retry
     with the first visit); the key is unique, so a second visit under it never commits."""
     require_role(actor, Role.INSPECTOR, Role.OFFICE, Role.ADMIN, action="plan visits")
+    if data.source == VisitSource.LEASE:
+        raise InvalidInput("出租前安全检查由厂房出租申请安排 / a pre-lease inspection is scheduled from its lease "
+                           "application", code="lease_visit_from_application")
     enterprise = session.get(Enterprise, data.enterprise_id)
     if enterprise is None:
         raise InvalidInput("企业不存在 / unknown enterprise", code="unknown_enterprise")
@@ -250,11 +256,14 @@ def start(session: Session, visit_id: int, data: VisitStart, *, actor: Actor, no
     ensure_on_visit(session, visit, actor)
     if visit.status not in (VisitStatus.PLANNED, VisitStatus.STARTED):
         raise Conflict(f"检查已{visit.status.value} / visit is {visit.status.value}", code="visit_not_open")
-    enterprise = session.get(Enterprise, visit.enterprise_id)
-    assert enterprise is not None
+    place: Enterprise | PlantSite | None = session.get(Enterprise, visit.enterprise_id)
+    site = session.get(PlantSite, visit.plant_site_id) if visit.plant_site_id is not None else None
+    if site is not None and site.latitude is not None and site.longitude is not None:
+        place = site  # at a plant site (厂中厂) the distance is measured to the site, not a registered address
+    assert place is not None
     distance = None
-    if enterprise.latitude is not None and enterprise.longitude is not None:
-        distance = round(geo.distance_m(data.latitude, data.longitude, enterprise.latitude, enterprise.longitude), 1)
+    if place.latitude is not None and place.longitude is not None:
+        distance = round(geo.distance_m(data.latitude, data.longitude, place.latitude, place.longitude), 1)
     visit.status = VisitStatus.STARTED
     visit.started_at = visit.started_at or now
     visit.started_by = visit.started_by or actor.user_id

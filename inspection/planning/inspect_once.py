@@ -27,6 +27,8 @@ from inspection.models import (
     VisitInspector,
 )
 from inspection.planning import merge
+from inspection.registry import tenancies
+from inspection.types import utcnow
 from schemas.enums import VisitSource, VisitStatus
 from schemas.tasks import TaskSource, TaskStatus
 
@@ -75,8 +77,8 @@ def notice_due(task: InspectionTask) -> bool:
 def memberships(session: Session) -> dict[int, tuple[str, int]]:
     """enterprise -> (plant role, site): landlord of a site, else tenant (the lowest site id when several)."""
     roles: dict[int, tuple[str, int]] = {}
-    tenants = select(PlantSiteTenant.site_id, PlantSiteTenant.enterprise_id).order_by(
-        col(PlantSiteTenant.site_id).desc())
+    tenants = select(PlantSiteTenant.site_id, PlantSiteTenant.enterprise_id).where(
+        tenancies.not_over(local_date(utcnow()))).order_by(col(PlantSiteTenant.site_id).desc())  # not ended
     for site_id, enterprise_id in session.exec(tenants):
         roles[enterprise_id] = ("tenant", site_id)
     for site_id, landlord_id in session.exec(select(PlantSite.id, PlantSite.landlord_id)

@@ -9,10 +9,12 @@ from sqlalchemy import exists, func, or_
 from sqlmodel import Session, col, select
 
 from inspection import audit
+from inspection.clock import local_date
 from inspection.errors import Conflict, InvalidInput, NotFound
 from inspection.identity.access import Actor, enterprise_filter, require_role
 from inspection.models import Enterprise, PlantSite, PlantSiteTenant
-from inspection.registry import creditcode
+from inspection.registry import creditcode, tenancies
+from inspection.types import utcnow
 from schemas.enterprises import (
     EnterpriseContactUpdate,
     EnterpriseCreate,
@@ -23,6 +25,7 @@ from schemas.enterprises import (
     check_profile,
 )
 from schemas.enums import RiskClass, Role
+from schemas.tenancies import TenancyCreate
 
 REGISTRARS = (Role.OFFICE, Role.ADMIN)
 LANDLORD_IS_TENANT = "出租方不能同时是本厂区承租方 / the landlord cannot be its own tenant"
@@ -149,7 +152,8 @@ def search(session: Session, filters: EnterpriseFilters, *, actor: Actor, limit:
         is_landlord = exists().where(PlantSite.landlord_id == Enterprise.id)
         conditions.append(is_landlord if filters.landlord else ~is_landlord)
     if filters.tenant is not None:
-        is_tenant = exists().where(PlantSiteTenant.enterprise_id == Enterprise.id)
+        is_tenant = exists().where(PlantSiteTenant.enterprise_id == Enterprise.id,
+                                   tenancies.current_on(local_date(utcnow())))
         conditions.append(is_tenant if filters.tenant else ~is_tenant)
     if filters.q:
         text = filters.q.strip()  # % and _ (and the escape character) are literal: "contains", not a pattern
@@ -191,8 +195,10 @@ def create_site(session: Session, data: PlantSiteCreate, *, actor: Actor, now: d
 
 
 def site_enterprise_ids(session: Session, site: PlantSite) -> list[int]:
-    tenants = session.exec(select(PlantSiteTenant.enterprise_id).where(PlantSiteTenant.site_id == site.id))
-    return [site.landlord_id, *tenants.all()]
+    """The landlord and the tenants whose tenancies are current or yet to begin (who may see the site)."""
+    tenants = session.exec(select(PlantSiteTenant.enterprise_id).where(
+        PlantSiteTenant.site_id == site.id, tenancies.not_over(local_date(utcnow()))))
+    return list(dict.fromkeys([site.landlord_id, *tenants.all()]))
 
 
 def get_site_visible(session: Session, site_id: int, actor: Actor) -> PlantSite:
@@ -205,32 +211,21 @@ def get_site_visible(session: Session, site_id: int, actor: Actor) -> PlantSite:
 
 
 def add_tenant(session: Session, site_id: int, data: TenantAdd, *, actor: Actor, now: datetime) -> PlantSite:
+    """A tenancy from today (or ``start_date``), open-ended unless ``end_date``: ``tenancies.add``."""
     require_role(actor, *REGISTRARS, action="change plant sites")
     site = get_site_visible(session, site_id, actor)
-    if data.enterprise_id == site.landlord_id:
-        raise InvalidInput(LANDLORD_IS_TENANT, code="landlord_is_tenant")
-    if data.enterprise_id in site_enterprise_ids(session, site):
-        raise Conflict("该企业已在本厂区 / enterprise already belongs to this site", code="already_in_site")
-    _existing_enterprises(session, [data.enterprise_id])
-    session.add(PlantSiteTenant(site_id=site_id, **data.model_dump()))
-    audit.record(session, entity="plant_site", entity_id=site_id, action="tenant_added", actor=actor, at=now,
-                 after=data.model_dump())
-    session.flush()
+    tenancies.add(session, site_id, TenancyCreate.model_construct(**data.model_dump()), actor=actor, now=now)
     return site
 
 
 def remove_tenant(session: Session, site_id: int, enterprise_id: int, *, actor: Actor,
                   now: datetime) -> PlantSite:
+    """End the tenant's tenancies that are not over (history kept): it is off the site from today."""
     require_role(actor, *REGISTRARS, action="change plant sites")
     site = get_site_visible(session, site_id, actor)
-    link = session.exec(select(PlantSiteTenant).where(
-        PlantSiteTenant.site_id == site_id, PlantSiteTenant.enterprise_id == enterprise_id)).first()
-    if link is None:
+    if not tenancies.end_all_of(session, site_id, enterprise_id, reason="退出厂区 / taken off the site",
+                                actor=actor, now=now):
         raise NotFound("该企业不是本厂区承租方 / not a tenant of this site")
-    session.delete(link)
-    audit.record(session, entity="plant_site", entity_id=site_id, action="tenant_removed", actor=actor,
-                 at=now, before={"enterprise_id": enterprise_id})
-    session.flush()
     return site
 
 
@@ -240,7 +235,8 @@ def list_sites(session: Session, *, actor: Actor, limit: int, offset: int) -> tu
         mine = actor.enterprise_id if actor.enterprise_id is not None else -1
         conditions.append(or_(
             PlantSite.landlord_id == mine,
-            exists().where(PlantSiteTenant.site_id == PlantSite.id, PlantSiteTenant.enterprise_id == mine),
+            exists().where(PlantSiteTenant.site_id == PlantSite.id, PlantSiteTenant.enterprise_id == mine,
+                           tenancies.not_over(local_date(utcnow()))),
         ))
     total = session.exec(select(func.count()).select_from(PlantSite).where(*conditions)).one()
     rows = session.exec(select(PlantSite).where(*conditions).order_by(col(PlantSite.id))
@@ -255,9 +251,10 @@ def sites_of(session: Session, enterprise_id: int, *, actor: Actor) -> tuple[lis
                                .order_by(col(PlantSite.id))).all()
     as_tenant = session.exec(
         select(PlantSite).join(PlantSiteTenant, col(PlantSiteTenant.site_id) == PlantSite.id)
-        .where(PlantSiteTenant.enterprise_id == enterprise_id).order_by(col(PlantSite.id))
+        .where(PlantSiteTenant.enterprise_id == enterprise_id, tenancies.current_on(local_date(utcnow())))
+        .order_by(col(PlantSite.id))
     ).all()
-    return list(as_landlord), list(as_tenant)
+    return list(as_landlord), list({s.id: s for s in as_tenant}.values())
 
 
 def site_members(session: Session, site: PlantSite) -> tuple[Enterprise, list[Enterprise]]:
@@ -265,6 +262,7 @@ def site_members(session: Session, site: PlantSite) -> tuple[Enterprise, list[En
     assert landlord is not None
     tenants = session.exec(
         select(Enterprise).join(PlantSiteTenant, col(PlantSiteTenant.enterprise_id) == Enterprise.id)
-        .where(PlantSiteTenant.site_id == site.id).order_by(col(Enterprise.id))
+        .where(PlantSiteTenant.site_id == site.id, tenancies.current_on(local_date(utcnow())))
+        .order_by(col(Enterprise.id))
     ).all()
-    return landlord, list(tenants)
+    return landlord, list({t.id: t for t in tenants}.values())

@@ -131,7 +131,7 @@ def _ensure_sites(session: Session, enterprises: list[Enterprise]) -> None:
         session.add(site)
         session.flush()
         for t in tenants:
-            session.add(PlantSiteTenant(site_id=site.id, enterprise_id=enterprises[t].id))
+            session.add(PlantSiteTenant(site_id=site.id, enterprise_id=enterprises[t].id, start_date=date(2024, 3, 1)))
 
 
 def _ensure_user(session: Session, username: str, full_name: str, role: Role, *, fast_hash: bool,
@@ -174,9 +174,12 @@ def load(session: Session, *, fast_hash: bool = False) -> list[tuple[str, str]]:
                          department=departments[code], cert_no=f"32041100{n}{m}{n + m:02d}")
     _ensure_user(session, "enterprise", "华铝 安全员 钱芳", Role.ENTERPRISE, fast_hash=fast_hash,
                  enterprise=enterprises[0])
+    _ensure_user(session, "lessor", "新龙创业园 安全主管 徐静", Role.ENTERPRISE, fast_hash=fast_hash,
+                 enterprise=enterprises[PLANT_SITES[0][1]])  # the landlord: its lease applications (先验后批)
     session.flush()
     logins = [("admin", "admin"), ("office", "office"), ("inspector", "inspector (应急)"),
-              ("enterprise", f"enterprise ({enterprises[0].name})")]
+              ("enterprise", f"enterprise ({enterprises[0].name})"),
+              ("lessor", f"enterprise, lessor ({enterprises[PLANT_SITES[0][1]].name})")]
     logins += [(u, f"inspector ({code})") for code, people in INSPECTORS.items() for u, _ in people
                if u != "inspector"]
     return logins

@@ -110,7 +110,7 @@ def test_adding_a_tenant_twice_is_409(client, world):
     second = client.post(f"{API}/plant-sites/{world.site.id}/tenants", json={"enterprise_id": world.enterprise_b.id},
                          headers=world.headers("office"))
     assert (first.status_code, second.status_code) == (201, 409)
-    assert second.json()["error"]["code"] == "already_in_site"
+    assert second.json()["error"]["code"] == "tenancy_overlaps"
 
 
 def test_removing_a_tenant_takes_it_off_the_site(client, world):

@@ -67,7 +67,7 @@ def test_demo_has_two_plant_sites_with_three_to_five_tenants(demo_world):
 def test_demo_has_one_user_per_role_and_two_inspectors_per_department(demo_world):
     users = demo_world.exec(select(User)).all()
     roles = Counter(user.role for user in users)
-    assert (roles[Role.ADMIN], roles[Role.OFFICE], roles[Role.ENTERPRISE]) == (1, 1, 1)
+    assert (roles[Role.ADMIN], roles[Role.OFFICE], roles[Role.ENTERPRISE]) == (1, 1, 2)  # 华铝, and the lessor
     departments = demo_world.exec(select(Department)).all()
     per_department = Counter(user.department_id for user in users if user.role == Role.INSPECTOR)
     assert {d.id: per_department[d.id] for d in departments} == {d.id: 2 for d in departments}

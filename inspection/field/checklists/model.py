@@ -12,6 +12,7 @@ The item catalogue (from version 2 of each checklist). Every item names who enfo
     advisory        the only basis is a campaign list or a local rule without an article: recorded and advised
                     to the enterprise, never put on an order
     revision        what changed since the previous version, and why
+    pre_lease       FCZ items checked in the pre-lease inspection of 先验后批 (``hazards.leasing``), a local practice
 
 A catalogue item has no ``legal_basis`` of its own: the printed basis is derived (duty, then grading). Version 1
 files predate the catalogue; their items keep their printed ``legal_basis``, and their departments and advisory
@@ -85,6 +86,7 @@ class ChecklistItem(BaseModel):
     major_if: Condition | None = None
     advisory: bool = False
     revision: str | None = None
+    pre_lease: bool = False  # asked in the pre-lease inspection (先验后批); FCZ items only
 
     @field_validator("applies_if", "major_if")
     @classmethod
@@ -250,4 +252,6 @@ def _check_party(kind: str, item: ChecklistItem) -> None:
         raise ValueError(f"{item.code}: FCZ items need a party (landlord, tenant or both)")
     if kind != ChecklistKind.FCZ and item.party is not None:
         raise ValueError(f"{item.code}: party is only for FCZ items")
+    if kind != ChecklistKind.FCZ and item.pre_lease:
+        raise ValueError(f"{item.code}: pre_lease is only for FCZ items")
 

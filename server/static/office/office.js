@@ -77,9 +77,12 @@ async function showDashboard() {
       h("h2", { id: "burden-title" }, "企业受检频次（监管一件事＋综合查一次）"), h("div", { id: "burden" }, "正在加载…")),
     h("section", { "aria-labelledby": "ratings-title" }, h("h2", { id: "ratings-title" }, "企业对检查的评价"),
       h("div", { id: "ratings" }, "正在加载…")),
+    h("section", { "aria-labelledby": "leases-title" }, h("h2", { id: "leases-title" }, "厂房出租“先验后批”"),
+      h("div", { id: "leases" }, "正在加载…")),
     h("section", { "aria-labelledby": "export-title" }, h("h2", { id: "export-title" }, "数据导出"),
       h("div", { id: "exports" })));
-  await Promise.all([loadFigures(figures, from, to), loadOverdue(), loadPlanner(), loadBurden(), loadRatings()]);
+  await Promise.all([loadFigures(figures, from, to), loadOverdue(), loadPlanner(), loadBurden(), loadRatings(),
+    loadLeases()]);
   showExports();
 }
 
@@ -272,4 +275,26 @@ function showExports() {
     } }, `导出${text}`);
     return button;
   })), message);
+}
+
+// --- lease applications (先验后批: a local practice, not a licence) ----------------------------------------------------
+
+const LEASE_STATUS = { filed: "审批中", approved: "已同意", refused: "不同意" };
+const LEASE_INSPECTION = { none: "未安排", scheduled: "已安排", failed: "未通过", passed: "已通过" };
+
+async function loadLeases() {
+  const box = document.getElementById("leases");
+  if (!has("/api/v1/lease-applications")) return mount(box, h("p", { class: "notice" }, "出租申请接口尚未提供。"));
+  const page = await session.api("/api/v1/lease-applications?limit=50");
+  if (!page.items.length) return mount(box, h("p", { class: "muted" }, "暂无厂房出租申请。"));
+  mount(box, h("p", { class: "small muted" }, page.items[0].local_practice_notice),
+    h("div", { class: "table-wrap" }, h("table", {},
+      h("thead", {}, h("tr", {}, ["厂区", "部位", "承租方", "拟用途", "出租前检查", "状态", "审批主体"]
+        .map((t) => h("th", {}, t)))),
+      h("tbody", {}, page.items.map((a) => h("tr", {}, h("td", {}, a.site_name), h("td", {}, a.unit),
+        h("td", {}, a.tenant_name), h("td", {}, a.intended_use),
+        h("td", {}, LEASE_INSPECTION[a.inspection] || a.inspection),
+        h("td", {}, (LEASE_STATUS[a.status] || a.status) +
+          (a.refusal_rules.length && a.status === "filed" ? "（符合不予批准情形）" : "")),
+        h("td", {}, a.approver_name)))))));
 }

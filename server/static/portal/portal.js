@@ -75,6 +75,7 @@ async function showLinkedOrder(token) {
 async function route() {
   if (!session.token) return showLogin();
   mount(nav, h("a", { href: "#/" }, "整改指令书"), h("a", { href: "#/visits" }, "检查记录与评价"),
+    h("a", { href: "#/leases" }, "厂房出租申请"),
     h("button", { type: "button", class: "link", onclick: () => { session.logout(); route(); } }, "退出"));
   const [name, arg] = location.hash.replace(/^#\/?/, "").split("/");
   try {
@@ -83,6 +84,7 @@ async function route() {
         orderView(await loadAccountOrder(Number(arg)), accountBackend, load));
       await load();
     } else if (name === "visits") await showVisits();
+    else if (name === "leases") await showLeases();
     else await showOrders();
   } catch (err) {
     screenFailed(err, { session, main, showLogin });
@@ -302,3 +304,33 @@ function ratingView(visit, rating) {
   return h("details", {}, h("summary", {}, "评价本次检查"), form);
 }
 
+
+// --- lease applications (先验后批, a local practice) -----------------------------------------------------------------
+
+const LEASE_STATUS = { filed: "审批中", approved: "已同意", refused: "不同意" };
+const LEASE_INSPECTION = { none: "未安排", scheduled: "已安排", failed: "未通过（隐患待整改）", passed: "已通过" };
+
+async function showLeases() {
+  const page = await session.api("/api/v1/lease-applications?limit=100");
+  const notice = page.items.length ? page.items[0].local_practice_notice : "";
+  mount(main, h("h1", {}, "厂房出租申请（先验后批）"),
+    notice ? h("p", { class: "small muted" }, notice) : null,
+    page.items.length ? h("ul", { class: "list", id: "leases" }, page.items.map((a) => {
+      const pdf = h("button", { type: "button", class: "secondary", onclick: async () => {
+        offerDownload(pdf, await session.blobUrl(`/api/v1/lease-applications/${a.id}/opinion.pdf`),
+          `出租前安全检查意见${a.id}.pdf`);
+      } }, "出租前安全检查意见 PDF");
+      return h("li", {},
+        h("div", { class: "row" }, h("strong", {}, `${a.site_name} ${a.unit}`),
+          h("span", { class: `badge ${a.status === "approved" ? "ok" : a.status === "refused" ? "bad" : "warn"}` },
+            LEASE_STATUS[a.status] || a.status)),
+        h("p", { class: "small" }, `承租方：${a.tenant_name}（${a.tenant_credit_code}） · ${a.area_m2} 平方米 · ${a.intended_use}`),
+        h("p", { class: "small" }, `租期：${fmtDate(a.term_start)} 至 ${a.term_end ? fmtDate(a.term_end) : "长期"} · ` +
+          `出租前安全检查：${LEASE_INSPECTION[a.inspection] || a.inspection} · 审批：${a.approver_name}`),
+        a.conditions.length ? h("p", { class: "small" }, `附条件：${a.conditions.join("；")}`) : null,
+        a.reasons.length ? h("p", { class: "small" }, `理由：${a.reasons.map((r) => r.reason).join("；")}`) : null,
+        a.refusal_rules.length && a.status === "filed"
+          ? h("p", { class: "small notice error" }, `符合不予批准情形：${a.refusal_rules.map((r) => r.reason).join("；")}`) : null,
+        a.inspection === "passed" || a.inspection === "failed" ? pdf : null);
+    })) : h("p", { class: "muted" }, "暂无厂房出租申请。"));
+}
