@@ -21,6 +21,8 @@ from server.routes import (
     draws,
     enterprises,
     hazards,
+    insurance,
+    linkage,
     majors,
     photos,
     portal,
@@ -102,6 +104,8 @@ def create_app() -> FastAPI:
     api.include_router(draws.router)
     api.include_router(admin.router)
     api.include_router(stats.router)
+    api.include_router(linkage.router)
+    api.include_router(insurance.router)
     app.include_router(api)
     pages.install(app)  # /app/, /portal/, /office/, /static/
 
