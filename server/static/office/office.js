@@ -4,6 +4,7 @@
 
 import { Session, describe } from "/static/api.js";
 import { barChart } from "/static/chart.js";
+import { loadPrograms, programSections } from "/office/programs.js";
 import {
   KIND, LEVEL, fmtDate, fmtDateTime, h, loginForm, mount, offerDownload, pct, say, screenFailed, today,
 } from "/static/ui.js";
@@ -73,11 +74,13 @@ async function showDashboard() {
       h("div", { id: "overdue" }, "正在加载…")),
     h("section", { "aria-labelledby": "plan-title" }, h("h2", { id: "plan-title" }, "联合检查计划（综合查一次）"),
       h("div", { id: "planner" }, "正在加载…")),
+    ...programSections(),
     h("section", { "aria-labelledby": "ratings-title" }, h("h2", { id: "ratings-title" }, "企业对检查的评价"),
       h("div", { id: "ratings" }, "正在加载…")),
     h("section", { "aria-labelledby": "export-title" }, h("h2", { id: "export-title" }, "数据导出"),
       h("div", { id: "exports" })));
-  await Promise.all([loadFigures(figures, from, to), loadOverdue(), loadPlanner(), loadRatings()]);
+  await Promise.all([loadFigures(figures, from, to), loadOverdue(), loadPlanner(), loadRatings(),
+    loadPrograms(session, has)]);
   showExports();
 }
 
