@@ -1,11 +1,11 @@
 """燃气"审管联动": the approving side's signed registration events, and what the office sees of them."""
 
-import hashlib
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from hazards.linkage import board as linkage_board
 from hazards.linkage import events
@@ -60,14 +60,20 @@ def receive_gas_event(
         problems = [{"loc": ["body", *map(str, err["loc"])], "message": err["msg"], "type": err["type"]}
                     for err in exc.errors()]
         return error_json(422, "invalid", "请求数据不合法 / invalid request", problems)
-    with writing() as session:
-        result = events.receive(session, event, source=source.code, via="api", actor=None, now=now,
-                                policy=linkage_policy(settings))
-        session.commit()
+    try:
+        with writing() as session:
+            result = events.receive(session, event, source=source.code, via="api", actor=None, now=now,
+                                    policy=linkage_policy(settings))
+            session.commit()
+    except IntegrityError:  # the same event delivered twice at once: the other delivery's answer stands
+        with writing() as session:
+            result = events.receive(session, event, source=source.code, via="api", actor=None, now=now,
+                                    policy=linkage_policy(settings))
+        if not result.replay:
+            raise
     if result.replay:
         response.status_code = 200
         response.headers["Idempotent-Replay"] = "true"
-    response.headers["X-Content-SHA256"] = hashlib.sha256(raw).hexdigest()
     return result
 
 

@@ -6,6 +6,7 @@ import hmac
 import json
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -243,3 +244,12 @@ def test_csv_import_is_all_or_nothing_with_a_dry_run(session, world, tmp_path, s
     assert "imported 0 new events of 3 rows (3 already received)" in result.output
     rows = session.exec(select(GasEvent)).all()
     assert {r.via for r in rows} == {"csv"} and all(r.registered_at.hour == 2 for r in rows)  # 10:00 Shanghai
+
+
+def test_the_same_event_delivered_twice_at_once_makes_one_task(client, session, world, sources):
+    request = signed(event(event_id="RACE-1"))
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: client.post(URL, **request), range(4)))
+    assert sorted(a.status_code for a in answers) == [200, 200, 200, 201], [a.text for a in answers]
+    assert len({a.json()["task_id"] for a in answers}) == 1
+    assert count(session, GasEvent) == 1 and count(session, InspectionTask) == 1
