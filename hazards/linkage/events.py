@@ -27,6 +27,8 @@ from inspection.registry.enterprises import valid_credit_code
 from schemas.linkage import GasEventIn, GasEventResult
 from schemas.tasks import TaskSource, TaskStatus
 
+CLOCK_SKEW = timedelta(minutes=10)
+
 
 @dataclass(frozen=True)
 class LinkagePolicy:
@@ -56,6 +58,9 @@ def receive(session: Session, event: GasEventIn, *, source: str, via: str, actor
             raise Conflict("该事件编号已收到且内容不同 / this event id was received before with other content",
                            code="event_id_reused", details={"event_id": event.event_id, "first": existing.response})
         return result_of(existing, replay=True)
+    if event.registered_at > now + CLOCK_SKEW:
+        raise InvalidInput("登记时间晚于当前时间 / registered_at is in the future", code="registered_in_future",
+                           details={"registered_at": event.registered_at.isoformat()})
     route = routing.route(event.kind)
     department = session.exec(select(Department).where(Department.code == route.department)).first()
     if department is None:

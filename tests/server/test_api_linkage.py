@@ -177,6 +177,10 @@ def test_bad_content_is_a_clear_4xx(client, session, world, sources):
     assert junk.status_code == 422 and junk.json()["error"]["code"] == "invalid"
     extra = client.post(URL, **signed(event(owner="x")))
     assert extra.status_code == 422
+    future = client.post(URL, **signed(event(registered_at=(utcnow() + timedelta(days=2)).isoformat())))
+    assert future.status_code == 422 and future.json()["error"]["code"] == "registered_in_future"
+    naive = client.post(URL, **signed(event(registered_at="2026-11-20T10:00:00")))
+    assert naive.status_code == 422  # a time without its zone is ambiguous on the wire
     assert count(session, GasEvent) == 0 and count(session, Enterprise) == 6  # the world's, no more
 
     assert client.post(URL, **signed(event())).status_code == 201
