@@ -22,7 +22,9 @@ from server.routes import (
     draws,
     enterprises,
     hazards,
+    insurance,
     leasing,
+    linkage,
     majors,
     photos,
     portal,
@@ -110,6 +112,8 @@ def create_app() -> FastAPI:
     api.include_router(stats.router)
     api.include_router(burden.router)
     api.include_router(signoff.router)
+    api.include_router(linkage.router)
+    api.include_router(insurance.router)
     app.include_router(api)
     pages.install(app)  # /app/, /portal/, /office/, /static/
 

@@ -138,6 +138,79 @@ def import_enterprises(
     console.print(f"imported {report.imported} of {report.rows} rows")
 
 
+def _office_actor(session, as_user: str):  # type: ignore[no-untyped-def]
+    from inspection.identity.accounts import actor_for
+    from inspection.models import User
+
+    user = session.exec(select(User).where(User.username == as_user)).first()
+    if user is None or user.role not in (Role.ADMIN, Role.OFFICE):
+        console.print(f"[red]{as_user} is not an office or admin user; pass --as with one[/red]")
+        raise typer.Exit(2)
+    return actor_for(user)
+
+
+def _problems(title: str, problems: list) -> None:  # type: ignore[type-arg]
+    table = Table(title=title)
+    for column in ("row", "column", "problem"):
+        table.add_column(column)
+    for problem in problems:
+        table.add_row(str(problem.row), problem.column, problem.problem)
+    console.print(table)
+
+
+@import_app.command("gas-events")
+def import_gas_events(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX of registrations")],
+    source: Annotated[str, typer.Option("--source", help="the approving side's code, e.g. scjg")] = "csv",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="check and report, keep nothing")] = False,
+    as_user: Annotated[str, typer.Option("--as", help="username recorded in the audit trail")] = "admin",
+) -> None:
+    """燃气审管联动: registration events from a file, each → enterprise and GAS task; all rows or none."""
+    from hazards.linkage import importer as gas_importer
+    from server.db import session_scope
+    from server.jobs.programs import linkage_policy
+
+    with session_scope() as session:
+        actor = _office_actor(session, as_user)
+        report = gas_importer.import_file(session, file, source=source[:32], actor=actor, now=utcnow(),
+                                          policy=linkage_policy(get_settings()))
+        if not report.ok:
+            session.rollback()
+            _problems(f"{len(report.problems)} problem(s) — nothing was imported", report.problems)
+            raise typer.Exit(1)
+        replays = sum(1 for r in report.results if r.replay)
+        if dry_run:
+            session.rollback()
+            console.print(f"dry run: {report.rows} rows would give {report.rows - replays} new events "
+                          f"({replays} already received); nothing kept")
+            return
+    console.print(f"imported {report.rows - replays} new events of {report.rows} rows ({replays} already received)")
+
+
+@import_app.command("insurance")
+def import_insurance(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="an insurer's CSV or XLSX of policies")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="check and report, keep nothing")] = False,
+    as_user: Annotated[str, typer.Option("--as", help="username recorded in the audit trail")] = "admin",
+) -> None:
+    """安责险: policies from an insurer's file (credit code, insurer, number, period, amount, coverage); all or none."""
+    from hazards.coverage import insurance_policies
+    from server.db import session_scope
+
+    with session_scope() as session:
+        actor = _office_actor(session, as_user)
+        report = insurance_policies.import_file(session, file, actor=actor, now=utcnow())
+        if not report.ok:
+            session.rollback()
+            _problems(f"{len(report.problems)} problem(s) — nothing was imported", report.problems)
+            raise typer.Exit(1)
+        if dry_run:
+            session.rollback()
+            console.print(f"dry run: {len(report.imported)} policies would be recorded; nothing kept")
+            return
+    console.print(f"imported {len(report.imported)} policies")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check every entity's hash chain and every anchor of the anchor file; name the first broken link."""

@@ -9,13 +9,21 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
     from hazards.leasing.program import ApprovingBody
 
 MIN_SECRET_LENGTH = 32  # HS256 wants a key of at least 32 bytes (RFC 7518 §3.2)
+
+
+class LinkageSource(BaseModel):
+    """One approving-side source of registration events (燃气审管联动) and the secret it signs with."""
+
+    name: str = ""
+    secret: str = Field(min_length=16)
+    webhook_id: int | None = None  # a webhook registered with POST /webhooks: where outcomes go back
 
 
 class Settings(BaseSettings):
@@ -75,6 +83,13 @@ class Settings(BaseSettings):
     # 先验后批: who decides lease applications, a JSON object {"kind": "park"|"street"|"department", "name": ...,
     # "department_code": "应急" (a department) or "credit_code": its registry record (a park or street)}
     lease_approver: dict[str, str] = {"kind": "department", "name": "区应急管理局", "department_code": "应急"}
+    # 燃气审管联动: the approving side's sources ({"code": {"name", "secret", "webhook_id"}}), the working days a
+    # registration's gas inspection is due in, and how far a signature's timestamp may be from now
+    linkage_sources: dict[str, "LinkageSource"] = {}
+    linkage_due_working_days: int = Field(default=10, ge=0, le=60)
+    linkage_signature_window_seconds: int = Field(default=300, ge=10, le=3600)
+    # 安责险: reminders this many days before a policy ends (JSON list)
+    insurance_remind_days: list[int] = [30, 7]
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -40,6 +40,7 @@ from schemas.portal import RatingIn
 from schemas.tasks import TaskCreate
 from schemas.visits import ResultIn, SubmissionIn, VisitCreate, VisitStart
 from server.demo import leasing as leasing_demo
+from server.demo import programs
 from server.demo import signoff as demo_signoff
 from server.jobs.functions import task_policy
 from server.settings import get_settings
@@ -99,6 +100,7 @@ def load(session: Session, *, store: PhotoStore, now: datetime, demo_enterprise_
     _joint_plans(session, inspectors, checked, now=now)
     demo_signoff.load(session, store=store, now=now, demo_enterprise_id=demo_enterprise_id)
     leasing_demo.load(session, now=now)  # 先验后批: the lessor's applications, inspected and decided
+    programs.load(session, now=now)  # 审管联动 registrations and 安责险 policies (server/demo/programs.py)
     for message in session.exec(select(Outbox).where(Outbox.status == "pending")).all():
         message.status, message.sent_at = "sent", message.created_at  # went out when it happened, months ago
         session.add(message)

@@ -26,6 +26,7 @@ from inspection.planning import draw
 from inspection.planning import inspect_once as planning
 from inspection.types import utcnow
 from server.db import DatabaseBusy, get_write_engine, session_scope
+from server.jobs import programs
 from server.settings import Settings, audit_anchor_key, get_settings
 
 log = logging.getLogger("xuncha.jobs")
@@ -211,6 +212,8 @@ JOBS: dict[str, Callable[..., JobRun]] = {  # in the order a night's runs go: ta
     "sweep_photo_files": sweep_photo_files,
     "compact_stats_tally": compact_stats_tally,
     "anchor_audit": anchor_audit,
+    "linkage_outcomes": programs.linkage_outcomes,
+    "insurance_reminders": programs.insurance_reminders_job,
 }
 
 

@@ -92,6 +92,10 @@ SCHEDULE: tuple[Entry, ...] = (
           "每天：合并统计月度计数表的增量行 / daily: fold the statistics month tally's appended rows"),
     Entry("anchor_audit", "server.jobs.functions:anchor_audit", {"minute": "55"}, 6 * HOUR,
           "每小时：审计链锚点写入库外文件 / hourly: a signed audit checkpoint to the file outside the database"),
+    Entry("linkage_outcomes", "server.jobs.programs:linkage_outcomes", {"minute": "*/10"}, 6 * HOUR,
+          "每10分钟：审管联动检查结果回传审批端 / every 10 minutes: gas linkage outcomes back to their sources"),
+    Entry("insurance_reminders", "server.jobs.programs:insurance_reminders_job", {"hour": "8", "minute": "15"},
+          3 * DAY, "每天：安责险到期提醒 / daily: liability-insurance expiry reminders"),
 )
 
 

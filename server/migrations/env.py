@@ -4,7 +4,9 @@ from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool
 from sqlmodel import SQLModel
 
+import hazards.coverage.insurance_models  # noqa: F401
 import hazards.leasing.models  # noqa: F401
+import hazards.linkage.models  # noqa: F401
 import hazards.models  # noqa: F401
 import hazards.notify.models  # noqa: F401
 import hazards.rules.models  # noqa: F401

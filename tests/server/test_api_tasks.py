@@ -133,7 +133,8 @@ def test_admin_jobs_status_and_permissions(client, world):
     assert r.status_code == 200, r.text
     jobs = {j["id"]: j for j in r.json()}
     assert set(jobs) == {"deadline_sweep", "reinspections", "inspect_once", "routine_draw", "deliver_notifications",
-                         "sweep_photo_files", "compact_stats_tally", "anchor_audit"}
+                         "sweep_photo_files", "compact_stats_tally", "anchor_audit", "linkage_outcomes",
+                         "insurance_reminders"}
     assert all(j["last_run"] is None and j["next_run_at"] and not j["late"] for j in jobs.values())
 
     r = client.post("/api/v1/admin/jobs/deadline_sweep/run", headers=world.headers("admin"))

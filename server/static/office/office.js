@@ -4,6 +4,7 @@
 
 import { Session, describe } from "/static/api.js";
 import { barChart } from "/static/chart.js";
+import { loadPrograms, programSections } from "/office/programs.js";
 import {
   KIND, LEVEL, dateInput, fmtDate, fmtDateTime, fmtNumber, h, loginForm, mount, offerDownload, pct, say, screenFailed, today,
 } from "/static/ui.js";
@@ -75,6 +76,7 @@ async function showDashboard() {
       h("div", { id: "planner" }, "正在加载…")),
     h("section", { "aria-labelledby": "burden-title" },
       h("h2", { id: "burden-title" }, "企业受检频次（监管一件事＋综合查一次）"), h("div", { id: "burden" }, "正在加载…")),
+    ...programSections(),
     h("section", { "aria-labelledby": "ratings-title" }, h("h2", { id: "ratings-title" }, "企业对检查的评价"),
       h("div", { id: "ratings" }, "正在加载…")),
     h("section", { "aria-labelledby": "leases-title" }, h("h2", { id: "leases-title" }, "厂房出租“先验后批”"),
@@ -82,7 +84,7 @@ async function showDashboard() {
     h("section", { "aria-labelledby": "export-title" }, h("h2", { id: "export-title" }, "数据导出"),
       h("div", { id: "exports" })));
   await Promise.all([loadFigures(figures, from, to), loadOverdue(), loadPlanner(), loadBurden(), loadRatings(),
-    loadLeases()]);
+    loadLeases(), loadPrograms(session, has)]);
   showExports();
 }
 
