@@ -86,3 +86,4 @@ class VisitSource(StrEnum):
     COMPLAINT = "complaint"
     REINSPECTION = "reinspection"
     JOINT = "joint"
+    CAMPAIGN = "campaign"  # 专项行动

@@ -30,6 +30,7 @@ from fastapi import Depends
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlmodel import Session
 
+import hazards.campaigns.models  # noqa: F401
 import hazards.models  # noqa: F401  (registers the tables)
 import hazards.notify.models  # noqa: F401
 import hazards.rules.models  # noqa: F401

@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool
 from sqlmodel import SQLModel
 
+import hazards.campaigns.models  # noqa: F401
 import hazards.models  # noqa: F401
 import hazards.notify.models  # noqa: F401
 import hazards.rules.models  # noqa: F401
