@@ -10,6 +10,7 @@ from inspection.models import Department, Enterprise, PlantSite, PlantSiteTenant
 from inspection.registry.creditcode import ALPHABET, check_character
 from inspection.types import utcnow
 from schemas.enums import Role
+from server.demo import campaigns as demo_campaigns
 
 PASSWORD = "demo1234"
 
@@ -175,6 +176,7 @@ def load(session: Session, *, fast_hash: bool = False) -> list[tuple[str, str]]:
     _ensure_user(session, "enterprise", "华铝 安全员 钱芳", Role.ENTERPRISE, fast_hash=fast_hash,
                  enterprise=enterprises[0])
     session.flush()
+    demo_campaigns.load(session, now=utcnow())
     logins = [("admin", "admin"), ("office", "office"), ("inspector", "inspector (应急)"),
               ("enterprise", f"enterprise ({enterprises[0].name})")]
     logins += [(u, f"inspector ({code})") for code, people in INSPECTORS.items() for u, _ in people

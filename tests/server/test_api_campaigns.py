@@ -80,8 +80,7 @@ def test_only_the_office_defines_and_plans_enterprises_see_nothing(client, world
 
 
 def test_campaign_to_tasks_to_joint_visit_to_progress_to_report(client, world, session):
-    fire_dust = factories.make_enterprise(session, name="丁木业有限公司", dust_involved=True, dust_kind="wood",
-                                          street="河海街道")
+    factories.make_enterprise(session, name="丁木业有限公司", dust_involved=True, dust_kind="wood", street="河海街道")
     session.commit()
     office = world.headers("office")
     r = client.post(f"{API}/campaigns", headers=office, json=dust_campaign(

@@ -71,13 +71,15 @@ async function showDashboard() {
   mount(main, h("h1", {}, "安全生产隐患整改驾驶舱"), form, figures,
     h("section", { "aria-labelledby": "overdue-title" }, h("h2", { id: "overdue-title" }, "逾期未整改隐患"),
       h("div", { id: "overdue" }, "正在加载…")),
+    h("section", { "aria-labelledby": "campaigns-title" }, h("h2", { id: "campaigns-title" }, "专项行动"),
+      h("div", { id: "campaigns" }, "正在加载…")),
     h("section", { "aria-labelledby": "plan-title" }, h("h2", { id: "plan-title" }, "联合检查计划（综合查一次）"),
       h("div", { id: "planner" }, "正在加载…")),
     h("section", { "aria-labelledby": "ratings-title" }, h("h2", { id: "ratings-title" }, "企业对检查的评价"),
       h("div", { id: "ratings" }, "正在加载…")),
     h("section", { "aria-labelledby": "export-title" }, h("h2", { id: "export-title" }, "数据导出"),
       h("div", { id: "exports" })));
-  await Promise.all([loadFigures(figures, from, to), loadOverdue(), loadPlanner(), loadRatings()]);
+  await Promise.all([loadFigures(figures, from, to), loadOverdue(), loadPlanner(), loadRatings(), loadCampaigns()]);
   showExports();
 }
 
@@ -240,4 +242,46 @@ function showExports() {
     } }, `导出${text}`);
     return button;
   })), message);
+}
+
+// --- campaigns (专项行动) -------------------------------------------------------------------------------------------
+
+async function loadCampaigns() {
+  const box = document.getElementById("campaigns");
+  if (!has("/api/v1/campaigns")) return mount(box, h("p", { class: "notice" }, "专项行动接口尚未提供。"));
+  const page = await session.api("/api/v1/campaigns?active=true&limit=10");
+  if (!page.items.length) return mount(box, h("p", { class: "muted" }, "目前没有进行中的专项行动。"));
+  const all = await Promise.all(page.items.map((c) => session.api(`/api/v1/campaigns/${c.id}/progress`)));
+  mount(box, all.map((p) => {
+    const c = p.campaign;
+    const t = p.total;
+    const message = h("p", { class: "hidden" });
+    const download = (format, label) => {
+      const button = h("button", { type: "button", class: "secondary", onclick: async () => {
+        try {
+          offerDownload(button, await session.blobUrl(`/api/v1/campaigns/${c.id}/progress?format=${format}`),
+            `专项行动-${c.id}.${format}`);
+        } catch (err) {
+          say(message, describe(err), "error");
+        }
+      } }, label);
+      return button;
+    };
+    return h("div", { class: "card campaign", "data-campaign": c.id },
+      h("h3", {}, c.name),
+      h("p", { class: "small muted" }, `${fmtDate(c.start_date)} 至 ${fmtDate(c.end_date)} · ${c.kinds.map((k) => KIND[k] || k).join("、")}`),
+      h("div", { class: "kpis" },
+        h("div", { class: "kpi" }, h("div", { class: "value" }, t.targets), h("div", { class: "name" }, "检查对象")),
+        h("div", { class: "kpi" }, h("div", { class: "value" }, pct(t.visited_rate)), h("div", { class: "name" }, "已检查")),
+        h("div", { class: "kpi" }, h("div", { class: "value" }, `${t.hazards_closed}/${t.hazards_found}`),
+          h("div", { class: "name" }, "隐患闭环")),
+        h("div", { class: "kpi" }, h("div", { class: "value" }, pct(t.done_rate)), h("div", { class: "name" }, "整治完成"))),
+      h("div", { class: "table-wrap" }, h("table", {},
+        h("thead", {}, h("tr", {}, h("th", {}, "街道"), h("th", { class: "num" }, "对象"), h("th", { class: "num" }, "已检查"),
+          h("th", { class: "num" }, "发现隐患"), h("th", { class: "num" }, "已闭环"), h("th", { class: "num" }, "整治完成"))),
+        h("tbody", {}, p.streets.map((s) => h("tr", {}, h("td", {}, s.street), h("td", { class: "num" }, s.targets),
+          h("td", { class: "num" }, s.visited), h("td", { class: "num" }, s.hazards_found),
+          h("td", { class: "num" }, s.hazards_closed), h("td", { class: "num" }, s.done)))))),
+      h("div", { class: "row" }, download("xlsx", "导出进展 Excel"), download("pdf", "导出进展报告 PDF")), message);
+  }));
 }
