@@ -8,6 +8,7 @@ class Role(StrEnum):
     OFFICE = "office"
     ENTERPRISE = "enterprise"
     ADMIN = "admin"
+    GRID = "grid"  # 网格员: street grid worker, advisory checks of small venues only, no enforcement power
 
 
 class RiskClass(StrEnum):
@@ -44,6 +45,7 @@ class ChecklistKind(StrEnum):
     DUST = "DUST"
     FCZ = "FCZ"
     GAS = "GAS"
+    VENUE = "VENUE"  # 九小场所 combined safety-and-fire checks by grid workers (advisory, never an order)
 
 
 class ItemResult(StrEnum):

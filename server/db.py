@@ -34,6 +34,7 @@ import hazards.campaigns.models  # noqa: F401
 import hazards.models  # noqa: F401  (registers the tables)
 import hazards.notify.models  # noqa: F401
 import hazards.rules.models  # noqa: F401
+import inspection.grid.models  # noqa: F401
 import inspection.models  # noqa: F401
 from server.settings import get_settings
 

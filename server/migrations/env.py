@@ -8,6 +8,7 @@ import hazards.campaigns.models  # noqa: F401
 import hazards.models  # noqa: F401
 import hazards.notify.models  # noqa: F401
 import hazards.rules.models  # noqa: F401
+import inspection.grid.models  # noqa: F401
 import inspection.models  # noqa: F401
 from server.migrate import include_object, render_item
 
