@@ -12,7 +12,7 @@ from sqlmodel import JSON, Field, SQLModel
 
 from inspection.types import EnumText, UTCDateTime, utcnow
 from schemas.enums import ItemResult, Party, RiskClass, Role, VisitSource, VisitStatus
-from schemas.tasks import TaskSource, TaskStatus
+from schemas.tasks import ReferralOrigin, ReferralStatus, TaskSource, TaskStatus
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -338,6 +338,30 @@ class InspectionTask(SQLModel, table=True):
     note: str = ""
     origin_key: str | None = Field(default=None, max_length=128, unique=True)
     created_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = created_column()
+    updated_at: datetime = created_column()
+
+
+class Referral(SQLModel, table=True):
+    """A finding referred (移送) to the department that enforces its item: by another department's visit or by a
+    grid worker's check. It is never an order of the one who found it; the receiving department gets a task."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    plant_site_id: int | None = Field(default=None, foreign_key="plant_site.id")
+    item_code: str = Field(max_length=16)
+    kind: str = Field(max_length=8)
+    to_department_id: int = Field(foreign_key="department.id", index=True)
+    from_department_id: int | None = Field(default=None, foreign_key="department.id")  # None: a grid worker
+    origin: ReferralOrigin = Field(sa_type=EnumText(ReferralOrigin, 16))
+    visit_id: int | None = Field(default=None, foreign_key="visit.id", index=True)
+    result_id: int | None = Field(default=None, foreign_key="result.id")
+    note: str = ""
+    photo_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: ReferralStatus = Field(sa_type=EnumText(ReferralStatus, 16), default=ReferralStatus.OPEN, index=True)
+    status_reason: str = ""
+    task_id: int | None = Field(default=None, foreign_key="inspection_task.id", index=True)
+    referred_by: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = created_column()
     updated_at: datetime = created_column()
 

@@ -89,3 +89,4 @@ class VisitSource(StrEnum):
     REINSPECTION = "reinspection"
     JOINT = "joint"
     CAMPAIGN = "campaign"  # 专项行动
+    REFERRAL = "referral"  # 移送: a matter another department or a grid worker referred

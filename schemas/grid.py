@@ -99,3 +99,9 @@ class GridStats(BaseModel):
     failed_items: int
     referrals: int
     rows: list[GridStatsRow]
+
+
+class GridVenues(BaseModel):
+    street: str
+    items: list[VenuePublic]
+    total: int

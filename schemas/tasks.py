@@ -16,6 +16,21 @@ class TaskSource(StrEnum):
     REINSPECTION = "reinspection"  # 复查, planned by the scheduler from a hazard
     ADHOC = "adhoc"
     CAMPAIGN = "campaign"  # 专项行动: planned from a campaign (hazards.campaigns), outside the routine budget
+    REFERRAL = "referral"  # 移送: a finding another department (or a grid worker) referred to this department
+
+
+class ReferralOrigin(StrEnum):
+    """Where a referred finding (移送) was made."""
+
+    VISIT = "visit"  # a department's visit found a matter another department enforces
+    JOINT_VISIT = "joint_visit"  # the same, on a joint visit (综合查一次)
+    GRID_CHECK = "grid_check"  # a grid worker's (网格员) check: advisory, never an order
+
+
+class ReferralStatus(StrEnum):
+    OPEN = "open"  # the receiving department has a task for it
+    DONE = "done"  # the task's visit was submitted
+    DECLINED = "declined"  # the receiving department found it not its matter; ``status_reason`` says why
 
 
 class TaskStatus(StrEnum):

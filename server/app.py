@@ -21,6 +21,7 @@ from server.routes import (
     documents,
     draws,
     enterprises,
+    grid,
     hazards,
     majors,
     photos,
@@ -104,6 +105,7 @@ def create_app() -> FastAPI:
     api.include_router(admin.router)
     api.include_router(stats.router)
     api.include_router(campaigns.router)
+    api.include_router(grid.router)
     app.include_router(api)
     pages.install(app)  # /app/, /portal/, /office/, /static/
 

@@ -41,7 +41,8 @@ from inspection.field.checklists.model import (
 )
 
 __all__ = [
-    "DEFAULT_DIRECTORY", "DEPARTMENT_CODES", "INDUSTRIAL_TRADE", "INDUSTRIES", "KIND_ORDER", "PLANT_ROLES",
+    "DEFAULT_DIRECTORY", "DEPARTMENT_CODES", "INDUSTRIAL_TRADE", "INDUSTRIES", "KIND_ORDER", "ON_REQUEST_KINDS",
+    "PLANT_ROLES",
     "UNVERIFIED_MARK", "Basis", "Checklist", "ChecklistError", "ChecklistItem", "ChecklistSection", "Condition",
     "EnterpriseProfile", "Jurisdiction", "Party", "Retired", "UnknownChecklist", "all_codes", "applicable",
     "applicable_items", "applicable_kinds", "applies", "asks_anything", "check_condition", "enforced_kinds",
@@ -50,6 +51,9 @@ __all__ = [
 ]
 
 KIND_ORDER: tuple[str, ...] = ("DUST", "FCZ", "GAS")
+# Kinds no enterprise profile brings by default: asked only where a task or visit names them (VENUE, the small-venue
+# checklist of grid workers, which a department receiving a grid worker's referral inspects with).
+ON_REQUEST_KINDS: tuple[str, ...] = ("VENUE",)
 
 
 # Loading -----
@@ -164,7 +168,7 @@ def applicable_kinds(profile: EnterpriseProfile) -> list[str]:
 
 
 def applies(item: ChecklistItem, profile: EnterpriseProfile) -> bool:
-    if item.kind not in applicable_kinds(profile):
+    if item.kind not in applicable_kinds(profile) and item.kind not in ON_REQUEST_KINDS:
         return False
     if not party_fits(item.party, profile.plant_role):
         return False
