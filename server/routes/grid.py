@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
 
-from inspection.errors import InvalidInput
 from inspection.clock import local_date
+from inspection.errors import InvalidInput
 from inspection.field import catalogue
 from inspection.grid import checks as grid_checks
 from inspection.grid import stats as grid_stats

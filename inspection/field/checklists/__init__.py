@@ -45,9 +45,9 @@ __all__ = [
     "PLANT_ROLES",
     "UNVERIFIED_MARK", "Basis", "Checklist", "ChecklistError", "ChecklistItem", "ChecklistSection", "Condition",
     "EnterpriseProfile", "Jurisdiction", "Party", "Retired", "UnknownChecklist", "all_codes", "applicable",
-    "applicable_items", "applicable_kinds", "applies", "asks_anything", "check_condition", "enforced_kinds",
-    "find_item", "get", "holds", "jurisdiction", "kinds", "latest", "load_all", "load_file", "retirement",
-    "versions",
+    "applicable_items", "applicable_kinds", "applies", "askable_kinds", "asks_anything", "check_condition",
+    "enforced_kinds", "find_item", "get", "holds", "jurisdiction", "kinds", "latest", "load_all", "load_file",
+    "retirement", "versions",
 ]
 
 KIND_ORDER: tuple[str, ...] = ("DUST", "FCZ", "GAS")
@@ -63,6 +63,12 @@ def kinds() -> list[str]:
     """The checklist kinds that are loaded, in the order DUST, FCZ, GAS."""
     present = {kind for kind, _ in load_all()}
     return [kind for kind in KIND_ORDER if kind in present]
+
+
+def askable_kinds() -> list[str]:
+    """Every kind a visit may ask, in order: the profile kinds, then those asked only on request (VENUE)."""
+    present = {kind for kind, _ in load_all()}
+    return kinds() + [kind for kind in ON_REQUEST_KINDS if kind in present]
 
 
 def enforced_kinds(department_code: str) -> list[str]:
