@@ -11,6 +11,7 @@ from inspection.registry.creditcode import ALPHABET, check_character
 from inspection.types import utcnow
 from schemas.enums import Role
 from server.demo import campaigns as demo_campaigns
+from server.demo import grid as demo_grid
 
 PASSWORD = "demo1234"
 
@@ -181,4 +182,5 @@ def load(session: Session, *, fast_hash: bool = False) -> list[tuple[str, str]]:
               ("enterprise", f"enterprise ({enterprises[0].name})")]
     logins += [(u, f"inspector ({code})") for code, people in INSPECTORS.items() for u, _ in people
                if u != "inspector"]
+    logins += demo_grid.load(session, password=PASSWORD, now=utcnow(), fast_hash=fast_hash)
     return logins
