@@ -179,6 +179,15 @@ def test_without_assignment_campaign_tasks_wait_for_inspectors(client, world):
     assert task["status"] == "unassigned"
 
 
+def test_the_report_keeps_typed_text_as_text(client, world):
+    office = world.headers("office")
+    campaign_id = client.post(f"{API}/campaigns", headers=office,
+                              json=dust_campaign(name="=HYPERLINK(\"http://x\")专项")).json()["id"]
+    xlsx = client.get(f"{API}/campaigns/{campaign_id}/progress", headers=office, params={"format": "xlsx"})
+    notes = dict(list(load_workbook(io.BytesIO(xlsx.content))["说明"].values))
+    assert notes["专项行动"] == "'=HYPERLINK(\"http://x\")专项"
+
+
 def test_the_completion_rule_names_what_is_missing():
     rule = CompletionRule(min_visits=2)
     assert missing_for(rule, Counts()) == ["尚未检查", "检查次数不足（0/2）"]
