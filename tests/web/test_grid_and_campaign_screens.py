@@ -37,6 +37,12 @@ def test_a_grid_worker_checks_a_venue_in_the_app(live_server, phone, client, wor
     assert (referral.item_code, referral.to_department_id) == ("VENUE-01", world.fire.id)
     assert session.exec(select(RectificationOrder)).all() == []
 
+    office = phone.new_page()
+    office.goto(f"{live_server}/office/")
+    login(office, "office", PASSWORD)
+    office.locator("#grid-table").get_by_text("河海街道").wait_for()
+    check_screen(office, "office-grid", show=office.locator("#grid-table"))
+
 
 def test_the_office_dashboard_shows_a_running_campaign(live_server, phone, client, world):
     today = local_date(utcnow())
@@ -50,4 +56,5 @@ def test_the_office_dashboard_shows_a_running_campaign(live_server, phone, clien
     campaign = page.locator("#campaigns .campaign")
     campaign.get_by_text("粉尘涉爆专项整治").wait_for()
     campaign.get_by_text("三井街道").wait_for()
+    page.locator("#grid-stats").get_by_text("统计期内没有网格巡查").wait_for()
     check_screen(page, "office-campaign", show=campaign)

@@ -73,13 +73,15 @@ async function showDashboard() {
       h("div", { id: "overdue" }, "正在加载…")),
     h("section", { "aria-labelledby": "campaigns-title" }, h("h2", { id: "campaigns-title" }, "专项行动"),
       h("div", { id: "campaigns" }, "正在加载…")),
+    h("section", { "aria-labelledby": "grid-title" }, h("h2", { id: "grid-title" }, "安消一体化网格巡查（移送，不计入执法检查）"),
+      h("div", { id: "grid-stats" }, "正在加载…")),
     h("section", { "aria-labelledby": "plan-title" }, h("h2", { id: "plan-title" }, "联合检查计划（综合查一次）"),
       h("div", { id: "planner" }, "正在加载…")),
     h("section", { "aria-labelledby": "ratings-title" }, h("h2", { id: "ratings-title" }, "企业对检查的评价"),
       h("div", { id: "ratings" }, "正在加载…")),
     h("section", { "aria-labelledby": "export-title" }, h("h2", { id: "export-title" }, "数据导出"),
       h("div", { id: "exports" })));
-  await Promise.all([loadFigures(figures, from, to), loadOverdue(), loadPlanner(), loadRatings(), loadCampaigns()]);
+  await Promise.all([loadFigures(figures, from, to), loadOverdue(), loadPlanner(), loadRatings(), loadCampaigns(), loadGrid()]);
   showExports();
 }
 
@@ -284,4 +286,21 @@ async function loadCampaigns() {
           h("td", { class: "num" }, s.hazards_closed), h("td", { class: "num" }, s.done)))))),
       h("div", { class: "row" }, download("xlsx", "导出进展 Excel"), download("pdf", "导出进展报告 PDF")), message);
   }));
+}
+
+// --- grid checks (安消一体化): advice referred to the departments, not enforcement visits -------------------------------
+
+async function loadGrid() {
+  const box = document.getElementById("grid-stats");
+  if (!has("/api/v1/grid/stats")) return mount(box, h("p", { class: "notice" }, "网格巡查接口尚未提供。"));
+  const { from, to } = period();
+  const s = await session.api(`/api/v1/grid/stats?from=${from}&to=${to}`);
+  if (!s.checks) return mount(box, h("p", { class: "muted" }, "统计期内没有网格巡查。"));
+  mount(box,
+    h("p", { class: "small" }, `网格巡查 ${s.checks} 次，涉及场所 ${s.venues} 家，不合格 ${s.failed_items} 项，移送执法部门 ${s.referrals} 项`),
+    h("div", { class: "table-wrap" }, h("table", { id: "grid-table" },
+      h("thead", {}, h("tr", {}, h("th", {}, "街道"), h("th", {}, "接收部门"), h("th", { class: "num" }, "巡查"),
+        h("th", { class: "num" }, "场所"), h("th", { class: "num" }, "移送"))),
+      h("tbody", {}, s.rows.map((r) => h("tr", {}, h("td", {}, r.street), h("td", {}, r.department_code),
+        h("td", { class: "num" }, r.checks), h("td", { class: "num" }, r.venues), h("td", { class: "num" }, r.referrals)))))));
 }
