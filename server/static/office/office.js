@@ -36,9 +36,9 @@ function showLogin() {
     hint: "整改闭环率、按期整改率、逾期隐患、联合检查计划与数据导出。",
     onSubmit: async (username, password) => {
       const me = await session.login(username, password);
-      if (me.role === "enterprise") {
+      if (me.role === "enterprise" || me.role === "grid") {
         session.logout();
-        throw new Error("此入口供安委办和检查部门使用；企业请用 /portal/");
+        throw new Error("此入口供安委办和检查部门使用；企业请用 /portal/，网格员请用 /app/");
       }
       start();
     },
