@@ -8,6 +8,7 @@ class Role(StrEnum):
     OFFICE = "office"
     ENTERPRISE = "enterprise"
     ADMIN = "admin"
+    GRID = "grid"  # 网格员: street grid worker, advisory checks of small venues only, no enforcement power
 
 
 class RiskClass(StrEnum):
@@ -44,6 +45,7 @@ class ChecklistKind(StrEnum):
     DUST = "DUST"
     FCZ = "FCZ"
     GAS = "GAS"
+    VENUE = "VENUE"  # 九小场所 combined safety-and-fire checks by grid workers (advisory, never an order)
 
 
 class ItemResult(StrEnum):
@@ -87,3 +89,5 @@ class VisitSource(StrEnum):
     REINSPECTION = "reinspection"
     JOINT = "joint"
     LEASE = "lease"  # 先验后批: a pre-lease inspection, made only by the leasing program (``hazards.leasing``)
+    CAMPAIGN = "campaign"  # 专项行动
+    REFERRAL = "referral"  # 移送: a matter another department or a grid worker referred

@@ -15,6 +15,7 @@ class TaskSource(StrEnum):
     COMPLAINT = "complaint"  # 投诉举报: never announced in advance
     REINSPECTION = "reinspection"  # 复查, planned by the scheduler from a hazard
     ADHOC = "adhoc"
+    CAMPAIGN = "campaign"  # 专项行动: planned from a campaign (hazards.campaigns), outside the routine budget
     REFERRAL = "referral"  # 移送: a finding another department (or a grid worker) referred to this department
 
 
@@ -73,6 +74,8 @@ class TaskCreate(StrictIn):
             raise ValueError("a task window is at most one year")
         if self.source == TaskSource.REINSPECTION:
             raise ValueError("re-inspection tasks are planned by the scheduler from hazards")
+        if self.source == TaskSource.CAMPAIGN:
+            raise ValueError("专项行动任务由专项行动安排 / campaign tasks are planned from their campaign")
         return self
 
 

@@ -16,11 +16,13 @@ from server.routes import (
     admin,
     auth,
     burden,
+    campaigns,
     checklists,
     departments,
     documents,
     draws,
     enterprises,
+    grid,
     hazards,
     insurance,
     leasing,
@@ -114,6 +116,8 @@ def create_app() -> FastAPI:
     api.include_router(signoff.router)
     api.include_router(linkage.router)
     api.include_router(insurance.router)
+    api.include_router(campaigns.router)
+    api.include_router(grid.router)
     app.include_router(api)
     pages.install(app)  # /app/, /portal/, /office/, /static/
 

@@ -6,14 +6,16 @@ from typing import Annotated
 
 import anyio.to_thread
 import jwt
-from fastapi import Depends, HTTPException
+from fastapi import Depends, HTTPException, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
+from inspection.errors import NotPermitted
 from inspection.identity.access import Actor
 from inspection.identity.accounts import actor_for
 from inspection.lookup import by_id
 from inspection.models import User
+from schemas.enums import Role
 from server.db import get_engine
 from server.settings import get_settings
 
@@ -63,7 +65,21 @@ monotonic = time.monotonic  # the clocks, here so that tests can move them
 unix_time = time.time
 
 
-async def current_actor(token: Annotated[str | None, Depends(oauth2_scheme)]) -> Actor:
+# What a grid worker (网格员) may reach: their own grid, who they are, and the reference data the app reads. Every other
+# endpoint is enforcement (visits, hazards, orders, tasks, decisions) or the office's, and answers 403.
+GRID_PATHS = ("/api/v1/grid/", "/api/v1/grid", "/api/v1/me", "/api/v1/checklists", "/api/v1/departments")
+
+
+async def current_actor(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> Actor:
+    actor = await _token_actor(token)
+    if actor.role == Role.GRID and not request.url.path.startswith(GRID_PATHS):
+        raise NotPermitted("网格员没有执法权限，不能进行行政检查、开具执法文书或处理隐患；发现问题请通过网格巡查"
+                           "移送执法部门 / grid workers have no enforcement power", code="no_enforcement_power",
+                           details={"role": Role.GRID.value})
+    return actor
+
+
+async def _token_actor(token: str | None) -> Actor:
     if not token:
         raise _unauthorized("需要登录 / not authenticated")
     now = monotonic()

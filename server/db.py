@@ -30,6 +30,7 @@ from fastapi import Depends
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlmodel import Session
 
+import hazards.campaigns.models  # noqa: F401
 import hazards.coverage.insurance_models  # noqa: F401
 import hazards.leasing.models  # noqa: F401
 import hazards.linkage.models  # noqa: F401
@@ -37,6 +38,7 @@ import hazards.models  # noqa: F401  (registers the tables)
 import hazards.notify.models  # noqa: F401
 import hazards.rules.models  # noqa: F401
 import hazards.signoff.models  # noqa: F401
+import inspection.grid.models  # noqa: F401
 import inspection.models  # noqa: F401
 from server.settings import get_settings
 

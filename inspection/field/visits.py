@@ -133,7 +133,7 @@ def asked_items(session: Session, visit: Visit) -> list[Asked]:
             owner.setdefault(kind, (department_id, (pins or {}).get(kind)))
     recorded: dict[str, int] | None = None
     asked: list[Asked] = []
-    for kind in checklists.kinds():
+    for kind in checklists.askable_kinds():
         if kind not in owner:
             continue
         department_id, version = owner[kind]

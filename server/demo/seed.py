@@ -10,6 +10,8 @@ from inspection.models import Department, Enterprise, PlantSite, PlantSiteTenant
 from inspection.registry.creditcode import ALPHABET, check_character
 from inspection.types import utcnow
 from schemas.enums import Role
+from server.demo import campaigns as demo_campaigns
+from server.demo import grid as demo_grid
 
 PASSWORD = "demo1234"
 
@@ -177,9 +179,11 @@ def load(session: Session, *, fast_hash: bool = False) -> list[tuple[str, str]]:
     _ensure_user(session, "lessor", "新龙创业园 安全主管 徐静", Role.ENTERPRISE, fast_hash=fast_hash,
                  enterprise=enterprises[PLANT_SITES[0][1]])  # the landlord: its lease applications (先验后批)
     session.flush()
+    demo_campaigns.load(session, now=utcnow())
     logins = [("admin", "admin"), ("office", "office"), ("inspector", "inspector (应急)"),
               ("enterprise", f"enterprise ({enterprises[0].name})"),
               ("lessor", f"enterprise, lessor ({enterprises[PLANT_SITES[0][1]].name})")]
     logins += [(u, f"inspector ({code})") for code, people in INSPECTORS.items() for u, _ in people
                if u != "inspector"]
+    logins += demo_grid.load(session, password=PASSWORD, now=utcnow(), fast_hash=fast_hash)
     return logins

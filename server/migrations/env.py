@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool
 from sqlmodel import SQLModel
 
+import hazards.campaigns.models  # noqa: F401
 import hazards.coverage.insurance_models  # noqa: F401
 import hazards.leasing.models  # noqa: F401
 import hazards.linkage.models  # noqa: F401
@@ -11,6 +12,7 @@ import hazards.models  # noqa: F401
 import hazards.notify.models  # noqa: F401
 import hazards.rules.models  # noqa: F401
 import hazards.signoff.models  # noqa: F401
+import inspection.grid.models  # noqa: F401
 import inspection.models  # noqa: F401
 from server.migrate import include_object, render_item
 

@@ -149,7 +149,7 @@ def visit_checklist(visit_id: Id, session: SessionDep, actor: CurrentActor) -> V
     asked = {a.item.code: a for a in visit_service.asked_items(session, visit)}
     pinned = {a.kind: a.version for a in asked.values()}
     sections: list[AskedSection] = []
-    for kind in sorted(pinned, key=checklists.kinds().index):
+    for kind in sorted(pinned, key=checklists.askable_kinds().index):
         checklist = checklists.get(kind, pinned[kind])  # the version pinned for this visit, not the latest
         for section in checklist.sections:
             items = [_asked_item(asked[item.code]) for item in section.items if item.code in asked]

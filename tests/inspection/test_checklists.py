@@ -47,8 +47,9 @@ def applicable_codes(kind: str, profile: EnterpriseProfile, version: int | None 
 def test_all_three_kinds_load() -> None:
     loaded = checklists.load_all()
 
-    assert set(loaded) == {(kind, version) for kind in ("DUST", "FCZ", "GAS") for version in (1, 2)}
-    assert checklists.kinds() == ["DUST", "FCZ", "GAS"]
+    assert set(loaded) == {(kind, version) for kind in ("DUST", "FCZ", "GAS") for version in (1, 2)} | {("VENUE", 1)}
+    assert checklists.kinds() == ["DUST", "FCZ", "GAS"]  # VENUE (grid workers') is asked on request only
+    assert checklists.askable_kinds() == ["DUST", "FCZ", "GAS", "VENUE"]
 
 
 @pytest.mark.parametrize("kind", ["DUST", "FCZ", "GAS"])

@@ -41,15 +41,19 @@ from inspection.field.checklists.model import (
 )
 
 __all__ = [
-    "DEFAULT_DIRECTORY", "DEPARTMENT_CODES", "INDUSTRIAL_TRADE", "INDUSTRIES", "KIND_ORDER", "PLANT_ROLES",
+    "DEFAULT_DIRECTORY", "DEPARTMENT_CODES", "INDUSTRIAL_TRADE", "INDUSTRIES", "KIND_ORDER", "ON_REQUEST_KINDS",
+    "PLANT_ROLES",
     "UNVERIFIED_MARK", "Basis", "Checklist", "ChecklistError", "ChecklistItem", "ChecklistSection", "Condition",
     "EnterpriseProfile", "Jurisdiction", "Party", "Retired", "UnknownChecklist", "all_codes", "applicable",
-    "applicable_items", "applicable_kinds", "applies", "asks_anything", "check_condition", "enforced_kinds",
-    "find_item", "get", "holds", "jurisdiction", "kinds", "latest", "load_all", "load_file", "retirement",
-    "versions",
+    "applicable_items", "applicable_kinds", "applies", "askable_kinds", "asks_anything", "check_condition",
+    "enforced_kinds", "find_item", "get", "holds", "jurisdiction", "kinds", "latest", "load_all", "load_file",
+    "retirement", "versions",
 ]
 
 KIND_ORDER: tuple[str, ...] = ("DUST", "FCZ", "GAS")
+# Kinds no enterprise profile brings by default: asked only where a task or visit names them (VENUE, the small-venue
+# checklist of grid workers, which a department receiving a grid worker's referral inspects with).
+ON_REQUEST_KINDS: tuple[str, ...] = ("VENUE",)
 
 
 # Loading -----
@@ -59,6 +63,12 @@ def kinds() -> list[str]:
     """The checklist kinds that are loaded, in the order DUST, FCZ, GAS."""
     present = {kind for kind, _ in load_all()}
     return [kind for kind in KIND_ORDER if kind in present]
+
+
+def askable_kinds() -> list[str]:
+    """Every kind a visit may ask, in order: the profile kinds, then those asked only on request (VENUE)."""
+    present = {kind for kind, _ in load_all()}
+    return kinds() + [kind for kind in ON_REQUEST_KINDS if kind in present]
 
 
 def enforced_kinds(department_code: str) -> list[str]:
@@ -164,7 +174,7 @@ def applicable_kinds(profile: EnterpriseProfile) -> list[str]:
 
 
 def applies(item: ChecklistItem, profile: EnterpriseProfile) -> bool:
-    if item.kind not in applicable_kinds(profile):
+    if item.kind not in applicable_kinds(profile) and item.kind not in ON_REQUEST_KINDS:
         return False
     if not party_fits(item.party, profile.plant_role):
         return False

@@ -13,6 +13,7 @@ import {
 } from "/static/ui.js";
 import { locate, showVisit } from "./checklist.js";
 import * as db from "./db.js";
+import { showGridCheck, showGridHome } from "./grid.js";
 import * as outbox from "./outbox.js";
 import { showReview } from "./review.js";
 import { qrReader } from "./scanner.js";
@@ -37,6 +38,7 @@ async function route() {
   window.scrollTo(0, 0);
   renderUser();
   if (!session.token) return showLogin();
+  if (session.me && session.me.role === "grid") return routeGrid();
   if (!queueStarted) {
     queueStarted = true;
     outbox.onChange(renderQueueBar);
@@ -54,6 +56,18 @@ async function route() {
   } catch (err) {
     screenFailed(err, { session, main, showLogin: () => showLogin("登录已过期，请重新登录（手机上未上传的内容会保留）"),
       after: [h("a", { href: "#/", class: "button secondary" }, "返回今日任务")] });
+  }
+}
+
+async function routeGrid() {  // 网格员: their grid's screens only (grid.js); no enforcement screens
+  queueBar.classList.add("hidden");
+  const [name, arg] = location.hash.replace(/^#\/?/, "").split("/");
+  try {
+    if (name === "grid") await showGridCheck(Number(arg));
+    else await showGridHome();
+  } catch (err) {
+    screenFailed(err, { session, main, showLogin: () => showLogin("登录已过期，请重新登录"),
+      after: [h("a", { href: "#/", class: "button secondary" }, "返回网格")] });
   }
 }
 
@@ -97,9 +111,9 @@ function showLogin(message = "") {
       hint: "登录后可离线检查；检查结果和照片保存在手机上，联网后自动上传。",
       onSubmit: async (username, password) => {
         const me = await session.login(username, password);
-        if (me.role !== "inspector") {
+        if (me.role !== "inspector" && me.role !== "grid") {
           session.logout();
-          throw new Error("此入口供检查人员使用；企业请用 /portal/，安委办请用 /office/");
+          throw new Error("此入口供检查人员和网格员使用；企业请用 /portal/，安委办请用 /office/");
         }
         route();
       },

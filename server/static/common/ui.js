@@ -51,7 +51,7 @@ export function labelTables(el) {
 export const STATUS = { open: "待整改", submitted: "待审核", closed: "已销号", voided: "已作废", rejected: "已退回" };
 export const LEVEL = { general: "一般隐患", major: "重大隐患" };
 export const RESULT = { pass: "合格", fail: "不合格", not_applicable: "不适用" };
-export const KIND = { DUST: "粉尘涉爆", FCZ: "厂中厂", GAS: "燃气安全" };
+export const KIND = { DUST: "粉尘涉爆", FCZ: "厂中厂", GAS: "燃气安全", VENUE: "九小场所" };
 export const VISIT_STATUS = { planned: "待检查", started: "检查中", submitted: "已提交", cancelled: "已取消" };
 
 const TZ = "Asia/Shanghai";

@@ -37,9 +37,9 @@ function showLogin() {
     hint: "整改闭环率、按期整改率、逾期隐患、联合检查计划与数据导出。",
     onSubmit: async (username, password) => {
       const me = await session.login(username, password);
-      if (me.role === "enterprise") {
+      if (me.role === "enterprise" || me.role === "grid") {
         session.logout();
-        throw new Error("此入口供安委办和检查部门使用；企业请用 /portal/");
+        throw new Error("此入口供安委办和检查部门使用；企业请用 /portal/，网格员请用 /app/");
       }
       start();
     },
@@ -72,6 +72,10 @@ async function showDashboard() {
   mount(main, h("h1", {}, "安全生产隐患整改驾驶舱"), form, figures,
     h("section", { "aria-labelledby": "overdue-title" }, h("h2", { id: "overdue-title" }, "逾期未整改隐患"),
       h("div", { id: "overdue" }, "正在加载…")),
+    h("section", { "aria-labelledby": "campaigns-title" }, h("h2", { id: "campaigns-title" }, "专项行动"),
+      h("div", { id: "campaigns" }, "正在加载…")),
+    h("section", { "aria-labelledby": "grid-title" }, h("h2", { id: "grid-title" }, "安消一体化网格巡查（移送，不计入执法检查）"),
+      h("div", { id: "grid-stats" }, "正在加载…")),
     h("section", { "aria-labelledby": "plan-title" }, h("h2", { id: "plan-title" }, "联合检查计划（综合查一次）"),
       h("div", { id: "planner" }, "正在加载…")),
     h("section", { "aria-labelledby": "burden-title" },
@@ -84,7 +88,7 @@ async function showDashboard() {
     h("section", { "aria-labelledby": "export-title" }, h("h2", { id: "export-title" }, "数据导出"),
       h("div", { id: "exports" })));
   await Promise.all([loadFigures(figures, from, to), loadOverdue(), loadPlanner(), loadBurden(), loadRatings(),
-    loadLeases(), loadPrograms(session, has)]);
+    loadLeases(), loadPrograms(session, has), loadCampaigns(), loadGrid()]);
   showExports();
 }
 
@@ -299,4 +303,63 @@ async function loadLeases() {
         h("td", {}, (LEASE_STATUS[a.status] || a.status) +
           (a.refusal_rules.length && a.status === "filed" ? "（符合不予批准情形）" : "")),
         h("td", {}, a.approver_name)))))));
+}
+
+// --- campaigns (专项行动) -------------------------------------------------------------------------------------------
+
+async function loadCampaigns() {
+  const box = document.getElementById("campaigns");
+  if (!has("/api/v1/campaigns")) return mount(box, h("p", { class: "notice" }, "专项行动接口尚未提供。"));
+  const page = await session.api("/api/v1/campaigns?active=true&limit=10");
+  if (!page.items.length) return mount(box, h("p", { class: "muted" }, "目前没有进行中的专项行动。"));
+  const all = await Promise.all(page.items.map((c) => session.api(`/api/v1/campaigns/${c.id}/progress`)));
+  mount(box, all.map((p) => {
+    const c = p.campaign;
+    const t = p.total;
+    const message = h("p", { class: "hidden" });
+    const download = (format, label) => {
+      const button = h("button", { type: "button", class: "secondary", onclick: async () => {
+        try {
+          offerDownload(button, await session.blobUrl(`/api/v1/campaigns/${c.id}/progress?format=${format}`),
+            `专项行动-${c.id}.${format}`);
+        } catch (err) {
+          say(message, describe(err), "error");
+        }
+      } }, label);
+      return button;
+    };
+    return h("div", { class: "card campaign", "data-campaign": c.id },
+      h("h3", {}, c.name),
+      h("p", { class: "small muted" }, `${fmtDate(c.start_date)} 至 ${fmtDate(c.end_date)} · ${c.kinds.map((k) => KIND[k] || k).join("、")}`),
+      h("div", { class: "kpis" },
+        h("div", { class: "kpi" }, h("div", { class: "value" }, t.targets), h("div", { class: "name" }, "检查对象")),
+        h("div", { class: "kpi" }, h("div", { class: "value" }, pct(t.visited_rate)), h("div", { class: "name" }, "已检查")),
+        h("div", { class: "kpi" }, h("div", { class: "value" }, `${t.hazards_closed}/${t.hazards_found}`),
+          h("div", { class: "name" }, "隐患闭环")),
+        h("div", { class: "kpi" }, h("div", { class: "value" }, pct(t.done_rate)), h("div", { class: "name" }, "整治完成"))),
+      h("div", { class: "table-wrap" }, h("table", {},
+        h("thead", {}, h("tr", {}, h("th", {}, "街道"), h("th", { class: "num" }, "对象"), h("th", { class: "num" }, "已检查"),
+          h("th", { class: "num" }, "发现隐患"), h("th", { class: "num" }, "已闭环"), h("th", { class: "num" }, "整治完成"))),
+        h("tbody", {}, p.streets.map((s) => h("tr", {}, h("td", {}, s.street), h("td", { class: "num" }, s.targets),
+          h("td", { class: "num" }, s.visited), h("td", { class: "num" }, s.hazards_found),
+          h("td", { class: "num" }, s.hazards_closed), h("td", { class: "num" }, s.done)))))),
+      h("div", { class: "row" }, download("xlsx", "导出进展 Excel"), download("pdf", "导出进展报告 PDF")), message);
+  }));
+}
+
+// --- grid checks (安消一体化): advice referred to the departments, not enforcement visits -------------------------------
+
+async function loadGrid() {
+  const box = document.getElementById("grid-stats");
+  if (!has("/api/v1/grid/stats")) return mount(box, h("p", { class: "notice" }, "网格巡查接口尚未提供。"));
+  const { from, to } = period();
+  const s = await session.api(`/api/v1/grid/stats?from=${from}&to=${to}`);
+  if (!s.checks) return mount(box, h("p", { class: "muted" }, "统计期内没有网格巡查。"));
+  mount(box,
+    h("p", { class: "small" }, `网格巡查 ${s.checks} 次，涉及场所 ${s.venues} 家，不合格 ${s.failed_items} 项，移送执法部门 ${s.referrals} 项`),
+    h("div", { class: "table-wrap" }, h("table", { id: "grid-table" },
+      h("thead", {}, h("tr", {}, h("th", {}, "街道"), h("th", {}, "接收部门"), h("th", { class: "num" }, "巡查"),
+        h("th", { class: "num" }, "场所"), h("th", { class: "num" }, "移送"))),
+      h("tbody", {}, s.rows.map((r) => h("tr", {}, h("td", {}, r.street), h("td", {}, r.department_code),
+        h("td", { class: "num" }, r.checks), h("td", { class: "num" }, r.venues), h("td", { class: "num" }, r.referrals)))))));
 }
