@@ -24,15 +24,17 @@ from hazards.stats.export import safe_cell
 from hazards.stats.inputs import Filters, Period
 from hazards.stats.lists import overdue_condition
 from hazards.stats.sql import H, not_voided
-from inspection.clock import local, local_date
+from inspection.clock import SHANGHAI, local, local_date
 from inspection.identity.access import Actor
 from inspection.models import Department, Enterprise
+from schemas.enums import HazardLevel, HazardStatus
 
 BATCH = 2000  # rows fetched and written at a time
 SPOOL_BYTES = 4 * 1024 * 1024  # an XLSX bigger than this is spooled to a temporary file, not kept in memory
 
-LEVELS = {"general": "一般隐患", "major": "重大事故隐患"}
-STATUSES = {"open": "整改中", "submitted": "待复查", "closed": "已销号", "voided": "已撤销"}
+LEVELS = {HazardLevel.GENERAL: "一般隐患", HazardLevel.MAJOR: "重大事故隐患"}
+STATUSES = {HazardStatus.OPEN: "整改中", HazardStatus.SUBMITTED: "待复查", HazardStatus.CLOSED: "已销号",
+            HazardStatus.VOIDED: "已撤销"}
 KINDS = {"DUST": "粉尘涉爆", "FCZ": "厂中厂", "GAS": "燃气"}
 
 LEDGER_COLUMNS: list[tuple[str, str]] = [
@@ -74,22 +76,25 @@ def overdue_statement(actor: Actor, at: datetime, filters: Filters | None = None
 
 @lru_cache(maxsize=4096)
 def _item_text(code: str) -> str:
-    return item_text(code)[0]
+    return safe_cell(item_text(code)[0])
 
 
 def _when(at: datetime | None) -> datetime | None:
     """Local (Shanghai) wall time without a zone, as a spreadsheet shows it."""
-    return None if at is None else local(at).replace(tzinfo=None, microsecond=0)
+    return None if at is None else at.astimezone(SHANGHAI).replace(tzinfo=None, microsecond=0)
 
 
 def _values(row: Any, departments: dict[int, str], overdue_at: datetime | None) -> list[Any]:
-    values = [row.id, row.name, row.street, departments.get(row.department_id, str(row.department_id)),
-              KINDS.get(row.kind, row.kind), row.item_code, _item_text(row.item_code),
-              LEVELS.get(str(row.level), str(row.level)), _when(row.found_at), _when(row.due_at),
-              STATUSES.get(str(row.status), str(row.status)), _when(row.closed_at), row.close_days, row.order_number]
+    """One ledger line; the free text (names, streets, numbers, item wording) through ``safe_cell``, the rest is
+    ours (ids, dates, counts, the labels above)."""
+    values = [row.id, safe_cell(row.name), safe_cell(row.street),
+              departments.get(row.department_id, str(row.department_id)), KINDS.get(row.kind, row.kind),
+              safe_cell(row.item_code), _item_text(row.item_code), LEVELS.get(row.level, str(row.level)),
+              _when(row.found_at), _when(row.due_at), STATUSES.get(row.status, str(row.status)),
+              _when(row.closed_at), row.close_days, safe_cell(row.order_number)]
     if overdue_at is not None:
         values.append((local_date(overdue_at) - local_date(row.due_at)).days)
-    return [safe_cell(value) for value in values]
+    return values
 
 
 def row_batches(session: Session, statement: Select[Any], *, overdue_at: datetime | None = None,
@@ -108,7 +113,7 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return value.isoformat(" ", "minutes")
     return str(value)
 
 
