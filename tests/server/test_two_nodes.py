@@ -21,6 +21,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -41,8 +42,9 @@ from tests.seaweed import Weed, credentials_env, free_ports, weed  # noqa: F401 
 ROOT = Path(__file__).resolve().parents[2]
 XUNCHA = str(Path(sys.executable).parent / "xuncha")
 TEST_URL = os.environ.get("XUNCHA_TEST_DATABASE_URL", "")
-LOAD_SECONDS = 9.0
-KILL_AT = 3.5
+KILL_AFTER_WRITES = 6  # node-a is killed once it has acknowledged this many writes (mid-load, both nodes busy)
+KILL_AT = 25.0  # ... or this many seconds into the load at the latest
+AFTER_KILL = 5.0  # seconds of load after it
 INSPECTORS = 6
 READERS = 4
 TIMEOUT = 30.0
@@ -76,6 +78,7 @@ class Record:
 @dataclass
 class Load:
     started: float = field(default_factory=time.perf_counter)
+    stop: float = field(default_factory=lambda: time.perf_counter() + 120)  # set at the kill
     records: list[Record] = field(default_factory=list)
     acked: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # kind -> client keys
     photo_ids: set[int] = field(default_factory=set)
@@ -216,9 +219,9 @@ class Phone:
         return None
 
 
-async def inspector(phone: Phone, world: dict[str, Any], partner: int, stop: float, rng: random.Random) -> None:
+async def inspector(phone: Phone, world: dict[str, Any], partner: int, rng: random.Random) -> None:
     load = phone.load
-    while time.perf_counter() < stop:
+    while time.perf_counter() < load.stop:
         visit_key = str(uuid.uuid4())
         created = await phone.send("POST", "/api/v1/visits", "visit", json={
             "enterprise_id": rng.choice(world["enterprises"]), "inspector_ids": [partner], "client_uuid": visit_key})
@@ -250,38 +253,47 @@ async def inspector(phone: Phone, world: dict[str, Any], partner: int, stop: flo
             load.submitted_visits.add(visit)
 
 
-async def reader(phone: Phone, paths: list[str], stop: float, rng: random.Random) -> None:
-    while time.perf_counter() < stop:
+async def reader(phone: Phone, paths: list[str], rng: random.Random) -> None:
+    while time.perf_counter() < phone.load.stop:
         path = rng.choice(paths)
         await phone.send("GET", path, "read " + path.split("?")[0].rsplit("/", 1)[-1])
 
 
 async def run_load(nodes: list[Node], world: dict[str, Any]) -> Load:
     load = Load()
-    stop = load.started + LOAD_SECONDS
     phones: list[Phone] = []
 
-    async def killer() -> None:
-        await asyncio.sleep(KILL_AT)
-        victim = nodes[0]
+    victim = nodes[0]
+
+    def kill() -> None:  # a thread of its own: on time even when the event loop is slow
+        while time.perf_counter() - load.started < KILL_AT:
+            writes = [r for r in list(load.records) if r.node == victim.name and r.label != "read"
+                      and not r.label.startswith("read ") and 200 <= r.status < 300]
+            if len(writes) >= KILL_AFTER_WRITES:
+                break
+            time.sleep(0.05)
         os.kill(victim.process.pid, signal.SIGKILL)  # kill -9, mid-load
         victim.killed_at = time.perf_counter() - load.started
+        load.stop = time.perf_counter() + AFTER_KILL
 
+    killer = threading.Thread(target=kill, daemon=True)
+    killer.start()
     tasks = []
     for k, (token, partner) in enumerate(world["pairs"]):
         phone = Phone(nodes, k % 2, load, token)
         phones.append(phone)
-        tasks.append(inspector(phone, world, partner, stop, random.Random(k)))
+        tasks.append(inspector(phone, world, partner, random.Random(k)))
     reads = ["/api/v1/stats/closure", "/api/v1/checklists", "/api/v1/enterprises?limit=20", "/api/v1/hazards",
              "/api/v1/stats/overdue"]
     for k in range(READERS):
         token = world["office"] if k % 2 == 0 else world["owner"]
         phone = Phone(nodes, k % 2, load, token)
         phones.append(phone)
-        tasks.append(reader(phone, reads, stop, random.Random(100 + k)))
+        tasks.append(reader(phone, reads, random.Random(100 + k)))
     try:
-        await asyncio.gather(killer(), *tasks)
+        await asyncio.gather(*tasks)
     finally:
+        killer.join()
         for phone in phones:
             await phone.client.aclose()
     return load
@@ -289,14 +301,15 @@ async def run_load(nodes: list[Node], world: dict[str, Any]) -> Load:
 
 def report(load: Load, nodes: list[Node]) -> str:
     kill = nodes[0].killed_at or KILL_AT
-    lines = [f"load {LOAD_SECONDS:.0f} s, {INSPECTORS} inspectors + {READERS} readers, node-a killed at {kill:.1f} s"
+    lines = [f"load {load.stop - load.started:.1f} s, {INSPECTORS} inspectors + {READERS} readers, node-a killed "
+             f"at {kill:.1f} s"
              f" (load average {'/'.join(f'{x:.1f}' for x in os.getloadavg())})"]
     for node in nodes:
         mine = [r for r in load.records if r.node == node.name]
         before = [r for r in mine if r.at < kill]
         after = [r for r in mine if r.at >= kill]
         statuses = Counter(r.status for r in mine)
-        alive = kill if node.killed_at else LOAD_SECONDS
+        alive = kill if node.killed_at else load.stop - load.started
         answered = [r for r in mine if r.status > 0]
         lines.append(f"  {node.name}: {len(answered) / alive:.1f} answered requests/s while up, statuses "
                      f"{dict(sorted(statuses.items()))}, before the kill {len(before)}, after {len(after)}")
@@ -332,6 +345,8 @@ def test_two_nodes_one_killed_mid_load_lose_no_acknowledged_write_and_duplicate_
         processes.append(scheduler)
         for node in nodes:
             wait_healthy(node)
+            for path in ("/api/v1/checklists", "/api/v1/stats/closure", "/api/v1/hazards"):  # first-call costs
+                httpx.get(node.base + path, headers={"Authorization": f"Bearer {world['office']}"}, timeout=60)
 
         load = asyncio.run(run_load(nodes, world))
         figures = report(load, nodes)
