@@ -104,14 +104,19 @@ def _values(row: Any, departments: dict[int, str], overdue_at: datetime | None) 
 
 def row_batches(session: Session, statement: Select[Any], *, overdue_at: datetime | None = None,
                 batch: int = BATCH) -> Iterator[list[list[Any]]]:
-    """The statement's rows as ledger values, ``batch`` at a time, never all at once."""
+    """Run the statement now — its errors are the caller's, before any byte of a response — and return its rows
+    as ledger values, ``batch`` at a time as the iterator is read, never all at once."""
     departments = {d.id: d.name for d in session.execute(select(Department)).scalars()}
     result = session.execute(statement.execution_options(yield_per=batch, stream_results=True))
-    try:
-        for part in result.partitions():
-            yield [_values(row, departments, overdue_at) for row in part]
-    finally:
-        result.close()
+
+    def batches() -> Iterator[list[list[Any]]]:
+        try:
+            for part in result.partitions():
+                yield [_values(row, departments, overdue_at) for row in part]
+        finally:
+            result.close()
+
+    return batches()
 
 
 def _text(value: Any) -> str:

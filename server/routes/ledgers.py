@@ -14,12 +14,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Select
+from sqlmodel import Session
 
 from hazards.stats import inputs, ledger
 from inspection.clock import local_date
 from inspection.types import utcnow
 from server.auth import CurrentActor
-from server.db import reading
+from server.db import get_engine, reading
 from server.routes.stats import XLSX, FiltersDep, PeriodDep
 
 router = APIRouter(prefix="/stats", tags=["stats"])
@@ -39,10 +40,18 @@ def _export(statement: Select[Any], format: str, *, title: str, fallback: str, o
     headers_row = ledger.headers(overdue=overdue_at is not None)
     headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
     if format == "csv":
+        session = Session(get_engine(), expire_on_commit=False)  # closed when the stream ends
+        try:  # the query runs here: a database error answers as one (503, 500), not as a cut-off file
+            batches = ledger.row_batches(session, statement, overdue_at=overdue_at)
+        except BaseException:
+            session.close()
+            raise
+
         def chunks() -> Iterator[bytes]:
-            with reading() as session:
-                yield from ledger.csv_chunks(headers_row, ledger.row_batches(session, statement,
-                                                                            overdue_at=overdue_at))
+            try:
+                yield from ledger.csv_chunks(headers_row, batches)
+            finally:
+                session.close()
 
         headers["Content-Disposition"] = _disposition(f"{title}.csv", f"{fallback}.csv")
         return StreamingResponse(chunks(), media_type=CSV, headers=headers)
