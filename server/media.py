@@ -41,15 +41,16 @@ def photo_store() -> PhotoStore:
     ``XUNCHA_MEDIA_DIR``."""
     settings = get_settings()
     if settings.media_url:
-        return object_store(settings.media_url, str(settings.media_dir))
+        return object_store(settings.media_url, str(settings.media_dir), settings.media_cache_max_bytes)
     return FileSystemStore(Path(settings.media_dir) / "photos")
 
 
 @cache
-def object_store(media_url: str, media_dir: str) -> CachedStore:
-    """One client per process and URL: boto3 clients are thread-safe and slow to make."""
+def object_store(media_url: str, media_dir: str, cache_max_bytes: int) -> CachedStore:
+    """One client (and one cache) per process and URL: boto3 clients are thread-safe and slow to make."""
     remote = S3Store(S3Location.parse(media_url))
-    return CachedStore(remote, Path(media_dir) / CACHE_DIR, local_roots=(Path(media_dir) / "photos",))
+    return CachedStore(remote, Path(media_dir) / CACHE_DIR, local_roots=(Path(media_dir) / "photos",),
+                       max_bytes=cache_max_bytes)
 
 
 def partial_file_age(settings: Settings) -> timedelta:

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     media_dir: Path = Path("./var/media")
     # photos in an S3-compatible bucket: s3://bucket[/prefix]?endpoint=http://host:port (empty: under media_dir)
     media_url: str = ""
+    media_cache_max_bytes: int = Field(default=5 * 1024**3, ge=0)  # this node's cached variants (object store)
     audit_anchor_file: Path = Path("./var/audit-anchors.jsonl")  # signed audit checkpoints, outside the database
     secret_key: str = ""  # empty: development makes a random one in secret_key_file; production refuses to start
     secret_key_file: Path = Path("./var/secret_key")

@@ -18,6 +18,7 @@ import base64
 import contextlib
 import hashlib
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -228,10 +229,14 @@ class CachedStore:
     node-local folders whose crash-left partial files the sweep removes (the upload spools).
     """
 
-    def __init__(self, remote: S3Store, cache_root: Path, *, local_roots: tuple[Path, ...] = ()) -> None:
+    def __init__(self, remote: S3Store, cache_root: Path, *, local_roots: tuple[Path, ...] = (),
+                 max_bytes: int | None = None) -> None:
         self.remote = remote
         self.cache = FileSystemStore(cache_root)
         self.local_roots = local_roots
+        self.max_bytes = max_bytes
+        self._cached_bytes: int | None = None  # this process's estimate, measured on the first addition
+        self._trim_lock = threading.Lock()
 
     @staticmethod
     def cached(key: str) -> bool:
@@ -241,11 +246,13 @@ class CachedStore:
         self.remote.put_file(key, src_path)
         if self.cached(key):
             self.cache.put_file(key, src_path)
+            self._added(src_path.stat().st_size)
 
     def put_bytes(self, key: str, data: bytes) -> None:
         self.remote.put_bytes(key, data)
         if self.cached(key):
             self.cache.put_bytes(key, data)
+            self._added(len(data))
 
     def open(self, key: str) -> BinaryIO:
         local = self.path(key)
@@ -261,10 +268,47 @@ class CachedStore:
             return None
         local = self.cache.path(key)
         assert local is not None
-        if not local.is_file():
+        try:
+            os.utime(local)  # recently used: the last to be trimmed
+        except FileNotFoundError:
             with contextlib.suppress(FileNotFoundError):  # absent from the bucket: the caller's 404
                 self._fill(key)
+                self._added(local.stat().st_size)
         return local
+
+    def _added(self, size: int) -> None:
+        """Count a new cached file; past ``max_bytes``, remove the least recently used down to 90 % of it."""
+        if self.max_bytes is None:
+            return
+        with self._trim_lock:
+            if self._cached_bytes is None:
+                self._cached_bytes = sum(size for _, size, _ in self._cached_files())
+            else:
+                self._cached_bytes += size
+            if self._cached_bytes > self.max_bytes:
+                self._cached_bytes = self.trim(int(self.max_bytes * 0.9))
+
+    def _cached_files(self) -> list[tuple[float, int, Path]]:
+        out = []
+        for key in self.cache.keys():  # noqa: SIM118 - a store, not a dict
+            local = self.cache.path(key)
+            assert local is not None
+            with contextlib.suppress(FileNotFoundError):
+                stat = local.stat()
+                out.append((stat.st_mtime, stat.st_size, local))
+        return out
+
+    def trim(self, keep_bytes: int) -> int:
+        """Remove cached copies, least recently used first, until at most ``keep_bytes`` remain (every node
+        process may trim; a removed copy is fetched again when next read). The bytes left."""
+        files = sorted(self._cached_files())
+        total = sum(size for _, size, _ in files)
+        for _, size, local in files:
+            if total <= keep_bytes:
+                break
+            local.unlink(missing_ok=True)
+            total -= size
+        return total
 
     def _fill(self, key: str) -> None:
         expected = self.remote.stored_sha256(key)

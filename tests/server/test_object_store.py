@@ -197,3 +197,18 @@ def test_migrate_without_a_bucket_says_so(media_dir):
     _use_bucket(None)
     result = CliRunner().invoke(cli, ["media", "migrate"])
     assert result.exit_code == 2 and "XUNCHA_MEDIA_URL" in result.output
+
+
+def test_the_node_cache_keeps_to_its_size_dropping_the_least_recently_read(bucket, tmp_path):
+    store = CachedStore(bucket, tmp_path / "cache", max_bytes=2500)
+    keys = [f"thumb/0{i}/{i}.jpg" for i in range(5)]
+    for i, key in enumerate(keys):
+        store.put_bytes(key, bytes([i]) * 1000)
+        if i >= 1:
+            store.path(keys[0])  # read again and again: the last to go
+    cached = sorted(str(p.relative_to(tmp_path / "cache")) for p in (tmp_path / "cache").rglob("*.jpg"))
+    assert sum((tmp_path / "cache" / key).stat().st_size for key in cached) <= 2500
+    assert keys[0] in cached and keys[4] in cached
+    evicted = next(key for key in keys if key not in cached)
+    assert store.open(evicted).read() == bytes([keys.index(evicted)]) * 1000  # fetched again from the bucket
+    assert sorted(bucket.keys()) == keys  # the bucket keeps everything
