@@ -10,7 +10,7 @@ The data set is bench_stats's (20,000 enterprises, five years of hazards with th
 size in its own SQLite file / PostgreSQL database and reused. Each export runs in a fresh process (so one
 export's memory does not hide another's): the same generators the routes stream
 (``hazards.stats.ledger``), drained as a client would. "Peak growth" is the process's peak RSS during the export
-minus its RSS just before it (imports, engine and the department names already loaded). The load average is
+minus its RSS just before it (imports and engine ready), from ``VmHWM``. The load average is
 printed beside every figure: the machine is shared.
 """
 
@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -54,6 +53,16 @@ def load() -> str:
 def rss_mb() -> float:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM). Not ``getrusage``'s ru_maxrss: Linux carries that across ``exec`` from
+    the parent, so a child of the process that built the data set would report the builder's peak."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def prepare(backend: str, n: int, rebuild: bool) -> None:
@@ -127,7 +136,7 @@ def measure(url: str, export: str) -> dict[str, float]:
                 size += len(chunk)
                 sink.write(chunk)
         elapsed = time.perf_counter() - began
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     return {"rows": rows, "bytes": size, "seconds": elapsed, "first_bytes": first_bytes or 0.0,
             "first_rows": first_rows or 0.0, "rss_before_mb": before, "peak_growth_mb": peak - before}
 
