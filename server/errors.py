@@ -12,7 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from inspection import errors as domain
-from inspection.photos.objectstore import StoreUnavailable
+from inspection.photos.storage import StoreUnavailable
 from schemas.common import ErrorResponse
 from server.db import DatabaseBusy
 

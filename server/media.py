@@ -16,12 +16,14 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inspection.photos import pipeline
-from inspection.photos.objectstore import CachedStore, S3Location, S3Store
 from inspection.photos.storage import FileSystemStore, PhotoStore
 from server.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from inspection.photos.objectstore import CachedStore
 
 log = logging.getLogger("xuncha.media")
 
@@ -46,8 +48,11 @@ def photo_store() -> PhotoStore:
 
 
 @cache
-def object_store(media_url: str, media_dir: str, cache_max_bytes: int) -> CachedStore:
-    """One client (and one cache) per process and URL: boto3 clients are thread-safe and slow to make."""
+def object_store(media_url: str, media_dir: str, cache_max_bytes: int) -> "CachedStore":
+    """One client (and one cache) per process and URL: boto3 clients are thread-safe and slow to make (and boto3
+    is imported only where a bucket is configured)."""
+    from inspection.photos.objectstore import CachedStore, S3Location, S3Store
+
     remote = S3Store(S3Location.parse(media_url))
     return CachedStore(remote, Path(media_dir) / CACHE_DIR, local_roots=(Path(media_dir) / "photos",),
                        max_bytes=cache_max_bytes)

@@ -31,27 +31,14 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from inspection.errors import DomainError
-from inspection.photos.storage import FileSystemStore, check_key
+from inspection.photos.storage import FileSystemStore, StoreUnavailable, check_key
 
 log = logging.getLogger("xuncha.media")
 
 CHUNK = 1024 * 1024
-UNAVAILABLE_RETRY_SECONDS = 30
 CACHED_PREFIXES = ("display/", "thumb/")
 _NOT_FOUND_CODES = {"404", "NoSuchKey", "NotFound"}
 _MODIFIED_MEMORY = 200_000  # listing times kept for modified_at (the orphan sweep asks once per listed key)
-
-
-class StoreUnavailable(DomainError):
-    """The photo store cannot be reached or refuses to work; answered 503 with Retry-After."""
-
-    code = "media_unavailable"
-    retry_after = UNAVAILABLE_RETRY_SECONDS
-
-    def __init__(self, message: str = "照片存储暂时不可用，请稍后重试 / the photo store is unavailable, retry "
-                                      "shortly", **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
 
 
 @dataclass(frozen=True)
