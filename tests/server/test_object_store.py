@@ -3,7 +3,7 @@ authorization, hashes, the orphan sweep on the bucket, an outage of the store (5
 the API working, the node's cached thumbnails still served) and ``xuncha media migrate``.
 
 They run on the SQLite run only: the store does not care which database is behind the API, and CI runs them
-once (about 20 s, most of it SeaweedFS starting and restarting).
+once: 40 s on the shared two-core VM at load 8, 2.5 min at load 12 (SeaweedFS starts in 1-2 s).
 """
 
 import hashlib

@@ -9,8 +9,8 @@ acknowledged photo in the bucket), nothing duplicated (one row per client key, o
 submission per visit), the other node keeps serving with no server error, the scheduler keeps running. The
 fail-over figures (errors and latency around the kill, each node's throughput) are printed (``pytest -s``).
 
-PostgreSQL only: several nodes share one database only there (SQLite is one machine's embedded database). About
-30-40 s on a loaded two-core machine, once per CI run.
+PostgreSQL only: several nodes share one database only there (SQLite is one machine's embedded database). One to
+two minutes on the shared two-core VM at load 11-13 (mostly the processes starting), once per CI run.
 """
 
 import asyncio
