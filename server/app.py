@@ -26,6 +26,7 @@ from server.routes import (
     hazards,
     insurance,
     leasing,
+    ledgers,
     linkage,
     majors,
     photos,
@@ -118,6 +119,7 @@ def create_app() -> FastAPI:
     api.include_router(insurance.router)
     api.include_router(campaigns.router)
     api.include_router(grid.router)
+    api.include_router(ledgers.router)
     app.include_router(api)
     pages.install(app)  # /app/, /portal/, /office/, /static/
 

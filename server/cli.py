@@ -28,6 +28,8 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(stats_app, name="stats")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(draw_app, name="draw")
+media_app = typer.Typer(help="Photo storage", no_args_is_help=True)
+app.add_typer(media_app, name="media")
 console = Console()
 
 
@@ -343,3 +345,40 @@ def stats_rebuild_tally() -> None:
 
 if __name__ == "__main__":
     app()
+
+
+@media_app.command("migrate")
+def media_migrate(
+    source: Annotated[Path | None, typer.Option("--from", help="file-system store; default XUNCHA_MEDIA_DIR/photos",
+                                                file_okay=False)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="print the totals only")] = False,
+) -> None:
+    """Copy a file-system photo store into the bucket of XUNCHA_MEDIA_URL, reading every object back to verify its
+    SHA-256. Run it again after an interruption: what is already there (same hash) is skipped."""
+    from inspection.photos.objectstore import S3Location, S3Store, StoreUnavailable
+    from inspection.photos.storage import FileSystemStore
+    from inspection.photos.transfer import migrate as migrate_store
+
+    settings = get_settings()
+    if not settings.media_url:
+        console.print("[red]XUNCHA_MEDIA_URL is not set: name the bucket to copy into (s3://bucket?endpoint=…)[/red]")
+        raise typer.Exit(2)
+    root = source or Path(settings.media_dir) / "photos"
+    if not root.is_dir():
+        console.print(f"[red]{root}: no such folder[/red]")
+        raise typer.Exit(2)
+    target = S3Store(S3Location.parse(settings.media_url))
+
+    def progress(key: str, what: str) -> None:
+        if not quiet or what.startswith("failed"):
+            console.print(f"{what}: {key}", markup=False)
+
+    try:
+        target.ensure_bucket()
+        result = migrate_store(FileSystemStore(root), target, progress=progress)
+    except StoreUnavailable as exc:
+        console.print(f"[red]{exc.message}; run the command again to resume[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"copied {result.copied}, already there {result.already_there}, failed {len(result.failed)}")
+    if not result.ok:
+        raise typer.Exit(1)

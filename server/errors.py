@@ -12,6 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from inspection import errors as domain
+from inspection.photos.storage import StoreUnavailable
 from schemas.common import ErrorResponse
 from server.db import DatabaseBusy
 
@@ -84,6 +85,12 @@ def install(app: FastAPI) -> None:
     async def _busy(_: Request, exc: DatabaseBusy) -> JSONResponse:
         log.warning("answered 503: %s", exc)
         return busy()
+
+    @app.exception_handler(StoreUnavailable)
+    async def _store_unavailable(_: Request, exc: StoreUnavailable) -> JSONResponse:
+        log.warning("answered 503: photo store unavailable (%s)", exc.__cause__ or exc)
+        return error_json(503, exc.code, exc.message, exc.details,
+                          headers={"Retry-After": str(StoreUnavailable.retry_after)})
 
     @app.exception_handler(PoolTimeout)
     async def _pool(_: Request, exc: PoolTimeout) -> JSONResponse:

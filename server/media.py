@@ -14,12 +14,16 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inspection.photos import pipeline
 from inspection.photos.storage import FileSystemStore, PhotoStore
 from server.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from inspection.photos.objectstore import CachedStore
 
 log = logging.getLogger("xuncha.media")
 
@@ -31,8 +35,27 @@ _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
+CACHE_DIR = "cache"  # below media_dir: this node's copies of display variants and thumbnails (object store)
+
+
 def photo_store() -> PhotoStore:
-    return FileSystemStore(Path(get_settings().media_dir) / "photos")
+    """``XUNCHA_MEDIA_URL``'s bucket (with this node's cache of the small variants), else files below
+    ``XUNCHA_MEDIA_DIR``."""
+    settings = get_settings()
+    if settings.media_url:
+        return object_store(settings.media_url, str(settings.media_dir), settings.media_cache_max_bytes)
+    return FileSystemStore(Path(settings.media_dir) / "photos")
+
+
+@cache
+def object_store(media_url: str, media_dir: str, cache_max_bytes: int) -> "CachedStore":
+    """One client (and one cache) per process and URL: boto3 clients are thread-safe and slow to make (and boto3
+    is imported only where a bucket is configured)."""
+    from inspection.photos.objectstore import CachedStore, S3Location, S3Store
+
+    remote = S3Store(S3Location.parse(media_url))
+    return CachedStore(remote, Path(media_dir) / CACHE_DIR, local_roots=(Path(media_dir) / "photos",),
+                       max_bytes=cache_max_bytes)
 
 
 def partial_file_age(settings: Settings) -> timedelta:

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     env: str = Field(default="development", description="development | test | production")
     database_url: str = "sqlite:///./var/xuncha.db"
     media_dir: Path = Path("./var/media")
+    # photos in an S3-compatible bucket: s3://bucket[/prefix]?endpoint=http://host:port (empty: under media_dir)
+    media_url: str = ""
+    media_cache_max_bytes: int = Field(default=5 * 1024**3, ge=0)  # this node's cached variants (object store)
     audit_anchor_file: Path = Path("./var/audit-anchors.jsonl")  # signed audit checkpoints, outside the database
     secret_key: str = ""  # empty: development makes a random one in secret_key_file; production refuses to start
     secret_key_file: Path = Path("./var/secret_key")
@@ -97,6 +100,15 @@ class Settings(BaseSettings):
         for entry in entries:
             ipaddress.ip_network(entry.strip(), strict=False)
         return entries
+
+    @field_validator("media_url")
+    @classmethod
+    def _media_url_parses(cls, url: str) -> str:
+        if url.strip():
+            from inspection.photos.objectstore import S3Location
+
+            S3Location.parse(url.strip())
+        return url.strip()
 
     @field_validator("webhook_allowed_networks")
     @classmethod

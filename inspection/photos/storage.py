@@ -13,11 +13,25 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
+
+from inspection.errors import DomainError
 
 TEMP_PREFIX = ".tmp-"
 _SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
 _COPY_CHUNK = 1024 * 1024
+UNAVAILABLE_RETRY_SECONDS = 30
+
+
+class StoreUnavailable(DomainError):
+    """The photo store cannot be reached or refuses to work; answered 503 with Retry-After."""
+
+    code = "media_unavailable"
+    retry_after = UNAVAILABLE_RETRY_SECONDS
+
+    def __init__(self, message: str = "照片存储暂时不可用，请稍后重试 / the photo store is unavailable, retry "
+                                      "shortly", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
 
 
 class PhotoStore(Protocol):

@@ -1,8 +1,9 @@
 """Photos: streamed upload, the variants, public verification by code; a visit's signature."""
 
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
 import anyio
 from fastapi import APIRouter, Query, Request, Response
@@ -36,6 +37,7 @@ SPOOL_DIR = ".incoming"  # below the store's root, so the orphan sweep also clea
 # Decoding a 12 MP photo takes ~30 MB; at most this many uploads decode at once, the rest wait their turn.
 PILLOW_SLOTS = 3
 IMMUTABLE = "private, max-age=31536000, immutable"
+STREAM_CHUNK = 256 * 1024
 _ID = TypeAdapter(Id)
 PURPOSES = ("signature",)
 
@@ -164,11 +166,18 @@ def read_photo_file(photo_id: Id, session: SessionDep, actor: CurrentActor,
         if not path.is_file():
             raise NotFound("照片文件缺失 / photo file missing", code="photo_file_missing")
         return FileResponse(path, media_type=media_type, headers=headers)
-    try:
+    try:  # an object store: absent (404) or unreachable (503) is known before the first byte is sent
         stream = store.open(key)
     except FileNotFoundError as exc:
         raise NotFound("照片文件缺失 / photo file missing", code="photo_file_missing") from exc
-    return StreamingResponse(stream, media_type=media_type, headers=headers)
+    return StreamingResponse(_chunks(stream), media_type=media_type, headers=headers)
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    try:
+        yield from iter(lambda: stream.read(STREAM_CHUNK), b"")
+    finally:
+        stream.close()
 
 
 @router.post("/visits/{visit_id}/signature", response_model=VisitPublic, tags=["visits"])
