@@ -21,6 +21,7 @@ from server.routes import (
     draws,
     enterprises,
     hazards,
+    inbox,
     majors,
     photos,
     portal,
@@ -102,6 +103,7 @@ def create_app() -> FastAPI:
     api.include_router(draws.router)
     api.include_router(admin.router)
     api.include_router(stats.router)
+    api.include_router(inbox.router)
     app.include_router(api)
     pages.install(app)  # /app/, /portal/, /office/, /static/
 
