@@ -47,7 +47,7 @@ class InboxItem(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id")
-    outbox_id: int = Field(foreign_key="outbox.id")
+    outbox_id: int  # the event (no foreign key: the outbox may be pruned, the inbox stays)
     event_type: str = Field(max_length=48)
     title: str = Field(max_length=200)
     body: str = Field(default="", max_length=1000)

@@ -36,7 +36,6 @@ def upgrade() -> None:
         sa.Column('created_at', inspection.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column('read_at', inspection.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_inbox_item_user_id_app_user')),
-        sa.ForeignKeyConstraint(['outbox_id'], ['outbox.id'], name=op.f('fk_inbox_item_outbox_id_outbox')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_inbox_item')),
         sa.UniqueConstraint('user_id', 'outbox_id', name=op.f('uq_inbox_item_user_id_outbox_id')),
     )
