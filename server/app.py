@@ -104,6 +104,7 @@ def create_app() -> FastAPI:
     api.include_router(admin.router)
     api.include_router(stats.router)
     api.include_router(inbox.router)
+    api.include_router(inbox.heads)
     app.include_router(api)
     pages.install(app)  # /app/, /portal/, /office/, /static/
 

@@ -6,7 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from hazards.notify import inbox as inbox_service
+from inspection.identity import accounts
 from inspection.types import utcnow
+from schemas.accounts import DepartmentHeadIn, DepartmentHeadOut
 from schemas.common import Id, Offset
 from schemas.inbox import InboxItemPublic, InboxOut, MarkedOut, UnreadOut
 from server.auth import CurrentActor
@@ -40,5 +42,18 @@ def mark_all_read(session: WriteSessionDep, actor: CurrentActor) -> MarkedOut:
 def mark_read(item_id: Id, session: WriteSessionDep, actor: CurrentActor) -> InboxItemPublic:
     item = inbox_service.mark_read(session, item_id, actor=actor, now=utcnow())
     out = InboxItemPublic.model_validate(item)
+    session.commit()
+    return out
+
+
+heads = APIRouter(tags=["inbox"])
+
+
+@heads.put("/users/{user_id}/department-head", response_model=DepartmentHeadOut)
+def mark_department_head(user_id: Id, body: DepartmentHeadIn, session: WriteSessionDep,
+                         actor: CurrentActor) -> DepartmentHeadOut:
+    """Mark a department's account as its head (the escalation ladder tells heads of hazards overdue): the office."""
+    user = accounts.mark_department_head(session, user_id, body.department_head, actor=actor, now=utcnow())
+    out = DepartmentHeadOut.model_validate(user)
     session.commit()
     return out

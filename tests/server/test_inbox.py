@@ -10,7 +10,6 @@ from hazards.models import Hazard
 from hazards.notify.models import InboxItem, Outbox
 from inspection import audit
 from inspection.clock import local_date
-from inspection.models import User
 from inspection.types import utcnow
 from server.jobs import functions as jobs
 from tests.server.test_api_hazards import _evidence_photo, _visit_with_failures
@@ -108,10 +107,14 @@ def _at(day, hour=10):
 
 def test_the_ladder_reaches_enterprise_inspectors_head_office_and_leader_once_each(client, world, session, general):
     hazard_id, _ = general
-    head = session.get(User, world.users["inspector2"].id)
-    head.department_head = True  # inspector2 heads the safety department
-    session.add(head)
-    session.commit()
+    head_id = world.users["inspector2"].id  # inspector2 heads the safety department
+    url = f"{API}/users/{head_id}/department-head"
+    assert client.put(url, json={"department_head": True}, headers=world.headers("inspector")).status_code == 403
+    marked = client.put(url, json={"department_head": True}, headers=world.headers("office"))
+    assert marked.status_code == 200 and marked.json()["department_head"] is True
+    assert client.get(f"{API}/me", headers=world.headers("inspector2")).json()["department_head"] is True
+    assert client.put(f"{API}/users/{world.users['office'].id}/department-head", json={"department_head": True},
+                      headers=world.headers("office")).status_code == 422
     due = _due_day(session, hazard_id)
 
     def sweep(days_after, times=1):
