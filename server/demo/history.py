@@ -39,6 +39,7 @@ from schemas.hazards import PlanIn, ReinspectionIn, ReinspectionItemIn
 from schemas.portal import RatingIn
 from schemas.tasks import TaskCreate
 from schemas.visits import ResultIn, SubmissionIn, VisitCreate, VisitStart
+from server.demo import inbox as demo_inbox
 from server.jobs.functions import task_policy
 from server.settings import get_settings
 
@@ -95,6 +96,7 @@ def load(session: Session, *, store: PhotoStore, now: datetime, demo_enterprise_
                                            inspector_ids=[second.id or 0]), actor=actor_for(first), now=now)
     _ratings(session, rng, demo_enterprise_id)
     _joint_plans(session, inspectors, checked, now=now)
+    demo_inbox.settle(session, now=now)
     for message in session.exec(select(Outbox).where(Outbox.status == "pending")).all():
         message.status, message.sent_at = "sent", message.created_at  # went out when it happened, months ago
         session.add(message)
