@@ -19,6 +19,7 @@ from server.routes import (
     departments,
     documents,
     draws,
+    drill,
     enterprises,
     hazards,
     inbox,
@@ -103,6 +104,7 @@ def create_app() -> FastAPI:
     api.include_router(draws.router)
     api.include_router(admin.router)
     api.include_router(stats.router)
+    api.include_router(drill.router)
     api.include_router(inbox.router)
     api.include_router(inbox.heads)
     app.include_router(api)
