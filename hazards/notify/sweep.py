@@ -143,7 +143,8 @@ def sweep_deadlines(session: Session, *, now: datetime, policy: SweepPolicy) -> 
     keys = _queue(session, kind="escalate", event_type="hazard.escalated", recipient=_text(OFFICE), where=escalate,
                   now=now)
     report.queued["escalate"] = len(keys)
-    _record_escalations(session, keys, now=now)
+    # every step's audit events in one batch (each hazard's chain head read once), in the ladder's order
+    escalations = [(policy.escalate_general_after_days, _escalation_events(keys, now=now))]
     for step in policy.steps:
         limit = end_of_local_day(today - timedelta(days=step.after_days))
         where = [is_open, col(Hazard.due_at) < now, col(Hazard.due_at) <= limit]
@@ -157,7 +158,9 @@ def sweep_deadlines(session: Session, *, now: datetime, policy: SweepPolicy) -> 
         rows = _queue(session, kind=kind, event_type="hazard.overdue" if step.notify == "inspector"
                       else "hazard.escalated", recipient=recipient, where=where, now=now, leaders=policy.leaders)
         report.queued[kind] = len(rows)
-        _record_escalations(session, rows, now=now, step=step.notify)
+        escalations.append((step.after_days, _escalation_events(rows, now=now, step=step.notify)))
+    audit.record_many(session, [event for _, events in sorted(escalations, key=lambda pair: pair[0])
+                                for event in events])
     report.green_revoked = _revoke_green_lists(session, now=now)
     session.flush()
     return report
@@ -166,11 +169,11 @@ def sweep_deadlines(session: Session, *, now: datetime, policy: SweepPolicy) -> 
 STEP_WORDS = {OFFICE: "安委办", "inspector": "执法人员", "head": "部门负责人", "leader": "区分管领导"}
 
 
-def _record_escalations(session: Session, rows: list[tuple[str, dict[str, Any]]], *, now: datetime,
-                        step: str = OFFICE) -> None:
+def _escalation_events(rows: list[tuple[str, dict[str, Any]]], *, now: datetime, step: str = OFFICE
+                       ) -> list[dict[str, Any]]:
     """One ``hazard.escalated`` audit event per new escalation (each step of the ladder: ``after.recipient``
-    names it), appended to the hash chain as one batch (``audit.record_many``: the chain head is read once, not
-    once per event). The hazard's history shows them."""
+    names it), for ``audit.record_many`` (the chain head is read once per hazard, not once per event). The
+    hazard's history shows them."""
     today = local_date(now)
     events = []
     for _, payload in sorted(rows, key=lambda row: row[1]["hazard_id"]):
@@ -182,7 +185,7 @@ def _record_escalations(session: Session, rows: list[tuple[str, dict[str, Any]]]
                        "at": now, "reason": f"{reason}，告知{STEP_WORDS.get(step, step)}",
                        "after": {"level": payload["level"], "due_at": payload["due_at"], "days_overdue": late,
                                  "recipient": step}})
-    audit.record_many(session, events)
+    return events
 
 
 def _revoke_green_lists(session: Session, *, now: datetime) -> int:
