@@ -136,3 +136,21 @@ def test_the_ladder_file_is_checked_and_leaders_can_be_configured(tmp_path):
         with pytest.raises(ValueError, match=words):
             ladder.parse(bad)
     assert ladder.parse({"steps": []}, office_fallback_days=5).office_after_days == 5
+
+
+def test_a_visit_notice_reaches_the_enterprise_inbox_and_phone(session, world):
+    from inspection.models import Visit
+    from schemas.enums import VisitSource
+
+    user = world.users["enterprise_a"]
+    user.phone = "13800003333"
+    session.add(user)
+    session.add(Visit(enterprise_id=world.enterprise_a.id, lead_department_id=world.safety.id,
+                      source=VisitSource.JOINT, announced=True, planned_date=DUE))
+    session.commit()
+    assert sweep.send_visit_notices(session, now=at(DUE - timedelta(days=5)), days=3) == 1
+    session.commit()
+    (item,) = session.exec(select(InboxItem).where(InboxItem.user_id == user.id)).all()
+    assert item.title == "检查预告" and "2026年3月10日" in item.body and item.link.startswith("visit:")
+    (text,) = session.exec(select(SmsMessage)).all()
+    assert text.phone == "13800003333" and "检查预告" in text.text
