@@ -56,6 +56,7 @@ class User(SQLModel, table=True):
     cert_no: str | None = Field(default=None, max_length=32)  # 执法证号; only certified inspectors issue orders
     cert_valid_to: date | None = None  # the 执法证's last valid day; None: not recorded (no expiry known)
     phone: str | None = Field(default=None, max_length=32)
+    department_head: bool = False  # the escalation ladder's "department head" step reaches these
     is_active: bool = True
     created_at: datetime = created_column()
 

@@ -30,3 +30,17 @@ class MePublic(BaseModel):
     department: DepartmentPublic | None = None
     enterprise_id: int | None = None
     cert_no: str | None = None
+    department_head: bool = False
+
+
+class DepartmentHeadIn(BaseModel):
+    department_head: bool
+
+
+class DepartmentHeadOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    department_id: int | None = None
+    department_head: bool

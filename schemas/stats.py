@@ -33,6 +33,9 @@ class StatsFigures(BaseModel):
     repeat_hazards: int
     repeat_enterprises: int
     suspected_false_rectification: int
+    hazards_url: str = Field("", description="the hazards behind these figures (GET /stats/hazards with the same "
+                             "period, filters and this group's keys); add `&figure=closed` (any figure's field, or "
+                             "not_closed, late) for one figure's list; without it: those found")
 
 
 class StatsRow(StatsFigures):
@@ -73,6 +76,7 @@ class TopItemOut(BaseModel):
     major: int
     text: str
     legal_basis: str
+    hazards_url: str = ""
 
 
 class TopItemsOut(BaseModel):

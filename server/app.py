@@ -21,9 +21,11 @@ from server.routes import (
     departments,
     documents,
     draws,
+    drill,
     enterprises,
     grid,
     hazards,
+    inbox,
     insurance,
     leasing,
     ledgers,
@@ -120,6 +122,9 @@ def create_app() -> FastAPI:
     api.include_router(campaigns.router)
     api.include_router(grid.router)
     api.include_router(ledgers.router)
+    api.include_router(drill.router)
+    api.include_router(inbox.router)
+    api.include_router(inbox.heads)
     app.include_router(api)
     pages.install(app)  # /app/, /portal/, /office/, /static/
 

@@ -108,8 +108,12 @@ def scheduler() -> None:
 def import_enterprises(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX file")],
     as_user: Annotated[str, typer.Option("--as", help="username recorded in the audit trail")] = "admin",
+    update: Annotated[bool, typer.Option("--update", help="update enterprises already registered (by credit "
+                                         "code) with the cells a row fills, instead of refusing them")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="check and report row by row, write nothing")] = False,
 ) -> None:
-    """Validate every row, then import all rows or none, printing a per-row error report."""
+    """Validate every row, then import all rows or none, printing a per-row error report; with --update, say row
+    by row what changed."""
     from inspection.identity.accounts import actor_for
     from inspection.models import User
     from server.db import session_scope
@@ -126,7 +130,7 @@ def import_enterprises(
         total = sum(1 for _ in importer.read_rows(file))
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("validating", total=total)
-            report = importer.import_file(session, file, actor=actor, now=utcnow(),
+            report = importer.import_file(session, file, actor=actor, now=utcnow(), update=update,
                                           progress=lambda n: progress.advance(task, n))
         if not report.ok:
             session.rollback()
@@ -137,7 +141,29 @@ def import_enterprises(
                 table.add_row(str(problem.row), problem.column, problem.problem)
             console.print(table)
             raise typer.Exit(1)
-    console.print(f"imported {report.imported} of {report.rows} rows")
+        if update:
+            _print_changes(report)
+        if dry_run:
+            session.rollback()
+            console.print(f"dry run, nothing written: would import {report.imported}, update {report.updated} "
+                          f"({report.unchanged} unchanged) of {report.rows} rows")
+            return
+    if update:
+        console.print(f"imported {report.imported}, updated {report.updated} ({report.unchanged} unchanged) "
+                      f"of {report.rows} rows")
+    else:
+        console.print(f"imported {report.imported} of {report.rows} rows")
+
+
+def _print_changes(report: importer.ImportReport) -> None:
+    table = Table(title="row by row")
+    for column in ("row", "credit code", "enterprise", "action", "changes"):
+        table.add_column(column)
+    words = {"created": "新增 created", "updated": "更新 updated", "unchanged": "无变化 unchanged"}
+    for change in report.changes:
+        changed = "; ".join(f"{name}: {before!r} → {after!r}" for name, (before, after) in change.fields.items())
+        table.add_row(str(change.row), change.credit_code, change.name, words[change.action], changed)
+    console.print(table)
 
 
 def _office_actor(session, as_user: str):  # type: ignore[no-untyped-def]

@@ -62,7 +62,12 @@ class Settings(BaseSettings):
     scheduler_heartbeat_seconds: float = 10.0
     # deadline sweep: reminders 3 and 1 days ahead; general hazards go to the office N days overdue
     remind_days: list[int] = [3, 1]
-    escalate_general_after_days: int = 3
+    escalate_general_after_days: int = 3  # used only when the escalation ladder has no office step
+    escalation_file: str = ""  # the escalation ladder (JSON); empty: hazards/rules/data/escalation.json
+    escalation_leaders: list[str] = []  # usernames of the district's leaders (the ladder's last step)
+    # SMS: posted to this HTTP gateway (empty: written to the log), with this bearer token
+    sms_gateway_url: str = ""
+    sms_gateway_token: str = ""
     # re-inspection window (复查, REFERENCE §D.1): days after the application or the deadline
     reinspection_days: int = 10
     reinspection_working_days: bool = False

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from hazards.notify import inbox
 from hazards.notify.models import Outbox, Webhook
 
 
@@ -17,27 +18,30 @@ def add(session: Session, *, event_type: str, dedup_key: str, recipient: str, pa
         now: datetime, channel: str = "log") -> bool:
     """Queue a notification once, and once more for each webhook subscribed to its event type.
 
-    Returns False when the same dedup_key was queued before.
+    Returns False when the same dedup_key was queued before. The people the recipient names get it in their
+    inbox (``inbox.fan_out``), in the same transaction.
     """
     values = {
         "dedup_key": dedup_key, "event_type": event_type, "recipient": recipient, "channel": channel,
         "payload": payload, "status": "pending", "attempts": 0, "next_attempt_at": now, "last_error": "",
         "created_at": now,
     }
-    added = _insert_once(session, values)
-    if added:
+    outbox_id = _insert_once(session, values)
+    if outbox_id is not None:
+        inbox.fan_out(session, [inbox.Queued(outbox_id, event_type, recipient, payload)], now=now)
         for webhook in subscribers(session, event_type):
             _insert_once(session, {**values, "dedup_key": f"{dedup_key}|webhook:{webhook.id}", "channel": "webhook",
                                    "recipient": f"webhook:{webhook.id}"})
-    return added
+    return outbox_id is not None
 
 
-def _insert_once(session: Session, values: dict[str, Any]) -> bool:
+def _insert_once(session: Session, values: dict[str, Any]) -> int | None:
+    """The new row's id, or None when its dedup_key was there."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["dedup_key"])
                  .returning(Outbox.id))  # rowcount is -1 here on psycopg: ask for the id instead
-    return session.execute(statement).first() is not None  # type: ignore[call-overload]
+    return session.execute(statement).scalar()  # type: ignore[call-overload, no-any-return]
 
 
 def subscribers(session: Session, event_type: str) -> list[Webhook]:

@@ -28,6 +28,7 @@ from sqlmodel import Session, col
 
 from hazards.loop import deadlines
 from hazards.models import Evidence, Hazard
+from hazards.notify import inbox
 from hazards.notify.models import Outbox
 from hazards.rules import greenlist, holidays
 from inspection import audit
@@ -43,9 +44,23 @@ REOPENING_ACTIONS = ("hazard.reject", "hazard.reinspected_open")
 
 
 @dataclass(frozen=True)
+class LadderStep:
+    """A rung of the escalation ladder beyond the enterprise's overdue notice and the office's escalation: tell
+    ``notify`` (``inspector``, ``head`` or ``leader``) when a hazard is ``after_days`` days overdue (0: at once)."""
+
+    notify: str
+    after_days: int
+
+
+LADDER_RECIPIENTS = ("inspector", "head", "leader")
+
+
+@dataclass(frozen=True)
 class SweepPolicy:
     remind_days: tuple[int, ...] = (3, 1)  # days before the due day, each a separate reminder
     escalate_general_after_days: int = 3  # general hazards go to the office this many days overdue
+    steps: tuple[LadderStep, ...] = ()  # the rest of the ladder (``hazards.notify.ladder``)
+    leaders: tuple[str, ...] = ()  # usernames of the district's leaders; none: the office's accounts
 
 
 @dataclass
@@ -81,8 +96,9 @@ def _text(value: str) -> Any:
 
 
 def _queue(session: Session, *, kind: str, event_type: str, recipient: Any, where: Sequence[Any],
-           now: datetime) -> list[tuple[str, dict[str, Any]]]:
-    """INSERT one outbox row per matching hazard, keyed ``{kind}:{hazard}:{due_at}``; existing keys are skipped."""
+           now: datetime, leaders: Sequence[str] = ()) -> list[tuple[str, dict[str, Any]]]:
+    """INSERT one outbox row per matching hazard, keyed ``{kind}:{hazard}:{due_at}``; existing keys are skipped.
+    The new rows reach their recipients' inboxes (``inbox.fan_out``)."""
     dialect = session.get_bind().dialect.name
     due = iso_utc(Hazard.due_at, dialect)
     key = _text(f"{kind}:") + cast(Hazard.id, String) + _text(":") + due
@@ -96,7 +112,11 @@ def _queue(session: Session, *, kind: str, event_type: str, recipient: Any, wher
         ["dedup_key", "event_type", "recipient", "channel", "payload", "status", "attempts", "next_attempt_at",
          "last_error", "created_at"], rows).on_conflict_do_nothing(index_elements=["dedup_key"])
     # RETURNING, not rowcount: psycopg reports -1 for INSERT ... SELECT with bound parameters
-    return [tuple(row) for row in session.connection().execute(statement.returning(Outbox.dedup_key, Outbox.payload))]
+    added = session.connection().execute(statement.returning(Outbox.dedup_key, Outbox.payload, Outbox.id,
+                                                             Outbox.recipient)).all()
+    inbox.fan_out(session, [inbox.Queued(outbox_id, event_type, to, payload) for _, payload, outbox_id, to in added],
+                  now=now, leaders=leaders)
+    return [(key, payload) for key, payload, _, _ in added]
 
 
 def sweep_deadlines(session: Session, *, now: datetime, policy: SweepPolicy) -> SweepReport:
@@ -123,27 +143,49 @@ def sweep_deadlines(session: Session, *, now: datetime, policy: SweepPolicy) -> 
     keys = _queue(session, kind="escalate", event_type="hazard.escalated", recipient=_text(OFFICE), where=escalate,
                   now=now)
     report.queued["escalate"] = len(keys)
-    _record_escalations(session, keys, now=now)
+    # every step's audit events in one batch (each hazard's chain head read once), in the ladder's order
+    escalations = [(policy.escalate_general_after_days, _escalation_events(keys, now=now))]
+    for step in policy.steps:
+        limit = end_of_local_day(today - timedelta(days=step.after_days))
+        where = [is_open, col(Hazard.due_at) < now, col(Hazard.due_at) <= limit]
+        kind = f"escalate-{step.notify}"
+        if step.notify == "inspector":  # the overdue notice, to the inspectors who found it
+            recipient: Any = _text("department:") + cast(Hazard.department_id, String)
+        elif step.notify == "head":
+            recipient = _text("head:") + cast(Hazard.department_id, String)
+        else:
+            recipient = _text("leader")
+        rows = _queue(session, kind=kind, event_type="hazard.overdue" if step.notify == "inspector"
+                      else "hazard.escalated", recipient=recipient, where=where, now=now, leaders=policy.leaders)
+        report.queued[kind] = len(rows)
+        escalations.append((step.after_days, _escalation_events(rows, now=now, step=step.notify)))
+    audit.record_many(session, [event for _, events in sorted(escalations, key=lambda pair: pair[0])
+                                for event in events])
     report.green_revoked = _revoke_green_lists(session, now=now)
     session.flush()
     return report
 
 
-def _record_escalations(session: Session, rows: list[tuple[str, dict[str, Any]]], *, now: datetime) -> None:
-    """One ``hazard.escalated`` audit event per new escalation, appended to the hash chain as one batch
-    (``audit.record_many``: the chain head is read once, not once per event)."""
+STEP_WORDS = {OFFICE: "安委办", "inspector": "执法人员", "head": "部门负责人", "leader": "区分管领导"}
+
+
+def _escalation_events(rows: list[tuple[str, dict[str, Any]]], *, now: datetime, step: str = OFFICE
+                       ) -> list[dict[str, Any]]:
+    """One ``hazard.escalated`` audit event per new escalation (each step of the ladder: ``after.recipient``
+    names it), for ``audit.record_many`` (the chain head is read once per hazard, not once per event). The
+    hazard's history shows them."""
     today = local_date(now)
     events = []
     for _, payload in sorted(rows, key=lambda row: row[1]["hazard_id"]):
         due = datetime.fromisoformat(payload["due_at"].replace("Z", "+00:00"))
         late = (today - local_date(due)).days
         reason = ("重大事故隐患逾期未整改 / major hazard overdue" if payload["level"] == HazardLevel.MAJOR
-                  else f"一般隐患逾期{late}天未整改 / general hazard {late} days overdue")
+                  and step == OFFICE else f"隐患逾期{late}天未整改 / hazard {late} days overdue")
         events.append({"entity": "hazard", "entity_id": payload["hazard_id"], "action": "hazard.escalated",
-                       "at": now, "reason": reason,
+                       "at": now, "reason": f"{reason}，告知{STEP_WORDS.get(step, step)}",
                        "after": {"level": payload["level"], "due_at": payload["due_at"], "days_overdue": late,
-                                 "recipient": OFFICE}})
-    audit.record_many(session, events)
+                                 "recipient": step}})
+    return events
 
 
 def _revoke_green_lists(session: Session, *, now: datetime) -> int:
@@ -264,7 +306,9 @@ def send_visit_notices(session: Session, *, now: datetime, days: int) -> int:
     statement = insert(Outbox).from_select(
         ["dedup_key", "event_type", "recipient", "channel", "payload", "status", "attempts", "next_attempt_at",
          "last_error", "created_at"], rows).on_conflict_do_nothing(index_elements=["dedup_key"])
-    return len(session.connection().execute(statement.returning(Outbox.id)).all())
+    added = session.connection().execute(statement.returning(Outbox.id, Outbox.recipient, Outbox.payload)).all()
+    inbox.fan_out(session, [inbox.Queued(i, "visit.notice", to, payload) for i, to, payload in added], now=now)
+    return len(added)
 
 
 # --- the draw's hazard weights -------------------------------------------------------------------------------------

@@ -138,3 +138,26 @@ def actor_for(user: User) -> Actor:
         enterprise_id=user.enterprise_id,
         cert_no=user.cert_no,
     )
+
+
+def mark_department_head(session: Session, user_id: int, head: bool, *, actor: Actor, now: datetime) -> User:
+    """Mark (or unmark) an inspector as their department's head, whom the escalation ladder reaches. The office and
+    admins only; audited."""
+    from inspection import audit
+    from inspection.errors import InvalidInput, NotFound
+    from inspection.identity.access import require_role
+
+    require_role(actor, Role.OFFICE, Role.ADMIN, action="mark department heads")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在 / user not found", code="user_not_found")
+    if head and user.department_id is None:
+        raise InvalidInput("只有部门账号可以标记为部门负责人 / only a department's account can head it",
+                           code="not_a_department_account")
+    before = {"department_head": user.department_head}
+    user.department_head = head
+    session.add(user)
+    session.flush()
+    audit.record(session, entity="user", entity_id=user_id, action="user.department_head", actor=actor, at=now,
+                 before=before, after={"department_head": head, "department_id": user.department_id})
+    return user

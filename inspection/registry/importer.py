@@ -1,4 +1,9 @@
-"""Bulk enterprise import from CSV or XLSX: validate every row first, then import all or nothing."""
+"""Bulk enterprise import from CSV or XLSX: validate every row first, then import all or nothing.
+
+With ``update``, a row whose credit code is registered updates that enterprise instead of being refused: the cells
+it fills replace the enterprise's values, empty cells leave them as they are, and the report says row by row what
+changed (``RowChange``). Either way every row is checked first and nothing is written unless all are good; the
+caller commits, or rolls back for a dry run."""
 
 import csv
 import io
@@ -10,11 +15,13 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
+from inspection import audit
+from inspection.errors import DomainError
 from inspection.identity.access import Actor
 from inspection.models import Enterprise
 from inspection.registry import creditcode
 from inspection.registry import enterprises as enterprise_service
-from schemas.enterprises import EnterpriseCreate
+from schemas.enterprises import EnterpriseCreate, EnterpriseUpdate
 
 # header (Chinese or English) -> field
 HEADERS: dict[str, str] = {
@@ -49,11 +56,25 @@ class RowProblem:
     problem: str
 
 
+@dataclass(frozen=True)
+class RowChange:
+    """What one row did: ``created``, ``updated`` (``fields``: name -> (before, after)) or ``unchanged``."""
+
+    row: int
+    credit_code: str
+    name: str
+    action: str
+    fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+
 @dataclass
 class ImportReport:
     rows: int = 0
     imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    changes: list[RowChange] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -112,10 +133,27 @@ def _map_row(row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     return data, columns
 
 
+@dataclass(frozen=True)
+class Planned:
+    """A good row: a new enterprise (``existing_id`` None) or the changes to a registered one."""
+
+    row: int
+    data: EnterpriseCreate | EnterpriseUpdate
+    existing_id: int | None = None
+
+
 def validate(session: Session, path: Path, *, progress: Callable[[int], None] | None = None
              ) -> tuple[list[EnterpriseCreate], ImportReport]:
+    """The new enterprises of a file that registers only new ones, and the report of its problems."""
+    planned, report = plan(session, path, update=False, progress=progress)
+    return [p.data for p in planned if isinstance(p.data, EnterpriseCreate)], report
+
+
+def plan(session: Session, path: Path, *, update: bool, progress: Callable[[int], None] | None = None
+         ) -> tuple[list[Planned], ImportReport]:
+    """Check every row; a registered credit code is a problem unless ``update``, then the row's changes."""
     report = ImportReport()
-    valid: list[EnterpriseCreate] = []
+    rows: list[tuple[int, dict[str, Any], dict[str, str]]] = []
     seen: dict[str, int] = {}
     for index, row in enumerate(read_rows(path), start=2):
         report.rows += 1
@@ -129,19 +167,34 @@ def validate(session: Session, path: Path, *, progress: Callable[[int], None] | 
         if problems:
             report.problems.extend(problems)
             continue
+        rows.append((index, data, columns))
+    codes = [data["credit_code"] for _, data, _ in rows]
+    registered: dict[str, int] = {}
+    for start in range(0, len(codes), 500):
+        chunk = codes[start:start + 500]
+        for code, enterprise_id in session.exec(select(Enterprise.credit_code, Enterprise.id)
+                                                .where(col(Enterprise.credit_code).in_(chunk))):
+            registered[code] = enterprise_id or 0
+    planned: list[Planned] = []
+    for index, data, columns in rows:
+        code = data["credit_code"]
+        existing = registered.get(code)
+        if existing is not None and not update:
+            report.problems.append(RowProblem(index, columns.get("credit_code", "统一社会信用代码"),
+                                              f"已登记 / already registered: {code}"))
+            continue
         try:
-            valid.append(EnterpriseCreate.model_validate(data))
+            model: EnterpriseCreate | EnterpriseUpdate = (
+                EnterpriseCreate.model_validate(data) if existing is None
+                else EnterpriseUpdate.model_validate({k: v for k, v in data.items() if k != "credit_code"}))
         except ValidationError as exc:
             for err in exc.errors():
                 name = str(err["loc"][0]) if err["loc"] else ""
                 report.problems.append(RowProblem(index, columns.get(name, name), err["msg"]))
-    codes = [item.credit_code for item in valid]
-    for start in range(0, len(codes), 500):
-        chunk = codes[start:start + 500]
-        for code in session.exec(select(Enterprise.credit_code).where(col(Enterprise.credit_code).in_(chunk))):
-            report.problems.append(RowProblem(seen[code], "统一社会信用代码", f"已登记 / already registered: {code}"))
+            continue
+        planned.append(Planned(index, model, existing))
     report.problems.sort(key=lambda p: (p.row, p.column))
-    return valid, report
+    return planned, report
 
 
 def _row_problems(data: dict[str, Any], columns: dict[str, str], index: int,
@@ -161,12 +214,37 @@ def _row_problems(data: dict[str, Any], columns: dict[str, str], index: int,
 
 
 def import_file(session: Session, path: Path, *, actor: Actor, now: Any,
-                progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Validate every row; import all of them only if none has a problem. The caller commits."""
-    valid, report = validate(session, path, progress=progress)
+                progress: Callable[[int], None] | None = None, update: bool = False) -> ImportReport:
+    """Validate every row; import (and with ``update``, update) all of them only if none has a problem. A row whose
+    changes the enterprise cannot take (an inconsistent profile) is a problem too, and nothing is kept then: the
+    caller commits only a report that is ``ok`` (and rolls back otherwise, or for a dry run)."""
+    planned, report = plan(session, path, update=update, progress=progress)
     if not report.ok:
         return report
-    for item in valid:
-        enterprise_service.create(session, item, actor=actor, now=now)
-        report.imported += 1
+    for item in planned:
+        if item.existing_id is None:
+            assert isinstance(item.data, EnterpriseCreate)
+            created = enterprise_service.create(session, item.data, actor=actor, now=now)
+            report.imported += 1
+            report.changes.append(RowChange(item.row, created.credit_code, created.name, "created"))
+            continue
+        assert isinstance(item.data, EnterpriseUpdate)
+        enterprise = session.get(Enterprise, item.existing_id)
+        assert enterprise is not None
+        before = audit.snapshot(enterprise)
+        try:
+            enterprise_service.update(session, item.existing_id, item.data, actor=actor, now=now)
+        except DomainError as exc:
+            report.problems.append(RowProblem(item.row, "", exc.message))
+            continue
+        old, new = audit.diff(before, audit.snapshot(enterprise))
+        old.pop("updated_at", None)
+        new.pop("updated_at", None)
+        fields = {name: (old.get(name), value) for name, value in new.items()}
+        if fields:
+            report.updated += 1
+        else:
+            report.unchanged += 1
+        report.changes.append(RowChange(item.row, enterprise.credit_code, enterprise.name,
+                                        "updated" if fields else "unchanged", fields))
     return report

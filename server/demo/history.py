@@ -39,6 +39,7 @@ from schemas.hazards import PlanIn, ReinspectionIn, ReinspectionItemIn
 from schemas.portal import RatingIn
 from schemas.tasks import TaskCreate
 from schemas.visits import ResultIn, SubmissionIn, VisitCreate, VisitStart
+from server.demo import inbox as demo_inbox
 from server.demo import leasing as leasing_demo
 from server.demo import programs
 from server.demo import signoff as demo_signoff
@@ -101,6 +102,7 @@ def load(session: Session, *, store: PhotoStore, now: datetime, demo_enterprise_
     demo_signoff.load(session, store=store, now=now, demo_enterprise_id=demo_enterprise_id)
     leasing_demo.load(session, now=now)  # 先验后批: the lessor's applications, inspected and decided
     programs.load(session, now=now)  # 审管联动 registrations and 安责险 policies (server/demo/programs.py)
+    demo_inbox.settle(session, now=now)
     for message in session.exec(select(Outbox).where(Outbox.status == "pending")).all():
         message.status, message.sent_at = "sent", message.created_at  # went out when it happened, months ago
         session.add(message)

@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy.exc import OperationalError
@@ -17,7 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from hazards.notify import delivery as notify
-from hazards.notify import sweep, targets
+from hazards.notify import ladder, sms, sweep, targets
 from hazards.rules import holidays
 from hazards.stats import tally
 from inspection import audit
@@ -37,8 +38,18 @@ T = TypeVar("T")
 # --- policies from settings (the domain never reads settings) -------------------------------------------------
 
 def sweep_policy(settings: Settings) -> sweep.SweepPolicy:
-    return sweep.SweepPolicy(remind_days=tuple(settings.remind_days),
-                             escalate_general_after_days=settings.escalate_general_after_days)
+    """The reminders from settings, the escalation ladder from its file (``XUNCHA_ESCALATION_FILE``)."""
+    steps = ladder.load(Path(settings.escalation_file) if settings.escalation_file else None,
+                        leaders=tuple(settings.escalation_leaders),
+                        office_fallback_days=settings.escalate_general_after_days)
+    return steps.policy(remind_days=tuple(settings.remind_days))
+
+
+def sms_sender(settings: Settings) -> sms.SmsSender:
+    """The HTTP gateway when ``XUNCHA_SMS_GATEWAY_URL`` is set, else the log."""
+    if settings.sms_gateway_url:
+        return sms.HttpSmsGateway(settings.sms_gateway_url, token=settings.sms_gateway_token)
+    return sms.LogSms()
 
 
 def reinspection_policy(settings: Settings) -> sweep.ReinspectionPolicy:
@@ -161,11 +172,17 @@ def routine_draw(now: datetime | None = None, *, trigger: str = "schedule") -> J
 
 
 def deliver_notifications(now: datetime | None = None, *, trigger: str = "schedule") -> JobRun:
-    """The outbox sender: pending notifications out (log, webhooks), with retries and backoff."""
+    """The outbox sender: pending notifications out (log, webhooks) and text messages (SMS gateway or log), with
+    retries and backoff."""
     def body(_: Session, at: datetime) -> str:
-        report = notify.run_once(lambda: Session(get_write_engine(), expire_on_commit=False), now=at,
+        def open_session() -> Session:
+            return Session(get_write_engine(), expire_on_commit=False)
+
+        report = notify.run_once(open_session, now=at,
                                  transport=notify.webhook_transport(webhook_policy(get_settings())))
-        return f"sent={report['sent']} failed={report['failed']}"
+        texts = sms.send_pending(open_session, sms_sender(get_settings()), now=at)
+        return (f"sent={report['sent']} failed={report['failed']} sms_sent={texts['sent']} "
+                f"sms_failed={texts['failed']}")
 
     return _recorded("deliver_notifications", body, now, trigger)
 

@@ -2,7 +2,8 @@
 
 import dataclasses
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Response
 
@@ -67,6 +68,19 @@ def definitions() -> list[DefinitionOut]:
     return [DefinitionOut(**d._asdict()) for d in stats_definitions.DEFINITIONS]
 
 
+DRILL_PATH = "/api/v1/stats/hazards"
+
+
+def hazards_url(period: inputs.Period, filters: inputs.Filters, key: dict[str, Any] | None = None) -> str:
+    """The list behind a figure: the same period and filters, a group's keys replacing their dimension's filter."""
+    chosen = filters.as_dict()
+    for name, value in (key or {}).items():
+        chosen[stats_definitions.DIMENSIONS[name].filter_name] = [value]
+    params = [("from", period.start.isoformat()), ("to", period.end.isoformat())]
+    params += [(name, str(value)) for name, values in chosen.items() for value in values]
+    return f"{DRILL_PATH}?{urlencode(params)}"
+
+
 def closure_out(report: stats.ClosureReport) -> ClosureOut:
     rows = []
     for row in report.rows:
@@ -75,10 +89,13 @@ def closure_out(report: stats.ClosureReport) -> ClosureOut:
             values["department_name"] = row.labels.get("department", "")
         if "item_code" in row.key:
             values["item_text"] = row.labels.get("item_code", "")
-        rows.append(StatsRow(**vars(row.figures), **values))
+        rows.append(StatsRow(**vars(row.figures), **values,
+                             hazards_url=hazards_url(report.period, report.filters, row.key)))
+    total = StatsFigures.model_validate(report.total)
+    total.hazards_url = hazards_url(report.period, report.filters)
     return ClosureOut(from_date=report.period.start, to_date=report.period.end, as_of=report.as_of,
                       group_by=report.group_by, filters=report.filters.as_dict(), rows=rows,
-                      total=StatsFigures.model_validate(report.total), visits_saved=report.visits_saved,
+                      total=total, visits_saved=report.visits_saved,
                       definitions=[DefinitionOut(**d._asdict()) for d in report.definitions])
 
 
@@ -111,7 +128,8 @@ def top_items(session: SessionDep, actor: CurrentActor, period: PeriodDep, filte
     """The most often failed items per checklist kind (`?kind=DUST` for one), with their text and legal basis."""
     items = stats_lists.top_items(session, actor=actor, period=period, filters=filters, limit=limit)
     return TopItemsOut(from_date=period.start, to_date=period.end,
-                       items=[TopItemOut.model_validate(item) for item in items])
+                       items=[TopItemOut.model_validate({**dataclasses.asdict(item), "hazards_url": hazards_url(
+                           period, filters, {"kind": item.kind, "item_code": item.item_code})}) for item in items])
 
 
 @router.get("/overdue", response_model=OverdueOut)

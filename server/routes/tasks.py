@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlmodel import Session
 
+from hazards.notify.assignments import notify_assigned
 from inspection.models import InspectionTask
 from inspection.planning import tasks as task_service
 from inspection.types import utcnow
@@ -70,6 +71,8 @@ def get_task(task_id: Id, session: SessionDep, actor: CurrentActor) -> TaskPubli
 def assign_task(task_id: Id, body: TaskAssignIn, session: WriteSessionDep, actor: CurrentActor) -> TaskPublic:
     """Name the inspectors of a task that has no visit yet (one awaiting inspectors after a draw, say): the office,
     or an inspector for their own department. Each must hold a valid 执法证 and not be recused (回避)."""
-    task = task_service.assign(session, task_id, body.inspector_ids, actor=actor, now=utcnow())
+    now = utcnow()
+    task = task_service.assign(session, task_id, body.inspector_ids, actor=actor, now=now)
+    notify_assigned(session, task, now=now)
     session.commit()
     return tasks_out(session, [task])[0]

@@ -5,12 +5,14 @@
 //   #/result/N    after submitting: queue status, hazards, the order, the representative's signature
 //   #/queue       what waits to be sent
 //   #/review      rectification evidence waiting for this inspector's department to review
+//   #/inbox       messages: assignments, evidence awaiting review, overdue hazards and escalations
 
 import { Offline, describe } from "/static/api.js";
 import {
   KIND, VISIT_STATUS, daysLeftText, fmtDate, fmtDateTime, h, levelBadge, loginForm, mount, offerDownload, say,
   screenFailed, statusBadge, today, uuid,
 } from "/static/ui.js";
+import { inboxLink, showInbox } from "/static/inbox.js";
 import { locate, showVisit } from "./checklist.js";
 import * as db from "./db.js";
 import { showGridCheck, showGridHome } from "./grid.js";
@@ -52,6 +54,7 @@ async function route() {
     else if (name === "scan") await showScan(arg);
     else if (name === "queue") await showQueue();
     else if (name === "review") await showReview();
+    else if (name === "inbox") await showInbox(session, main, { open: openInboxItem, onChange: renderUser });
     else await showHome();
   } catch (err) {
     screenFailed(err, { session, main, showLogin: () => showLogin("登录已过期，请重新登录（手机上未上传的内容会保留）"),
@@ -75,8 +78,14 @@ async function routeGrid() {  // 网格员: their grid's screens only (grid.js);
 
 function renderUser() {
   if (!session.me) return mount(userBox);
-  mount(userBox, h("span", { class: "small" }, session.me.full_name),
+  mount(userBox, h("span", { class: "small" }, session.me.full_name), inboxLink(session, "#/inbox").link,
     h("button", { type: "button", class: "link", onclick: logout }, "退出"));
+}
+
+// An inbox item's link: evidence waits in the review list; a task or another hazard opens today's list.
+function openInboxItem(item) {
+  location.hash = item.event_type === "evidence.submitted" || item.event_type === "extension.requested"
+    ? "#/review" : "#/";
 }
 
 async function logout() {

@@ -8,6 +8,7 @@ import { loadPrograms, programSections } from "/office/programs.js";
 import {
   KIND, LEVEL, dateInput, fmtDate, fmtDateTime, fmtNumber, h, loginForm, mount, offerDownload, pct, say, screenFailed, today,
 } from "/static/ui.js";
+import { drillLink, loadRepeatOffenders, loadTopItems } from "./drill.js";
 
 const main = document.getElementById("main");
 const userBox = document.getElementById("user");
@@ -69,7 +70,11 @@ async function showDashboard() {
     e.preventDefault();
     loadFigures(figures, fromInput.value, toInput.value);
   });
-  mount(main, h("h1", {}, "安全生产隐患整改驾驶舱"), form, figures,
+  mount(main, h("h1", {}, "安全生产隐患整改驾驶舱"), form, figures, h("div", { id: "drill" }),
+    h("section", { "aria-labelledby": "top-title" }, h("h2", { id: "top-title" }, "高频不合格检查项"),
+      h("div", { id: "top-box" }, "正在加载…")),
+    h("section", { "aria-labelledby": "repeat-title" }, h("h2", { id: "repeat-title" }, "重复违规企业"),
+      h("div", { id: "repeat-box" }, "正在加载…")),
     h("section", { "aria-labelledby": "overdue-title" }, h("h2", { id: "overdue-title" }, "逾期未整改隐患"),
       h("div", { id: "overdue" }, "正在加载…")),
     h("section", { "aria-labelledby": "campaigns-title" }, h("h2", { id: "campaigns-title" }, "专项行动"),
@@ -113,8 +118,12 @@ async function loadFigures(box, from, to) {
     session.api(`/api/v1/stats/closure?${query}&group_by=${group}`),
   ]);
   const total = overall.total;
-  const kpi = (id, name, value) => h("div", { class: "kpi", id }, h("div", { class: "value" }, value),
-    h("div", { class: "name" }, name));
+  const kpi = (id, name, value, figure) => h("div", { class: "kpi", id }, h("div", { class: "value" },
+    figure ? drillLink(session, total.hazards_url, figure, value, "") : value), h("div", { class: "name" }, name));
+  const cell = (r, figure, value) => h("td", { class: "num" }, drillLink(session, r.hazards_url, figure, value,
+    labelOf(r)));
+  loadTopItems(session, document.getElementById("top-box"), from, to);
+  loadRepeatOffenders(session, document.getElementById("repeat-box"), from, to);
   const rows = grouped.rows || [];
   const tabs = h("div", { class: "tabs", role: "group", "aria-label": "分组" }, GROUPS.map(([name, text]) =>
     h("button", { type: "button", "aria-pressed": String(name === group), onclick: () => {
@@ -123,12 +132,12 @@ async function loadFigures(box, from, to) {
     } }, `按${text}`)));
   mount(box,
     h("div", { class: "kpis" },
-      kpi("kpi-closure", "整改闭环率", pct(total.closure_rate)),
-      kpi("kpi-ontime", "按期整改率", pct(total.on_time_rate)),
-      kpi("kpi-found", "发现隐患", total.found),
-      kpi("kpi-closed", "已闭环", total.closed),
-      kpi("kpi-overdue", "逾期未改", total.overdue_open),
-      kpi("kpi-major", "重大隐患未闭环", total.major_open)),
+      kpi("kpi-closure", "整改闭环率", pct(total.closure_rate), "not_closed"),
+      kpi("kpi-ontime", "按期整改率", pct(total.on_time_rate), "late"),
+      kpi("kpi-found", "发现隐患", total.found, "found"),
+      kpi("kpi-closed", "已闭环", total.closed, "closed"),
+      kpi("kpi-overdue", "逾期未改", total.overdue_open, "overdue_open"),
+      kpi("kpi-major", "重大隐患未闭环", total.major_open, "major_open")),
     overall.visits_saved !== undefined && overall.visits_saved !== null
       ? h("p", { class: "small" }, `联合检查减少入企 ${overall.visits_saved} 次`) : null,
     h("p", { class: "small muted" }, `统计期 ${fmtDate(from)} 至 ${fmtDate(to)}，截至 ${fmtDateTime(overall.as_of || new Date())}`),
@@ -145,9 +154,9 @@ async function loadFigures(box, from, to) {
           h("thead", {}, h("tr", {}, h("th", {}, GROUPS.find(([n]) => n === group)[1]), h("th", { class: "num" }, "发现"),
             h("th", { class: "num" }, "闭环"), h("th", { class: "num" }, "闭环率"), h("th", { class: "num" }, "按期率"),
             h("th", { class: "num" }, "逾期"))),
-          h("tbody", {}, rows.map((r) => h("tr", {}, h("td", {}, labelOf(r)), h("td", { class: "num" }, r.found),
-            h("td", { class: "num" }, r.closed), h("td", { class: "num" }, pct(r.closure_rate)),
-            h("td", { class: "num" }, pct(r.on_time_rate)), h("td", { class: "num" }, r.overdue_open)))))),
+          h("tbody", {}, rows.map((r) => h("tr", {}, h("td", {}, labelOf(r)), cell(r, "found", r.found),
+            cell(r, "closed", r.closed), cell(r, "not_closed", pct(r.closure_rate)),
+            cell(r, "late", pct(r.on_time_rate)), cell(r, "overdue_open", r.overdue_open)))))),
       ] : h("p", { class: "muted" }, "统计期内没有隐患。")));
 }
 

@@ -8,6 +8,7 @@ import {
   VISIT_STATUS, dateInput, daysLeftText, fmtDate, fmtDateTime, h, levelBadge, loginForm, mount, offerDownload, say,
   screenFailed, statusBadge, uuid,
 } from "/static/ui.js";
+import { inboxLink, showInbox } from "/static/inbox.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -74,8 +75,9 @@ async function showLinkedOrder(token) {
 
 async function route() {
   if (!session.token) return showLogin();
+  const inbox = inboxLink(session, "#/inbox");
   mount(nav, h("a", { href: "#/" }, "整改指令书"), h("a", { href: "#/visits" }, "检查记录与评价"),
-    h("a", { href: "#/leases" }, "厂房出租申请"),
+    h("a", { href: "#/leases" }, "厂房出租申请"), inbox.link,
     h("button", { type: "button", class: "link", onclick: () => { session.logout(); route(); } }, "退出"));
   const [name, arg] = location.hash.replace(/^#\/?/, "").split("/");
   try {
@@ -85,10 +87,18 @@ async function route() {
       await load();
     } else if (name === "visits") await showVisits();
     else if (name === "leases") await showLeases();
+    else if (name === "inbox") await showInbox(session, main, { open: openInboxItem, onChange: inbox.refresh });
     else await showOrders();
   } catch (err) {
     screenFailed(err, { session, main, showLogin });
   }
+}
+
+// An inbox item's link: a hazard opens the order it is on.
+async function openInboxItem(item) {
+  if (!item.hazard_id) return;
+  const hazard = await session.api(`/api/v1/hazards/${item.hazard_id}`);
+  location.hash = hazard.order_ids.length ? `#/order/${hazard.order_ids[hazard.order_ids.length - 1]}` : "#/";
 }
 
 function showLogin() {
