@@ -15,6 +15,7 @@ from server.limits import BodyLimitMiddleware, NulInUrlMiddleware
 from server.routes import (
     admin,
     auth,
+    casefiles,
     checklists,
     departments,
     documents,
@@ -102,6 +103,7 @@ def create_app() -> FastAPI:
     api.include_router(draws.router)
     api.include_router(admin.router)
     api.include_router(stats.router)
+    api.include_router(casefiles.router)
     app.include_router(api)
     pages.install(app)  # /app/, /portal/, /office/, /static/
 
