@@ -13,8 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from inspection import errors as domain
 from schemas.common import ErrorResponse
+from schemas.validation_messages import http_message, message_for
 from server.db import DatabaseBusy
-from server.validation_messages import http_message, message_for
 
 log = logging.getLogger("xuncha.errors")
 

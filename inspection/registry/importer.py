@@ -15,6 +15,7 @@ from inspection.models import Enterprise
 from inspection.registry import creditcode
 from inspection.registry import enterprises as enterprise_service
 from schemas.enterprises import EnterpriseCreate
+from schemas.validation_messages import message_for
 
 # header (Chinese or English) -> field
 HEADERS: dict[str, str] = {
@@ -134,7 +135,7 @@ def validate(session: Session, path: Path, *, progress: Callable[[int], None] | 
         except ValidationError as exc:
             for err in exc.errors():
                 name = str(err["loc"][0]) if err["loc"] else ""
-                report.problems.append(RowProblem(index, columns.get(name, name), err["msg"]))
+                report.problems.append(RowProblem(index, columns.get(name, name), message_for(dict(err))))
     codes = [item.credit_code for item in valid]
     for start in range(0, len(codes), 500):
         chunk = codes[start:start + 500]

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from server.validation_messages import TEMPLATES, message_for
+from schemas.validation_messages import TEMPLATES, message_for
 
 API = "/api/v1"
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -1,4 +1,4 @@
-"""Chinese messages for FastAPI/pydantic validation errors.
+"""Chinese messages for pydantic validation errors (of requests, and of the domain's own checks).
 
 The machine-readable parts of a problem (``loc``, ``type``) stay as pydantic gives them; only the ``message``
 a person reads is put into Chinese, from the error's type and its context (limits, allowed values).
