@@ -3,6 +3,7 @@ the after-photos on each hazard, which department came on each visit and in the 
 inspector's app shows is Chinese, never a raw code or pydantic's English."""
 
 import re
+import zipfile
 
 from sqlmodel import select
 
@@ -11,7 +12,7 @@ from hazards.models import Evidence, RectificationOrder
 from inspection.field import qr
 from server.settings import get_settings
 from tests.factories import PASSWORD
-from tests.web.helpers import check_screen, failed_visit, jpeg, login
+from tests.web.helpers import PHONE_CONTEXT, check_screen, failed_visit, jpeg, login
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN_WORD = re.compile(r"[A-Za-z_]{4,}")
@@ -140,3 +141,28 @@ def test_an_error_in_the_app_is_chinese(live_server, phone, client, world, sessi
     assert said[2] == "提交的数据不合法（取值不合法）"
     for text in said:
         assert not LATIN_WORD.search(text), said
+
+
+def test_the_inspector_downloads_the_case_file_from_the_result_page(live_server, browser, phone, client, world,
+                                                                    session):
+    out = failed_visit(client, world, session, {"DUST-12"})
+    page = phone.new_page()
+    page.goto(f"{live_server}/app/")
+    login(page, "inspector", PASSWORD)
+    page.locator("#work-list").wait_for()
+    page.goto(f"{live_server}/app/#/result/{out['visit_id']}")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="下载案卷（一案一档）").click()
+    archive = zipfile.ZipFile(download.value.path())
+    assert {"00_卷内目录.pdf", "00_卷内目录.csv", "04_审计事件.csv"} <= set(archive.namelist())
+    assert any(n.startswith("01_文书/") and "责令限期整改指令书" in n for n in archive.namelist())
+
+    other = browser.new_context(**PHONE_CONTEXT)  # another department's inspector is not offered it
+    fire = other.new_page()
+    fire.goto(f"{live_server}/app/")
+    login(fire, "fire_inspector", PASSWORD)
+    fire.locator("#list-title").wait_for()
+    fire.goto(f"{live_server}/app/#/result/{out['visit_id']}")
+    fire.locator("#hazards").wait_for()
+    assert fire.get_by_role("button", name="下载案卷（一案一档）").count() == 0
+    other.close()
