@@ -78,16 +78,22 @@ def test_the_enterprise_sees_after_photos_departments_and_who_scanned(live_serve
     login(page, "enterprise_a", PASSWORD)
     page.locator("#orders").get_by_role("link").first.click()
     card = page.locator(f"#hazard-{hazard_id}")
-    card.get_by_label("选择整改后照片（可多张）").set_input_files([jpeg((200, 40, 160)), jpeg((20, 60, 220))])
+    card.get_by_label("选择整改后照片（可多张）").set_input_files([jpeg((200, 40, 160)), jpeg((20, 60, 220)),
+                                                            jpeg((240, 220, 20))])
+    card.get_by_text("已上传 3 张").wait_for()
+    _loaded(card.locator(f"#ev-photos-{hazard_id}-uploaded img").nth(2))
+    card.get_by_role("button", name="移除已上传整改后照片 3").click()  # chosen by mistake
     card.get_by_text("已上传 2 张").wait_for()
-    _loaded(card.locator(f"#ev-photos-{hazard_id}-uploaded img").nth(1))
     card.get_by_label("整改说明").fill("已清理积尘并建立清扫记录")
     card.get_by_role("button", name="提交整改材料").click()
     card.get_by_text("待审核").first.wait_for()
     after = card.locator(".evidence .after-photos img")
     _loaded(after.nth(0))
     _loaded(after.nth(1))
-    assert after.nth(1).get_attribute("alt") == "整改后照片 2"
+    assert after.nth(1).get_attribute("alt") == "整改后照片 2" and after.count() == 2
+    session.rollback()
+    evidence = session.exec(select(Evidence).where(Evidence.hazard_id == hazard_id)).one()
+    assert [int(after.nth(i).get_attribute("data-photo-id")) for i in range(2)] == evidence.photo_ids
 
     page.get_by_role("link", name="检查记录与评价").click()
     visits = page.locator("#visits")

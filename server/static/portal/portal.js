@@ -226,8 +226,16 @@ function uploadingPicker(id, name, text, label, backend) {
       try {
         for (const file of files) {
           const [photoId] = await uploadAll([file], backend);
+          if (ids.includes(photoId)) continue; // the same photo chosen again: the server answers with the first
           ids.push(photoId);
-          shown.append(thumb(photoId, backend, `已上传${label} ${ids.length}`));
+          const alt = `已上传${label} ${ids.length}`;
+          const figure = h("figure", {}, thumb(photoId, backend, alt));
+          figure.append(h("button", { type: "button", class: "secondary", "aria-label": `移除${alt}`, onclick: () => {
+            ids.splice(ids.indexOf(photoId), 1);
+            figure.remove();
+            status.textContent = `已上传 ${ids.length} 张`;
+          } }, "移除"));
+          shown.append(figure);
         }
         status.textContent = `已上传 ${ids.length} 张`;
       } catch (err) {
