@@ -153,8 +153,8 @@ class EnterpriseSites(BaseModel):
 
 def check_profile(data: EnterpriseFields | EnterpriseCreate) -> None:
     if data.dust_kind is not None and not data.dust_involved:
-        raise ValueError("dust_kind requires dust_involved=true")
+        raise ValueError("填写粉尘种类须先标记为涉粉尘企业 / dust_kind requires dust_involved=true")
     if data.gas_supply is not None and not data.gas_user:
-        raise ValueError("gas_supply requires gas_user=true")
+        raise ValueError("填写供气方式须先标记为燃气用户 / gas_supply requires gas_user=true")
     if data.green_valid_from and data.green_valid_to and data.green_valid_to < data.green_valid_from:
-        raise ValueError("green_valid_to is before green_valid_from")
+        raise ValueError("绿名单截止日期早于起始日期 / green_valid_to is before green_valid_from")

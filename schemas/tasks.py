@@ -69,11 +69,12 @@ class TaskCreate(StrictIn):
     @model_validator(mode="after")
     def _window(self) -> "TaskCreate":
         if self.window_end < self.window_start:
-            raise ValueError("window_end must not be before window_start")
+            raise ValueError("结束日期不能早于开始日期 / window_end must not be before window_start")
         if (self.window_end - self.window_start).days > 366:
-            raise ValueError("a task window is at most one year")
+            raise ValueError("任务期限最长一年 / a task window is at most one year")
         if self.source == TaskSource.REINSPECTION:
-            raise ValueError("re-inspection tasks are planned by the scheduler from hazards")
+            raise ValueError("复查任务由系统根据隐患自动安排 / "
+                             "re-inspection tasks are planned by the scheduler from hazards")
         if self.source == TaskSource.CAMPAIGN:
             raise ValueError("专项行动任务由专项行动安排 / campaign tasks are planned from their campaign")
         return self

@@ -65,6 +65,7 @@ class VisitStart(StrictIn):
 class VisitDepartmentOut(BaseModel):
     department_id: int
     code: str
+    name: str = ""  # the department as people call it (shown to the enterprise: who came)
     kinds: list[str]
 
 

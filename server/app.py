@@ -17,6 +17,7 @@ from server.routes import (
     auth,
     burden,
     campaigns,
+    casefiles,
     checklists,
     departments,
     documents,
@@ -125,6 +126,7 @@ def create_app() -> FastAPI:
     api.include_router(drill.router)
     api.include_router(inbox.router)
     api.include_router(inbox.heads)
+    api.include_router(casefiles.router)
     app.include_router(api)
     pages.install(app)  # /app/, /portal/, /office/, /static/
 

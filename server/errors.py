@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from inspection import errors as domain
 from inspection.photos.storage import StoreUnavailable
 from schemas.common import ErrorResponse
+from schemas.validation_messages import http_message, message_for
 from server.db import DatabaseBusy
 
 log = logging.getLogger("xuncha.errors")
@@ -60,7 +61,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
-            {"loc": list(err.get("loc", ())), "message": err.get("msg", ""), "type": err.get("type", "")}
+            {"loc": list(err.get("loc", ())), "message": message_for(dict(err)), "type": err.get("type", "")}
             for err in exc.errors()
         ]
         return error_json(422, "invalid", "请求数据不合法 / invalid request", problems)
@@ -68,7 +69,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, "error")
-        message = exc.detail if isinstance(exc.detail, str) else code
+        message = http_message(exc.status_code, exc.detail)
         return error_json(exc.status_code, code, message, None, getattr(exc, "headers", None))
 
     @app.exception_handler(IntegrityError)

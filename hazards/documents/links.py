@@ -9,7 +9,7 @@ narrow what a link reaches to the order's own hazards and photos.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -21,12 +21,14 @@ from hazards.models import Hazard, RectificationOrder
 from inspection.errors import NotFound
 from inspection.identity import accounts, tokens
 from inspection.identity.access import Actor
-from inspection.models import User
+from inspection.models import Photo, User
 from schemas.enums import Role
 
 LINK_USER_PREFIX = "order-link-"
 LINK_USER_NAME = "整改指令书扫码链接"
 UNUSABLE_PASSWORD = "!"  # not an argon2 hash: verifies as False, and the user is inactive anyway
+# how long the link may show a photo it uploaded that no evidence names yet (the portal's preview before sending)
+UPLOAD_PREVIEW = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,14 @@ def photo_ids_of(session: Session, link: OrderLink) -> set[int]:
     return ids
 
 
-def ensure_photo_on_order(session: Session, link: OrderLink, photo_id: int) -> None:
-    if photo_id not in photo_ids_of(session, link):
+def ensure_photo_on_order(session: Session, link: OrderLink, photo_id: int, *, now: datetime) -> None:
+    """A photo the order shows, or one uploaded through the enterprise's link in the last day (the portal shows
+    an after-photo as soon as it is uploaded, before the evidence names it); any other is "not found"."""
+    if photo_id not in photo_ids_of(session, link) and not _fresh_link_upload(session, link, photo_id, now):
         raise NotFound("照片不存在 / photo not found")
+
+
+def _fresh_link_upload(session: Session, link: OrderLink, photo_id: int, now: datetime) -> bool:
+    photo = session.get(Photo, photo_id)
+    return (photo is not None and link.actor.user_id != 0 and photo.uploaded_by == link.actor.user_id
+            and photo.enterprise_id == link.order.enterprise_id and photo.created_at >= now - UPLOAD_PREVIEW)

@@ -207,10 +207,11 @@ def reinspect(session: Session, order_id: int, data: ReinspectionIn, *, actor: A
         raise InvalidInput("须另一名同部门持证执法人员 / a second certified inspector of the department is needed",
                            code="two_certified_inspectors_required")
     in_order = {h.id: h for h in orders.hazards_of(session, order_id)}
-    problems = [{"hazard_id": i.hazard_id, "problem": "not_in_order"}
+    problems = [{"hazard_id": i.hazard_id, "problem": "not_in_order", "message": "该隐患不在原指令书中"}
                 for i in data.items if i.hazard_id not in in_order]
-    problems += [{"hazard_id": i.hazard_id,
-                  "problem": "voided" if in_order[i.hazard_id].status == HazardStatus.VOIDED else "already_closed"}
+    problems += [{"hazard_id": i.hazard_id, **({"problem": "voided", "message": "该隐患已作废"}
+                                               if in_order[i.hazard_id].status == HazardStatus.VOIDED
+                                               else {"problem": "already_closed", "message": "该隐患已销号"})}
                  for i in data.items if i.hazard_id in in_order and in_order[i.hazard_id].status not in states.ACTIVE]
     problems += [{"hazard_id": i.hazard_id, "problem": "plan_not_approved",
                   "message": "重大事故隐患的治理方案未经审查同意，不能核销"}

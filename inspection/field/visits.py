@@ -249,21 +249,31 @@ def _inspectors(session: Session, ids: list[int]) -> list[User]:
     return users
 
 
+def _start_reference(session: Session, visit: Visit) -> tuple[float, float] | None:
+    """Where the inspector should be: the plant site of a visit made there (a 厂中厂 tenant or its landlord
+    works at the site, whatever address it registered), else the enterprise's registered point."""
+    site = session.get(PlantSite, visit.plant_site_id) if visit.plant_site_id is not None else None
+    if site is not None and site.latitude is not None and site.longitude is not None:
+        return site.latitude, site.longitude
+    enterprise = session.get(Enterprise, visit.enterprise_id)
+    assert enterprise is not None
+    if enterprise.latitude is not None and enterprise.longitude is not None:
+        return enterprise.latitude, enterprise.longitude
+    return None
+
+
 def start(session: Session, visit_id: int, data: VisitStart, *, actor: Actor, now: datetime,
           far_meters: float) -> Visit:
-    """Record the phone's GPS fix; a start far from the enterprise is flagged, not refused."""
+    """Record the phone's GPS fix; a start far from the site (the plant site of a 厂中厂 visit, else the
+    enterprise's registered point) is flagged, not refused."""
     visit = get_visible(session, visit_id, actor)
     ensure_on_visit(session, visit, actor)
     if visit.status not in (VisitStatus.PLANNED, VisitStatus.STARTED):
         raise Conflict(f"检查已{visit.status.value} / visit is {visit.status.value}", code="visit_not_open")
-    place: Enterprise | PlantSite | None = session.get(Enterprise, visit.enterprise_id)
-    site = session.get(PlantSite, visit.plant_site_id) if visit.plant_site_id is not None else None
-    if site is not None and site.latitude is not None and site.longitude is not None:
-        place = site  # at a plant site (厂中厂) the distance is measured to the site, not a registered address
-    assert place is not None
+    point = _start_reference(session, visit)
     distance = None
-    if place.latitude is not None and place.longitude is not None:
-        distance = round(geo.distance_m(data.latitude, data.longitude, place.latitude, place.longitude), 1)
+    if point is not None:
+        distance = round(geo.distance_m(data.latitude, data.longitude, *point), 1)
     visit.status = VisitStatus.STARTED
     visit.started_at = visit.started_at or now
     visit.started_by = visit.started_by or actor.user_id

@@ -26,6 +26,7 @@ from schemas.enterprises import (
 )
 from schemas.enums import RiskClass, Role
 from schemas.tenancies import TenancyCreate
+from schemas.validation_messages import message_for
 
 REGISTRARS = (Role.OFFICE, Role.ADMIN)
 LANDLORD_IS_TENANT = "出租方不能同时是本厂区承租方 / the landlord cannot be its own tenant"
@@ -98,7 +99,7 @@ def _apply_changes(session: Session, enterprise: Enterprise, changes: dict[str, 
         )
     except ValidationError as exc:  # the enterprise as it would be after the change
         raise InvalidInput("企业信息不合法 / invalid enterprise details", details=[
-            {"loc": ["body", *map(str, err["loc"])], "message": err["msg"], "type": err["type"]}
+            {"loc": ["body", *map(str, err["loc"])], "message": message_for(dict(err)), "type": err["type"]}
             for err in exc.errors()]) from exc
     try:
         check_profile(check)

@@ -22,6 +22,7 @@ from inspection.models import Enterprise
 from inspection.registry import creditcode
 from inspection.registry import enterprises as enterprise_service
 from schemas.enterprises import EnterpriseCreate, EnterpriseUpdate
+from schemas.validation_messages import message_for
 
 # header (Chinese or English) -> field
 HEADERS: dict[str, str] = {
@@ -190,7 +191,7 @@ def plan(session: Session, path: Path, *, update: bool, progress: Callable[[int]
         except ValidationError as exc:
             for err in exc.errors():
                 name = str(err["loc"][0]) if err["loc"] else ""
-                report.problems.append(RowProblem(index, columns.get(name, name), err["msg"]))
+                report.problems.append(RowProblem(index, columns.get(name, name), message_for(dict(err))))
             continue
         planned.append(Planned(index, model, existing))
     report.problems.sort(key=lambda p: (p.row, p.column))

@@ -66,9 +66,10 @@ def order_pdf(token: str, session: SessionDep) -> Response:
             responses={200: {"content": {"image/jpeg": {}}}})
 def read_photo(token: str, photo_id: Id, session: SessionDep,
                variant: Annotated[Variant, Query()] = Variant.THUMB) -> Response:
-    """A photo shown on the order (before, after, plan, evidence); any other photo is 404."""
+    """A photo shown on the order (before, after, plan, evidence) or one this link uploaded in the last day (the
+    portal's preview before the evidence is sent); any other photo is 404."""
     link = _open(session, token)
-    portal.ensure_photo_on_order(session, link, photo_id)
+    portal.ensure_photo_on_order(session, link, photo_id, now=utcnow())
     if variant == Variant.ORIGINAL:
         raise InvalidInput("链接只能查看缩略图和展示图 / a link shows thumbnails and display images only",
                            code="invalid")

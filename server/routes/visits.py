@@ -52,7 +52,7 @@ def visits_out(session: Session, visits: list[Visit]) -> list[VisitPublic]:
             .where(col(VisitDepartment.visit_id).in_(ids)).order_by(col(Department.priority))).all()
         for link, d in links:
             departments[link.visit_id].append(VisitDepartmentOut(department_id=d.id or 0, code=d.code,
-                                                                 kinds=link.kinds))
+                                                                 name=d.name, kinds=link.kinds))
         for visit_id, u in session.exec(
                 select(VisitInspector.visit_id, User).join(User, col(User.id) == VisitInspector.user_id)
                 .where(col(VisitInspector.visit_id).in_(ids)).order_by(col(User.id))).all():

@@ -319,7 +319,8 @@ async function showResult(visitId) {
       hazards.length ? h("ul", { class: "list", id: "hazards" }, hazards.map((hz) => h("li", {},
         h("div", { class: "row" }, h("strong", {}, hz.item_code), levelBadge(hz.level), statusBadge(hz)),
         h("p", {}, hz.description),
-        h("p", { class: "small muted" }, `整改期限 ${fmtDate(hz.due_at)}（${daysLeftText(hz)}）`))))
+        h("p", { class: "small muted" }, `整改期限 ${fmtDate(hz.due_at)}（${daysLeftText(hz)}）`),
+        caseFileButton(hz))))
         : h("p", { class: "muted" }, "未发现隐患。")),
     orders.length ? h("section", { "aria-labelledby": "order-title" }, h("h2", { id: "order-title" }, "整改指令书"),
       h("ul", { class: "list", id: "orders" }, orders.map((o) => h("li", {},
@@ -327,6 +328,22 @@ async function showResult(visitId) {
         h("button", { type: "button", class: "secondary", onclick: (e) => openPdf(o, e.target) }, "查看指令书 PDF")))))
       : null,
     signatureSection(visit));
+}
+
+// 一案一档: the hazard's case file (ZIP), for inspectors of the hazard's own department.
+function caseFileButton(hz) {
+  const mine = session.me.department && session.me.department.id === hz.department_id;
+  if (!mine) return null;
+  const button = h("button", { type: "button", class: "secondary", onclick: async () => {
+    button.disabled = true;
+    try {
+      offerDownload(button, await session.blobUrl(`/api/v1/hazards/${hz.id}/casefile.zip`), `案卷-隐患${hz.id}.zip`);
+    } catch (err) {
+      button.disabled = false;
+      alert(describe(err));
+    }
+  } }, "下载案卷（一案一档）");
+  return button;
 }
 
 async function openPdf(order, button) {

@@ -157,7 +157,7 @@ export function loginForm({ title, hint, onSubmit }) {
     try {
       await onSubmit(form.username.value.trim(), form.password.value);
     } catch (err) {
-      say(message, err.status === 401 ? "用户名或密码错误" : `登录失败：${err.message}`, "error");
+      say(message, err.status === 401 ? "用户名或密码错误" : `登录失败：${describe(err)}`, "error");
     }
   });
   return form;

@@ -151,14 +151,32 @@ function orderView(order, backend, reload) {
 
 const EXTENSION_STATUS = { pending: "待审批", approved: "已批准", refused: "未批准" };
 
+// One photo's thumbnail, fetched as the backend allows; one that cannot be shown says so.
+function thumb(id, backend, alt) {
+  const slot = h("span", { class: "thumb-slot" });
+  const gone = () => slot.replaceChildren(h("span", { class: "small muted" }, `${alt} 暂不可用`));
+  backend.photoSrc(id).then((src) => {
+    const img = h("img", { src, alt, "data-photo-id": String(id) });
+    img.addEventListener("error", gone);
+    slot.replaceChildren(img);
+  }, gone);
+  return slot;
+}
+
+function thumbs(ids, backend, label, attrs = {}) {
+  return h("div", { class: "thumbs", ...attrs }, ids.map((id, n) => thumb(id, backend, `${label} ${n + 1}`)));
+}
+
 function hazardView(hz, backend, reload) {
-  const before = h("div", { class: "thumbs" });
-  hz.before_photo_ids.forEach(async (id, n) => {
-    const src = await backend.photoSrc(id).catch(() => null);
-    const img = h("img", { src, alt: `检查时照片 ${n + 1}` });
-    img.addEventListener("error", () => img.replaceWith(h("span", { class: "small muted" }, `照片 ${n + 1} 暂不可用`)));
-    if (src) before.append(img);
-  });
+  const before = thumbs(hz.before_photo_ids, backend, "检查时照片");
+  // after-photos taken by the inspectors (fixed on the spot, or at the re-inspection); the enterprise's own are
+  // shown under each evidence below
+  const sent = new Set(hz.evidence.flatMap((ev) => ev.photo_ids));
+  const taken = hz.after_photo_ids.filter((id) => !sent.has(id));
+  const after = taken.length
+    ? h("div", {}, h("p", { class: "small muted" }, "检查人员拍摄的整改后照片"),
+      thumbs(taken, backend, "检查人员拍摄的整改后照片", { class: "thumbs after-photos" }))
+    : null;
   return h("li", { id: `hazard-${hz.id}` },
     h("div", { class: "row" }, h("strong", {}, hz.item_code), levelBadge(hz.level), statusBadge(hz)),
     h("p", {}, hz.description),
@@ -166,11 +184,15 @@ function hazardView(hz, backend, reload) {
     h("p", { class: hz.overdue ? "notice error" : "small" },
       `整改期限 ${fmtDate(hz.due_at)} · ${daysLeftText(hz)}`),
     before,
-    hz.evidence.length ? h("div", {}, h("h3", {}, "整改材料与审核"), h("ul", {}, hz.evidence.map((ev) => h("li", {},
+    after,
+    hz.evidence.length ? h("div", {}, h("h3", {}, "整改材料与审核"), h("ul", {}, hz.evidence.map((ev) => h("li", {
+      class: "evidence", "data-evidence-id": String(ev.id) },
       `${fmtDateTime(ev.submitted_at)} 提交 ${ev.photo_ids.length} 张照片${ev.note ? `：${ev.note}` : ""} — `,
       ev.accepted === true ? h("span", { class: "badge ok" }, "审核通过")
         : ev.accepted === false ? h("span", { class: "badge bad" }, `退回：${ev.review_reason}`)
           : h("span", { class: "badge warn" }, "待审核"),
+      thumbs(ev.photo_ids, backend, "整改后照片", { class: "thumbs after-photos" }),
+      (ev.plan_photo_ids || []).length ? thumbs(ev.plan_photo_ids, backend, "治理方案") : null,
       ...(ev.flags || []).map((flag) => h("p", { class: "notice error small evidence-flag", "data-kind": flag.kind },
         `⚠ ${flag.message}`)))))) : null,
     hz.extensions.length ? h("div", {}, h("h3", {}, "延期申请"), h("ul", {}, hz.extensions.map((ex) => h("li", {},
@@ -200,16 +222,63 @@ async function uploadAll(files, backend) {
   return ids;
 }
 
+// A picker whose photos go up as soon as they are chosen and show at once as the server keeps them (the
+// thumbnail comes back from the server, so what shows is what was stored); ids() are the uploaded ones.
+function uploadingPicker(id, name, text, label, backend) {
+  const input = h("input", { id, name, type: "file", accept: "image/*", multiple: true });
+  const status = h("span", { class: "small muted", "aria-live": "polite" }, "未选择");
+  const shown = h("div", { class: "thumbs uploaded", id: `${id}-uploaded` });
+  const ids = [];
+  let pending = Promise.resolve();
+  input.addEventListener("change", () => {
+    const files = [...input.files];
+    if (!files.length) return;
+    pending = pending.then(async () => {
+      status.textContent = `正在上传 ${files.length} 张…`;
+      try {
+        for (const file of files) {
+          const [photoId] = await uploadAll([file], backend);
+          if (ids.includes(photoId)) continue; // the same photo chosen again: the server answers with the first
+          ids.push(photoId);
+          const alt = `已上传${label} ${ids.length}`;
+          const figure = h("figure", {}, thumb(photoId, backend, alt));
+          figure.append(h("button", { type: "button", class: "secondary", "aria-label": `移除${alt}`, onclick: () => {
+            ids.splice(ids.indexOf(photoId), 1);
+            figure.remove();
+            status.textContent = `已上传 ${ids.length} 张`;
+          } }, "移除"));
+          shown.append(figure);
+        }
+        status.textContent = `已上传 ${ids.length} 张`;
+      } catch (err) {
+        status.textContent = `上传失败：${describe(err)}`;
+        throw err;
+      } finally {
+        input.value = "";
+      }
+    }).catch(() => {});
+  });
+  return {
+    element: h("div", { class: "stack" },
+      h("div", { class: "row" }, h("label", { class: "button secondary file-button", for: id }, text, input), status),
+      shown),
+    ids: async () => { await pending; return ids.slice(); },
+  };
+}
+
 function evidenceForm(hz, backend, reload) {
   const id = hz.id;
   const needsPlan = hz.plan_required && !hz.plan_photo_ids.length;
   const message = h("p", { class: "hidden" });
+  const photos = uploadingPicker(`ev-photos-${id}`, "photos", "选择整改后照片（可多张）", "整改后照片", backend);
+  const plan = needsPlan
+    ? uploadingPicker(`ev-plan-${id}`, "plan", "选择治理方案（重大事故隐患必传，照片或扫描件）", "治理方案", backend) : null;
   const form = h("form", { class: "card stack", "aria-label": `${hz.item_code} 提交整改材料` },
     h("h3", {}, "提交整改材料"),
     h("label", { for: `ev-note-${id}` }, "整改说明"),
     h("textarea", { id: `ev-note-${id}`, name: "note", placeholder: "做了哪些整改" }),
-    filePicker(`ev-photos-${id}`, "photos", "选择整改后照片（可多张）"),
-    needsPlan ? filePicker(`ev-plan-${id}`, "plan", "选择治理方案（重大事故隐患必传，照片或扫描件）") : null,
+    photos.element,
+    plan ? plan.element : null,
     message,
     h("button", { type: "submit" }, "提交整改材料"));
   form.addEventListener("submit", async (event) => {
@@ -217,9 +286,11 @@ function evidenceForm(hz, backend, reload) {
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
-      say(message, "正在上传照片…");
-      const photoIds = await uploadAll(form.photos.files, backend);
-      const planIds = needsPlan ? await uploadAll(form.plan.files, backend) : [];
+      say(message, "正在等待照片上传完成…");
+      const photoIds = await photos.ids();
+      const planIds = plan ? await plan.ids() : [];
+      if (!photoIds.length) throw new Error("请先选择整改后照片");
+      if (plan && !planIds.length) throw new Error("请先上传治理方案");
       await backend.evidence(id, { note: form.note.value.trim(), photo_ids: photoIds, plan_photo_ids: planIds });
       say(message, "已提交，等待审核。", "ok");
       await reload();
@@ -275,6 +346,8 @@ async function showVisits() {
       visits.length ? h("ul", { class: "list", id: "visits" }, visits.slice().reverse().map((v) => h("li", {},
         h("div", { class: "row" }, h("strong", {}, fmtDate(v.submitted_at || v.started_at || v.planned_date)),
           h("span", { class: "badge" }, VISIT_STATUS[v.status] || v.status)),
+        h("p", { class: "small visit-departments" },
+          `检查部门：${v.departments.map((d) => d.name || d.code).join("、") || "—"}`),
         h("p", { class: "small" }, `检查人员：${v.inspectors.map((i) => i.full_name).join("、")}`),
         v.status === "submitted" ? ratingView(v, rated.get(v.id)) : null)))
         : h("p", { class: "muted" }, "暂无检查记录。")),
