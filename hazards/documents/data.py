@@ -165,8 +165,9 @@ def load_visit_document(session: Session, visit_id: int, *, photo_path: PhotoPat
     visit = session.get(Visit, visit_id)
     if visit is None:
         raise NotFound("检查记录不存在 / visit not found")
-    submission = submissions.current_submission(session, visit_id)
-    results = submissions.results_of(session, submission.id or 0) if submission else []
+    parts = submissions.current_submissions(session, visit_id)  # every department's part submitted so far
+    submission = parts[-1] if parts else None
+    results = [r for part in parts for r in submissions.results_of(session, part.id or 0)]
     photos = _photos(session, [*(p for r in results for p in r.photo_ids + r.after_photo_ids),
                                *([visit.signature_photo_id] if visit.signature_photo_id else [])])
 
@@ -180,7 +181,7 @@ def load_visit_document(session: Session, visit_id: int, *, photo_path: PhotoPat
     issued = session.exec(select(RectificationOrder).where(RectificationOrder.visit_id == visit_id,
                                                            RectificationOrder.kind == "rectification")
                           .order_by(col(RectificationOrder.id))).all()
-    versions = submission.checklists if submission else {}
+    versions = {kind: version for part in parts for kind, version in part.checklists.items()}
     sections = []
     for department in departments:
         rows = tuple(
@@ -198,7 +199,7 @@ def load_visit_document(session: Session, visit_id: int, *, photo_path: PhotoPat
         enterprise=_enterprise(session, visit.enterprise_id),
         visited_at=visit.started_at or (submission.captured_at or submission.submitted_at if submission else None),
         inspectors=_inspectors(session, sorted(ids)), sections=tuple(sections), source=visit.source.value,
-        version=submission.version if submission else 1,
+        version=max((part.version for part in parts), default=1),
         signature=photo_path(signature) if signature else None,
         submitted=submission is not None,
     )
