@@ -26,6 +26,7 @@ from server.routes import (
     portal,
     qr,
     ratings,
+    referrals,
     stats,
     tasks,
     visits,
@@ -100,6 +101,7 @@ def create_app() -> FastAPI:
     api.include_router(checklists.router)
     api.include_router(tasks.router)
     api.include_router(draws.router)
+    api.include_router(referrals.router)
     api.include_router(admin.router)
     api.include_router(stats.router)
     app.include_router(api)

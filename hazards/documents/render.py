@@ -22,7 +22,6 @@ from reportlab.platypus import Flowable, Image, KeepTogether, Spacer, Table, Tab
 from hazards.documents.content import (
     EXEMPTION_TITLE,
     MEASURES_TITLE,
-    ORDER_TITLE,
     REINSPECTION_TITLE,
     VISIT_TITLE,
     EnterpriseInfo,
@@ -44,7 +43,8 @@ PHOTO_BOX = (80 * mm, 60 * mm)
 SIGNATURE_BOX = (60 * mm, 25 * mm)
 
 
-OUTCOME_LABELS = {"pass": "合格", "fail": "不合格", "not_applicable": "不适用"}
+OUTCOME_LABELS = {"pass": "合格", "fail": "不合格", "not_applicable": "不适用", "advice": "提示（建议改进）",
+                  "referred": "不合格（已移送）"}
 PARTY_LABELS = {"landlord": "出租方", "tenant": "承租方"}
 SOURCE_LABELS = {"adhoc": "日常检查", "routine": "计划检查", "complaint": "投诉举报核查", "reinspection": "复查",
                  "joint": "联合检查"}
@@ -114,11 +114,11 @@ def _signature_block(authority: str, day: date, *, party: str) -> Table:
 
 
 def _signed(story: list[Flowable], *, title: str, number: str, authority: str, inspectors: Sequence[Inspector],
-            day: date, party: str, after: Sequence[Flowable] = ()) -> bytes:
+            day: date, party: str, after: Sequence[Flowable] = (), note: str = "") -> bytes:
     """How every numbered instrument ends: the officers, the signatures (kept together on one page), the PDF."""
     story.append(KeepTogether([_inspector_rows(inspectors), Spacer(1, 6),
                                _signature_block(authority, day, party=party), *after]))
-    return build(story, title=f"{title} {number}", author=authority, footer=number)
+    return build(story, title=f"{title} {number}", author=authority, footer=f"{number}  {note}" if note else number)
 
 
 # --- 责令限期整改指令书 ------------------------------------------------------------------------------------
@@ -142,8 +142,9 @@ def _order_item(index: int, item: OrderItem) -> list[Flowable]:
 def _rights(data: OrderDocument) -> str:
     review = f"向{data.review_body}" if data.review_body else "向有管辖权的行政复议机关"
     court = f"向{data.court}" if data.court else "向有管辖权的人民法院"
-    return (f"你单位如对本指令不服，可以自收到本指令书之日起六十日内依法{review}申请行政复议，"
-            f"或者在六个月内依法{court}提起行政诉讼。行政复议或者行政诉讼期间，本指令不停止执行。")
+    what = data.short_name
+    return (f"你单位如对本{what}不服，可以自收到本{what}书之日起六十日内依法{review}申请行政复议，"
+            f"或者在六个月内依法{court}提起行政诉讼。行政复议或者行政诉讼期间，本{what}不停止执行。")
 
 
 def _qr_block(url: str) -> Table:
@@ -155,7 +156,7 @@ def _qr_block(url: str) -> Table:
 
 
 def order_pdf(data: OrderDocument) -> bytes:
-    story = _head(data.authority, ORDER_TITLE, data.number)
+    story = _head(data.authority, data.title, data.number)
     story += _enterprise_lines("被检查单位", data.enterprise)
     if data.linked is not None:
         role = PARTY_LABELS.get(data.linked.role, "")
@@ -165,7 +166,7 @@ def order_pdf(data: OrderDocument) -> bytes:
         story += _order_item(index, item)
     for note in data.voided:
         story.append(para(f"说明：{note}。", "detail"))
-    story.append(para(ORDER_BASIS, "para"))
+    story.append(para(data.clause or ORDER_BASIS, "para"))
     if any(item.major for item in data.items):
         story.append(para(MAJOR_PLAN, "para"))
     story.append(para("整改期间安全要求", "heading"))
@@ -173,9 +174,9 @@ def order_pdf(data: OrderDocument) -> bytes:
     story.append(para("救济途径", "heading"))
     story.append(para(_rights(data), "para"))
     story.append(Spacer(1, 8))
-    return _signed(story, title=ORDER_TITLE, number=data.number, authority=data.authority,
+    return _signed(story, title=data.title, number=data.number, authority=data.authority,
                    inspectors=data.inspectors, day=data.issued_on, party="被检查单位",
-                   after=[Spacer(1, 8), _qr_block(data.portal_url)])
+                   after=[Spacer(1, 8), _qr_block(data.portal_url)], note=data.unverified_note)
 
 
 # --- 现场检查记录 ----------------------------------------------------------------------------------------------
@@ -235,7 +236,7 @@ def visit_record_pdf(data: VisitDocument) -> bytes:
         story.append(_result_table(section.rows))
         story += _photos(section.rows)
         if section.order_numbers:
-            story.append(para(f"已出具{ORDER_TITLE}：{'、'.join(section.order_numbers)}", "para"))
+            story.append(para(f"已出具{section.order_title}：{'、'.join(section.order_numbers)}", "para"))
     story.append(Spacer(1, 10))
     signature = fit_image(data.signature, SIGNATURE_BOX, mask="auto")
     blanks = "    ".join("______________" for _ in data.inspectors or [None])
