@@ -86,3 +86,4 @@ class VisitSource(StrEnum):
     COMPLAINT = "complaint"
     REINSPECTION = "reinspection"
     JOINT = "joint"
+    REFERRAL = "referral"  # 移送: checking a finding another department referred

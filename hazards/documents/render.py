@@ -47,7 +47,7 @@ OUTCOME_LABELS = {"pass": "合格", "fail": "不合格", "not_applicable": "不�
                   "referred": "不合格（已移送）"}
 PARTY_LABELS = {"landlord": "出租方", "tenant": "承租方"}
 SOURCE_LABELS = {"adhoc": "日常检查", "routine": "计划检查", "complaint": "投诉举报核查", "reinspection": "复查",
-                 "joint": "联合检查"}
+                 "joint": "联合检查", "referral": "移送核查"}
 # 整改复查意见书: every original item ends in one of these states, then one next step (§E.3)
 REINSPECTION_STATES = {"rectified": "已整改", "not_rectified": "未整改", "unsatisfactory": "整改不合格"}
 NEXT_STEPS = {"write_off": "核销", "penalty": "立案处罚", "extend": "延期整改"}

@@ -31,7 +31,8 @@ from schemas.enums import VisitSource, VisitStatus
 from schemas.tasks import TaskSource, TaskStatus
 
 MERGE_LOCK_KEY = 7_201_517  # pg advisory lock: one merge at a time
-SOURCE_PRECEDENCE = (TaskSource.COMPLAINT, TaskSource.REINSPECTION, TaskSource.ROUTINE, TaskSource.ADHOC)
+SOURCE_PRECEDENCE = (TaskSource.COMPLAINT, TaskSource.REFERRAL, TaskSource.REINSPECTION, TaskSource.ROUTINE,
+                     TaskSource.ADHOC)
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def order_document(order_id: Id, session: SessionDep, actor: CurrentActor) -> Re
     settings = get_settings()
     data = documents_data.load_order_document(session, order_id, secret=settings.secret_key,
                                               base_url=settings.public_base_url)
-    return pdf_response(documents.order_pdf(data), f"{documents.ORDER_TITLE}{order.number}", f"order-{order_id}.pdf")
+    return pdf_response(documents.order_pdf(data), f"{data.title}{order.number}", f"order-{order_id}.pdf")
 
 
 @router.get("/visits/{visit_id:int}.pdf", response_class=Response, responses=PDF)
