@@ -26,7 +26,7 @@ from inspection.models import (
     VisitDepartment,
     VisitInspector,
 )
-from inspection.planning import merge, referrals
+from inspection.planning import merge
 from schemas.enums import VisitSource, VisitStatus
 from schemas.tasks import TaskSource, TaskStatus
 
@@ -167,7 +167,7 @@ def mark_trip(session: Session, visits: list[Visit], *, now: datetime, shared: b
 
 def sync_with_visits(session: Session, *, now: datetime) -> tuple[int, int]:
     """Derive task states from their visits: the task's department submitted its part (or the visit is complete)
-    -> done, and so are the referrals the task answers; cancelled -> planned again. (done, released)"""
+    -> done; cancelled -> planned again. (done, released)"""
     done = released = 0
     rows = session.exec(select(InspectionTask, Visit, VisitDepartment.submitted_at)
                         .join(Visit, col(Visit.id) == InspectionTask.visit_id)
@@ -185,7 +185,6 @@ def sync_with_visits(session: Session, *, now: datetime) -> tuple[int, int]:
         task.updated_at = now
         session.add(task)
     session.flush()
-    referrals.sync_done(session, now=now)
     return done, released
 
 
