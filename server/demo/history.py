@@ -39,6 +39,7 @@ from schemas.hazards import PlanIn, ReinspectionIn, ReinspectionItemIn
 from schemas.portal import RatingIn
 from schemas.tasks import TaskCreate
 from schemas.visits import ResultIn, SubmissionIn, VisitCreate, VisitStart
+from server.demo import parts
 from server.jobs.functions import task_policy
 from server.settings import get_settings
 
@@ -88,6 +89,7 @@ def load(session: Session, *, store: PhotoStore, now: datetime, demo_enterprise_
             issued = _inspect(session, rng, camera, day, pair, enterprise, kinds, fails=fails)
             for order in issued if not fails else []:
                 agenda.add(_reinspection(session, rng, order, pair, today=today, agenda=agenda, camera=camera))
+        parts.load(session, shoot=camera.shoot, now=now)  # a joint visit per department, a referral (issue 16)
     agenda.run_until(now)
     first, second = inspectors[lead]
     for enterprise, kinds in rng.sample(checked[lead], TODAY_VISITS):
