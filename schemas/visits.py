@@ -174,6 +174,16 @@ class SubmissionPublic(BaseModel):
     replayed: bool = False
 
 
+class AdviceOut(BaseModel):
+    """A failed 提示项: advice to the enterprise on the visit record; no hazard, deadline or order."""
+
+    item_code: str
+    text: str
+    note: str
+    department_id: int
+    photo_ids: list[int]
+
+
 class SyncItem(SubmissionIn):
     visit_id: Id
     correction: bool = False

@@ -144,7 +144,9 @@ def check(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, 
 
 # The write transaction's statements, built once: SQLAlchemy memoises a statement's cache key, so module-level
 # statements skip building and keying on every submission, and Core skips the ORM's per-row bookkeeping.
-_VISIT_STATUS = select(Visit.status).where(col(Visit.id) == bindparam("visit_id"))
+# locks the visit's row (PostgreSQL; SQLite has one writer anyway): the parts of one visit are stored one after
+# the other, so a shared check answered by a part committing meanwhile is seen, never answered twice
+_VISIT_STATUS = select(Visit.status).where(col(Visit.id) == bindparam("visit_id")).with_for_update()
 _SEEN = select(Submission.id).where(or_(col(Submission.client_uuid) == bindparam("client_uuid"), and_(
     col(Submission.visit_id) == bindparam("visit_id"), col(Submission.is_current).is_(True), _OF_PART)))
 _SUBMISSIONS = Submission.__table__  # type: ignore[attr-defined]
@@ -193,6 +195,8 @@ def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor,
     is used if what it assumed still holds; otherwise, or without one, every rule is checked again here.
     """
     records = _records(plan, data, actor=actor, now=now) if plan is not None else None  # before any statement
+    if plan is None or plan.visit_id != visit_id:
+        session.execute(_VISIT_STATUS, {"visit_id": visit_id})  # the lock _still_holds takes otherwise
     if plan is None or plan.visit_id != visit_id or not _still_holds(session, plan, data, actor.user_id):
         checked = check(session, visit_id, data, actor=actor, now=now, correction_hours=correction_hours)
         if isinstance(checked, Submission):

@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlmodel import Session, col, select
 
-from hazards.loop import deadlines, intake
+from hazards.loop import deadlines, findings, intake
 from inspection.errors import DomainError
 from inspection.field import checklists, submissions
 from inspection.field import visits as visit_service
@@ -15,6 +15,7 @@ from schemas.common import Day, ErrorBody, Id, Offset
 from schemas.enterprises import EnterpriseRef
 from schemas.enums import HazardLevel, ItemResult, Role, VisitStatus
 from schemas.visits import (
+    AdviceOut,
     AskedItem,
     AskedSection,
     PartWithdrawIn,
@@ -247,6 +248,22 @@ def visit_history(visit_id: Id, session: SessionDep, actor: CurrentActor) -> lis
     visit_service.get_visible(session, visit_id, actor)
     rows = session.exec(select(Submission).where(Submission.visit_id == visit_id).order_by(col(Submission.version)))
     return [submission_out(session, intake.outcome_of(session, s, replayed=False)) for s in rows.all()]
+
+
+@router.get("/visits/{visit_id}/advice", response_model=list[AdviceOut])
+def visit_advice(visit_id: Id, session: SessionDep, actor: CurrentActor) -> list[AdviceOut]:
+    """The advice of the visit (提示项 failed, each department's part): for the enterprise, not hazards."""
+    visit_service.get_visible(session, visit_id, actor)
+    out = []
+    for part in submissions.current_submissions(session, visit_id):
+        results = submissions.results_of(session, part.id or 0)
+        routes = findings.route(session, part, results)
+        for r in results:
+            if (route := routes.get(r.item_code)) is not None and route.advisory:
+                item = checklists.get(r.kind, part.checklists.get(r.kind)).item(r.item_code)
+                out.append(AdviceOut(item_code=r.item_code, text=item.text if item else r.item_code, note=r.note,
+                                     department_id=r.department_id, photo_ids=r.photo_ids))
+    return out
 
 
 @router.post("/sync", response_model=SyncOut)

@@ -273,4 +273,7 @@ def test_an_advisory_item_is_advice_on_the_visit_record_not_a_hazard(client, wor
     assert session.exec(select(Hazard)).all() == []
     text = pdf_text(client.get(f"{API}/visits/{visit_id}.pdf", headers=world.headers("enterprise_b")).content)
     assert advisory in text and "提示（建议改进）" in text
+    advice = client.get(f"{API}/visits/{visit_id}/advice", headers=world.headers("enterprise_b")).json()
+    assert [(a["item_code"], a["department_id"]) for a in advice] == [(advisory, world.gas.id)]
+    assert client.get(f"{API}/visits/{visit_id}/advice", headers=world.headers("enterprise_a")).status_code == 404
 
