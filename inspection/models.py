@@ -192,7 +192,7 @@ class Submission(SQLModel, table=True):
 
     Each department of a visit submits its own part (``department_id``; null on submissions from before parts,
     which covered the whole visit) and corrects it with versions of its own. A check several departments on
-    the visit enforce is answered once, by the part submitted first (``inspection.field.parts``).
+    the visit enforce is answered once, by the part submitted first (``inspection.field.visits.asked_items``).
     """
 
     __table_args__ = (UniqueConstraint("visit_id", "department_id", "version"),)
