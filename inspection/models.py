@@ -199,6 +199,11 @@ class VisitDepartment(SQLModel, table=True):
     # keeps its wording; null on visits made before pinning (they read as the version their submission
     # recorded, else version 1)
     checklist_versions: dict[str, int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # the department's own part of the visit: submitted (its first submission), or withdrawn with a reason;
+    # the visit is complete when every part is one or the other
+    submitted_at: datetime | None = utc_column()
+    withdrawn_at: datetime | None = utc_column()
+    withdrawn_reason: str = Field(default="", max_length=500)
 
 
 class VisitInspector(SQLModel, table=True):
@@ -214,17 +219,18 @@ class VisitInspector(SQLModel, table=True):
 class Submission(SQLModel, table=True):
     """The results of a visit as the phone sent them. A correction is a new version superseding the old one.
 
-    One submission covers every item asked at the visit; each result names the department that owns it
-    (in a joint visit an item asked by several departments is asked once and owned by the lead one), so
-    each department keeps its own results, hazards and orders.
+    Each department of a visit submits its own part (``department_id``; null on submissions from before parts,
+    which covered the whole visit) and corrects it with versions of its own. A check several departments on
+    the visit enforce is answered once, by the part submitted first (``inspection.field.visits.asked_items``).
     """
 
-    __table_args__ = (UniqueConstraint("visit_id", "version"),)
+    __table_args__ = (UniqueConstraint("visit_id", "department_id", "version"),)
 
     id: int | None = Field(default=None, primary_key=True)
     client_uuid: str = Field(max_length=36, unique=True)  # idempotency key generated on the phone
     payload_hash: str = Field(max_length=64)
     visit_id: int = Field(foreign_key="visit.id", index=True)
+    department_id: int | None = Field(default=None, foreign_key="department.id")
     version: int = 1
     supersedes_id: int | None = Field(default=None, foreign_key="submission.id")
     is_current: bool = True

@@ -29,6 +29,7 @@ class ReferralOrigin(StrEnum):
 
 class ReferralStatus(StrEnum):
     OPEN = "open"  # the receiving department has a task for it
+    ACCEPTED = "accepted"  # the receiving department took it on (its task stays planned)
     DONE = "done"  # the task's visit was submitted
     DECLINED = "declined"  # the receiving department found it not its matter; ``status_reason`` says why
 
@@ -107,7 +108,8 @@ class MergeReport(BaseModel):
     """综合查一次: how many separate visits the merging avoided.
 
     ``trips`` counts gates entered: one enterprise on one day, or the landlord and tenants of one plant site
-    on one day (each enterprise still has its own visit record). ``visits_saved = tasks - trips``."""
+    on one day (each enterprise still has its own visit record). ``visits_saved`` is the one definition the
+    dashboard uses too (``inspection.planning.saved``): a complete visit made by n departments saved n - 1."""
 
     date_from: date | None
     date_to: date | None
@@ -115,7 +117,8 @@ class MergeReport(BaseModel):
     visits: int
     trips: int
     joint_trips: int = Field(description="trips shared by two or more departments")
-    visits_saved: int
+    visits_saved: int = Field(description="联合检查减少入企次数: trips saved by joint visits made in the period")
+    visits_saved_planned: int = Field(0, description="trips the joint visits still planned or under way will save")
 
 
 class JobRunPublic(BaseModel):

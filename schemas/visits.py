@@ -55,6 +55,10 @@ class VisitRecordIn(StrictIn):
     recusal_explained: bool | None = Field(default=None, description="the right to ask for recusal (回避) explained")
 
 
+class PartWithdrawIn(StrictIn):
+    reason: str = Field(min_length=1, max_length=500, description="why this department does not do its part")
+
+
 class VisitStart(StrictIn):
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
@@ -67,6 +71,9 @@ class VisitDepartmentOut(BaseModel):
     code: str
     name: str = ""  # the department as people call it (shown to the enterprise: who came)
     kinds: list[str]
+    part: str = Field("open", description="the department's own part: open, submitted or withdrawn")
+    submitted_at: datetime | None = None
+    withdrawn_reason: str = ""
 
 
 class VisitInspectorOut(BaseModel):
@@ -116,6 +123,12 @@ class AskedItem(BaseModel):
     department_id: int
     departments: list[str] = Field(default_factory=list, description="执法主体: enforcing department codes")
     advisory: bool = Field(False, description="提示项: recorded and advised, never on an order")
+    shared: bool = Field(False, description="a check several departments on the visit enforce: answered once")
+    answered_by_department_id: int | None = Field(None, description="a shared check another department's part "
+                                                  "answered first: its answer stands")
+    answer: ItemResult | None = Field(None, description="that standing answer")
+    refer_to: str | None = Field(None, description="no department on the visit enforces it: a failure is "
+                                 "referred (移送) to this department")
 
 
 class AskedSection(BaseModel):
@@ -129,6 +142,7 @@ class AskedSection(BaseModel):
 class VisitChecklist(BaseModel):
     visit_id: int
     enterprise_id: int
+    department_id: int | None = Field(None, description="the department whose part this is; null: every item")
     plant_role: str | None
     sections: list[AskedSection]
 
@@ -171,6 +185,7 @@ class ResultPublic(BaseModel):
 class SubmissionPublic(BaseModel):
     id: int
     visit_id: int
+    department_id: int | None = Field(None, description="the department whose part this is")
     version: int
     client_uuid: str
     supersedes_id: int | None
@@ -180,7 +195,20 @@ class SubmissionPublic(BaseModel):
     results: list[ResultPublic]
     hazard_ids: list[int] = []
     order_ids: list[int] = []
+    advice: list[str] = Field(default_factory=list, description="提示项 failed: advice to the enterprise, no hazard")
+    referral_ids: list[int] = Field(default_factory=list, description="findings referred (移送) to the enforcing "
+                                    "department")
     replayed: bool = False
+
+
+class AdviceOut(BaseModel):
+    """A failed 提示项: advice to the enterprise on the visit record; no hazard, deadline or order."""
+
+    item_code: str
+    text: str
+    note: str
+    department_id: int
+    photo_ids: list[int]
 
 
 class SyncItem(SubmissionIn):

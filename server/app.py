@@ -36,6 +36,7 @@ from server.routes import (
     portal,
     qr,
     ratings,
+    referrals,
     signoff,
     stats,
     tasks,
@@ -114,6 +115,7 @@ def create_app() -> FastAPI:
     api.include_router(checklists.router)
     api.include_router(tasks.router)
     api.include_router(draws.router)
+    api.include_router(referrals.router)
     api.include_router(admin.router)
     api.include_router(stats.router)
     api.include_router(burden.router)

@@ -117,20 +117,23 @@ def _counts(session: Session, campaign: Campaign, ids: list[int]) -> dict[int, C
             .join(CampaignTask, col(CampaignTask.task_id) == InspectionTask.id)
             .where(CampaignTask.campaign_id == campaign.id)).all():
         counts[enterprise_id].tasks += 1 if n else 0
-    visits = session.exec(select(Visit.id, Visit.enterprise_id, Visit.submitted_at).where(
-        col(Visit.enterprise_id).in_(ids), Visit.status == VisitStatus.SUBMITTED,
-        col(Visit.submitted_at) >= lo, col(Visit.submitted_at) <= hi)).all()
-    asked: dict[int, set[str]] = defaultdict(set)
-    if visits:
-        for visit_id, visit_kinds in session.exec(select(VisitDepartment.visit_id, VisitDepartment.kinds).where(
-                col(VisitDepartment.visit_id).in_([v[0] for v in visits]))).all():
-            asked[visit_id].update(visit_kinds or [])
-    for visit_id, enterprise_id, submitted_at in visits:
-        if asked[visit_id or 0] & kinds:
-            c = counts[enterprise_id]
-            c.visits += 1
-            if submitted_at is not None and (c.last_visit_at is None or submitted_at > c.last_visit_at):
-                c.last_visit_at = submitted_at
+    # a visit counts once a department's part asking one of the campaign's kinds is submitted in the period (a
+    # joint visit's other departments may still be at their parts)
+    parts = session.exec(select(VisitDepartment.visit_id, Visit.enterprise_id, VisitDepartment.submitted_at,
+                                VisitDepartment.kinds)
+                         .join(Visit, col(Visit.id) == VisitDepartment.visit_id).where(
+        col(Visit.enterprise_id).in_(ids), Visit.status != VisitStatus.CANCELLED,
+        col(VisitDepartment.submitted_at) >= lo, col(VisitDepartment.submitted_at) <= hi)).all()
+    latest: dict[tuple[int, int], datetime] = {}
+    for visit_id, enterprise_id, submitted_at, part_kinds in parts:
+        if set(part_kinds or []) & kinds and submitted_at is not None:
+            key = (enterprise_id, visit_id)
+            latest[key] = max(submitted_at, latest.get(key, submitted_at))
+    for (enterprise_id, _), submitted_at in latest.items():
+        c = counts[enterprise_id]
+        c.visits += 1
+        if c.last_visit_at is None or submitted_at > c.last_visit_at:
+            c.last_visit_at = submitted_at
     hazards = session.exec(select(Hazard.id, Hazard.enterprise_id, Hazard.level, Hazard.status).where(
         col(Hazard.enterprise_id).in_(ids), col(Hazard.kind).in_(kinds), col(Hazard.found_at) >= lo,
         col(Hazard.found_at) <= hi, Hazard.status != HazardStatus.VOIDED, col(Hazard.voided).is_(False))).all()

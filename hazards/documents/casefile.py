@@ -17,12 +17,17 @@ from sqlmodel import Session, col, select
 
 from hazards.documents import data as documents_data
 from hazards.documents import render
+from hazards.documents import signed as signed_documents
 from hazards.loop import majors
 from hazards.models import Evidence, Extension, Hazard, OrderHazard, PenaltyRuling, RectificationOrder
+from hazards.rules import instruments as rule_instruments
+from hazards.signoff import instruments as instrument_titles
+from hazards.signoff.instruments import InstrumentRef
 from inspection import audit
 from inspection.errors import NotPermitted
+from inspection.field import visits as visit_service
 from inspection.identity.access import Actor
-from inspection.models import Department, Enterprise, Event, Photo, User
+from inspection.models import Department, Enterprise, Event, Photo, User, Visit
 from schemas.enums import Role
 
 ROLE_LABELS = {"before": "检查时照片", "after": "整改后照片", "evidence": "整改材料照片", "plan": "治理方案"}
@@ -105,38 +110,40 @@ def check_chain(entity: str, entity_id: int, events: Sequence[Event]) -> ChainCh
 
 def _documents(session: Session, hazard: Hazard, *, secret: str, base_url: str,
                photo_path: documents_data.PhotoPath) -> list[CaseDocument]:
+    """Every instrument issued for the hazard, printed as the single PDFs are: signatures (or the refusal),
+    number and content hash on every page, each department's own title."""
+    def ref(kind: str, row_id: int, visit_id: int | None, inspectors: Sequence[int], number: str,
+            title: str) -> InstrumentRef:
+        return InstrumentRef(kind, row_id, hazard.enterprise_id, visit_id, tuple(inspectors), number, title)
+
+    def document(title: str, number: str, at: datetime, instrument: InstrumentRef) -> CaseDocument:
+        return CaseDocument(title, number, at, f"{title}{number}", lambda: signed_documents.printed_instrument(
+            session, instrument, photo_path=photo_path, secret=secret, base_url=base_url).pdf)
+
     found: list[CaseDocument] = []
-    if hazard.visit_id is not None:
-        visit_id = hazard.visit_id
-        record = documents_data.load_visit_document(session, visit_id, photo_path=photo_path)
-        found.append(CaseDocument(render.VISIT_TITLE, "", record.visited_at, f"{render.VISIT_TITLE}",
-                                  lambda: render.visit_record_pdf(record)))
+    if hazard.visit_id is not None and (visit := session.get(Visit, hazard.visit_id)) is not None:
+        found.append(document(render.VISIT_TITLE, visit.record_number or "", visit.started_at or visit.created_at,
+                              ref("visit", visit.id or 0, visit.id, visit_service.inspector_ids(session, visit.id or 0),
+                                  visit.record_number or "",
+                                  render.VISIT_TITLE)))
     orders = session.exec(select(RectificationOrder).join(OrderHazard, col(OrderHazard.order_id) ==
                                                           RectificationOrder.id)
                           .where(OrderHazard.hazard_id == hazard.id).order_by(col(RectificationOrder.id))).all()
     for order in orders:
-        order_id = order.id or 0
-        if order.kind == "reinspection":
-            found.append(CaseDocument(render.REINSPECTION_TITLE, order.number, order.issued_at,
-                                      f"{render.REINSPECTION_TITLE}{order.number}",
-                                      lambda i=order_id: render.reinspection_pdf(
-                                          documents_data.load_reinspection_record(session, i))))
-        else:
-            found.append(CaseDocument(render.ORDER_TITLE, order.number, order.issued_at,
-                                      f"{render.ORDER_TITLE}{order.number}",
-                                      lambda i=order_id: render.order_pdf(documents_data.load_order_document(
-                                          session, i, secret=secret, base_url=base_url))))
+        title = instrument_titles.order_title(session, order.kind, order.department_id)
+        found.append(document(title, order.number, order.issued_at, ref(
+            "order", order.id or 0, order.visit_id, order.inspector_ids, order.number, title)))
     for decision in majors.decisions_of(session, hazard.id or 0):
-        measures = documents_data.load_measures_document(session, decision.id or 0)
-        found.append(CaseDocument(measures.title, decision.number, decision.issued_at,
-                                  f"{measures.title}{decision.number}", lambda m=measures: render.measures_pdf(m)))
+        title = rule_instruments.onsite_measures().title
+        found.append(document(title, decision.number, decision.issued_at, ref(
+            "onsite_decision", decision.id or 0, decision.visit_id, decision.inspector_ids, decision.number, title)))
     rulings = session.exec(select(PenaltyRuling).where(PenaltyRuling.hazard_id == hazard.id,
                                                        col(PenaltyRuling.number).is_not(None))
                            .order_by(col(PenaltyRuling.id))).all()
     for ruling in rulings:
-        exemption = documents_data.load_exemption_document(session, ruling.id or 0)
-        found.append(CaseDocument(exemption.title, ruling.number or "", ruling.decided_at,
-                                  f"{exemption.title}{ruling.number}", lambda e=exemption: render.exemption_pdf(e)))
+        title = rule_instruments.exemption().title
+        found.append(document(title, ruling.number or "", ruling.decided_at, ref(
+            "exemption", ruling.id or 0, hazard.visit_id, ruling.inspector_ids, ruling.number or "", title)))
     return found
 
 

@@ -66,6 +66,12 @@ class OrderDocument:
     review_body: str = ""  # 复议机关; empty: generic wording
     court: str = ""
     voided: tuple[str, ...] = ()  # notes on hazards voided by a corrected visit (off the list of items)
+    # the issuing department's own instrument (hazards.rules.department_orders): title, operative clause
+    # (empty: the 应急 wording), how the appeal notice names it, and the footer of an unverified one
+    title: str = ORDER_TITLE
+    clause: str = ""
+    short_name: str = "指令"
+    unverified_note: str = ""
 
 
 
@@ -94,6 +100,7 @@ class DepartmentSection:
     name: str
     rows: tuple[ResultRow, ...]
     order_numbers: tuple[str, ...] = ()
+    order_title: str = ORDER_TITLE  # the department's own instrument
 
 
 

@@ -30,9 +30,9 @@ from hazards.documents.content import (
     VisitDocument,
 )
 from hazards.documents.render import DEFAULT_NEXT_STEP, NEXT_STEPS, REINSPECTION_STATES
-from hazards.loop import orders
+from hazards.loop import findings, orders
 from hazards.models import Hazard, OnSiteDecision, PenaltyDecision, PenaltyRuling, RectificationOrder
-from hazards.rules import appeals, instruments, leniency
+from hazards.rules import appeals, department_orders, instruments, leniency
 from inspection.clock import local_date
 from inspection.errors import InvalidInput, NotFound
 from inspection.field import checklists, submissions
@@ -144,8 +144,11 @@ def load_order_document(session: Session, order_id: int, *, secret: str, base_ur
     hazards = [h for h in listed if h.status != HazardStatus.VOIDED]
     photos = _photos(session, (pid for h in hazards for pid in h.before_photo_ids))
     token = order_token(secret, order)
+    department = _department(session, order.department_id)
+    instrument = department_orders.for_department(department.code)  # the department's own (REFERENCE §G.3)
     return OrderDocument(
-        authority=department.name, number=order.number,
+        authority=department.name, number=order.number, title=instrument.title, clause=instrument.clause,
+        short_name=instrument.short_name, unverified_note=instrument.footer_note,
         enterprise=_enterprise(session, order.enterprise_id), items=tuple(_order_item(h, photos) for h in hazards),
         inspectors=_inspectors(session, order.inspector_ids), issued_on=local_date(order.issued_at),
         portal_url=order_url(base_url, token), linked=_linked(session, order),
@@ -164,12 +167,19 @@ def _item_text(kind: str, version: int | None, code: str) -> str:
     return item.text if item else code
 
 
+def _printed_outcome(result: submissions.ResultView, route: findings.Route | None) -> str:
+    if route is None:
+        return result.outcome.value
+    return "advice" if route.advisory else "referred"
+
+
 def load_visit_document(session: Session, visit_id: int, *, photo_path: PhotoPath) -> VisitDocument:
     visit = session.get(Visit, visit_id)
     if visit is None:
         raise NotFound("检查记录不存在 / visit not found")
-    submission = submissions.current_submission(session, visit_id)
-    results = submissions.results_of(session, submission.id or 0) if submission else []
+    parts = submissions.current_submissions(session, visit_id)  # every department's part submitted so far
+    submission = parts[-1] if parts else None
+    results = [r for part in parts for r in submissions.results_of(session, part.id or 0)]
     photos = _photos(session, [*(p for r in results for p in r.photo_ids + r.after_photo_ids),
                                *([visit.signature_photo_id] if visit.signature_photo_id else [])])
 
@@ -183,17 +193,21 @@ def load_visit_document(session: Session, visit_id: int, *, photo_path: PhotoPat
     issued = session.exec(select(RectificationOrder).where(RectificationOrder.visit_id == visit_id,
                                                            RectificationOrder.kind == "rectification")
                           .order_by(col(RectificationOrder.id))).all()
-    versions = submission.checklists if submission else {}
+    versions = {kind: version for part in parts for kind, version in part.checklists.items()}
+    routes = {code: route for part in parts  # 提示项 are advice, other departments' items referred: no hazard
+              for code, route in findings.route(session, part, submissions.results_of(session, part.id or 0)).items()}
     sections = []
     for department in departments:
         rows = tuple(
             ResultRow(code=r.item_code, text=_item_text(r.kind, versions.get(r.kind), r.item_code),
-                      outcome=r.outcome.value, note=r.note, fixed_on_spot=r.fixed_on_spot,
+                      outcome=_printed_outcome(r, routes.get(r.item_code)), note=r.note,
+                      fixed_on_spot=r.fixed_on_spot,
                       photos=refs(r.photo_ids, after=False) + refs(r.after_photo_ids, after=True)
                       if r.outcome == ItemResult.FAIL else ())
             for r in results if r.department_id == department.id)
         numbers = tuple(o.number for o in issued if o.department_id == department.id)
-        sections.append(DepartmentSection(department.name, rows, numbers))
+        sections.append(DepartmentSection(department.name, rows, numbers,
+                                          department_orders.for_department(department.code).title))
     signature = photos.get(visit.signature_photo_id or 0)
     ids = visit_service.inspector_ids(session, visit_id)
     return VisitDocument(
@@ -201,7 +215,7 @@ def load_visit_document(session: Session, visit_id: int, *, photo_path: PhotoPat
         enterprise=_enterprise(session, visit.enterprise_id),
         visited_at=visit.started_at or (submission.captured_at or submission.submitted_at if submission else None),
         inspectors=_inspectors(session, sorted(ids)), sections=tuple(sections), source=visit.source.value,
-        version=submission.version if submission else 1,
+        version=max((part.version for part in parts), default=1),
         signature=photo_path(signature) if signature else None,
         submitted=submission is not None,
         number=visit.record_number or "",

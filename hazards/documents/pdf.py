@@ -133,6 +133,7 @@ class PageMarks:
     number: str
     digest: str = ""
     signatures: tuple[SignatureMark, ...] = ()
+    note: str = ""  # under the footer line, e.g. that the instrument's form is not yet verified
 
 
 SIGNATURE_BAND = 15 * mm  # height of the signature strip above the footer line
@@ -188,6 +189,9 @@ class _NumberedCanvas(canvas.Canvas):
                 self.drawString(MARGIN, FOOT_LINE, marks.number)
             if marks.digest:
                 self.drawRightString(A4[0] - MARGIN, FOOT_LINE, f"校验码 {marks.digest}")
+            if marks.note:
+                self.setFont(FONT, 6.5)
+                self.drawCentredString(A4[0] / 2, FOOT_LINE - 3.2 * mm, marks.note)
             if marks.signatures:
                 width = WIDTH / len(marks.signatures)
                 for index, mark in enumerate(marks.signatures):

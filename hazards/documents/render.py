@@ -12,6 +12,7 @@ instead of failing.
 
 import io
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,6 @@ from reportlab.platypus import Flowable, Image, KeepTogether, Spacer, Table, Tab
 from hazards.documents.content import (
     EXEMPTION_TITLE,
     MEASURES_TITLE,
-    ORDER_TITLE,
     REINSPECTION_TITLE,
     UNSIGNED,
     VISIT_TITLE,
@@ -61,10 +61,11 @@ PHOTO_BOX = (80 * mm, 60 * mm)
 SIGNATURE_BOX = (60 * mm, 25 * mm)
 
 
-OUTCOME_LABELS = {"pass": "合格", "fail": "不合格", "not_applicable": "不适用"}
+OUTCOME_LABELS = {"pass": "合格", "fail": "不合格", "not_applicable": "不适用", "advice": "提示（建议改进）",
+                  "referred": "不合格（已移送）"}
 PARTY_LABELS = {"landlord": "出租方", "tenant": "承租方"}
 SOURCE_LABELS = {"adhoc": "日常检查", "routine": "计划检查", "complaint": "投诉举报核查", "reinspection": "复查",
-                 "joint": "联合检查", "lease": "出租前安全检查（先验后批，地方工作做法）"}
+                 "joint": "联合检查", "lease": "出租前安全检查（先验后批，地方工作做法）", "referral": "移送核查"}
 # 整改复查意见书: every original item ends in one of these states, then one next step (§E.3)
 REINSPECTION_STATES = {"rectified": "已整改", "not_rectified": "未整改", "unsatisfactory": "整改不合格"}
 NEXT_STEPS = {"write_off": "核销", "penalty": "立案处罚", "extend": "延期整改"}
@@ -146,12 +147,12 @@ def page_marks(document: Any, *, number: str, party: str, inspectors: Sequence[I
 
 def _signed(story: list[Flowable], *, document: Any, title: str, number: str, authority: str,
             inspectors: Sequence[Inspector], day: date, party: str, signed: SignedBy,
-            after: Sequence[Flowable] = ()) -> bytes:
+            after: Sequence[Flowable] = (), note: str = "") -> bytes:
     """How every numbered instrument ends: the officers, the signatures (kept together on one page), the PDF
     whose every page carries the number, the content hash and the signatures."""
     story.append(KeepTogether([_inspector_rows(inspectors), Spacer(1, 6),
                                _signature_block(authority, day, party=party, refusal=signed.refusal), *after]))
-    marks = page_marks(document, number=number, party=party, inspectors=inspectors, signed=signed)
+    marks = replace(page_marks(document, number=number, party=party, inspectors=inspectors, signed=signed), note=note)
     return build(story, title=f"{title} {number}", author=authority, footer=number, marks=marks)
 
 
@@ -177,8 +178,9 @@ def _rights(data: OrderDocument) -> str:
     """The appeal notice naming the district 人民政府 and the court (REFERENCE §G.12): never the generic wording."""
     if not data.review_body or not data.court:
         raise ValueError("an order names its 行政复议机关 and 人民法院 (hazards.rules.appeals)")
-    return (f"你单位如对本指令不服，可以自收到本指令书之日起六十日内依法向{data.review_body}申请行政复议，"
-            f"或者在六个月内依法向{data.court}提起行政诉讼。行政复议或者行政诉讼期间，本指令不停止执行。")
+    what = data.short_name  # 指令 or 通知: the department's own instrument
+    return (f"你单位如对本{what}不服，可以自收到本{what}书之日起六十日内依法向{data.review_body}申请行政复议，"
+            f"或者在六个月内依法向{data.court}提起行政诉讼。行政复议或者行政诉讼期间，本{what}不停止执行。")
 
 
 def _qr_block(url: str) -> Table:
@@ -190,7 +192,7 @@ def _qr_block(url: str) -> Table:
 
 
 def order_pdf(data: OrderDocument, signed: SignedBy = UNSIGNED) -> bytes:
-    story = _head(data.authority, ORDER_TITLE, data.number)
+    story = _head(data.authority, data.title, data.number)
     story += _enterprise_lines("被检查单位", data.enterprise)
     if data.linked is not None:
         role = PARTY_LABELS.get(data.linked.role, "")
@@ -200,7 +202,7 @@ def order_pdf(data: OrderDocument, signed: SignedBy = UNSIGNED) -> bytes:
         story += _order_item(index, item)
     for note in data.voided:
         story.append(para(f"说明：{note}。", "detail"))
-    story.append(para(ORDER_BASIS, "para"))
+    story.append(para(data.clause or ORDER_BASIS, "para"))
     if any(item.major for item in data.items):
         story.append(para(MAJOR_PLAN, "para"))
     story.append(para("整改期间安全要求", "heading"))
@@ -208,9 +210,9 @@ def order_pdf(data: OrderDocument, signed: SignedBy = UNSIGNED) -> bytes:
     story.append(para("救济途径", "heading"))
     story.append(para(_rights(data), "para"))
     story.append(Spacer(1, 8))
-    return _signed(story, document=data, title=ORDER_TITLE, number=data.number, authority=data.authority,
+    return _signed(story, document=data, title=data.title, number=data.number, authority=data.authority,
                    inspectors=data.inspectors, day=data.issued_on, party="被检查单位", signed=signed,
-                   after=[Spacer(1, 8), _qr_block(data.portal_url)])
+                   after=[Spacer(1, 8), _qr_block(data.portal_url)], note=data.unverified_note)
 
 
 # --- 现场检查记录 ----------------------------------------------------------------------------------------------
@@ -289,7 +291,7 @@ def visit_record_pdf(data: VisitDocument, signed: SignedBy = UNSIGNED) -> bytes:
         story.append(_result_table(section.rows))
         story += _photos(section.rows)
         if section.order_numbers:
-            story.append(para(f"已出具{ORDER_TITLE}：{'、'.join(section.order_numbers)}", "para"))
+            story.append(para(f"已出具{section.order_title}：{'、'.join(section.order_numbers)}", "para"))
     story.append(Spacer(1, 10))
     signature = fit_image(signed.enterprise or data.signature, SIGNATURE_BOX, mask="auto")
     blanks = "    ".join("______________" for _ in data.inspectors or [None])

@@ -1,8 +1,11 @@
 """From a submitted visit to hazards and orders, in the same transaction as the submission.
 
-Each failed item opens one hazard (two linked ones when a 厂中厂 item is attributed to both landlord and
-tenant); items fixed on the spot are created already closed. Each department then issues one order per
-enterprise for its open hazards, signed by two certified inspectors of that department who made the visit.
+A submission is one department's part of a visit. Each failed item of that part opens one hazard (two linked
+ones when a 厂中厂 item is attributed to both landlord and tenant); items fixed on the spot are created already
+closed. The department then issues one order per enterprise for its open hazards, signed by two certified
+inspectors of that department who made the visit. Two kinds of failure make no hazard: an advisory item
+(提示项) is advice on the visit record, and an item the department does not enforce is referred (移送) to the
+department that does (``inspection.planning.referrals``), never ordered by the one that found it.
 """
 
 from collections import defaultdict
@@ -11,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from hazards.loop import deadlines, orders, parties, states
+from hazards.loop import deadlines, findings, orders, parties, states
 from hazards.models import Hazard, RectificationOrder
 from hazards.rules import greenlist, holidays, instruments
 from inspection import audit
@@ -21,7 +24,7 @@ from inspection.field import checklists, submissions
 from inspection.field import visits as visit_service
 from inspection.field.submissions import ResultView
 from inspection.identity.access import Actor
-from inspection.models import Department, Enterprise, Submission, User, Visit
+from inspection.models import Department, Enterprise, Referral, Submission, User, Visit
 from schemas.enums import HazardLevel, HazardStatus, ItemResult
 from schemas.visits import SubmissionIn
 
@@ -37,6 +40,8 @@ class Outcome:
     replayed: bool
     hazards: list[Hazard] = field(default_factory=list)
     orders: list[RectificationOrder] = field(default_factory=list)
+    advice: list[str] = field(default_factory=list)  # item codes failed as 提示项: advice, not hazards
+    referrals: list[Referral] = field(default_factory=list)
 
 
 def submit_visit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, now: datetime,
@@ -56,11 +61,18 @@ def submit_visit(session: Session, visit_id: int, data: SubmissionIn, *, actor: 
         return Outcome(submission, False)  # all clear: nothing to open, carry over or void
     visit = session.get(Visit, visit_id)
     assert visit is not None
-    signers = _signers_by_department(session, visit, results)
+    routes = findings.route(session, submission, results)
+    signers = _signers_by_department(session, visit, [r for r in results if routes.get(r.item_code) is None])
     previous = _previous_hazards(session, submission)
     created: list[Hazard] = []
+    referred: list[Referral] = []
     for result in results:
         if result.outcome != ItemResult.FAIL:
+            continue
+        if (route := routes.get(result.item_code)) is not None:  # advice or a referral: no hazard, no order
+            if route.refer_to is not None and submission.supersedes_id is None:
+                referred.append(findings.refer(session, visit, submission, result, route.refer_to, actor=actor,
+                                               now=now))
             continue
         carried = previous.pop(result.item_code, None)
         if carried:  # a correction that still fails the item keeps its hazards
@@ -75,7 +87,9 @@ def submit_visit(session: Session, visit_id: int, data: SubmissionIn, *, actor: 
                 states.apply(session, hazard, states.Move.VOID, actor=actor, at=now,
                              reason=f"检查结果更正（第{submission.version}版）/ corrected visit")
     issued = _issue_orders(session, visit, submission, created, signers, now=now)
-    return Outcome(submission, False, created, issued)
+    advice = [r.item_code for r in results if r.outcome == ItemResult.FAIL and (route := routes.get(r.item_code))
+              and route.advisory]
+    return Outcome(submission, False, created, issued, advice, referred)
 
 
 def number_record(session: Session, visit_id: int, *, now: datetime) -> str:
@@ -99,7 +113,12 @@ def number_record(session: Session, visit_id: int, *, now: datetime) -> str:
 def outcome_of(session: Session, submission: Submission, *, replayed: bool) -> Outcome:
     hazards = list(session.exec(select(Hazard).where(Hazard.submission_id == submission.id)
                                 .order_by(col(Hazard.id))).all())
-    return Outcome(submission, replayed, hazards, orders.orders_of_submission(session, submission.id or 0))
+    results = submissions.results_of(session, submission.id or 0)
+    routes = findings.route(session, submission, results)
+    advice = [r.item_code for r in results if r.outcome == ItemResult.FAIL and (route := routes.get(r.item_code))
+              and route.advisory]
+    return Outcome(submission, replayed, hazards, orders.orders_of_submission(session, submission.id or 0),
+                   advice, findings.referrals_of(session, submission))
 
 
 def _check_choices(results: list[ResultView], versions: dict[str, int], policy: deadlines.DeadlinePolicy) -> None:

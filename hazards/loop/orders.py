@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from hazards.models import Hazard, OrderCounter, OrderHazard, RectificationOrder
 from hazards.notify import outbox
+from hazards.rules import department_orders
 from inspection.clock import local, local_date
 from inspection.errors import NotFound
 from inspection.identity.access import Actor
@@ -28,6 +29,13 @@ KIND_BY_CODE = {RECTIFICATION: "rectification", REINSPECTION: "reinspection"}
 
 def format_number(department: Department, doc_code: str, year: int, serial: int) -> str:
     return f"（{department.district_short}）{department.code}{doc_code}〔{year}〕{serial:04d}号"
+
+
+def order_number(department: Department, year: int, serial: int) -> str:
+    """A rectification order's number with the department's own prefix (``hazards.rules.department_orders``):
+    （新北）应急责改〔2026〕0001号, （新北）消改〔2026〕0001号, … counted per department, instrument and year."""
+    prefix = department_orders.for_department(department.code).prefix
+    return f"（{department.district_short}）{prefix}〔{year}〕{serial:04d}号"
 
 
 def next_serial(session: Session, department_id: int, doc_code: str, year: int) -> int:
@@ -52,7 +60,8 @@ def issue(session: Session, *, department: Department, enterprise_id: int, hazar
     year = local(now).year
     serial = next_serial(session, department.id, doc_code, year)
     order = RectificationOrder(
-        number=format_number(department, doc_code, year, serial), kind=KIND_BY_CODE[doc_code], doc_code=doc_code,
+        number=order_number(department, year, serial) if doc_code == RECTIFICATION else
+        format_number(department, doc_code, year, serial), kind=KIND_BY_CODE[doc_code], doc_code=doc_code,
         department_id=department.id, enterprise_id=enterprise_id, visit_id=visit_id, submission_id=submission_id,
         year=year, serial=serial, issued_at=now, inspector_ids=inspector_ids, based_on_order_id=based_on,
     )

@@ -9,14 +9,15 @@ from sqlmodel import Session
 from hazards.loop import majors, orders
 from hazards.loop.service import get_visible as hazard_visible
 from hazards.models import PenaltyRuling
-from hazards.rules import instruments
+from hazards.rules import department_orders, instruments
 from inspection.errors import NotFound
 from inspection.field import visits as visit_service
 from inspection.identity.access import Actor
+from inspection.models import Department
 
 KINDS = ("visit", "order", "onsite_decision", "exemption")
 VISIT_RECORD_TITLE = "现场检查记录"
-ORDER_TITLES = {"rectification": "责令限期整改指令书", "reinspection": "整改复查意见书"}
+REINSPECTION_TITLE = "整改复查意见书"
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def get(session: Session, kind: str, document_id: int, actor: Actor) -> Instrume
     if kind == "order":
         order = orders.get_visible(session, document_id, actor)
         return InstrumentRef(kind, document_id, order.enterprise_id, order.visit_id, tuple(order.inspector_ids),
-                             order.number, ORDER_TITLES.get(order.kind, ORDER_TITLES["rectification"]))
+                             order.number, order_title(session, order.kind, order.department_id))
     if kind == "onsite_decision":
         decision = majors.get_decision(session, document_id, actor)
         return InstrumentRef(kind, document_id, decision.enterprise_id, decision.visit_id,
@@ -53,3 +54,11 @@ def get(session: Session, kind: str, document_id: int, actor: Actor) -> Instrume
                              ruling.number, instruments.exemption().title)
     raise NotFound("文书种类不存在 / unknown instrument kind", code="unknown_instrument_kind",
                    details={"kinds": list(KINDS)})
+
+
+def order_title(session: Session, kind: str, department_id: int) -> str:
+    """整改复查意见书 for a re-inspection record, else the issuing department's own order (its title as data)."""
+    if kind == "reinspection":
+        return REINSPECTION_TITLE
+    department = session.get(Department, department_id)
+    return department_orders.for_department(department.code if department else "").title

@@ -29,7 +29,7 @@ from hazards.stats.sql import FOUND_FIGURES, H, T, Tallied, not_voided, unindexe
 from inspection.field import checklists
 from inspection.identity.access import Actor, enterprise_filter
 from inspection.models import Department
-from inspection.planning import tasks as task_service
+from inspection.planning import saved
 from schemas.enums import Role
 
 # Results -----
@@ -300,11 +300,12 @@ def item_text(code: str) -> tuple[str, str]:
 
 
 def visits_saved(session: Session, *, actor: Actor, period: Period) -> int | None:
-    """Tasks turned into visits minus trips made in the period (综合查一次); None for enterprises.
+    """Trips saved by the joint visits made in the period (综合查一次); None for enterprises.
 
-    The counting belongs to the task planner (``inspection.planning.tasks.merge_report``); an inspector's count is
-    their department's tasks.
+    The one definition is ``inspection.planning.saved`` (the planner's merge report uses it too); an inspector's
+    count is over the visits their department takes part in.
     """
     if not actor.is_staff:
         return None
-    return task_service.merge_report(session, actor=actor, date_from=period.start, date_to=period.end).visits_saved
+    department = actor.department_id if actor.role == Role.INSPECTOR else None
+    return saved.visits_saved(session, date_from=period.start, date_to=period.end, department_id=department).made

@@ -34,9 +34,10 @@ Counting rules
     * Voided hazards (作废: closed by a corrected visit, audit action ``hazard.void``) are not counted at all,
       in any figure: the correction says the failure was recorded in error. A hazard once voided stays out
       even if it were reopened later (the current flows never reopen one).
-    * Visits saved by joint inspections (综合查一次) = tasks turned into visits minus trips made, by planned
-      visit date in the period, as ``inspection.planning.tasks.merge_report`` counts them (a trip is one enterprise, or
-      one plant site, on one day). A total only (tasks have no street or item); null for enterprise users.
+    * Visits saved by joint inspections (综合查一次) = over the complete visits whose day (planned date, else the
+      local day started or submitted) falls in the period, the departments that submitted their part minus
+      one, summed (``inspection.planning.saved``, the planner's merge report counts the same). A total only;
+      null for enterprise users.
 
 Grouping and filters
     ``street``, ``department``, ``industry``, ``kind`` (checklist), ``item_code``, ``risk_class`` and
@@ -120,9 +121,9 @@ DEFINITIONS: list[Definition] = [
                "suspected_false_rectification (the repeat and the earlier one, each in its own period)",
                "suspected_false_rectification"),
     Definition("联合检查减少入企次数", "visits saved by joint inspections",
-               "统计期内（按计划检查日）已排入检查的任务数 − 实际入企次数（同一企业或同一厂中厂同日为一次）；"
-               "仅合计，不分组；企业用户为空 / tasks turned into visits minus trips made (one enterprise, or one "
-               "plant site, on one day), by planned visit date in the period (inspection.planning.tasks.merge_report); "
+               "统计期内（按检查日）已完成的联合检查，每次计提交检查结果的部门数减一，合计；仅合计，不分组；"
+               "企业用户为空 / over the complete visits in the period (by visit day), the departments that "
+               "submitted their part minus one, summed (inspection.planning.saved, as the planner's merge report); "
                "total only; null for enterprise users", "visits_saved"),
     Definition("作废隐患", "voided hazards",
                "因检查结果更正而作废销号的隐患（审计动作 hazard.void）不计入任何指标 / hazards voided by a "

@@ -7,19 +7,19 @@ transaction after re-checking only what another writer may have changed meanwhil
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, update
+from sqlalchemy import and_, bindparam, case, exists, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from inspection import audit
-from inspection.errors import Conflict, InvalidInput
+from inspection.errors import Conflict, InvalidInput, NotPermitted
 from inspection.field import checklists
-from inspection.field.visits import Asked, asked_items, ensure_on_visit, get_visible, record_details
+from inspection.field.visits import Asked, asked_items, ensure_on_visit, get_visible, part_items, record_details
 from inspection.identity.access import Actor
-from inspection.models import Photo, Result, Submission, Visit
+from inspection.models import Photo, Result, Submission, Visit, VisitDepartment
 from schemas.enums import ItemResult, Party, VisitSource, VisitStatus
 from schemas.visits import SubmissionIn
 
@@ -35,8 +35,14 @@ def payload_hash(data: SubmissionIn) -> str:
 
 
 _BY_UUID = select(Submission).where(col(Submission.client_uuid) == bindparam("client_uuid"))
+# a department's part: its own submissions, or one from before parts (department null) that covered the visit
+_OF_PART = or_(col(Submission.department_id) == bindparam("department_id"), col(Submission.department_id).is_(None))
 _CURRENT = select(Submission).where(col(Submission.visit_id) == bindparam("visit_id"),
-                                    col(Submission.is_current).is_(True))
+                                    col(Submission.is_current).is_(True), _OF_PART)
+_CURRENT_PARTS = select(Submission).where(col(Submission.visit_id) == bindparam("visit_id"),
+                                          col(Submission.is_current).is_(True)).order_by(col(Submission.id))
+_PART = select(VisitDepartment).where(col(VisitDepartment.visit_id) == bindparam("visit_id"),
+                                      col(VisitDepartment.department_id) == bindparam("department_id"))
 
 
 def find_replay(session: Session, data: SubmissionIn, *, visit_id: int) -> Submission | None:
@@ -50,8 +56,48 @@ def find_replay(session: Session, data: SubmissionIn, *, visit_id: int) -> Submi
     return existing
 
 
-def current_submission(session: Session, visit_id: int) -> Submission | None:
-    return session.execute(_CURRENT, {"visit_id": visit_id}).scalars().first()
+def current_submission(session: Session, visit_id: int, department_id: int) -> Submission | None:
+    """The current version of one department's part of a visit."""
+    return session.execute(_CURRENT, {"visit_id": visit_id, "department_id": department_id}).scalars().first()
+
+
+def current_submissions(session: Session, visit_id: int) -> list[Submission]:
+    """The current version of every part submitted so far, in the order they were made."""
+    return list(session.execute(_CURRENT_PARTS, {"visit_id": visit_id}).scalars().all())
+
+
+def part_of(session: Session, visit: Visit, actor: Actor) -> VisitDepartment:
+    """The actor's department's part of the visit: 403 if the department is not on it, 409 if withdrawn."""
+    link = session.execute(_PART, {"visit_id": visit.id, "department_id": actor.department_id}).scalars().first()
+    if link is None:
+        raise NotPermitted("您的部门未参加本次检查 / your department takes no part in this visit",
+                           code="not_your_department")
+    if link.withdrawn_at is not None:
+        raise Conflict("本部门已撤回本次检查 / your department withdrew from this visit", code="part_withdrawn",
+                       details={"reason": link.withdrawn_reason})
+    return link
+
+
+# the shared checks another part of the visit has answered: (item code, answering department, outcome)
+_ANSWERED_ELSEWHERE = (
+    select(Result.item_code, Submission.department_id, Result.outcome)
+    .join(Submission, col(Submission.id) == Result.submission_id)
+    .where(col(Submission.visit_id) == bindparam("visit_id"), col(Submission.is_current).is_(True),
+           col(Submission.department_id) != bindparam("department_id"),
+           col(Result.item_code).in_(bindparam("codes", expanding=True)))
+)
+
+
+def answered_elsewhere(session: Session, visit_id: int, department_id: int, asked: dict[str, Asked]
+                       ) -> dict[str, tuple[int, ItemResult]]:
+    """Shared checks of this part that another department's part answered first: code -> (department, outcome).
+    The first answer stands (one finding, one hazard, owned by the department that answered it)."""
+    shared = [code for code, a in asked.items() if a.shared]
+    if not shared:
+        return {}
+    rows = session.execute(_ANSWERED_ELSEWHERE, {"visit_id": visit_id, "department_id": department_id,
+                                                 "codes": shared}).all()
+    return {code: (department, outcome) for code, department, outcome in rows}
 
 
 @dataclass(frozen=True)
@@ -64,6 +110,8 @@ class Plan:
     previous_version: int
     asked: dict[str, Asked]
     photo_ids: frozenset[int]
+    department_id: int = 0  # whose part this is
+    settled: dict[str, tuple[int, ItemResult]] = field(default_factory=dict)  # shared checks answered already
 
 
 def check(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, now: datetime,
@@ -78,33 +126,48 @@ def check(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, 
     if replay is not None:
         return replay
     ensure_on_visit(session, visit, actor)
-    previous = current_submission(session, visit_id)
+    part = part_of(session, visit, actor)
+    previous = current_submission(session, visit_id, part.department_id)
     if correction_hours is None and previous is not None:
         raise Conflict("本次检查已提交，如需修改请提交更正 / already submitted: send a correction instead",
                        code="already_submitted", details={"submission_id": previous.id})
     if correction_hours is not None:
-        _check_correction_window(session, visit_id, previous, now=now, hours=correction_hours)
+        _check_correction_window(session, previous, now=now, hours=correction_hours)
     if visit.status == VisitStatus.CANCELLED:
         raise Conflict("检查已取消 / visit cancelled", code="visit_not_open")
-    asked = {a.item.code: a for a in asked_items(session, visit)}
-    photo_ids = validate_results(session, visit, data, asked, uploader=actor.user_id)
+    everything = asked_items(session, visit)
+    asked = {a.item.code: a for a in part_items(session, visit, part.department_id, everything)}
+    settled = answered_elsewhere(session, visit_id, part.department_id, asked)
+    photo_ids = validate_results(session, visit, data, asked, uploader=actor.user_id, settled=settled,
+                                 others=frozenset(a.item.code for a in everything) - set(asked))
     return Plan(visit_id, visit.enterprise_id, previous.id if previous else None,
-                previous.version if previous else 0, asked, frozenset(photo_ids))
+                previous.version if previous else 0, asked, frozenset(photo_ids), part.department_id, settled)
 
 
 # The write transaction's statements, built once: SQLAlchemy memoises a statement's cache key, so module-level
 # statements skip building and keying on every submission, and Core skips the ORM's per-row bookkeeping.
-_VISIT_STATUS = select(Visit.status).where(col(Visit.id) == bindparam("visit_id"))
+# locks the visit's row (PostgreSQL; SQLite has one writer anyway): the parts of one visit are stored one after
+# the other, so a shared check answered by a part committing meanwhile is seen, never answered twice
+_VISIT_STATUS = select(Visit.status).where(col(Visit.id) == bindparam("visit_id")).with_for_update()
 _SEEN = select(Submission.id).where(or_(col(Submission.client_uuid) == bindparam("client_uuid"), and_(
-    col(Submission.visit_id) == bindparam("visit_id"), col(Submission.is_current).is_(True))))
+    col(Submission.visit_id) == bindparam("visit_id"), col(Submission.is_current).is_(True), _OF_PART)))
 _SUBMISSIONS = Submission.__table__  # type: ignore[attr-defined]
 _SUPERSEDE = update(_SUBMISSIONS).where(_SUBMISSIONS.c.id == bindparam("previous_id")).values(is_current=False)
 _INSERT_SUBMISSION = insert(_SUBMISSIONS).returning(_SUBMISSIONS.c.id)
 _INSERT_RESULTS = insert(Result.__table__)  # type: ignore[attr-defined]
 _VISITS = Visit.__table__  # type: ignore[attr-defined]
+_PARTS = VisitDepartment.__table__  # type: ignore[attr-defined]
+_MARK_PART = update(_PARTS).where(_PARTS.c.visit_id == bindparam("part_visit"),
+                                  _PARTS.c.department_id == bindparam("part_department")).values(
+    submitted_at=func.coalesce(_PARTS.c.submitted_at, bindparam("now", type_=_PARTS.c.submitted_at.type)))
+# complete when no part is left open (neither submitted nor withdrawn); until then the visit is under way
+_COMPLETE = ~exists().where(_PARTS.c.visit_id == _VISITS.c.id, _PARTS.c.submitted_at.is_(None),
+                            _PARTS.c.withdrawn_at.is_(None))
 _MARK_SUBMITTED = update(_VISITS).where(_VISITS.c.id == bindparam("visit_id")).values(
-    status=VisitStatus.SUBMITTED,
-    submitted_at=func.coalesce(_VISITS.c.submitted_at, bindparam("now", type_=_VISITS.c.submitted_at.type)),
+    status=case((_COMPLETE, VisitStatus.SUBMITTED.value), else_=VisitStatus.STARTED.value),
+    submitted_at=case((_COMPLETE, func.coalesce(_VISITS.c.submitted_at,
+                                                 bindparam("now", type_=_VISITS.c.submitted_at.type))),
+                      else_=_VISITS.c.submitted_at),
     started_at=func.coalesce(_VISITS.c.started_at, bindparam("started", type_=_VISITS.c.started_at.type)))
 
 
@@ -115,8 +178,11 @@ def _still_holds(session: Session, plan: Plan, data: SubmissionIn, uploader: int
     status = session.execute(_VISIT_STATUS, {"visit_id": plan.visit_id}).scalar_one_or_none()
     if status is None or status == VisitStatus.CANCELLED:
         return False
-    seen = session.execute(_SEEN, {"client_uuid": str(data.client_uuid), "visit_id": plan.visit_id}).scalars().all()
+    seen = session.execute(_SEEN, {"client_uuid": str(data.client_uuid), "visit_id": plan.visit_id,
+                                   "department_id": plan.department_id}).scalars().all()
     if seen != ([plan.previous_id] if plan.previous_id is not None else []):
+        return False
+    if answered_elsewhere(session, plan.visit_id, plan.department_id, plan.asked) != plan.settled:
         return False
     return not plan.photo_ids or not _photo_problems(session, plan.visit_id, plan.enterprise_id,
                                                      set(plan.photo_ids), uploader)
@@ -131,6 +197,8 @@ def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor,
     is used if what it assumed still holds; otherwise, or without one, every rule is checked again here.
     """
     records = _records(plan, data, actor=actor, now=now) if plan is not None else None  # before any statement
+    if plan is None or plan.visit_id != visit_id:
+        session.execute(_VISIT_STATUS, {"visit_id": visit_id})  # the lock _still_holds takes otherwise
     if plan is None or plan.visit_id != visit_id or not _still_holds(session, plan, data, actor.user_id):
         checked = check(session, visit_id, data, actor=actor, now=now, correction_hours=correction_hours)
         if isinstance(checked, Submission):
@@ -146,12 +214,15 @@ def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor,
     if rows:  # an empty list would be one INSERT of nothing but defaults, not none
         session.execute(_INSERT_RESULTS, rows)  # one executemany; no ORM objects for 30-odd rows
     _attach_photos(session, plan, data)
+    session.execute(_MARK_PART, {"part_visit": visit_id, "part_department": plan.department_id, "now": now})
     session.execute(_MARK_SUBMITTED, {"visit_id": visit_id, "now": now, "started": data.captured_at or now})
+    after = {"submission_id": submission.id, "department_id": plan.department_id, "version": submission.version,
+             "supersedes_id": submission.supersedes_id, "client_uuid": submission.client_uuid,
+             "payload_hash": submission.payload_hash, "outcomes": dict(Counter(str(row["outcome"]) for row in rows))}
+    if disagreements := _disagreements(plan, data):  # a shared check answered otherwise than the first answer
+        after["shared_disagreements"] = disagreements
     audit.record(session, entity="visit", entity_id=visit_id, action="visit.submit", actor=actor, at=now,
-                 after={"submission_id": submission.id, "version": submission.version,
-                        "supersedes_id": submission.supersedes_id, "client_uuid": submission.client_uuid,
-                        "payload_hash": submission.payload_hash,
-                        "outcomes": dict(Counter(str(row["outcome"]) for row in rows))})
+                 after=after)
     session.info.setdefault("results", {})[submission.id] = [ResultView(**row) for row in rows]
     if data.record is not None or data.ended_at is not None:
         record_details(session, visit_id, data.record, ended_at=data.ended_at, actor=actor, now=now)
@@ -167,35 +238,47 @@ def _records(plan: Plan, data: SubmissionIn, *, actor: Actor, now: datetime
     asked = plan.asked
     submission = Submission(
         client_uuid=str(data.client_uuid), payload_hash=payload_hash(data), visit_id=plan.visit_id,
-        version=plan.previous_version + 1, supersedes_id=plan.previous_id,
+        department_id=plan.department_id or None, version=plan.previous_version + 1, supersedes_id=plan.previous_id,
         submitted_by=actor.user_id, captured_at=data.captured_at, submitted_at=now, note=data.note,
         checklists={a.kind: a.version for a in asked.values()},
     )
-    rows = [
+    rows = [  # a shared check another part answered first keeps that answer: this part's is not stored
         {"submission_id": None, "department_id": asked[g.item_code].department_id, "item_code": g.item_code,
          "kind": asked[g.item_code].kind, "outcome": g.result, "note": g.note, "photo_ids": g.photo_ids,
          "fixed_on_spot": g.fixed_on_spot, "after_photo_ids": g.after_photo_ids,
          "party": g.party,  # the phone's, as sent: the server decides who is charged (hazards.loop.parties)
          "raise_to_major": g.raise_to_major, "deadline_days": g.deadline_days}
-        for g in data.results
+        for g in data.results if g.item_code not in plan.settled
     ]
     return submission, rows
 
 
-def _check_correction_window(session: Session, visit_id: int, previous: Submission | None, *, now: datetime,
-                             hours: int) -> None:
+def _disagreements(plan: Plan, data: SubmissionIn) -> list[dict[str, Any]]:
+    return [{"item_code": g.item_code, "given": str(g.result), "standing": str(plan.settled[g.item_code][1]),
+             "answered_by_department_id": plan.settled[g.item_code][0]}
+            for g in data.results if g.item_code in plan.settled and g.result != plan.settled[g.item_code][1]]
+
+
+def _check_correction_window(session: Session, previous: Submission | None, *, now: datetime, hours: int) -> None:
     if previous is None:
         raise Conflict("尚未提交，无法更正 / nothing submitted yet to correct", code="nothing_to_correct")
-    first = session.exec(select(Submission).where(Submission.visit_id == visit_id, Submission.version == 1)).one()
+    first = previous
+    while first.supersedes_id is not None:  # the part's first version
+        earlier = session.get(Submission, first.supersedes_id)
+        if earlier is None:
+            break
+        first = earlier
     if now > first.submitted_at + timedelta(hours=hours):
         raise Conflict(f"已超过{hours}小时更正时限 / the {hours}-hour correction window has closed",
                        code="correction_window_closed")
 
 
 def validate_results(session: Session, visit: Visit, data: SubmissionIn, asked: dict[str, Asked], *,
-                     uploader: int) -> set[int]:
-    """Every asked item answered once; nothing unknown or not applicable; photos where required.
-    Returns the photos the results name."""
+                     uploader: int, settled: dict[str, tuple[int, ItemResult]] | None = None,
+                     others: frozenset[str] = frozenset()) -> set[int]:
+    """Every asked item answered once (a shared check another part answered already may be left out);
+    nothing unknown or not applicable; photos where required. Returns the photos the results name."""
+    settled = settled or {}
     problems: list[dict[str, Any]] = []
     seen: set[str] = set()
     all_known = checklists.all_codes()  # every version's: a code of another version is "not applicable"
@@ -209,6 +292,10 @@ def validate_results(session: Session, visit: Visit, data: SubmissionIn, asked: 
         seen.add(code)
         if code not in all_known:
             problems.append({"loc": where, "item_code": code, "problem": "unknown_item", "message": "未知检查项"})
+            continue
+        if code in others:
+            problems.append({"loc": where, "item_code": code, "problem": "other_department_item",
+                             "message": "该检查项由参加本次检查的其他部门检查"})
             continue
         if code not in asked:
             problems.append({"loc": where, "item_code": code, "problem": "not_applicable_item",
@@ -236,7 +323,7 @@ def validate_results(session: Session, visit: Visit, data: SubmissionIn, asked: 
         photo_ids.update(given.photo_ids)
         photo_ids.update(given.after_photo_ids)
     for code in asked:
-        if code not in seen:
+        if code not in seen and code not in settled:
             problems.append({"loc": ["results"], "item_code": code, "problem": "missing_item",
                              "message": "缺少检查项结果"})
     problems.extend(_photo_problems(session, visit.id, visit.enterprise_id, photo_ids, uploader))

@@ -1,6 +1,6 @@
 """Visits: planning, starting on site, the checklist as asked, the signature. Their results: ``submissions``."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, or_
@@ -40,6 +40,14 @@ class Asked:
     version: int
     department_id: int
     major: bool = False  # graded major for this enterprise (an item's ``major_if`` decided)
+    answering: tuple[int, ...] = ()  # the departments whose parts ask it; more than one: a shared check
+    refer_to: str | None = None  # no department on the visit enforces it: a failure is referred to this one
+    advisory: bool = False  # 提示项: a failure is advice on the visit record, never a hazard or an order
+
+    @property
+    def shared(self) -> bool:
+        """A check several departments on the visit enforce: answered once, by the part submitted first."""
+        return len(self.answering) > 1
 
 
 # --- who may see and do what -----------------------------------------------------------------------------
@@ -111,7 +119,7 @@ def role_at_site(session: Session, enterprise_id: int, site_id: int | None) -> s
 
 
 _DEPARTMENTS_OF_VISIT = (
-    select(VisitDepartment.kinds, VisitDepartment.checklist_versions, Department.id)
+    select(VisitDepartment.kinds, VisitDepartment.checklist_versions, Department.id, Department.code)
     .join(Department, col(Department.id) == VisitDepartment.department_id)
     .where(col(VisitDepartment.visit_id) == bindparam("visit_id"))
     .order_by(col(Department.priority), col(Department.id))
@@ -119,31 +127,52 @@ _DEPARTMENTS_OF_VISIT = (
 
 
 def asked_items(session: Session, visit: Visit) -> list[Asked]:
-    """The union of the departments' checklists for this enterprise, each item once, in checklist order.
+    """Every item asked at this visit, each once, in checklist order: the union of the departments' parts.
 
-    An item asked by several departments belongs to the one that leads (lowest priority number), and is asked in
-    the checklist version that department pinned when it joined the visit (``pin_versions``).
+    Who answers an item (``Asked.answering``): the departments on the visit that enforce it (执法主体, from the
+    catalogue), whatever kinds they ask; an item no department on the visit enforces is answered by the
+    departments asking its kind, and a failure of it is referred (``Asked.refer_to``) to the department that
+    enforces it. An item is asked in the version its kind's leading department (lowest priority number)
+    pinned when it joined the visit (``pin_versions``); ``department_id`` is the first answering department.
     """
     enterprise = by_id(session, Enterprise, visit.enterprise_id)
     assert enterprise is not None
     profile = profile_of(session, enterprise, visit=visit)
     owner: dict[str, tuple[int, int | None]] = {}
-    for kinds, pins, department_id in session.execute(_DEPARTMENTS_OF_VISIT, {"visit_id": visit.id}).all():
+    askers: dict[str, list[int]] = {}
+    codes: dict[str, int] = {}  # department code -> id, of the departments on the visit
+    for kinds, pins, department_id, code in session.execute(_DEPARTMENTS_OF_VISIT, {"visit_id": visit.id}).all():
+        codes.setdefault(code, department_id)
         for kind in kinds:
             owner.setdefault(kind, (department_id, (pins or {}).get(kind)))
+            askers.setdefault(kind, []).append(department_id)
     recorded: dict[str, int] | None = None
     asked: list[Asked] = []
     for kind in checklists.askable_kinds():
         if kind not in owner:
             continue
-        department_id, version = owner[kind]
+        _, version = owner[kind]
         if version is None:  # a visit from before pinning: the version it was submitted with, else the first
             recorded = _recorded_versions(session, visit.id or 0) if recorded is None else recorded
             version = recorded.get(kind) or checklists.versions(kind)[0]
         items = checklists.applicable(kind, version, profile) if visit.item_codes is None else tuple(
             item for item in checklists.get(kind, version).items if item.code in visit.item_codes)
-        asked.extend(Asked(item, kind, version, department_id, item.major_for(profile)) for item in items)
+        for item in items:
+            where = checklists.jurisdiction(item)
+            present = tuple(codes[c] for c in where.departments if c in codes)
+            answering = present or tuple(askers[kind])
+            asked.append(Asked(item, kind, version, answering[0], item.major_for(profile), answering=answering,
+                               refer_to=None if present else (where.departments[0] if where.departments else None),
+                               advisory=where.advisory))
     return asked
+
+
+def part_items(session: Session, visit: Visit, department_id: int, everything: list[Asked] | None = None
+               ) -> list[Asked]:
+    """The items of one department's part of the visit: those it answers (``asked_items``, or ``everything``
+    already read), owned by it."""
+    return [replace(a, department_id=department_id) for a in everything or asked_items(session, visit)
+            if department_id in a.answering]
 
 
 _RECORDED = select(Submission.checklists).where(col(Submission.visit_id) == bindparam("visit_id"),
@@ -371,18 +400,58 @@ def set_inspectors(session: Session, visit_id: int, inspector_ids: list[int], *,
 
 
 def cancel(session: Session, visit_id: int, reason: str, *, actor: Actor, now: datetime) -> Visit:
-    """Cancel a visit not yet submitted, with a reason; its tasks go back to planning. Audited."""
+    """Cancel a visit not yet submitted, with a reason; its tasks go back to planning. Audited. A visit a
+    department has already submitted its part of is not cancelled: the other parts are withdrawn instead."""
     visit = get_visible(session, visit_id, actor)
     _ensure_planner(session, visit, actor)
     _ensure_not_submitted(visit)
     if not reason.strip():
         raise InvalidInput("请说明取消原因 / give the reason", code="reason_required")
+    if session.exec(select(VisitDepartment.id).where(VisitDepartment.visit_id == visit_id,
+                                                     col(VisitDepartment.submitted_at).is_not(None))).first():
+        raise Conflict("已有部门提交检查结果，不能取消整次检查，请撤回未提交的部门 / a department has submitted its "
+                       "part: withdraw the other parts instead", code="part_submitted")
     before = visit.status
     visit.status = VisitStatus.CANCELLED
     session.add(visit)
     session.flush()
     audit.record(session, entity="visit", entity_id=visit_id, action="visit.cancel", actor=actor, at=now,
                  before={"status": before}, after={"status": visit.status}, reason=reason.strip())
+    return visit
+
+
+def withdraw_part(session: Session, visit_id: int, department_id: int, reason: str, *, actor: Actor,
+                  now: datetime) -> Visit:
+    """Withdraw one department's part of a visit, with the reason (the office, or an inspector of that
+    department), before the part is submitted. Audited. The visit is complete once every part is submitted
+    or withdrawn; a visit whose every part is withdrawn is cancelled."""
+    visit = get_visible(session, visit_id, actor)
+    if actor.role not in (Role.OFFICE, Role.ADMIN):
+        require_role(actor, Role.INSPECTOR, action="withdraw a department's part")
+        if actor.department_id != department_id:
+            raise NotPermitted("只能撤回本部门的检查 / only your department's part", code="not_your_department")
+    _ensure_not_submitted(visit)
+    if not reason.strip():
+        raise InvalidInput("请说明撤回原因 / give the reason", code="reason_required")
+    parts = list(session.exec(select(VisitDepartment).where(VisitDepartment.visit_id == visit_id)).all())
+    part = next((p for p in parts if p.department_id == department_id), None)
+    if part is None:
+        raise NotFound("该部门未参加本次检查 / the department takes no part in this visit", code="no_such_part")
+    if part.submitted_at is not None or part.withdrawn_at is not None:
+        raise Conflict("该部门的检查已提交或已撤回 / the part is already submitted or withdrawn",
+                       code="part_closed")
+    part.withdrawn_at, part.withdrawn_reason = now, reason.strip()
+    session.add(part)
+    before = visit.status
+    if all(p.submitted_at is not None or p.withdrawn_at is not None for p in parts):
+        submitted = any(p.submitted_at is not None for p in parts)
+        visit.status = VisitStatus.SUBMITTED if submitted else VisitStatus.CANCELLED
+        visit.submitted_at = visit.submitted_at or (now if submitted else None)
+        session.add(visit)
+    session.flush()
+    audit.record(session, entity="visit", entity_id=visit_id, action="visit.withdraw_part", actor=actor, at=now,
+                 before={"status": before}, after={"department_id": department_id, "status": visit.status},
+                 reason=reason.strip())
     return visit
 
 

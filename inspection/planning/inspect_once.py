@@ -168,13 +168,18 @@ def mark_trip(session: Session, visits: list[Visit], *, now: datetime, shared: b
 # --- the merge job ----------------------------------------------------------------------------------------------
 
 def sync_with_visits(session: Session, *, now: datetime) -> tuple[int, int]:
-    """Derive task states from their visits: submitted -> done; cancelled -> planned again. (done, released)"""
+    """Derive task states from their visits: the task's department submitted its part (or the visit is complete)
+    -> done; cancelled -> planned again. (done, released)"""
     done = released = 0
-    rows = session.exec(select(InspectionTask, Visit).join(Visit, col(Visit.id) == InspectionTask.visit_id).where(
-        col(InspectionTask.status).in_([TaskStatus.SCHEDULED, TaskStatus.MERGED]),
-        col(Visit.status).in_([VisitStatus.SUBMITTED, VisitStatus.CANCELLED]))).all()
-    for task, visit in rows:
-        if visit.status == VisitStatus.SUBMITTED:
+    rows = session.exec(select(InspectionTask, Visit, VisitDepartment.submitted_at)
+                        .join(Visit, col(Visit.id) == InspectionTask.visit_id)
+                        .join(VisitDepartment, (col(VisitDepartment.visit_id) == Visit.id)
+                              & (col(VisitDepartment.department_id) == InspectionTask.department_id), isouter=True)
+                        .where(col(InspectionTask.status).in_([TaskStatus.SCHEDULED, TaskStatus.MERGED]),
+                               col(Visit.status).in_([VisitStatus.SUBMITTED, VisitStatus.CANCELLED])
+                               | col(VisitDepartment.submitted_at).is_not(None))).all()
+    for task, visit, part_submitted in rows:
+        if visit.status == VisitStatus.SUBMITTED or part_submitted is not None:
             task.status, done = TaskStatus.DONE, done + 1
         else:
             task.status, task.visit_id, task.status_reason = TaskStatus.PLANNED, None, "检查已取消 / visit cancelled"

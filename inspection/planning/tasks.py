@@ -23,6 +23,7 @@ from inspection.identity.access import Actor, require_role
 from inspection.models import Department, Enterprise, InspectionTask, User, Visit
 from inspection.planning import inspect_once as planning
 from inspection.planning import notice
+from inspection.planning.saved import visits_saved
 from schemas.enums import Role, VisitStatus
 from schemas.tasks import OPEN_TASK_STATUSES, MergeReport, TaskCreate, TaskSource, TaskStatus
 
@@ -244,7 +245,8 @@ def add(session: Session, *, origin_key: str, department_id: int, enterprise_id:
 
 def merge_report(session: Session, *, actor: Actor, date_from: date | None = None,
                  date_to: date | None = None) -> MergeReport:
-    """Tasks turned into visits, the trips they made and the visits saved, by planned date."""
+    """Tasks turned into visits and the trips they made, by planned date; the visits saved as
+    ``inspection.planning.saved`` defines them (the dashboard's figure)."""
     require_role(actor, *PLANNERS, action="see the merge report")
     query = select(InspectionTask.id, InspectionTask.department_id, Visit.id, Visit.enterprise_id,
                    Visit.plant_site_id, Visit.planned_date).join(Visit, col(Visit.id) == InspectionTask.visit_id).where(
@@ -262,5 +264,8 @@ def merge_report(session: Session, *, actor: Actor, date_from: date | None = Non
     for _, department_id, _, enterprise_id, site_id, planned in rows:
         key = ("site", site_id, planned) if site_id is not None else ("enterprise", enterprise_id, planned)
         trips[key].add(department_id)
+    saved = visits_saved(session, date_from=date_from, date_to=date_to,
+                         department_id=actor.department_id if actor.role == Role.INSPECTOR else None)
     return MergeReport(date_from=date_from, date_to=date_to, tasks=len(rows), visits=len(visits), trips=len(trips),
-                       joint_trips=sum(1 for d in trips.values() if len(d) > 1), visits_saved=len(rows) - len(trips))
+                       joint_trips=sum(1 for d in trips.values() if len(d) > 1), visits_saved=saved.made,
+                       visits_saved_planned=saved.planned)

@@ -41,7 +41,7 @@ from schemas.tasks import TaskCreate
 from schemas.visits import ResultIn, SubmissionIn, VisitCreate, VisitStart
 from server.demo import inbox as demo_inbox
 from server.demo import leasing as leasing_demo
-from server.demo import programs
+from server.demo import parts, programs
 from server.demo import signoff as demo_signoff
 from server.jobs.functions import task_policy
 from server.settings import get_settings
@@ -92,7 +92,8 @@ def load(session: Session, *, store: PhotoStore, now: datetime, demo_enterprise_
             issued = _inspect(session, rng, camera, day, pair, enterprise, kinds, fails=fails)
             for order in issued if not fails else []:
                 agenda.add(_reinspection(session, rng, order, pair, today=today, agenda=agenda, camera=camera))
-    agenda.run_until(now)
+        parts.load(session, shoot=camera.shoot, now=now)  # a joint visit per department, a referral (issue 16)
+        agenda.run_until(now)  # re-inspections still to come take photos too: before the scratch folder goes
     first, second = inspectors[lead]
     for enterprise, kinds in rng.sample(checked[lead], TODAY_VISITS):
         visits.create(session, VisitCreate(enterprise_id=enterprise.id or 0, planned_date=today, kinds=kinds,

@@ -23,7 +23,7 @@ from hazards.rules import holidays
 from hazards.stats import tally
 from inspection import audit
 from inspection.models import JobRun
-from inspection.planning import draw
+from inspection.planning import draw, referrals
 from inspection.planning import inspect_once as planning
 from inspection.types import utcnow
 from server.db import DatabaseBusy, get_write_engine, session_scope
@@ -154,8 +154,9 @@ def inspect_once(now: datetime | None = None, *, trigger: str = "schedule") -> J
         settings = get_settings()
         report = planning.plan_visits(session, now=at, policy=task_policy(settings),
                                    is_working_day=holidays.of(session).is_working_day_or_weekday)
+        referred = referrals.sync_done(session, now=at)  # referrals whose task was just done
         notices = sweep.send_visit_notices(session, now=at, days=settings.visit_notice_days)
-        return f"{report} notices={notices}"
+        return f"{report} referrals_done={referred} notices={notices}"
 
     return _recorded("inspect_once", body, now, trigger)
 

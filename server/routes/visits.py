@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlmodel import Session, col, select
 
-from hazards.loop import deadlines, intake
+from hazards.loop import deadlines, findings, intake
 from inspection.errors import DomainError
 from inspection.field import checklists, submissions
 from inspection.field import visits as visit_service
@@ -13,10 +13,12 @@ from inspection.models import Department, Enterprise, Submission, User, Visit, V
 from inspection.types import utcnow
 from schemas.common import Day, ErrorBody, Id, Offset
 from schemas.enterprises import EnterpriseRef
-from schemas.enums import HazardLevel
+from schemas.enums import HazardLevel, ItemResult, Role, VisitStatus
 from schemas.visits import (
+    AdviceOut,
     AskedItem,
     AskedSection,
+    PartWithdrawIn,
     ResultPublic,
     SubmissionIn,
     SubmissionPublic,
@@ -46,13 +48,18 @@ def visits_out(session: Session, visits: list[Visit]) -> list[VisitPublic]:
     ids = [v.id for v in visits if v.id is not None]
     departments: dict[int, list[VisitDepartmentOut]] = collections.defaultdict(list)
     people: dict[int, list[VisitInspectorOut]] = collections.defaultdict(list)
+    visit_status = {v.id: v.status for v in visits}
     if ids:
         links = session.exec(
             select(VisitDepartment, Department).join(Department, col(Department.id) == VisitDepartment.department_id)
             .where(col(VisitDepartment.visit_id).in_(ids)).order_by(col(Department.priority))).all()
         for link, d in links:
-            departments[link.visit_id].append(VisitDepartmentOut(department_id=d.id or 0, code=d.code,
-                                                                 name=d.name, kinds=link.kinds))
+            part = "withdrawn" if link.withdrawn_at else "submitted" if link.submitted_at or (
+                visit_status.get(link.visit_id) == VisitStatus.SUBMITTED) else "open"
+            departments[link.visit_id].append(VisitDepartmentOut(
+                department_id=d.id or 0, code=d.code, name=d.name, kinds=link.kinds, part=part,
+                submitted_at=link.submitted_at,
+                withdrawn_reason=link.withdrawn_reason))
         for visit_id, u in session.exec(
                 select(VisitInspector.visit_id, User).join(User, col(User.id) == VisitInspector.user_id)
                 .where(col(VisitInspector.visit_id).in_(ids)).order_by(col(User.id))).all():
@@ -74,11 +81,12 @@ def submission_out(session: Session, outcome: intake.Outcome) -> SubmissionPubli
     submission = outcome.submission
     results = submissions.results_of(session, submission.id or 0)
     return SubmissionPublic(
-        **submission.model_dump(include={"id", "visit_id", "version", "client_uuid", "supersedes_id", "submitted_at",
-                                         "captured_at", "checklists"}),
+        **submission.model_dump(include={"id", "visit_id", "department_id", "version", "client_uuid",
+                                         "supersedes_id", "submitted_at", "captured_at", "checklists"}),
         results=[ResultPublic.model_validate(r) for r in results],
         hazard_ids=[h.id for h in outcome.hazards if h.id is not None],
         order_ids=[o.id for o in outcome.orders if o.id is not None],
+        advice=outcome.advice, referral_ids=[r.id for r in outcome.referrals if r.id is not None],
         replayed=outcome.replayed,
     )
 
@@ -142,32 +150,54 @@ def cancel_visit(visit_id: Id, body: VisitCancelIn, session: WriteSessionDep, ac
     return visit_out(session, visit)
 
 
+@router.post("/visits/{visit_id}/departments/{department_id}/withdraw", response_model=VisitPublic)
+def withdraw_part(visit_id: Id, department_id: Id, body: PartWithdrawIn, session: WriteSessionDep,
+                  actor: CurrentActor) -> VisitPublic:
+    """One department withdraws its part of a visit before submitting it, with the reason (the office, or that
+    department's inspectors); the visit is complete when every part is submitted or withdrawn."""
+    visit = visit_service.withdraw_part(session, visit_id, department_id, body.reason, actor=actor, now=utcnow())
+    session.commit()
+    return visit_out(session, visit)
+
+
 @router.get("/visits/{visit_id}/checklist", response_model=VisitChecklist)
-def visit_checklist(visit_id: Id, session: SessionDep, actor: CurrentActor) -> VisitChecklist:
-    """The items asked at this visit: every department's checklists, each item once."""
+def visit_checklist(visit_id: Id, session: SessionDep, actor: CurrentActor,
+                    department_id: Annotated[Id | None, Query()] = None) -> VisitChecklist:
+    """The items asked at this visit. An inspector of a department on the visit gets that department's own part
+    (or `?department_id=` asks for another's); otherwise every department's items, each once. A shared check
+    another part answered already carries that answer: it stands, and may be left out of the submission."""
     visit = visit_service.get_visible(session, visit_id, actor)
-    asked = {a.item.code: a for a in visit_service.asked_items(session, visit)}
+    everything = visit_service.asked_items(session, visit)
+    part = department_id or (actor.department_id if actor.role == Role.INSPECTOR else None)
+    if part is not None and not any(part in a.answering for a in everything) and department_id is None:
+        part = None  # an inspector whose department is not on the visit sees the whole visit
+    chosen = everything if part is None else visit_service.part_items(session, visit, part, everything)
+    asked = {a.item.code: a for a in chosen}
+    settled = submissions.answered_elsewhere(session, visit_id, part, asked) if part is not None else {}
     pinned = {a.kind: a.version for a in asked.values()}
     sections: list[AskedSection] = []
     for kind in sorted(pinned, key=checklists.askable_kinds().index):
         checklist = checklists.get(kind, pinned[kind])  # the version pinned for this visit, not the latest
         for section in checklist.sections:
-            items = [_asked_item(asked[item.code]) for item in section.items if item.code in asked]
+            items = [_asked_item(asked[item.code], settled.get(item.code)) for item in section.items
+                     if item.code in asked]
             if items:
                 sections.append(AskedSection(kind=kind, version=checklist.version, code=section.code,
                                              title=section.title, items=items))
     role, _ = visit_service.plant_role(session, visit.enterprise_id)
-    return VisitChecklist(visit_id=visit.id or 0, enterprise_id=visit.enterprise_id, plant_role=role,
-                          sections=sections)
+    return VisitChecklist(visit_id=visit.id or 0, enterprise_id=visit.enterprise_id, department_id=part,
+                          plant_role=role, sections=sections)
 
 
-def _asked_item(asked: visit_service.Asked) -> AskedItem:
+def _asked_item(asked: visit_service.Asked, settled: tuple[int, ItemResult] | None = None) -> AskedItem:
     item, where = asked.item, checklists.jurisdiction(asked.item)
     return AskedItem(
         **item.model_dump(include={"code", "text", "gloss", "photo_required", "party"}),
         deadline_days=deadlines.hazard_days(item.deadline_days, major=asked.major),  # what the hazard will get
         legal_basis=item.basis_text(major=asked.major), level=HazardLevel.MAJOR if asked.major else item.level,
-        department_id=asked.department_id, departments=list(where.departments), advisory=where.advisory)
+        department_id=asked.department_id, departments=list(where.departments), advisory=where.advisory,
+        shared=asked.shared, answered_by_department_id=settled[0] if settled else None,
+        answer=settled[1] if settled else None, refer_to=asked.refer_to)
 
 
 def _submit(session: Session, visit_id: Id, body: SubmissionIn, actor: Actor, *, correction: bool,
@@ -201,8 +231,9 @@ def _json(model: SubmissionPublic, status_code: int) -> Response:
 
 @router.post("/visits/{visit_id}/submissions", response_model=SubmissionPublic, status_code=201)
 def submit_visit(visit_id: Id, body: SubmissionIn, actor: CurrentActor) -> Response:
-    """Submit every asked item as pass / fail / not_applicable. Atomic; replaying the same UUID returns the
-    original result (200), a different payload under a used UUID is 409."""
+    """Submit the inspector's department's part of the visit: every item of its part as pass / fail /
+    not_applicable. Each department submits its own part, independently of the others. Atomic; replaying the
+    same UUID returns the original result (200), a different payload under a used UUID is 409."""
     return _check_then_submit(visit_id, body, actor, correction=False)
 
 
@@ -218,6 +249,22 @@ def visit_history(visit_id: Id, session: SessionDep, actor: CurrentActor) -> lis
     visit_service.get_visible(session, visit_id, actor)
     rows = session.exec(select(Submission).where(Submission.visit_id == visit_id).order_by(col(Submission.version)))
     return [submission_out(session, intake.outcome_of(session, s, replayed=False)) for s in rows.all()]
+
+
+@router.get("/visits/{visit_id}/advice", response_model=list[AdviceOut])
+def visit_advice(visit_id: Id, session: SessionDep, actor: CurrentActor) -> list[AdviceOut]:
+    """The advice of the visit (提示项 failed, each department's part): for the enterprise, not hazards."""
+    visit_service.get_visible(session, visit_id, actor)
+    out = []
+    for part in submissions.current_submissions(session, visit_id):
+        results = submissions.results_of(session, part.id or 0)
+        routes = findings.route(session, part, results)
+        for r in results:
+            if (route := routes.get(r.item_code)) is not None and route.advisory:
+                item = checklists.get(r.kind, part.checklists.get(r.kind)).item(r.item_code)
+                out.append(AdviceOut(item_code=r.item_code, text=item.text if item else r.item_code, note=r.note,
+                                     department_id=r.department_id, photo_ids=r.photo_ids))
+    return out
 
 
 @router.post("/sync", response_model=SyncOut)

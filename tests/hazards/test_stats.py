@@ -19,7 +19,7 @@ from inspection.clock import SHANGHAI, end_of_local_day
 from inspection.errors import InvalidInput
 from inspection.identity.access import Actor
 from inspection.identity.accounts import actor_for
-from inspection.models import InspectionTask, Visit
+from inspection.models import Visit, VisitDepartment
 from schemas.enums import Role
 from tests.hazards import stats_dataset
 from tests.hazards.stats_dataset import NOW, Dataset
@@ -213,13 +213,12 @@ def test_role_scoping(session, data):
 def test_visits_saved_by_joint_inspections(session, data):
     world = data.world
     visit = Visit(enterprise_id=world.enterprise_a.id, lead_department_id=world.safety.id,
-                         planned_date=date(2026, 6, 10))
+                  planned_date=date(2026, 6, 10), status="submitted")
     session.add(visit)
     session.flush()
-    for department in (world.safety, world.fire, world.gas):  # three departments, one trip
-        session.add(InspectionTask(department_id=department.id, enterprise_id=world.enterprise_a.id, kinds=["DUST"],
-                         window_start=date(2026, 6, 1), window_end=date(2026, 6, 30), status="merged",
-                         visit_id=visit.id))
+    for department in (world.safety, world.fire, world.gas):  # three departments made one trip
+        session.add(VisitDepartment(visit_id=visit.id, department_id=department.id, kinds=["DUST"],
+                                    submitted_at=datetime(2026, 6, 10, 3, tzinfo=UTC)))
     session.commit()
     assert closure(session, office(data)).visits_saved == 2
     assert closure(session, office(data), inputs.Period(date(2026, 7, 1), date(2026, 7, 31))).visits_saved == 0

@@ -113,7 +113,10 @@ def test_the_demo_history_gives_each_face_something_to_show_and_comes_once(clien
     history = demo_history.load(demo_world, store=store, now=now,
                                 demo_enterprise_id=demo.demo_enterprise_id(demo_world))
     demo_world.commit()
-    assert history is not None and history.hazards >= 80 and 0 < history.closed < history.hazards
+    # failures of items another department enforces are referred and advisory ones advised (issue 16): fewer hazards
+    assert history is not None and history.hazards >= 50 and 0 < history.closed < history.hazards
+    office = {"Authorization": f"Bearer {login(client, 'office').json()['access_token']}"}
+    assert client.get(f"{API}/referrals", headers=office).json()  # and the departments got them as tasks
 
     def as_(username):
         return {"Authorization": f"Bearer {login(client, username).json()['access_token']}"}
@@ -143,7 +146,14 @@ def test_the_demo_history_gives_each_face_something_to_show_and_comes_once(clien
     assert len(work.json()) == demo_history.TODAY_VISITS
     # next week's plans of two departments for one enterprise, twice, became two joint visits
     merged = client.get(f"{API}/tasks/merge-report", headers=as_("office"), params={"from": str(today)}).json()
-    assert merged["visits_saved"] == 2
+    assert (merged["visits_saved"], merged["visits_saved_planned"]) == (0, 2)
+    # yesterday's joint visit, each department its own part and instrument, saved one trip
+    since = client.get(f"{API}/tasks/merge-report", headers=as_("office"),
+                       params={"from": str(today - timedelta(days=1))}).json()
+    assert since["visits_saved"] == 1
+    numbers = [o["number"] for o in client.get(f"{API}/orders", headers=as_("office"),
+                                               params={"limit": 200}).json()["items"]]
+    assert any("住建燃改" in n for n in numbers) and any("应急责改" in n for n in numbers)
     # the photos behind the hazards are real files
     photo = demo_world.exec(select(Photo).order_by(Photo.id)).first()
     assert photo is not None and store.exists(photo_service.key_for(photo, photo_service.Variant.THUMB))

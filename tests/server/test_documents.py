@@ -141,23 +141,33 @@ def test_visit_pdf_prints_every_result_and_the_photos(client, world, inspected, 
 
 
 def test_joint_visit_pdf_has_a_section_per_department(client, world, session, photos):
-    both = factories.make_enterprise(session, name="丁木业餐饮综合体", dust_involved=True, dust_kind="wood",
-                                     gas_user=True, gas_supply="lpg")
+    """Each department submits its own part; the record prints a section per department with its own order."""
+    tenant = world.tenants[0]
+    tenant.dust_involved, tenant.dust_kind = True, "wood"
+    session.add(tenant)
     session.commit()
     people = [world.users[n].id for n in ("inspector", "inspector2", "fire_inspector", "fire_inspector2")]
-    body = {"enterprise_id": both.id, "inspector_ids": people, "source": "joint",
+    body = {"enterprise_id": tenant.id, "inspector_ids": people, "source": "joint",
             "departments": [{"department_id": world.safety.id, "kinds": ["DUST"]},
-                            {"department_id": world.fire.id, "kinds": ["GAS"]}]}
+                            {"department_id": world.fire.id, "kinds": ["FCZ"]}]}
     visit = client.post(f"{API}/visits", json=body, headers=world.headers("office"))
     assert visit.status_code == 201, visit.text
-    codes = codes_of(client, world, visit.json()["id"])
-    gas_code = next(c for c in codes if c.startswith("GAS"))
-    submit(client, world, visit.json()["id"], codes, {"DUST-12": photos[0].id, gas_code: photos[1].id})
-    text = pdf_text(client.get(f"{API}/visits/{visit.json()['id']}.pdf", headers=world.headers("office")).content)
+    visit_id = visit.json()["id"]
+    submit(client, world, visit_id, codes_of(client, world, visit_id), {"DUST-12": photos[0].id})
+    fire = client.get(f"{API}/visits/{visit_id}/checklist", headers=world.headers("fire_inspector")).json()
+    items = [item for section in fire["sections"] for item in section["items"]]
+    fire_code = next(i["code"] for i in items if i["departments"] == ["消防"] and not i["advisory"])
+    results = [{"item_code": i["code"], "result": "fail", "photo_ids": [photos[1].id]} if i["code"] == fire_code
+               else {"item_code": i["code"], "result": "pass"} for i in items if not i["answered_by_department_id"]]
+    response = client.post(f"{API}/visits/{visit_id}/submissions", headers=world.headers("fire_inspector"),
+                           json={"client_uuid": str(uuid.uuid4()), "results": results})
+    assert response.status_code == 201, response.text
+    text = pdf_text(client.get(f"{API}/visits/{visit_id}.pdf", headers=world.headers("office")).content)
     assert f"一、{world.safety.name}检查情况" in text and f"二、{world.fire.name}检查情况" in text
-    assert text.index("DUST-12") < text.index(f"二、{world.fire.name}") < text.index(gas_code)
+    assert text.index("DUST-12") < text.index(f"二、{world.fire.name}") < text.index(fire_code)
     numbers = [o.number for o in session.exec(select(RectificationOrder).order_by(RectificationOrder.id))]
     assert len(numbers) == 2 and all(n in text for n in numbers)
+    assert "已出具责令限期整改指令书" in text and "已出具责令改正通知书" in text
     assert world.users["fire_inspector"].cert_no in text
 
 
