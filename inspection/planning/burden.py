@@ -2,9 +2,10 @@
 in a quarter, across every department, against the routine-visit cap, and what the joint visits saved.
 
 A visit is one trip to one enterprise (several departments may share it); a department visit is one department on
-one such trip. Without 综合查一次 every department visit would have been a trip of its own, so the trips saved are
-department visits minus trips. Cancelled visits do not count, and neither do grid workers' checks (网格员: no
-enforcement power, not an enforcement visit). A visit counts in the quarter of its planned date, or of its day of
+one such trip (a withdrawn part is none). Without 综合查一次 every department visit would have been a trip of its own,
+so the trips saved are department visits minus trips: n − 1 for a visit of n departments, the one definition of
+``inspection.planning.saved`` (made and planned together; a test holds the two equal). Cancelled visits do not
+count, and neither do grid workers' checks (网格员: no enforcement power, not an enforcement visit). A visit counts in the quarter of its planned date, or of its day of
 creation when it has none (an ad-hoc visit started on the spot).
 
 Routine visits are counted against the quarter's cap as the planner counts them (``inspect_once.routine_used``);
@@ -101,7 +102,8 @@ def _departments_of(session: Session, visit_ids: list[int]) -> dict[int, set[int
     for start in range(0, len(visit_ids), 900):  # SQLite's bound-parameter limit
         chunk = visit_ids[start:start + 900]
         for visit_id, department_id in session.exec(select(VisitDepartment.visit_id, VisitDepartment.department_id)
-                                                    .where(col(VisitDepartment.visit_id).in_(chunk))).all():
+                                                    .where(col(VisitDepartment.visit_id).in_(chunk),
+                                                           col(VisitDepartment.withdrawn_at).is_(None))).all():
             out[visit_id].add(department_id)
     return out
 

@@ -54,3 +54,18 @@ def test_a_bad_quarter_is_a_chinese_4xx_and_enterprises_may_not_look(client, wor
     bad = client.get("/api/v1/stats/burden", params={"quarter": "2026Q5"}, headers=world.headers("office"))
     assert bad.status_code == 422 and "季度" in bad.json()["error"]["message"]
     assert client.get("/api/v1/stats/burden", headers=world.headers("enterprise_a")).status_code == 403
+
+
+def test_the_trips_saved_are_the_visits_saved_of_the_one_definition(client, session, world):
+    """Burden and dashboard agree: the quarter's trips saved = visits saved, made + planned (planning.saved)."""
+    from inspection.planning.saved import visits_saved
+
+    b = world.enterprise_b
+    visit(session, b, [world.safety, world.fire, world.gas], date(2026, 10, 12), source=VisitSource.JOINT)
+    visit(session, b, [world.safety, world.fire], date(2026, 11, 12), source=VisitSource.JOINT,
+          status=VisitStatus.PLANNED)
+    visit(session, b, [world.fire], date(2026, 11, 20))
+    session.commit()
+    report = client.get("/api/v1/stats/burden", params={"quarter": "2026Q4"}, headers=world.headers("office")).json()
+    saved = visits_saved(session, date_from=date(2026, 10, 1), date_to=date(2026, 12, 31))
+    assert report["trips_saved"] == saved.made + saved.planned == 3
