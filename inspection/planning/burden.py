@@ -5,8 +5,9 @@ A visit is one trip to one enterprise (several departments may share it); a depa
 one such trip (a withdrawn part is none). Without 综合查一次 every department visit would have been a trip of its own,
 so the trips saved are department visits minus trips: n − 1 for a visit of n departments, the one definition of
 ``inspection.planning.saved`` (made and planned together; a test holds the two equal). Cancelled visits do not
-count, and neither do grid workers' checks (网格员: no enforcement power, not an enforcement visit). A visit counts in the quarter of its planned date, or of its day of
-creation when it has none (an ad-hoc visit started on the spot).
+count, and neither do grid workers' checks (网格员: no enforcement power, not an enforcement visit). A visit counts
+in the quarter of its planned date, or of its day of creation when it has none (an ad-hoc visit started on the
+spot).
 
 Routine visits are counted against the quarter's cap as the planner counts them (``inspect_once.routine_used``);
 a department's yearly cap per enterprise, where the office configured one, is checked over the calendar year.
