@@ -115,3 +115,26 @@ def test_the_dashboard_shows_the_quarters_inspection_burden(live_server, browser
         assert page.evaluate(CLIPPED) == [] and page.evaluate(BROKEN) == []
     finally:
         context.close()
+
+
+def test_the_dashboard_exports_the_hazard_ledger_and_the_overdue_list(live_server, browser, world, session):
+    """Issue 20: the hazard ledger and the overdue list download from the dashboard (the streamed exports)."""
+    import io
+    from pathlib import Path
+
+    from openpyxl import load_workbook
+
+    overdue_hazards(session, world)
+    context, page = open_dashboard(browser, live_server, DESK, "zh-CN")
+    try:
+        with page.expect_download() as csv:
+            page.get_by_role("button", name="导出隐患台账 CSV").click()
+        ledger = Path(csv.value.path()).read_text(encoding="utf-8-sig")
+        assert ledger.count("\n") >= 4 and "DUST-05" in ledger and world.enterprise_a.name in ledger
+        with page.expect_download() as xlsx:
+            page.get_by_role("button", name="导出逾期隐患清单 Excel").click()
+        book = load_workbook(io.BytesIO(Path(xlsx.value.path()).read_bytes()), read_only=True)
+        rows = list(book.worksheets[0].iter_rows(values_only=True))
+        assert len(rows) >= 4 and any("DUST-01" in str(cell) for row in rows for cell in row)
+    finally:
+        context.close()

@@ -274,6 +274,10 @@ const EXPORTS = [
   ["/api/v1/stats/closure", "闭环统计 Excel", (from, to) => [`?from=${from}&to=${to}&group_by=${group}&format=xlsx`,
     `闭环统计-${from}-${to}.xlsx`]],
   ["/api/v1/stats/report.pdf", "月报 PDF", (from, to) => [`?month=${to.slice(0, 7)}`, `月报-${to.slice(0, 7)}.pdf`]],
+  ["/api/v1/stats/ledger", "隐患台账 CSV", (from, to) => [`?from=${from}&to=${to}&format=csv`, `隐患台账-${from}-${to}.csv`]],
+  ["/api/v1/stats/ledger", "隐患台账 Excel", (from, to) => [`?from=${from}&to=${to}&format=xlsx`,
+    `隐患台账-${from}-${to}.xlsx`]],
+  ["/api/v1/stats/overdue/export", "逾期隐患清单 Excel", (from, to) => [`?format=xlsx`, `逾期隐患清单-${to}.xlsx`]],
 ];
 
 function showExports() {
