@@ -9,20 +9,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from hazards.rules.instruments import Basis
+
 DATA_FILE = Path(__file__).parent / "data" / "department_orders.json"
-UNVERIFIED = "（条款未核实）"
-
-
-@dataclass(frozen=True)
-class Basis:
-    citation: str
-    verified: bool
-    source: str
-
-    @property
-    def printed(self) -> str:
-        return self.citation if self.verified else self.citation + UNVERIFIED
-
 
 @dataclass(frozen=True)
 class OrderInstrument:
