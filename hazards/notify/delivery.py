@@ -14,6 +14,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import or_
@@ -37,16 +38,20 @@ def backoff(attempts: int) -> timedelta:
 
 def claim(session: Session, *, now: datetime, limit: int = 50) -> list[int]:
     """Take due rows (pending, or sending with an expired lease). The caller commits right after."""
-    query = (select(Outbox).where(or_(col(Outbox.status) == "pending", col(Outbox.status) == "sending"),
-                                  col(Outbox.next_attempt_at) <= now)
-             .order_by(col(Outbox.id)).limit(limit))
+    return claim_due(session, Outbox, now=now, limit=limit, lease=LEASE)
+
+
+def claim_due(session: Session, model: Any, *, now: datetime, limit: int, lease: timedelta) -> list[int]:
+    """Due rows of a delivery queue (the outbox, the SMS queue): pending, or sending with an expired lease; each
+    taken for ``lease`` (skip-locked on PostgreSQL, so two deliverers never take the same row)."""
+    query = (select(model).where(or_(col(model.status) == "pending", col(model.status) == "sending"),
+                                 col(model.next_attempt_at) <= now)
+             .order_by(col(model.id)).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = session.exec(query).all()
     for row in rows:
-        row.status = "sending"
-        row.attempts += 1
-        row.next_attempt_at = now + LEASE
+        row.status, row.attempts, row.next_attempt_at = "sending", row.attempts + 1, now + lease
         session.add(row)
     session.flush()
     return [row.id for row in rows if row.id is not None]

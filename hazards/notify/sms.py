@@ -12,10 +12,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from hazards.notify.delivery import backoff
+from hazards.notify.delivery import backoff, claim_due
 from hazards.notify.models import SmsMessage
 
 log = logging.getLogger("xuncha.sms")
@@ -70,17 +69,7 @@ class HttpSmsGateway:
 
 
 def claim(session: Session, *, now: datetime, limit: int = 50) -> list[int]:
-    query = (select(SmsMessage).where(or_(col(SmsMessage.status) == "pending", col(SmsMessage.status) == "sending"),
-                                      col(SmsMessage.next_attempt_at) <= now)
-             .order_by(col(SmsMessage.id)).limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = session.exec(query).all()
-    for row in rows:
-        row.status, row.attempts, row.next_attempt_at = "sending", row.attempts + 1, now + LEASE
-        session.add(row)
-    session.flush()
-    return [row.id for row in rows if row.id is not None]
+    return claim_due(session, SmsMessage, now=now, limit=limit, lease=LEASE)
 
 
 def send_pending(open_session: Callable[[], Session], sender: SmsSender, *, now: datetime, limit: int = 50
