@@ -100,9 +100,10 @@ def load(session: Session, *, store: PhotoStore, now: datetime, demo_enterprise_
                                            inspector_ids=[second.id or 0]), actor=actor_for(first), now=now)
     _ratings(session, rng, demo_enterprise_id)
     _joint_plans(session, inspectors, checked, now=now)
-    demo_signoff.load(session, store=store, now=now, demo_enterprise_id=demo_enterprise_id)
     leasing_demo.load(session, now=now)  # 先验后批: the lessor's applications, inspected and decided
     programs.load(session, now=now)  # 审管联动 registrations and 安责险 policies (server/demo/programs.py)
+    # after every demo visit is made: each submitted visit's record gets its §G.7 fields, then service
+    demo_signoff.load(session, store=store, now=now, demo_enterprise_id=demo_enterprise_id)
     demo_inbox.settle(session, now=now)
     for message in session.exec(select(Outbox).where(Outbox.status == "pending")).all():
         message.status, message.sent_at = "sent", message.created_at  # went out when it happened, months ago
