@@ -19,7 +19,7 @@ import { showReview } from "./review.js";
 import { qrReader } from "./scanner.js";
 import { main, session } from "./session.js";
 import { signaturePad } from "./signature.js";
-import { serviceSection, signoffSection } from "./signoff.js";
+import { signoffAndService } from "./signoff.js";
 
 const queueBar = document.getElementById("queue");
 const userBox = document.getElementById("user");
@@ -318,7 +318,7 @@ async function showResult(visitId) {
         h("strong", {}, o.number), h("p", { class: "small muted" }, `${o.department_name} · ${fmtDate(o.issued_at)}`),
         h("button", { type: "button", class: "secondary", onclick: (e) => openPdf(o, e.target) }, "查看指令书 PDF")))))
       : null,
-    await signoffSection(visit, signatureSection), await serviceSection(visit, orders));
+    ...(await signoffAndService(visit, orders, signatureSection)));
 }
 
 async function openPdf(order, button) {

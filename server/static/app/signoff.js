@@ -34,14 +34,19 @@ function lazyPad(id, label, opener) {
 
 // --- the representative's signature on the 现场检查记录 -------------------------------------------------------
 
-// ``firstSignature(visit)``: app.js's pad section (works offline). Here: what is on record, refusal, re-signing.
-export async function signoffSection(visit, firstSignature) {
-  let rows;
-  try {
-    rows = await session.api(`/api/v1/documents/visit/${visit.id}/signatures`);
-  } catch {
-    return firstSignature(visit);  // offline: the pad alone, its signature queued
-  }
+// Both sections, everything fetched first and the DOM built at once: the pads size themselves on the next frame,
+// so they must be on the page by then. ``firstSignature(visit)``: app.js's pad section (works offline).
+export async function signoffAndService(visit, orders, firstSignature) {
+  const [rows, receipts] = await Promise.all([
+    session.api(`/api/v1/documents/visit/${visit.id}/signatures`).catch(() => null),
+    Promise.all(orders.map((o) => session.api(`/api/v1/documents/order/${o.id}/service`).catch((err) => err))),
+  ]);
+  return [signoffSection(visit, rows, firstSignature), serviceSection(visit, orders, receipts)];
+}
+
+// What is on record, refusal, re-signing.
+function signoffSection(visit, rows, firstSignature) {
+  if (!rows) return firstSignature(visit);  // offline: the pad alone, its signature queued
   const current = rows.filter((r) => r.party === "enterprise" && !r.superseded_at).at(-1);
   if (!current && !visit.signature_photo_id) {
     const section = firstSignature(visit);
@@ -125,20 +130,17 @@ function refusalForm(visit, replacing) {
 
 // --- service of the orders -------------------------------------------------------------------------------------
 
-export async function serviceSection(visit, orders) {
+function serviceSection(visit, orders, receipts) {
   if (!orders.length) return null;
-  const boxes = await Promise.all(orders.map((order) => orderService(visit, order)));
+  const boxes = orders.map((order, n) => orderService(visit, order, receipts[n]));
   return h("section", { class: "stack", "aria-labelledby": "service-title" },
     h("h2", { id: "service-title" }, "送达"), boxes);
 }
 
-async function orderService(visit, order) {
+function orderService(visit, order, receipts) {
   const box = h("div", { class: "card stack", id: `service-${order.id}` }, h("h3", {}, `${order.number} 送达`));
-  let receipts;
-  try {
-    receipts = await session.api(`/api/v1/documents/order/${order.id}/service`);
-  } catch (err) {
-    box.append(h("p", { class: "small muted" }, `送达记录暂不可用：${describe(err)}`));
+  if (!Array.isArray(receipts)) {
+    box.append(h("p", { class: "small muted" }, `送达记录暂不可用：${describe(receipts)}`));
     return box;
   }
   if (receipts.length) {
