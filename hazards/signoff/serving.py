@@ -30,6 +30,14 @@ def _ensure_staff(actor: Actor) -> None:
         raise NotPermitted("只有执法人员或安委办可以记录送达 / only staff record service", code="staff_only")
 
 
+def _ensure_may_consent(actor: Actor, enterprise_id: int) -> None:
+    """Staff record a signed 确认书; the enterprise itself agrees (or withdraws) in the portal."""
+    if actor.is_staff or (actor.role == Role.ENTERPRISE and actor.enterprise_id == enterprise_id):
+        return
+    raise NotPermitted("只有执法人员、安委办或企业本身可以签署或撤回电子送达确认书 / staff or the enterprise itself",
+                       code="not_permitted")
+
+
 # --- 电子送达确认书 ---------------------------------------------------------------------------------------------
 
 def active_consent(session: Session, enterprise_id: int, at: datetime) -> ServiceConsent | None:
@@ -47,7 +55,7 @@ def consents_of(session: Session, enterprise_id: int) -> list[ServiceConsent]:
 
 def record_consent(session: Session, enterprise_id: int, *, signer_name: str, channel: str, address: str,
                    agreed_at: datetime, document_photo_id: int | None, actor: Actor, now: datetime) -> ServiceConsent:
-    _ensure_staff(actor)
+    _ensure_may_consent(actor, enterprise_id)
     channels = service_law.consent_channels()
     problems = []
     if channel not in channels:
@@ -75,12 +83,12 @@ def record_consent(session: Session, enterprise_id: int, *, signer_name: str, ch
 
 
 def revoke_consent(session: Session, consent_id: int, *, reason: str, actor: Actor, now: datetime) -> ServiceConsent:
-    _ensure_staff(actor)
     consent = session.get(ServiceConsent, consent_id)
-    if consent is None:
+    if consent is None or not (actor.is_staff or actor.enterprise_id == consent.enterprise_id):
         raise NotFound("电子送达确认书不存在 / consent not found")
     if not reason.strip():
         raise InvalidInput("撤回须说明理由 / a reason is required", code="reason_required")
+    _ensure_may_consent(actor, consent.enterprise_id)
     consent.revoked_at = consent.revoked_at or now
     session.add(consent)
     session.flush()

@@ -21,6 +21,7 @@ import { showReview } from "./review.js";
 import { qrReader } from "./scanner.js";
 import { main, session } from "./session.js";
 import { signaturePad } from "./signature.js";
+import { signoffAndService } from "./signoff.js";
 
 const queueBar = document.getElementById("queue");
 const userBox = document.getElementById("user");
@@ -327,7 +328,7 @@ async function showResult(visitId) {
         h("strong", {}, o.number), h("p", { class: "small muted" }, `${o.department_name} · ${fmtDate(o.issued_at)}`),
         h("button", { type: "button", class: "secondary", onclick: (e) => openPdf(o, e.target) }, "查看指令书 PDF")))))
       : null,
-    signatureSection(visit));
+    ...(await signoffAndService(visit, orders, signatureSection)));
 }
 
 // 一案一档: the hazard's case file (ZIP), for inspectors of the hazard's own department.

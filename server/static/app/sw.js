@@ -6,7 +6,7 @@ const SHELL = "xuncha-shell-v1";
 const DATA = "xuncha-data-v1";
 const SHELL_FILES = [
   "/app/", "/app/app.js", "/app/checklist.js", "/app/db.js", "/app/grid.js", "/app/outbox.js", "/app/review.js", "/app/session.js",
-  "/app/signature.js", "/app/scanner.js", "/app/vendor/jsQR.min.js", "/app/manifest.webmanifest",
+  "/app/signature.js", "/app/signoff.js", "/app/scanner.js", "/app/vendor/jsQR.min.js", "/app/manifest.webmanifest",
   "/app/icon.svg", "/app/icon-192.png", "/static/base.css", "/static/api.js", "/static/ui.js",
   "/static/inbox.js",
 ];

@@ -9,6 +9,7 @@ import {
   screenFailed, statusBadge, uuid,
 } from "/static/ui.js";
 import { inboxLink, showInbox } from "/static/inbox.js";
+import { serviceText, serviceView, showService } from "/portal/service.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -40,6 +41,7 @@ const accountBackend = {
   upload: (form) => session.api("/api/v1/photos", { method: "POST", form }),
   evidence: (hazardId, body) => session.api(`/api/v1/hazards/${hazardId}/evidence`, { method: "POST", json: body }),
   extension: (hazardId, body) => session.api(`/api/v1/hazards/${hazardId}/extensions`, { method: "POST", json: body }),
+  receiptUrl: (id) => session.blobUrl(`/api/v1/service-receipts/${id}.pdf`),
 };
 
 // An order from the logged-in API with what the link API already includes: evidence and extensions per hazard.
@@ -77,7 +79,7 @@ async function route() {
   if (!session.token) return showLogin();
   const inbox = inboxLink(session, "#/inbox");
   mount(nav, h("a", { href: "#/" }, "整改指令书"), h("a", { href: "#/visits" }, "检查记录与评价"),
-    h("a", { href: "#/leases" }, "厂房出租申请"), inbox.link,
+    h("a", { href: "#/leases" }, "厂房出租申请"), h("a", { href: "#/service" }, "电子送达"), inbox.link,
     h("button", { type: "button", class: "link", onclick: () => { session.logout(); route(); } }, "退出"));
   const [name, arg] = location.hash.replace(/^#\/?/, "").split("/");
   try {
@@ -88,6 +90,7 @@ async function route() {
     } else if (name === "visits") await showVisits();
     else if (name === "leases") await showLeases();
     else if (name === "inbox") await showInbox(session, main, { open: openInboxItem, onChange: inbox.refresh });
+    else if (name === "service") await showService(session, main);
     else await showOrders();
   } catch (err) {
     screenFailed(err, { session, main, showLogin });
@@ -125,7 +128,7 @@ async function showOrders() {
       const soonest = open.map((hz) => hz.days_left).sort((a, b) => a - b)[0];
       return h("li", { class: "clickable" }, h("a", { href: `#/order/${o.id}` },
         h("strong", {}, o.number),
-        h("div", { class: "small muted" }, `${o.department_name} · ${fmtDate(o.issued_at)}`),
+        h("div", { class: "small muted" }, `${o.department_name} · ${fmtDate(o.issued_at)}`, o.service ? ` · ${serviceText(o.service)}` : ""),
         h("div", { class: "row small" }, h("span", {}, `隐患 ${o.hazards.length} 项，未销号 ${open.length} 项`),
           open.some((hz) => hz.overdue) ? h("span", { class: "badge bad" }, "有逾期")
             : soonest !== undefined ? h("span", { class: "badge warn" }, `最近期限剩余 ${soonest} 天`)
@@ -143,6 +146,7 @@ function orderView(order, backend, reload) {
     h("h1", { id: "order-number" }, order.number),
     h("p", { class: "muted" }, `${order.enterprise_name} · ${order.department_name} · 签发于 ${fmtDate(order.issued_at)}`),
     pdf,
+    serviceView(order, backend.receiptUrl),
     h("h2", {}, `隐患 ${order.hazards.length} 项`),
     h("ul", { class: "list", id: "hazards" }, order.hazards.map((hz) => hazardView(hz, backend, reload))),
     (order.voided || []).length ? h("div", { id: "voided" }, h("h2", {}, "已作废的隐患"),
