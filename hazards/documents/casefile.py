@@ -23,6 +23,7 @@ from hazards.models import Evidence, Extension, Hazard, OrderHazard, PenaltyRuli
 from hazards.rules import instruments as rule_instruments
 from hazards.signoff import instruments as instrument_titles
 from hazards.signoff.instruments import InstrumentRef
+from hazards.signoff.models import ServiceReceipt
 from inspection import audit
 from inspection.errors import NotPermitted
 from inspection.field import visits as visit_service
@@ -144,7 +145,25 @@ def _documents(session: Session, hazard: Hazard, *, secret: str, base_url: str,
         title = rule_instruments.exemption().title
         found.append(document(title, ruling.number or "", ruling.decided_at, ref(
             "exemption", ruling.id or 0, hazard.visit_id, ruling.inspector_ids, ruling.number or "", title)))
+    found.extend(_receipts(session, found, photo_path=photo_path))
     return found
+
+
+def _receipts(session: Session, documents: Sequence[CaseDocument], *, photo_path: documents_data.PhotoPath
+              ) -> list[CaseDocument]:
+    """The 送达回执 of the case's instruments (how, to whom and when each was served)."""
+    numbers = {d.number for d in documents if d.number}
+    if not numbers:
+        return []
+    rows = session.exec(select(ServiceReceipt).where(col(ServiceReceipt.document_number).in_(sorted(numbers)))
+                        .order_by(col(ServiceReceipt.id))).all()
+
+    def pdf(receipt: ServiceReceipt) -> bytes:
+        data = signed_documents.load_receipt_document(session, receipt)
+        return render.receipt_pdf(data, signed_documents.receipt_signature(session, receipt, photo_path))
+
+    return [CaseDocument(f"送达回执（{r.document_title}）", r.document_number, r.served_at,
+                         f"送达回执-{r.document_title}{r.document_number}", lambda r=r: pdf(r)) for r in rows]
 
 
 def _photos(session: Session, hazard: Hazard, evidence: Sequence[Evidence]) -> list[CasePhoto]:

@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from inspection.models import Event, Photo
 from inspection.photos import service as photo_service
+from inspection.types import utcnow
 from tests import scenes
 from tests.server.test_api_photos import upload
 from tests.server.test_forgery import hazard_with_before, jpeg
@@ -146,3 +147,20 @@ def test_a_missing_original_is_listed_not_fatal(client, world, session, media_di
     assert not [n for n in archive.namelist() if n.startswith("02_照片/")]
     row = next(r for r in read_csv(archive, "00_卷内目录.csv") if r["类别"] == "照片")
     assert row["文件"] == "" and row["说明"].startswith("原图文件缺失") and row["SHA-256"] == photo.sha256
+
+
+def test_the_case_file_holds_each_instruments_service_receipt_and_signed_pages(client, world):
+    """Issue 17: the case file holds the service records; its instruments print as signed (page marks)."""
+    hazard_id, _, _ = closed_case(client, world)
+    order_id = client.get(f"{API}/hazards/{hazard_id}", headers=world.headers("office")).json()["order_ids"][0]
+    served = client.post(f"{API}/documents/order/{order_id}/service", headers=world.headers("inspector"), json={
+        "method": "left", "served_at": utcnow().isoformat(), "recipient_name": "王建国", "left_reason": "拒绝签收",
+        "witnesses": ["赵见证"], "place": "企业门卫室"})
+    assert served.status_code == 201, served.text
+    archive = zipfile.ZipFile(io.BytesIO(export(client, world, hazard_id).content))
+    receipts = [n for n in archive.namelist() if "送达回执" in n]
+    assert len(receipts) == 1, archive.namelist()
+    text = pdf_text(archive.read(receipts[0]))
+    assert "留置送达" in text and "赵见证" in text
+    order_pdf = next(n for n in archive.namelist() if n.startswith("01_文书/") and "指令书" in n)
+    assert "第 1 页 共" in pdf_text(archive.read(order_pdf)) or "第1页共" in pdf_text(archive.read(order_pdf))
