@@ -138,3 +138,30 @@ def test_the_dashboard_exports_the_hazard_ledger_and_the_overdue_list(live_serve
         assert len(rows) >= 4 and any("DUST-01" in str(cell) for row in rows for cell in row)
     finally:
         context.close()
+
+
+def test_the_portal_reads_at_360_and_1440_px(live_server, browser, client, world, session):
+    """Issue 20: the enterprise's portal (orders, an order with its hazards, visits) at a phone's and a desk's
+    width: nothing sideways, nothing clipped; screenshots saved."""
+    from tests.web.helpers import failed_visit
+
+    out = failed_visit(client, world, session, {"DUST-14", "DUST-26"})
+    for width, viewport in (("360", PHONE), ("1440", DESK)):
+        context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="Asia/Shanghai")
+        context.set_default_timeout(60000)
+        page = context.new_page()
+        try:
+            page.goto(f"{live_server}/portal/")
+            login(page, "enterprise_a", PASSWORD)
+            page.locator("#orders").get_by_role("link").first.wait_for()
+            settle(page)
+            page.screenshot(path=str(SCREENS / f"portal-30-orders-{width}.png"), full_page=True)
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
+            page.locator("#orders").get_by_role("link").first.click()
+            page.locator(f"#hazard-{out['hazard_ids'][0]}").wait_for()
+            settle(page)
+            page.screenshot(path=str(SCREENS / f"portal-31-order-{width}.png"), full_page=True)
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
+            assert page.evaluate(CLIPPED) == []
+        finally:
+            context.close()
