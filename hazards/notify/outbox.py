@@ -14,8 +14,9 @@ from hazards.notify.models import Outbox, Webhook
 
 
 def add(session: Session, *, event_type: str, dedup_key: str, recipient: str, payload: dict[str, Any],
-        now: datetime, channel: str = "log") -> bool:
-    """Queue a notification once, and once more for each webhook subscribed to its event type.
+        now: datetime, channel: str = "log", webhooks: bool = True) -> bool:
+    """Queue a notification once, and once more for each webhook subscribed to its event type (unless
+    ``webhooks`` is False: a second recipient of an event the subscribers already get).
 
     Returns False when the same dedup_key was queued before.
     """
@@ -25,7 +26,7 @@ def add(session: Session, *, event_type: str, dedup_key: str, recipient: str, pa
         "created_at": now,
     }
     added = _insert_once(session, values)
-    if added:
+    if added and webhooks:
         for webhook in subscribers(session, event_type):
             _insert_once(session, {**values, "dedup_key": f"{dedup_key}|webhook:{webhook.id}", "channel": "webhook",
                                    "recipient": f"webhook:{webhook.id}"})
