@@ -8,6 +8,7 @@ import {
   VISIT_STATUS, dateInput, daysLeftText, fmtDate, fmtDateTime, h, levelBadge, loginForm, mount, offerDownload, say,
   screenFailed, statusBadge, uuid,
 } from "/static/ui.js";
+import { showInsurance } from "/portal/insurance.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -75,7 +76,7 @@ async function showLinkedOrder(token) {
 async function route() {
   if (!session.token) return showLogin();
   mount(nav, h("a", { href: "#/" }, "整改指令书"), h("a", { href: "#/visits" }, "检查记录与评价"),
-    h("a", { href: "#/leases" }, "厂房出租申请"),
+    h("a", { href: "#/leases" }, "厂房出租申请"), h("a", { href: "#/insurance" }, "安责险保单"),
     h("button", { type: "button", class: "link", onclick: () => { session.logout(); route(); } }, "退出"));
   const [name, arg] = location.hash.replace(/^#\/?/, "").split("/");
   try {
@@ -85,6 +86,7 @@ async function route() {
       await load();
     } else if (name === "visits") await showVisits();
     else if (name === "leases") await showLeases();
+    else if (name === "insurance") await showInsurance(session, main);
     else await showOrders();
   } catch (err) {
     screenFailed(err, { session, main, showLogin });
