@@ -114,6 +114,22 @@ class CampaignPublic(BaseModel):
     targets: int = 0
     created_by: int | None
     created_at: datetime
+    status: str = Field(default="open", description="open | closed (a closed campaign plans no more tasks)")
+    closed_by: int | None = None
+    closed_at: datetime | None = None
+    close_note: str = ""
+
+
+class CampaignCloseIn(StrictIn):
+    """The office closes a campaign; an optional note (why, what follows)."""
+
+    note: str = Field(default="", max_length=500)
+
+
+class CampaignTargetsUploaded(BaseModel):
+    campaign: CampaignPublic
+    rows: int = Field(description="credit codes listed in the file")
+    added: int = Field(description="enterprises new to the campaign (the others were targets already)")
 
 
 class CampaignPlanIn(StrictIn):

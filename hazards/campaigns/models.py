@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Column, UniqueConstraint
 from sqlmodel import JSON, Field, SQLModel
 
-from inspection.models import created_column
+from inspection.models import created_column, utc_column
 
 
 class Campaign(SQLModel, table=True):
@@ -22,6 +22,10 @@ class Campaign(SQLModel, table=True):
     rule: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_by: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = created_column()
+    status: str = Field(default="open", max_length=8)  # open | closed: a closed campaign plans no more tasks
+    closed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    closed_at: datetime | None = utc_column()
+    close_note: str = ""
 
 
 class CampaignTarget(SQLModel, table=True):

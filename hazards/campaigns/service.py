@@ -9,10 +9,11 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from hazards.campaigns import target_file
 from hazards.campaigns.models import Campaign, CampaignTarget, CampaignTask
 from inspection import audit
 from inspection.clock import local_date
-from inspection.errors import InvalidInput, NotFound
+from inspection.errors import Conflict, InvalidInput, NotFound
 from inspection.field import checklists
 from inspection.identity.access import Actor, require_role
 from inspection.models import Department, Enterprise, InspectionTask, Recusal, User
@@ -24,6 +25,7 @@ from schemas.enums import Role
 from schemas.tasks import TaskSource, TaskStatus
 
 MANAGERS = (Role.OFFICE, Role.ADMIN)
+OPEN, CLOSED = "open", "closed"
 READERS = (Role.OFFICE, Role.ADMIN, Role.INSPECTOR)
 
 
@@ -99,12 +101,44 @@ def add_targets(session: Session, campaign_id: int, credit_codes: list[str], *, 
                 now: datetime) -> int:
     """More targets from an uploaded list; returns how many were new."""
     require_role(actor, *MANAGERS, action="change campaigns")
-    campaign = get_visible(session, campaign_id, actor)
+    campaign = _open(get_visible(session, campaign_id, actor))
     ids = by_credit_codes(session, credit_codes)
     added = _add_targets(session, campaign, [(e, "list") for e in ids], now=now)
     audit.record(session, entity="campaign", entity_id=campaign.id or 0, action="campaign.add_targets", actor=actor,
                  at=now, after={"added": added, "listed": len(ids)})
     return added
+
+
+def add_targets_from_file(session: Session, campaign_id: int, data: bytes, filename: str | None, *, actor: Actor,
+                          now: datetime) -> tuple[int, int]:
+    """Targets from an uploaded CSV or XLSX list, all or nothing: (rows listed, enterprises new to the campaign).
+    Bad rows: InvalidInput (``bad_target_rows``) naming each row and what is wrong with it."""
+    require_role(actor, *MANAGERS, action="change campaigns")
+    campaign = _open(get_visible(session, campaign_id, actor))
+    ids = target_file.resolve(session, target_file.read_codes(data, filename))
+    added = _add_targets(session, campaign, [(e, "list") for e in ids], now=now)
+    audit.record(session, entity="campaign", entity_id=campaign.id or 0, action="campaign.upload_targets",
+                 actor=actor, at=now, after={"added": added, "listed": len(ids), "file": (filename or "")[:128]})
+    return len(ids), added
+
+
+def close(session: Session, campaign_id: int, note: str, *, actor: Actor, now: datetime) -> Campaign:
+    """The office closes a campaign: it plans no more tasks and takes no more targets; progress and report stay."""
+    require_role(actor, *MANAGERS, action="close campaigns")
+    campaign = _open(get_visible(session, campaign_id, actor))
+    campaign.status, campaign.closed_by, campaign.closed_at, campaign.close_note = CLOSED, actor.user_id, now, note
+    session.add(campaign)
+    session.flush()
+    audit.record(session, entity="campaign", entity_id=campaign.id or 0, action="campaign.close", actor=actor,
+                 at=now, before={"status": OPEN}, after={"status": CLOSED, "note": note})
+    return campaign
+
+
+def _open(campaign: Campaign) -> Campaign:
+    if campaign.status == CLOSED:
+        raise Conflict("专项行动已结束，不能再更改或安排检查 / the campaign is closed", code="campaign_closed",
+                       details={"closed_at": str(campaign.closed_at)})
+    return campaign
 
 
 def _add_targets(session: Session, campaign: Campaign, targets: list[tuple[int, str]], *, now: datetime) -> int:
@@ -159,7 +193,7 @@ def by_credit_codes(session: Session, codes: list[str]) -> list[int]:
 def plan(session: Session, campaign_id: int, data: CampaignPlanIn, *, actor: Actor, now: datetime) -> CampaignPlanOut:
     """One task per target and department whose kinds apply to it, once however often this runs."""
     require_role(actor, *MANAGERS, action="plan campaigns")
-    campaign = get_visible(session, campaign_id, actor)
+    campaign = _open(get_visible(session, campaign_id, actor))
     today = local_date(now)
     start = max(campaign.start_date, today, data.window_start or today)
     end = min(campaign.end_date, data.window_end or campaign.end_date)

@@ -59,5 +59,5 @@ def remind_expiring(session: Session, *, now: datetime, policy: ReminderPolicy) 
                              recipient=f"enterprise:{p.enterprise_id}", payload=payload, now=now)
         if p.enterprise_id in key_ids:
             outbox.add(session, event_type=EVENT_TYPE, dedup_key=f"insurance:{p.id}:remind{reached}:office",
-                       recipient="office", payload=payload, now=now)
+                       recipient="office", payload=payload, now=now, webhooks=False)  # subscribers have it
     return queued

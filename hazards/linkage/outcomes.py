@@ -55,7 +55,8 @@ def report_outcomes(session: Session, *, now: datetime, sources: Mapping[str, So
                    payload=payload, now=now)
         source = sources.get(event.source)
         hook = session.get(Webhook, source.webhook_id) if source and source.webhook_id else None
-        if hook is not None and hook.active:
+        subscribed = {h.id for h in outbox.subscribers(session, EVENT_TYPE)}  # these got it from outbox.add
+        if hook is not None and hook.active and hook.id not in subscribed:
             session.add(Outbox(dedup_key=f"{key}|source-webhook:{hook.id}", event_type=EVENT_TYPE,
                                recipient=f"webhook:{hook.id}", channel="webhook", payload=payload, status="pending",
                                next_attempt_at=now, created_at=now))

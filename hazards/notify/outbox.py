@@ -15,8 +15,9 @@ from hazards.notify.models import Outbox, Webhook
 
 
 def add(session: Session, *, event_type: str, dedup_key: str, recipient: str, payload: dict[str, Any],
-        now: datetime, channel: str = "log") -> bool:
-    """Queue a notification once, and once more for each webhook subscribed to its event type.
+        now: datetime, channel: str = "log", webhooks: bool = True) -> bool:
+    """Queue a notification once, and once more for each webhook subscribed to its event type (unless
+    ``webhooks`` is False: a second recipient of an event the subscribers already get).
 
     Returns False when the same dedup_key was queued before. The people the recipient names get it in their
     inbox (``inbox.fan_out``), in the same transaction.
@@ -29,6 +30,7 @@ def add(session: Session, *, event_type: str, dedup_key: str, recipient: str, pa
     outbox_id = _insert_once(session, values)
     if outbox_id is not None:
         inbox.fan_out(session, [inbox.Queued(outbox_id, event_type, recipient, payload)], now=now)
+    if outbox_id is not None and webhooks:
         for webhook in subscribers(session, event_type):
             _insert_once(session, {**values, "dedup_key": f"{dedup_key}|webhook:{webhook.id}", "channel": "webhook",
                                    "recipient": f"webhook:{webhook.id}"})

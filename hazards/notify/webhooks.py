@@ -15,7 +15,7 @@ from schemas.enums import Role
 
 EVENT_TYPES = ("order.issued", "evidence.submitted", "evidence.rejected", "hazard.closed", "hazard.overdue",
                "hazard.escalated", "hazard.reminder", "extension.requested", "extension.decided", "plan.uploaded",
-               "visit.notice", "task.assigned", "*")
+               "visit.notice", "task.assigned", "linkage.outcome", "insurance.expiring", "*")
 
 
 def register(session: Session, *, url: str, event_types: list[str], secret: str | None, actor: Actor,

@@ -11,6 +11,7 @@ from inspection.registry.creditcode import ALPHABET, check_character
 from inspection.types import utcnow
 from schemas.enums import Role
 from server.demo import campaigns as demo_campaigns
+from server.demo import closed_campaign as demo_closed_campaign
 from server.demo import grid as demo_grid
 
 PASSWORD = "demo1234"
@@ -180,6 +181,7 @@ def load(session: Session, *, fast_hash: bool = False) -> list[tuple[str, str]]:
                  enterprise=enterprises[PLANT_SITES[0][1]])  # the landlord: its lease applications (先验后批)
     session.flush()
     demo_campaigns.load(session, now=utcnow())
+    demo_closed_campaign.load(session, now=utcnow())
     logins = [("admin", "admin"), ("office", "office"), ("inspector", "inspector (应急)"),
               ("enterprise", f"enterprise ({enterprises[0].name})"),
               ("lessor", f"enterprise, lessor ({enterprises[PLANT_SITES[0][1]].name})")]

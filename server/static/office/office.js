@@ -5,6 +5,7 @@
 import { Session, describe } from "/static/api.js";
 import { barChart } from "/static/chart.js";
 import { loadPrograms, programSections } from "/office/programs.js";
+import { campaignActions } from "/office/campaign_actions.js";
 import {
   KIND, LEVEL, dateInput, fmtDate, fmtDateTime, fmtNumber, h, loginForm, mount, offerDownload, pct, say, screenFailed, today,
 } from "/static/ui.js";
@@ -358,7 +359,8 @@ async function loadCampaigns() {
         h("tbody", {}, p.streets.map((s) => h("tr", {}, h("td", {}, s.street), h("td", { class: "num" }, s.targets),
           h("td", { class: "num" }, s.visited), h("td", { class: "num" }, s.hazards_found),
           h("td", { class: "num" }, s.hazards_closed), h("td", { class: "num" }, s.done)))))),
-      h("div", { class: "row" }, download("xlsx", "导出进展 Excel"), download("pdf", "导出进展报告 PDF")), message);
+      h("div", { class: "row" }, download("xlsx", "导出进展 Excel"), download("pdf", "导出进展报告 PDF")), message,
+      campaignActions(session, c, loadCampaigns));
   }));
 }
 

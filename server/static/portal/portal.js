@@ -10,6 +10,7 @@ import {
 } from "/static/ui.js";
 import { inboxLink, showInbox } from "/static/inbox.js";
 import { serviceText, serviceView, showService } from "/portal/service.js";
+import { showInsurance } from "/portal/insurance.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -79,7 +80,8 @@ async function route() {
   if (!session.token) return showLogin();
   const inbox = inboxLink(session, "#/inbox");
   mount(nav, h("a", { href: "#/" }, "整改指令书"), h("a", { href: "#/visits" }, "检查记录与评价"),
-    h("a", { href: "#/leases" }, "厂房出租申请"), h("a", { href: "#/service" }, "电子送达"), inbox.link,
+    h("a", { href: "#/leases" }, "厂房出租申请"), h("a", { href: "#/service" }, "电子送达"),
+    h("a", { href: "#/insurance" }, "安责险保单"), inbox.link,
     h("button", { type: "button", class: "link", onclick: () => { session.logout(); route(); } }, "退出"));
   const [name, arg] = location.hash.replace(/^#\/?/, "").split("/");
   try {
@@ -91,6 +93,7 @@ async function route() {
     else if (name === "leases") await showLeases();
     else if (name === "inbox") await showInbox(session, main, { open: openInboxItem, onChange: inbox.refresh });
     else if (name === "service") await showService(session, main);
+    else if (name === "insurance") await showInsurance(session, main);
     else await showOrders();
   } catch (err) {
     screenFailed(err, { session, main, showLogin });
