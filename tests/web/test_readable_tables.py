@@ -19,10 +19,16 @@ PHONE = {"width": 360, "height": 780}
 CLIPPED = """() => [...document.querySelectorAll('table td')]
   .filter(td => td.getClientRects().length && td.scrollWidth > td.clientWidth + 1)
   .map(td => td.closest('table').id + ': ' + td.textContent)"""
-# short cells (dates, levels, counts, names) that were broken over two lines or more
+# short cells (dates, levels, counts, names) whose text was broken over two lines or more: each text node of the
+# cell on one line (a cell may hold a link or a button of its own, set lower by its padding: not a break)
 BROKEN = """() => [...document.querySelectorAll('table td.short')].filter(td => {
-  const range = document.createRange(); range.selectNodeContents(td);
-  return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1;
+  const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.textContent.trim()) continue;
+    const range = document.createRange(); range.selectNodeContents(node);
+    if (new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1) return true;
+  }
+  return false;
 }).map(td => td.closest('table').id + ': ' + td.textContent)"""
 
 
