@@ -7,6 +7,7 @@ tables are emptied after it, so concurrency tests see true transactions. The run
 
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,7 @@ os.environ.setdefault("XUNCHA_SECRET_KEY", "test-secret-key-that-is-long-enough-
 
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import Engine, text  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
 from server import auth, db, migrate  # noqa: E402
@@ -44,15 +46,29 @@ def _drop_everything(engine: Engine) -> None:
 
 def _empty_tables(engine: Engine) -> None:
     tables = list(reversed(SQLModel.metadata.sorted_tables))
+    if engine.dialect.name == "postgresql":
+        _truncate(engine, ", ".join(f'"{t.name}"' for t in tables))
+        return
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            conn.execute(text("PRAGMA foreign_keys=OFF"))
-            for table in tables:
-                conn.execute(table.delete())
-            conn.execute(text("PRAGMA foreign_keys=ON"))
+        conn.execute(text("PRAGMA foreign_keys=OFF"))
+        for table in tables:
+            conn.execute(table.delete())
+        conn.execute(text("PRAGMA foreign_keys=ON"))
+
+
+def _truncate(engine: Engine, names: str, attempts: int = 5) -> None:
+    """TRUNCATE every table. A request the browser tests' live server is still answering (a page's last poll)
+    can hold a table the TRUNCATE needs while waiting for another: PostgreSQL breaks that deadlock by aborting
+    one side, here the TRUNCATE, so it is tried again once the request is done."""
+    for attempt in range(attempts):
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        except OperationalError as error:
+            if "deadlock detected" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))
 
 
 @pytest.fixture(scope="session")
