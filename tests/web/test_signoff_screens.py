@@ -35,7 +35,9 @@ def test_refusal_resigning_and_direct_service(live_server, phone, client, world,
     page.goto(f"{live_server}/app/#/result/{visit_id}")
     page.locator("#signature").wait_for()
     refusal = page.locator("#refusal")
-    refusal.get_by_text("当事人拒绝签字").click()
+    refusal.wait_for()
+    page.wait_for_load_state("networkidle")  # the screen is drawn once its records are fetched
+    refusal.evaluate("details => { details.open = true; }")  # open, whatever a redraw did to a click
     refusal.get_by_label("拒绝签字的理由").fill("对检查结论有异议")
     refusal.get_by_label("见证人姓名（及身份）").fill("李见证（街道安监员）")
     check_screen(page, "app-20-refusal", show=refusal)
