@@ -204,6 +204,9 @@ class VisitDepartment(SQLModel, table=True):
     submitted_at: datetime | None = utc_column()
     withdrawn_at: datetime | None = utc_column()
     withdrawn_reason: str = Field(default="", max_length=500)
+    # the part's own 现场检查记录 number, in its department's sequence, given at the part's first submission;
+    # null on parts not yet submitted and on visits numbered once as a whole (``Visit.record_number``)
+    record_number: str | None = Field(default=None, max_length=64)
 
 
 class VisitInspector(SQLModel, table=True):

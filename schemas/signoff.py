@@ -10,7 +10,8 @@ from schemas.common import Id, Moment, StrictIn
 
 
 class InstrumentKind(StrEnum):
-    VISIT = "visit"  # 现场检查记录
+    VISIT = "visit"  # 现场检查记录 (of the whole visit: its departments' own records printed together)
+    VISIT_PART = "visit_part"  # one department's part's own 现场检查记录 (id: the part's, ``departments[].part_id``)
     ORDER = "order"  # 责令限期整改指令书 / 整改复查意见书
     ONSITE_DECISION = "onsite_decision"  # 现场处理措施决定书
     EXEMPTION = "exemption"  # 不予行政处罚决定书
@@ -67,13 +68,27 @@ class SignaturePublic(BaseModel):
     superseded_at: datetime | None
 
 
+class DigestPart(BaseModel):
+    """One of the records printed together in a visit's 现场检查记录 (each department's own)."""
+
+    kind: InstrumentKind
+    id: int
+    number: str
+    sha256: str
+    printed: str = Field(description="the prefix printed on this record's pages (校验码)")
+    matches: bool | None = None
+
+
 class DigestPublic(BaseModel):
     kind: InstrumentKind
     id: int
     number: str
     sha256: str = Field(description="SHA-256 of the instrument's canonical content")
     printed: str = Field(description="the prefix printed on every page (校验码)")
-    matches: bool | None = Field(default=None, description="whether the code asked about is this one")
+    matches: bool | None = Field(default=None, description="whether the code asked about is this one (or, for a "
+                                 "visit printing its departments' records, one of theirs)")
+    parts: list[DigestPart] = Field(default_factory=list, description="the departments' records printed together "
+                                    "in a visit's 现场检查记录, each with the code on its own pages")
 
 
 class ConsentIn(StrictIn):

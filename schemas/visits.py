@@ -74,6 +74,9 @@ class VisitDepartmentOut(BaseModel):
     part: str = Field("open", description="the department's own part: open, submitted or withdrawn")
     submitted_at: datetime | None = None
     withdrawn_reason: str = ""
+    part_id: int = Field(0, description="the part's id: its own record is the instrument ``visit_part`` of this id")
+    record_number: str | None = Field(None, description="the part's own 现场检查记录 number, in its department's "
+                                      "sequence (null until submitted, and on visits numbered once as a whole)")
 
 
 class VisitInspectorOut(BaseModel):
@@ -99,7 +102,9 @@ class VisitPublic(BaseModel):
     far_from_site: bool
     submitted_at: datetime | None
     signature_photo_id: int | None
-    record_number: str | None = Field(default=None, description="the 现场检查记录's document number")
+    record_number: str | None = Field(default=None, description="the 现场检查记录's document number; a joint "
+                                      "visit: its departments' own records' numbers, joined by 、 (see "
+                                      "departments[].record_number)")
     ended_at: datetime | None = None
     place_inspected: str | None = None
     representative_name: str | None = None
@@ -209,6 +214,8 @@ class AdviceOut(BaseModel):
     note: str
     department_id: int
     photo_ids: list[int]
+    legal_basis: str = Field("", description="what the item cites (a campaign list, a local rule …)")
+    department_name: str = ""
 
 
 class SyncItem(SubmissionIn):

@@ -1,6 +1,7 @@
 """一案一档: everything the office holds on one hazard, gathered for its case file.
 
-What goes in: every instrument issued for the hazard (the 现场检查记录 it was found in, the orders, the 复查意见书,
+What goes in: every instrument issued for the hazard (the 现场检查记录 it was found in: each department's own
+record of its part, or the visit's one record on visits numbered as a whole; the orders, the 复查意见书,
 现场处理措施决定书 and 不予行政处罚决定书) rendered by the existing renderers, the photos (before, after, evidence,
 治理方案) as stored originals with their hashes, the evidence and its review decisions, extension decisions, and
 the audit events of the visit it was found on, the hazard, its evidence, orders and decisions, each chain
@@ -18,7 +19,7 @@ from sqlmodel import Session, col, select
 from hazards.documents import data as documents_data
 from hazards.documents import render
 from hazards.documents import signed as signed_documents
-from hazards.loop import majors
+from hazards.loop import majors, records
 from hazards.models import Evidence, Extension, Hazard, OrderHazard, PenaltyRuling, RectificationOrder
 from hazards.rules import instruments as rule_instruments
 from hazards.signoff import instruments as instrument_titles
@@ -32,7 +33,7 @@ from inspection.models import Department, Enterprise, Event, Photo, User, Visit
 from schemas.enums import Role
 
 ROLE_LABELS = {"before": "检查时照片", "after": "整改后照片", "evidence": "整改材料照片", "plan": "治理方案"}
-ENTITY_LABELS = {"visit": "检查", "hazard": "隐患", "evidence": "整改材料", "order": "文书",
+ENTITY_LABELS = {"visit": "检查", "visit_part": "检查记录", "hazard": "隐患", "evidence": "整改材料", "order": "文书",
                  "onsite_decision": "现场处理措施决定"}
 
 
@@ -123,10 +124,18 @@ def _documents(session: Session, hazard: Hazard, *, secret: str, base_url: str,
 
     found: list[CaseDocument] = []
     if hazard.visit_id is not None and (visit := session.get(Visit, hazard.visit_id)) is not None:
-        found.append(document(render.VISIT_TITLE, visit.record_number or "", visit.started_at or visit.created_at,
-                              ref("visit", visit.id or 0, visit.id, visit_service.inspector_ids(session, visit.id or 0),
-                                  visit.record_number or "",
-                                  render.VISIT_TITLE)))
+        parts = [] if visit.record_number else records.numbered_parts(session, visit.id or 0)
+        for part in parts:  # each department's own record of its part (issue 16)
+            number = part.record_number or ""
+            found.append(document(render.VISIT_TITLE, number, part.submitted_at or visit.started_at or
+                                  visit.created_at, ref("visit_part", part.id or 0, visit.id,
+                                                        records.part_inspector_ids(session, part), number,
+                                                        render.VISIT_TITLE)))
+        if not parts:  # numbered once as a whole (or not numbered: an old visit)
+            found.append(document(render.VISIT_TITLE, visit.record_number or "", visit.started_at or visit.created_at,
+                                  ref("visit", visit.id or 0, visit.id,
+                                      visit_service.inspector_ids(session, visit.id or 0), visit.record_number or "",
+                                      render.VISIT_TITLE)))
     orders = session.exec(select(RectificationOrder).join(OrderHazard, col(OrderHazard.order_id) ==
                                                           RectificationOrder.id)
                           .where(OrderHazard.hazard_id == hazard.id).order_by(col(RectificationOrder.id))).all()
@@ -196,6 +205,8 @@ def load_case(session: Session, hazard: Hazard, *, secret: str, base_url: str,
                                    .order_by(col(Extension.id))).all())
     documents = _documents(session, hazard, secret=secret, base_url=base_url, photo_path=photo_path)
     keys: list[tuple[str, int]] = [("visit", hazard.visit_id)] if hazard.visit_id is not None else []
+    if hazard.visit_id is not None:  # the departments' own records (their signatures are audited on them)
+        keys += [("visit_part", p.id or 0) for p in records.numbered_parts(session, hazard.visit_id)]
     keys += [("hazard", hazard_id)] + [("evidence", e.id or 0) for e in evidence]
     order_ids = session.exec(select(OrderHazard.order_id).where(OrderHazard.hazard_id == hazard_id)
                              .order_by(col(OrderHazard.order_id))).all()

@@ -1,7 +1,7 @@
 """What each printed document says, as frozen dataclasses: ``hazards.documents.data`` fills them from the
 database, ``hazards.documents.render`` prints them. No database, settings or HTTP here."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -95,12 +95,28 @@ class ResultRow:
 
 
 
+# a field added after records were printed: left out of the content hash while empty, so the 校验码 printed on
+# an older record still checks (``hazards.documents.digest``)
+ADDED = {"omit_empty": True}
+
+
+@dataclass(frozen=True)
+class AdviceRow:
+    """A failed 提示项: advice to the enterprise, with the basis the item cites; no hazard, no order."""
+
+    code: str
+    text: str
+    basis: str = ""
+    note: str = ""
+
+
 @dataclass(frozen=True)
 class DepartmentSection:
     name: str
     rows: tuple[ResultRow, ...]
     order_numbers: tuple[str, ...] = ()
     order_title: str = ORDER_TITLE  # the department's own instrument
+    advice: tuple[AdviceRow, ...] = field(default=(), metadata=ADDED)
 
 
 
@@ -131,6 +147,8 @@ class VisitDocument:
     ended_at: datetime | None = None
     credentials_shown: bool | None = None  # None: not recorded (an older visit)
     recusal_explained: bool | None = None
+    # under the footer of a department's record whose form is not yet verified (``hazards.rules.instruments``)
+    note: str = field(default="", metadata=ADDED)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from hazards.documents.content import (
+    AdviceRow,
     DepartmentSection,
     EnterpriseInfo,
     ExemptionDocument,
@@ -30,7 +31,7 @@ from hazards.documents.content import (
     VisitDocument,
 )
 from hazards.documents.render import DEFAULT_NEXT_STEP, NEXT_STEPS, REINSPECTION_STATES
-from hazards.loop import findings, orders
+from hazards.loop import advice, findings, orders, records
 from hazards.models import Hazard, OnSiteDecision, PenaltyDecision, PenaltyRuling, RectificationOrder
 from hazards.rules import appeals, department_orders, instruments, leniency
 from inspection.clock import local_date
@@ -38,7 +39,7 @@ from inspection.errors import InvalidInput, NotFound
 from inspection.field import checklists, submissions
 from inspection.field import visits as visit_service
 from inspection.identity import tokens
-from inspection.models import Department, Enterprise, Photo, PlantSite, User, Visit, VisitDepartment
+from inspection.models import Department, Enterprise, Photo, PlantSite, Submission, User, Visit, VisitDepartment
 from schemas.enums import HazardLevel, HazardStatus, ItemResult, Party
 
 PhotoPath = Callable[[Photo], Path | None]  # a photo -> its display JPEG on disk, or None
@@ -173,13 +174,14 @@ def _printed_outcome(result: submissions.ResultView, route: findings.Route | Non
     return "advice" if route.advisory else "referred"
 
 
-def load_visit_document(session: Session, visit_id: int, *, photo_path: PhotoPath) -> VisitDocument:
-    visit = session.get(Visit, visit_id)
-    if visit is None:
-        raise NotFound("检查记录不存在 / visit not found")
-    parts = submissions.current_submissions(session, visit_id)  # every department's part submitted so far
+def _record_document(session: Session, visit: Visit, parts: Sequence[Submission],
+                     departments: Sequence[Department], *, photo_path: PhotoPath, inspector_ids: Sequence[int],
+                     number: str, authority: str, note: str = "") -> VisitDocument:
+    """A 现场检查记录 of ``parts`` (current submissions), one section per department in ``departments``."""
+    visit_id = visit.id or 0
     submission = parts[-1] if parts else None
-    results = [r for part in parts for r in submissions.results_of(session, part.id or 0)]
+    by_part = {part.id: submissions.results_of(session, part.id or 0) for part in parts}
+    results = [r for part in parts for r in by_part[part.id]]
     photos = _photos(session, [*(p for r in results for p in r.photo_ids + r.after_photo_ids),
                                *([visit.signature_photo_id] if visit.signature_photo_id else [])])
 
@@ -187,15 +189,13 @@ def load_visit_document(session: Session, visit_id: int, *, photo_path: PhotoPat
         return tuple(PhotoRef(photos[i].verify_code, photo_path(photos[i]), photos[i].captured_at, after)
                      for i in ids if i in photos)
 
-    departments = session.exec(
-        select(Department).join(VisitDepartment, col(VisitDepartment.department_id) == Department.id)
-        .where(VisitDepartment.visit_id == visit_id).order_by(col(Department.priority), col(Department.id))).all()
     issued = session.exec(select(RectificationOrder).where(RectificationOrder.visit_id == visit_id,
                                                            RectificationOrder.kind == "rectification")
                           .order_by(col(RectificationOrder.id))).all()
     versions = {kind: version for part in parts for kind, version in part.checklists.items()}
     routes = {code: route for part in parts  # 提示项 are advice, other departments' items referred: no hazard
-              for code, route in findings.route(session, part, submissions.results_of(session, part.id or 0)).items()}
+              for code, route in findings.route(session, part, by_part[part.id]).items()}
+    advised = [a for part in parts for a in advice.of_part(session, part)]
     sections = []
     for department in departments:
         rows = tuple(
@@ -206,24 +206,68 @@ def load_visit_document(session: Session, visit_id: int, *, photo_path: PhotoPat
                       if r.outcome == ItemResult.FAIL else ())
             for r in results if r.department_id == department.id)
         numbers = tuple(o.number for o in issued if o.department_id == department.id)
+        hints = tuple(AdviceRow(a.item_code, a.text, a.basis, a.note) for a in advised
+                      if a.department_id == department.id)
         sections.append(DepartmentSection(department.name, rows, numbers,
-                                          department_orders.for_department(department.code).title))
+                                          department_orders.for_department(department.code).title, hints))
     signature = photos.get(visit.signature_photo_id or 0)
-    ids = visit_service.inspector_ids(session, visit_id)
     return VisitDocument(
-        authority=_department(session, visit.lead_department_id).name, visit_id=visit_id,
-        enterprise=_enterprise(session, visit.enterprise_id),
+        authority=authority, visit_id=visit_id, enterprise=_enterprise(session, visit.enterprise_id),
         visited_at=visit.started_at or (submission.captured_at or submission.submitted_at if submission else None),
-        inspectors=_inspectors(session, sorted(ids)), sections=tuple(sections), source=visit.source.value,
+        inspectors=_inspectors(session, inspector_ids), sections=tuple(sections), source=visit.source.value,
         version=max((part.version for part in parts), default=1),
         signature=photo_path(signature) if signature else None,
-        submitted=submission is not None,
-        number=visit.record_number or "",
+        submitted=submission is not None, number=number,
         representative=Representative(visit.representative_name or "", visit.representative_title or "",
                                       visit.representative_phone or ""),
-        place=visit.place_inspected or "", ended_at=visit.ended_at or visit.submitted_at,
-        credentials_shown=visit.credentials_shown, recusal_explained=visit.recusal_explained,
+        place=visit.place_inspected or "",
+        ended_at=visit.ended_at or visit.submitted_at,
+        credentials_shown=visit.credentials_shown, recusal_explained=visit.recusal_explained, note=note,
     )
+
+
+def _get_visit(session: Session, visit_id: int) -> Visit:
+    visit = session.get(Visit, visit_id)
+    if visit is None:
+        raise NotFound("检查记录不存在 / visit not found")
+    return visit
+
+
+def load_visit_document(session: Session, visit_id: int, *, photo_path: PhotoPath) -> VisitDocument:
+    """The visit's 现场检查记录 as one document: a visit numbered once as a whole (``Visit.record_number``), or
+    one with no part submitted yet. A visit whose parts have their own records prints those
+    (``load_part_document``)."""
+    visit = _get_visit(session, visit_id)
+    departments = session.exec(
+        select(Department).join(VisitDepartment, col(VisitDepartment.department_id) == Department.id)
+        .where(VisitDepartment.visit_id == visit_id).order_by(col(Department.priority), col(Department.id))).all()
+    return _record_document(
+        session, visit, submissions.current_submissions(session, visit_id), departments, photo_path=photo_path,
+        inspector_ids=sorted(visit_service.inspector_ids(session, visit_id)), number=visit.record_number or "",
+        authority=_department(session, visit.lead_department_id).name)
+
+
+def get_part(session: Session, part_id: int) -> VisitDepartment:
+    part = session.get(VisitDepartment, part_id)
+    if part is None or not part.record_number:
+        raise NotFound("检查记录不存在 / no such record")
+    return part
+
+
+def load_part_document(session: Session, part_id: int, *, photo_path: PhotoPath) -> VisitDocument:
+    """One department's part of a visit as its own 现场检查记录 (REFERENCE §G.7, issue 16): its own number,
+    its department as the authority, only its items, results and findings, its own inspectors."""
+    part = get_part(session, part_id)
+    visit = _get_visit(session, part.visit_id)
+    department = _department(session, part.department_id)
+    current = submissions.current_submission(session, part.visit_id, part.department_id)
+    document = _record_document(
+        session, visit, [current] if current is not None else [], [department], photo_path=photo_path,
+        inspector_ids=records.part_inspector_ids(session, part), number=part.record_number or "",
+        authority=department.name, note=instruments.record_form(department.code).footer_note)
+    if document.ended_at is None:  # the visit is not complete yet: this part ended when it was submitted
+        document = replace(document, ended_at=part.submitted_at or (current.submitted_at if current else None))
+    return document
 
 
 # --- 整改复查意见书 --------------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@ can be checked against the record (``GET /api/v1/documents/{kind}/{id}/digest``)
 
 Canonical content: the content dataclass as JSON with sorted keys, dates as ISO text, file paths left out (where
 a photo lies on disk is not content; its verification code is). Signatures are not part of it: signing does not
-change what was signed."""
+change what was signed. A field marked ``omit_empty`` (added after documents were printed) is left out while
+empty, so older printed copies still check."""
 
 import hashlib
 import json
@@ -17,7 +18,8 @@ PRINTED_DIGITS = 16  # printed as the first 16 hex digits of the SHA-256
 
 def _canonical(value: Any) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _canonical(getattr(value, f.name)) for f in fields(value) if f.name != "signature"}
+        return {f.name: _canonical(getattr(value, f.name)) for f in fields(value) if f.name != "signature"
+                and not (f.metadata.get("omit_empty") and not getattr(value, f.name))}
     if isinstance(value, tuple | list):
         return [_canonical(v) for v in value]
     if isinstance(value, dict):

@@ -8,6 +8,7 @@ same bytes.
 """
 
 import io
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,7 +26,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
-from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import Flowable, Image, PageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from inspection import fonts
 from inspection.clock import local
@@ -151,6 +152,7 @@ class _NumberedCanvas(canvas.Canvas):
     def __init__(self, *args: Any, marks: PageMarks, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._marks = marks
+        self._segment = 0  # which document of several printed together (``build_many``) this page belongs to
         self._pages: list[dict[str, Any]] = []
 
     def showPage(self) -> None:  # noqa: N802 (reportlab's name)
@@ -178,12 +180,14 @@ class _NumberedCanvas(canvas.Canvas):
         self.line(x, box_y + 1 * mm, x + min(width - 4 * mm, 32 * mm), box_y + 1 * mm)
 
     def save(self) -> None:
-        total = len(self._pages)
-        marks = self._marks
+        totals = Counter(state["_segment"] for state in self._pages)
+        seen: Counter[int] = Counter()
         for state in self._pages:
             self.__dict__.update(state)
+            marks = self._marks
+            seen[self._segment] += 1
             self.setFont(FONT, 8.5)
-            self.drawCentredString(A4[0] / 2, FOOT_LINE, page_label(self._pageNumber, total))
+            self.drawCentredString(A4[0] / 2, FOOT_LINE, page_label(seen[self._segment], totals[self._segment]))
             self.setFont(FONT, 7.5)
             if marks.number:
                 self.drawString(MARGIN, FOOT_LINE, marks.number)
@@ -203,6 +207,33 @@ class _NumberedCanvas(canvas.Canvas):
 def _wrap(text: str, width: int) -> list[str]:
     width = max(width, 8)
     return [text[i:i + width] for i in range(0, len(text), width)]
+
+
+class _SwitchMarks(Flowable):
+    """Takes no room: from the page it lands on, pages carry the next document's marks and page count."""
+
+    def __init__(self, marks: PageMarks, segment: int) -> None:
+        super().__init__()
+        self.marks, self.segment = marks, segment
+
+    def wrap(self, *_: Any) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.canv._marks = self.marks  # type: ignore[attr-defined]  # a _NumberedCanvas
+        self.canv._segment = self.segment  # type: ignore[attr-defined]
+
+
+def build_many(documents: Sequence[tuple[list[Flowable], PageMarks]], *, title: str, author: str,
+               footer: str) -> bytes:
+    """Several documents printed one after the other in one PDF, each from a new page with its own marks (number,
+    content hash, signatures, note) and its own 第 n 页 共 N 页."""
+    if not documents:
+        raise ValueError("nothing to print")
+    story: list[Flowable] = []
+    for index, (part, marks) in enumerate(documents):
+        story += ([PageBreak()] if index else []) + [_SwitchMarks(marks, index), *part]
+    return build(story, title=title, author=author, footer=footer, marks=documents[0][1])
 
 
 def build(story: list[Flowable], *, title: str, author: str, footer: str, marks: PageMarks | None = None) -> bytes:

@@ -1,7 +1,8 @@
 """Printable enforcement documents (REFERENCE §E): data in, PDF bytes out.
 
 - ``order_pdf``: 责令限期整改指令书 (§E.2), with a QR code opening the order in the enterprise portal
-- ``visit_record_pdf``: 现场检查记录, one section per department, failed items' photos inline
+- ``visit_record_pdf``: 现场检查记录, one section per department, failed items' photos inline, advice given;
+  ``visit_records_pdf``: the departments' own records of one visit printed together
 - ``reinspection_pdf``: 整改复查意见书 (§E.3)
 
 Pure rendering: the frozen dataclasses of ``hazards.documents.content`` are filled by ``hazards.documents.data``
@@ -27,6 +28,7 @@ from hazards.documents.content import (
     REINSPECTION_TITLE,
     UNSIGNED,
     VISIT_TITLE,
+    DepartmentSection,
     EnterpriseInfo,
     ExemptionDocument,
     Inspector,
@@ -47,6 +49,7 @@ from hazards.documents.pdf import (
     PageMarks,
     SignatureMark,
     build,
+    build_many,
     cn_date,
     cn_datetime,
     fit_image,
@@ -257,8 +260,38 @@ def _record_number(data: VisitDocument) -> str:
     return number + (f"（第{data.version}版，已更正）" if data.version > 1 else "")
 
 
+def _advice(section: DepartmentSection) -> list[Flowable]:
+    """The 提示项 failed: advice to the enterprise with the basis the item cites, not hazards (REFERENCE §G.1)."""
+    if not section.advice:
+        return []
+    story: list[Flowable] = [para("提示事项（不作为事故隐患，不下达整改文书，建议企业改进）", "para")]
+    for index, hint in enumerate(section.advice, 1):
+        parts = [para(f"{index}．{hint.code} {hint.text}", "detail")]
+        if hint.basis:
+            parts.append(para(f"依据：{hint.basis}", "detail"))
+        if hint.note:
+            parts.append(para(f"现场情况：{hint.note}", "detail"))
+        story.append(KeepTogether(parts))
+    return story
+
+
 def visit_record_pdf(data: VisitDocument, signed: SignedBy = UNSIGNED) -> bytes:
     """现场检查记录 with every field REFERENCE §G.7 asks."""
+    story, marks = _visit_record(data, signed)
+    return build(story, title=f"{VISIT_TITLE} {data.enterprise.name}", author=data.authority,
+                 footer=data.number, marks=marks)
+
+
+def visit_records_pdf(records: Sequence[tuple[VisitDocument, SignedBy]]) -> bytes:
+    """The departments' records of one visit printed together: one after the other, each from a new page with its
+    own number, content hash, signatures and page count."""
+    first = records[0][0]
+    return build_many([_visit_record(data, signed) for data, signed in records],
+                      title=f"{VISIT_TITLE} {first.enterprise.name}", author=first.authority,
+                      footer="、".join(data.number for data, _ in records))
+
+
+def _visit_record(data: VisitDocument, signed: SignedBy) -> tuple[list[Flowable], PageMarks]:
     story = _head(data.authority, VISIT_TITLE, _record_number(data))
     story += _enterprise_lines("被检查单位", data.enterprise)
     person = data.representative
@@ -290,6 +323,7 @@ def visit_record_pdf(data: VisitDocument, signed: SignedBy = UNSIGNED) -> bytes:
         story.append(Spacer(1, 3))
         story.append(_result_table(section.rows))
         story += _photos(section.rows)
+        story += _advice(section)
         if section.order_numbers:
             story.append(para(f"已出具{section.order_title}：{'、'.join(section.order_numbers)}", "para"))
     story.append(Spacer(1, 10))
@@ -307,8 +341,7 @@ def visit_record_pdf(data: VisitDocument, signed: SignedBy = UNSIGNED) -> bytes:
     if data.signature is not None and signed.enterprise is None and not signed.refusal:
         signed = SignedBy(enterprise=data.signature, inspectors=signed.inspectors)
     marks = page_marks(data, number=data.number, party="被检查单位", inspectors=data.inspectors, signed=signed)
-    return build(story, title=f"{VISIT_TITLE} {data.enterprise.name}", author=data.authority,
-                 footer=data.number, marks=marks)
+    return story, replace(marks, note=data.note)
 
 
 # --- 整改复查意见书 --------------------------------------------------------------------------------------------

@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from hazards.loop import deadlines, findings, orders, parties, states
+from hazards.loop import deadlines, findings, orders, parties, records, states
 from hazards.models import Hazard, RectificationOrder
-from hazards.rules import greenlist, holidays, instruments
+from hazards.rules import greenlist, holidays
 from inspection import audit
-from inspection.clock import local, local_date
+from inspection.clock import local_date
 from inspection.errors import InvalidInput
 from inspection.field import checklists, submissions
 from inspection.field import visits as visit_service
@@ -54,7 +54,7 @@ def submit_visit(session: Session, visit_id: int, data: SubmissionIn, *, actor: 
     if replayed:
         return outcome_of(session, submission, replayed=True)
     assert submission.id is not None
-    number_record(session, visit_id, now=now)
+    records.number_part(session, visit_id, submission.department_id, now=now)  # its own 现场检查记录
     results = submissions.results_of(session, submission.id)
     _check_choices(results, submission.checklists, policy)
     if submission.supersedes_id is None and all(r.outcome != ItemResult.FAIL for r in results):
@@ -90,24 +90,6 @@ def submit_visit(session: Session, visit_id: int, data: SubmissionIn, *, actor: 
     advice = [r.item_code for r in results if r.outcome == ItemResult.FAIL and (route := routes.get(r.item_code))
               and route.advisory]
     return Outcome(submission, False, created, issued, advice, referred)
-
-
-def number_record(session: Session, visit_id: int, *, now: datetime) -> str:
-    """The 现场检查记录's document number, given once at the first submission in the lead department's sequence
-    (REFERENCE §E.1, §G.7): e.g. ``（新北）应急检记〔2026〕0001号``; the code is data (``hazards.rules``)."""
-    visit = session.get(Visit, visit_id)
-    assert visit is not None
-    if visit.record_number:
-        return visit.record_number
-    department = session.get(Department, visit.lead_department_id)
-    assert department is not None and department.id is not None
-    code = instruments.visit_record().doc_code
-    year = local(now).year
-    visit.record_number = orders.format_number(department, code, year,
-                                               orders.next_serial(session, department.id, code, year))
-    session.add(visit)
-    session.flush()
-    return visit.record_number
 
 
 def outcome_of(session: Session, submission: Submission, *, replayed: bool) -> Outcome:

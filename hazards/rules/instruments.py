@@ -50,6 +50,35 @@ def visit_record() -> Instrument:
     return _instrument("visit_record")
 
 
+@dataclass(frozen=True)
+class RecordForm:
+    """One department's 现场检查记录: its number prefix (（新北）<prefix>〔2026〕0001号) and whether its form is
+    verified."""
+
+    department: str
+    prefix: str
+    verified: bool
+    source: str
+    unverified_footer: str
+
+    @property
+    def footer_note(self) -> str:
+        """Printed under the footer of an unverified record; empty when verified."""
+        return "" if self.verified else self.unverified_footer
+
+
+def record_form(department_code: str) -> RecordForm:
+    """The department's own 现场检查记录 (REFERENCE §G.7), as data; a department missing from the data gets
+    ``<code>检记``, unverified."""
+    record = visit_record()
+    footer = str(record.extra["unverified_footer"])
+    raw = record.extra["departments"].get(department_code)
+    if raw is None:
+        return RecordForm(department_code, f"{department_code}{record.doc_code}", False,
+                          f"no record form of {department_code} in {DATA_FILE.name}", footer)
+    return RecordForm(department_code, raw["prefix"], bool(raw["verified"]), raw["source"], footer)
+
+
 def onsite_measures() -> Instrument:
     return _instrument("onsite_measures")
 

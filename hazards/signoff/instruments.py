@@ -6,16 +6,16 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from hazards.loop import majors, orders
+from hazards.loop import majors, orders, records
 from hazards.loop.service import get_visible as hazard_visible
 from hazards.models import PenaltyRuling
 from hazards.rules import department_orders, instruments
 from inspection.errors import NotFound
 from inspection.field import visits as visit_service
 from inspection.identity.access import Actor
-from inspection.models import Department
+from inspection.models import Department, VisitDepartment
 
-KINDS = ("visit", "order", "onsite_decision", "exemption")
+KINDS = ("visit", "visit_part", "order", "onsite_decision", "exemption")
 VISIT_RECORD_TITLE = "现场检查记录"
 REINSPECTION_TITLE = "整改复查意见书"
 
@@ -34,8 +34,17 @@ class InstrumentRef:
 def get(session: Session, kind: str, document_id: int, actor: Actor) -> InstrumentRef:
     if kind == "visit":
         visit = visit_service.get_visible(session, document_id, actor)
+        number = visit.record_number or "、".join(p.record_number or "" for p in records.numbered_parts(
+            session, document_id))  # numbered as a whole, or its departments' records printed together
         return InstrumentRef(kind, document_id, visit.enterprise_id, visit.id,
-                             tuple(visit_service.inspector_ids(session, document_id)), visit.record_number or "",
+                             tuple(visit_service.inspector_ids(session, document_id)), number, VISIT_RECORD_TITLE)
+    if kind == "visit_part":
+        part = session.get(VisitDepartment, document_id)
+        if part is None or not part.record_number:
+            raise NotFound("检查记录不存在 / no such record")
+        visit = visit_service.get_visible(session, part.visit_id, actor)
+        return InstrumentRef(kind, document_id, visit.enterprise_id, visit.id,
+                             tuple(records.part_inspector_ids(session, part)), part.record_number,
                              VISIT_RECORD_TITLE)
     if kind == "order":
         order = orders.get_visible(session, document_id, actor)

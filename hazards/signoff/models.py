@@ -17,7 +17,7 @@ class DocumentSignature(SQLModel, table=True):
     __table_args__ = (Index("ix_document_signature_document", "document_kind", "document_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    document_kind: str = Field(max_length=16)  # visit / order / onsite_decision / exemption
+    document_kind: str = Field(max_length=16)  # visit / visit_part / order / onsite_decision / exemption
     document_id: int
     party: str = Field(max_length=16)  # enterprise / inspector
     signer_user_id: int | None = Field(default=None, foreign_key="app_user.id")  # an inspector signing for himself

@@ -1,4 +1,5 @@
-"""Printable documents as PDF: 责令限期整改指令书 / 整改复查意见书 and 现场检查记录.
+"""Printable documents as PDF: 责令限期整改指令书 / 整改复查意见书 and 现场检查记录 (the visit's, which prints its
+departments' own records together, or one department's own).
 
 Staff see every document; an enterprise user only its own (another's is 404, as for the records).
 """
@@ -7,12 +8,14 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import APIRouter, Response
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from hazards.documents import data as documents_data
 from hazards.documents import signed as signed_documents
 from hazards.signoff import instruments
-from inspection.models import Photo
+from inspection.errors import NotFound
+from inspection.field import visits as visit_service
+from inspection.models import Photo, VisitDepartment
 from inspection.photos import service as photo_service
 from inspection.photos.storage import PhotoStore
 from schemas.common import Id
@@ -65,3 +68,16 @@ def order_document(order_id: Id, session: SessionDep, actor: CurrentActor) -> Re
 def visit_document(visit_id: Id, session: SessionDep, actor: CurrentActor) -> Response:
     """现场检查记录: its number and §G.7 fields, every department's results, failed items' photos, signatures."""
     return instrument_pdf(session, instruments.get(session, "visit", visit_id, actor))
+
+
+@router.get("/visits/{visit_id:int}/departments/{department_id:int}/record.pdf", response_class=Response,
+            responses=PDF)
+def part_record_document(visit_id: Id, department_id: Id, session: SessionDep, actor: CurrentActor) -> Response:
+    """One department's part of the visit as its own 现场检查记录: its number, its items, results and findings,
+    its own inspectors and their signatures (404 until the part is submitted, and on visits numbered as a whole)."""
+    visit_service.get_visible(session, visit_id, actor)
+    part = session.exec(select(VisitDepartment).where(VisitDepartment.visit_id == visit_id,
+                                                      VisitDepartment.department_id == department_id)).first()
+    if part is None or not part.record_number:
+        raise NotFound("该部门的检查记录不存在 / this department has no record of its own on this visit")
+    return instrument_pdf(session, instruments.get(session, "visit_part", part.id or 0, actor))

@@ -1,7 +1,8 @@
 """Sign-off of instruments: signatures as their own capture (re-signing with a reason, refusals with a witness),
 the content hash printed on every page, consent to electronic service and the 送达回执 (REFERENCE §G.7, §G.8).
 
-Instruments are named by kind and id: ``visit`` (现场检查记录), ``order`` (指令书 / 复查意见书),
+Instruments are named by kind and id: ``visit`` (现场检查记录; the departments' own records printed together),
+``visit_part`` (one department's own 现场检查记录), ``order`` (指令书 / 复查意见书),
 ``onsite_decision`` (现场处理措施决定书), ``exemption`` (不予行政处罚决定书)."""
 
 from typing import Annotated
@@ -18,6 +19,7 @@ from schemas.common import Id
 from schemas.signoff import (
     ConsentIn,
     ConsentPublic,
+    DigestPart,
     DigestPublic,
     InstrumentKind,
     InstrumentSignatureIn,
@@ -82,10 +84,17 @@ def instrument_digest(kind: InstrumentKind, document_id: Id, session: SessionDep
     """The content hash of the instrument as it prints today; ``code``: the 校验码 read off a printed page."""
     ref = instruments.get(session, kind.value, document_id, actor)
     settings = get_settings()
-    full, prefix = signed_documents.digest_of(session, ref, secret=settings.secret_key,
-                                              base_url=settings.public_base_url)
-    return DigestPublic(kind=kind, id=document_id, number=ref.number, sha256=full, printed=prefix,
-                        matches=None if code is None else full.startswith(code) and len(code) >= len(prefix))
+    whole, parts = signed_documents.digests_of(session, ref, secret=settings.secret_key,
+                                               base_url=settings.public_base_url)
+
+    def matches(digest: signed_documents.Digest) -> bool:
+        return code is not None and digest.sha256.startswith(code) and len(code) >= len(digest.printed)
+
+    return DigestPublic(kind=kind, id=document_id, number=ref.number, sha256=whole.sha256, printed=whole.printed,
+                        matches=None if code is None else any(matches(d) for d in (whole, *parts)),
+                        parts=[DigestPart(kind=InstrumentKind(d.kind), id=d.id, number=d.number, sha256=d.sha256,
+                                          printed=d.printed, matches=None if code is None else matches(d))
+                               for d in parts])
 
 
 @router.get(f"{DOCUMENT}/service", response_model=list[ReceiptPublic])

@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlmodel import Session, col, select
 
-from hazards.loop import deadlines, findings, intake
+from hazards.loop import advice, deadlines, intake
 from inspection.errors import DomainError
 from inspection.field import checklists, submissions
 from inspection.field import visits as visit_service
@@ -59,7 +59,7 @@ def visits_out(session: Session, visits: list[Visit]) -> list[VisitPublic]:
             departments[link.visit_id].append(VisitDepartmentOut(
                 department_id=d.id or 0, code=d.code, name=d.name, kinds=link.kinds, part=part,
                 submitted_at=link.submitted_at,
-                withdrawn_reason=link.withdrawn_reason))
+                withdrawn_reason=link.withdrawn_reason, part_id=link.id or 0, record_number=link.record_number))
         for visit_id, u in session.exec(
                 select(VisitInspector.visit_id, User).join(User, col(User.id) == VisitInspector.user_id)
                 .where(col(VisitInspector.visit_id).in_(ids)).order_by(col(User.id))).all():
@@ -67,6 +67,9 @@ def visits_out(session: Session, visits: list[Visit]) -> list[VisitPublic]:
                                                       department_id=u.department_id or 0, certified=bool(u.cert_no)))
     return [VisitPublic.model_validate({
         **visit.model_dump(),
+        # numbered once as a whole, or its departments' own records (one number on a one-department visit)
+        "record_number": visit.record_number or "、".join(
+            d.record_number for d in departments[visit.id or 0] if d.record_number) or None,
         "enterprise": EnterpriseRef.model_validate(session.get(Enterprise, visit.enterprise_id)),
         "departments": departments[visit.id or 0],
         "inspectors": people[visit.id or 0],
@@ -255,16 +258,12 @@ def visit_history(visit_id: Id, session: SessionDep, actor: CurrentActor) -> lis
 def visit_advice(visit_id: Id, session: SessionDep, actor: CurrentActor) -> list[AdviceOut]:
     """The advice of the visit (提示项 failed, each department's part): for the enterprise, not hazards."""
     visit_service.get_visible(session, visit_id, actor)
-    out = []
-    for part in submissions.current_submissions(session, visit_id):
-        results = submissions.results_of(session, part.id or 0)
-        routes = findings.route(session, part, results)
-        for r in results:
-            if (route := routes.get(r.item_code)) is not None and route.advisory:
-                item = checklists.get(r.kind, part.checklists.get(r.kind)).item(r.item_code)
-                out.append(AdviceOut(item_code=r.item_code, text=item.text if item else r.item_code, note=r.note,
-                                     department_id=r.department_id, photo_ids=r.photo_ids))
-    return out
+    given = advice.of_visit(session, visit_id)
+    names = {d.id: d.name for d in session.exec(select(Department).where(
+        col(Department.id).in_({a.department_id for a in given}))).all()} if given else {}
+    return [AdviceOut(item_code=a.item_code, text=a.text, note=a.note, department_id=a.department_id,
+                      photo_ids=list(a.photo_ids), legal_basis=a.basis, department_name=names.get(a.department_id, ""))
+            for a in given]
 
 
 @router.post("/sync", response_model=SyncOut)

@@ -5,7 +5,7 @@ from sqlmodel import col, select
 
 from hazards.signoff.models import DocumentSignature, ServiceConsent, ServiceReceipt
 from inspection import audit
-from inspection.models import Visit
+from inspection.models import Visit, VisitDepartment
 from inspection.photos.storage import FileSystemStore
 from inspection.types import utcnow
 from server.demo import history as demo_history
@@ -20,9 +20,12 @@ def test_the_demo_history_is_signed_and_served_by_the_rules(session, media_dir):
                       demo_enterprise_id=enterprise_id)
     session.commit()
     submitted = session.exec(select(Visit).where(col(Visit.submitted_at).is_not(None))).all()
-    assert submitted and all(v.record_number and "检记〔" in v.record_number for v in submitted)
+    parts = session.exec(select(VisitDepartment).where(col(VisitDepartment.visit_id).in_([v.id for v in submitted]),
+                                                       col(VisitDepartment.submitted_at).is_not(None))).all()
+    assert {p.visit_id for p in parts} == {v.id for v in submitted}  # each department's part has its own record
+    assert all(p.record_number and "检记〔" in p.record_number for p in parts)
     assert all(v.place_inspected and v.credentials_shown and v.recusal_explained and v.ended_at for v in submitted)
-    assert len({v.record_number for v in submitted}) == len(submitted)
+    assert len({p.record_number for p in parts}) == len(parts)
     consent = session.exec(select(ServiceConsent).where(ServiceConsent.enterprise_id == enterprise_id)).one()
     receipts = session.exec(select(ServiceReceipt)).all()
     electronic = [r for r in receipts if r.method == "electronic"]

@@ -140,8 +140,9 @@ def test_visit_pdf_prints_every_result_and_the_photos(client, world, inspected, 
     assert len(pictures) == 1
 
 
-def test_joint_visit_pdf_has_a_section_per_department(client, world, session, photos):
-    """Each department submits its own part; the record prints a section per department with its own order."""
+def test_joint_visit_pdf_prints_each_departments_own_record(client, world, session, photos):
+    """Each department submits its own part; the visit's PDF prints each part's own record, one after the other,
+    each with its department's section and its own order."""
     tenant = world.tenants[0]
     tenant.dust_involved, tenant.dust_kind = True, "wood"
     session.add(tenant)
@@ -163,8 +164,9 @@ def test_joint_visit_pdf_has_a_section_per_department(client, world, session, ph
                            json={"client_uuid": str(uuid.uuid4()), "results": results})
     assert response.status_code == 201, response.text
     text = pdf_text(client.get(f"{API}/visits/{visit_id}.pdf", headers=world.headers("office")).content)
-    assert f"一、{world.safety.name}检查情况" in text and f"二、{world.fire.name}检查情况" in text
-    assert text.index("DUST-12") < text.index(f"二、{world.fire.name}") < text.index(fire_code)
+    assert f"一、{world.safety.name}检查情况" in text and f"一、{world.fire.name}检查情况" in text
+    assert text.index("DUST-12") < text.index(f"一、{world.fire.name}") < text.index(fire_code)
+    assert text.index("应急检记〔") < text.index("消检记〔")
     numbers = [o.number for o in session.exec(select(RectificationOrder).order_by(RectificationOrder.id))]
     assert len(numbers) == 2 and all(n in text for n in numbers)
     assert "已出具责令限期整改指令书" in text and "已出具责令改正通知书" in text
