@@ -348,14 +348,20 @@ async function showVisits() {
     session.api("/api/v1/ratings?limit=200"),
   ]);
   const rated = new Map(ratings.items.map((r) => [r.visit_id, r]));
+  // the advice (提示项) of every visit a department has submitted its part of
+  const advised = new Map(await Promise.all(visits.filter((v) => v.departments.some((d) => d.record_number))
+    .map(async (v) => [v.id, await session.api(`/api/v1/visits/${v.id}/advice`).catch(() => [])])));
   mount(main, h("h1", {}, "检查记录与评价"),
     h("section", { "aria-labelledby": "visits-title" }, h("h2", { id: "visits-title" }, "检查"),
-      visits.length ? h("ul", { class: "list", id: "visits" }, visits.slice().reverse().map((v) => h("li", {},
+      visits.length ? h("ul", { class: "list", id: "visits" }, visits.slice().reverse().map((v) => h("li", {
+        id: `visit-${v.id}` },
         h("div", { class: "row" }, h("strong", {}, fmtDate(v.submitted_at || v.started_at || v.planned_date)),
           h("span", { class: "badge" }, VISIT_STATUS[v.status] || v.status)),
         h("p", { class: "small visit-departments" },
           `检查部门：${v.departments.map((d) => d.name || d.code).join("、") || "—"}`),
         h("p", { class: "small" }, `检查人员：${v.inspectors.map((i) => i.full_name).join("、")}`),
+        recordLine(v),
+        adviceView(v, advised.get(v.id) || []),
         v.status === "submitted" ? ratingView(v, rated.get(v.id)) : null)))
         : h("p", { class: "muted" }, "暂无检查记录。")),
     h("section", { "aria-labelledby": "scans-title" }, h("h2", { id: "scans-title" }, "扫码入企记录"),
@@ -364,6 +370,31 @@ async function showVisits() {
         h("tbody", {}, scans.items.map((s) => h("tr", {}, h("td", {}, fmtDateTime(s.scanned_at)),
           h("td", {}, s.inspector_name), h("td", {}, s.department_name || "—"))))))
         : h("p", { class: "muted" }, "暂无扫码记录。")));
+}
+
+// 现场检查记录: each department's own number, and the records as one PDF
+function recordLine(visit) {
+  const numbered = visit.departments.filter((d) => d.record_number);
+  const numbers = numbered.length ? numbered.map((d) => `${d.name || d.code} ${d.record_number}`)
+    : visit.record_number ? [visit.record_number] : [];
+  if (!numbers.length) return null;
+  const pdf = h("button", { type: "button", class: "secondary", onclick: async () => {
+    offerDownload(pdf, await session.blobUrl(`/api/v1/visits/${visit.id}.pdf`), `现场检查记录${visit.id}.pdf`);
+  } }, "现场检查记录 PDF");
+  return h("div", { class: "stack" }, h("p", { class: "small" }, `现场检查记录：${numbers.join("；")}`), pdf);
+}
+
+// 提示项 failed: advice to improve, not a hazard (no deadline, no order)
+function adviceView(visit, advice) {
+  if (!advice.length) return null;
+  const title = `advice-title-${visit.id}`;
+  return h("section", { class: "advice", "aria-labelledby": title },
+    h("h3", { id: title }, "提示事项（建议改进，不作为隐患）"),
+    h("ul", { class: "list" }, advice.map((a) => h("li", {},
+      h("p", {}, h("strong", {}, a.item_code), ` ${a.text}`),
+      a.legal_basis ? h("p", { class: "small" }, `依据：${a.legal_basis}`) : null,
+      a.note ? h("p", { class: "small" }, `现场情况：${a.note}`) : null,
+      a.department_name ? h("p", { class: "small muted" }, `提出部门：${a.department_name}`) : null))));
 }
 
 function ratingView(visit, rating) {
