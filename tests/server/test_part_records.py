@@ -27,14 +27,18 @@ SERIAL = re.compile(r"（新北）(.+?)〔(\d{4})〕(\d{4})号")
 UNVERIFIED = "本文书格式及编号尚待核实"
 
 
-@pytest.fixture()
-def gas(session, world):
+def gas_officers(session, world):
     """Two certified inspectors of 住建（燃气）."""
     for n in (1, 2):
         world.users[f"gas_inspector{n}"] = factories.make_user(session, f"gas_inspector{n}", Role.INSPECTOR,
                                                               department_id=world.gas.id, cert_no=f"3204110020{n}")
     session.commit()
     return world
+
+
+@pytest.fixture()
+def gas(session, world):
+    return gas_officers(session, world)
 
 
 def pdf_pages(content: bytes, tmp_path: Path) -> list[str]:
@@ -238,9 +242,8 @@ def test_a_visit_from_before_records_were_numbered_still_prints(client, world, s
     assert client.get(f"{API}/visits/{visit_id}", headers=world.headers("office")).json()["record_number"] is None
 
 
-@pytest.fixture()
-def advised(client, world, session, gas):
-    """A 住建 visit to restaurant B where an advisory item (提示项) failed."""
+def advisory_visit(client, world, session) -> dict:
+    """A 住建 visit to restaurant B where an advisory item (提示项) failed (the gas officers exist)."""
     create = client.post(f"{API}/visits", json={"enterprise_id": world.enterprise_b.id, "kinds": ["GAS"],
                                                  "inspector_ids": [world.users["gas_inspector2"].id]},
                          headers=world.headers("gas_inspector1"))
@@ -250,10 +253,15 @@ def advised(client, world, session, gas):
     code = next(c for c, item in items.items() if item["advisory"] and item["refer_to"] is None)
     photo = factories.make_photo(session, world.users["gas_inspector1"])
     session.commit()
-    payload = body(items, [code], photo.id)
-    answer = client.post(f"{API}/visits/{visit_id}/submissions", json=payload, headers=world.headers("gas_inspector1"))
+    answer = client.post(f"{API}/visits/{visit_id}/submissions", json=body(items, [code], photo.id),
+                         headers=world.headers("gas_inspector1"))
     assert answer.status_code == 201, answer.text
     return {"visit_id": visit_id, "code": code, "item": items[code]}
+
+
+@pytest.fixture()
+def advised(client, world, session, gas):
+    return advisory_visit(client, world, session)
 
 
 def test_advice_is_given_to_the_enterprise_with_its_basis_and_printed_on_the_record(client, world, advised,
