@@ -179,7 +179,7 @@ def load_visit_document(session: Session, visit_id: int, *, photo_path: PhotoPat
         raise NotFound("检查记录不存在 / visit not found")
     parts = submissions.current_submissions(session, visit_id)  # every department's part submitted so far
     submission = parts[-1] if parts else None
-    results = [r for part in parts for r in submissions.results_of(session, part.id or 0)]
+    results = submissions.standing_only([r for part in parts for r in submissions.results_of(session, part.id or 0)])
     photos = _photos(session, [*(p for r in results for p in r.photo_ids + r.after_photo_ids),
                                *([visit.signature_photo_id] if visit.signature_photo_id else [])])
 

@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlmodel import Session, col, select
 
-from hazards.loop import deadlines, findings, intake
+from hazards.loop import deadlines, findings, intake, shared
 from inspection.errors import DomainError
 from inspection.field import checklists, submissions
 from inspection.field import visits as visit_service
@@ -154,8 +154,11 @@ def cancel_visit(visit_id: Id, body: VisitCancelIn, session: WriteSessionDep, ac
 def withdraw_part(visit_id: Id, department_id: Id, body: PartWithdrawIn, session: WriteSessionDep,
                   actor: CurrentActor) -> VisitPublic:
     """One department withdraws its part of a visit before submitting it, with the reason (the office, or that
-    department's inspectors); the visit is complete when every part is submitted or withdrawn."""
-    visit = visit_service.withdraw_part(session, visit_id, department_id, body.reason, actor=actor, now=utcnow())
+    department's inspectors); the visit is complete when every part is submitted or withdrawn. A shared check
+    another part failed, which this department enforces, is referred to it (移送) rather than made its hazard."""
+    now = utcnow()
+    visit = visit_service.withdraw_part(session, visit_id, department_id, body.reason, actor=actor, now=now)
+    shared.refer_withdrawn(session, visit_id, department_id, actor=actor, now=now)
     session.commit()
     return visit_out(session, visit)
 
@@ -256,11 +259,15 @@ def visit_advice(visit_id: Id, session: SessionDep, actor: CurrentActor) -> list
     """The advice of the visit (提示项 failed, each department's part): for the enterprise, not hazards."""
     visit_service.get_visible(session, visit_id, actor)
     out = []
-    for part in submissions.current_submissions(session, visit_id):
+    parts = submissions.current_submissions(session, visit_id)
+    standing = {(r.submission_id, r.item_code) for r in submissions.standing_only(
+        [r for part in parts for r in submissions.results_of(session, part.id or 0)])}  # a shared check once
+    for part in parts:
         results = submissions.results_of(session, part.id or 0)
         routes = findings.route(session, part, results)
         for r in results:
-            if (route := routes.get(r.item_code)) is not None and route.advisory:
+            if (route := routes.get(r.item_code)) is not None and route.advisory and (
+                    r.submission_id, r.item_code) in standing:
                 item = checklists.get(r.kind, part.checklists.get(r.kind)).item(r.item_code)
                 out.append(AdviceOut(item_code=r.item_code, text=item.text if item else r.item_code, note=r.note,
                                      department_id=r.department_id, photo_ids=r.photo_ids))
