@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from hazards.loop import deadlines, findings, orders, parties, shared, states
@@ -240,11 +241,13 @@ def _open_hazards(session: Session, visit: Visit, submission: Submission, result
 
 
 def _flag_repeat(session: Session, hazard: Hazard, *, now: datetime) -> None:
-    """Failing again within 12 months of a closed hazard: both flagged as suspected false rectification."""
+    """Failing again within 12 months of a closed hazard: both flagged as suspected false rectification. Not
+    another hazard of the same finding (the same visit and item: another department's, of a shared check)."""
     earlier = session.exec(
         select(Hazard).where(Hazard.enterprise_id == hazard.enterprise_id, Hazard.item_code == hazard.item_code,
                              Hazard.status == HazardStatus.CLOSED, col(Hazard.closed_at) >= now - REPEAT_WINDOW,
-                             Hazard.id != hazard.id, col(Hazard.fixed_on_spot).is_(False))
+                             Hazard.id != hazard.id, col(Hazard.fixed_on_spot).is_(False),
+                             or_(col(Hazard.visit_id).is_(None), col(Hazard.visit_id) != hazard.visit_id))
         .order_by(col(Hazard.closed_at).desc())
     ).first()
     if earlier is None:

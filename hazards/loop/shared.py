@@ -139,6 +139,9 @@ def refer_withdrawn(session: Session, visit_id: int, department_id: int, *, acto
                     ) -> list[Referral]:
     """A department withdrew its part: the shared checks it enforces that another part failed are referred to
     it (移送, with a record), never made its hazards. Called after ``inspection.field.visits.withdraw_part``."""
+    # the visit's row, locked (PostgreSQL) as a submission locks it: a part submitted meanwhile is seen here, or
+    # sees this part withdrawn, so the referral is never missed between the two
+    session.execute(select(Visit.id).where(col(Visit.id) == visit_id).with_for_update())
     visit = session.get(Visit, visit_id)
     assert visit is not None
     codes = [a.item.code for a in part_items(session, visit, department_id) if a.shared]

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlmodel import select
 
-from hazards.loop import shared
+from hazards.loop import shared, states
 from hazards.models import Hazard, RectificationOrder
 from hazards.notify.models import Outbox
 from inspection.clock import local_date
@@ -255,3 +255,18 @@ def test_a_department_that_withdrew_first_gets_the_failure_referred_when_it_is_f
     assert [h.department_id for h in exits_hazards(session)] == [world.safety.id]
     referral = session.exec(select(Referral).where(Referral.item_code == EXITS)).one()
     assert response.json()["referral_ids"] == [referral.id] and referral.to_department_id == world.fire.id
+
+
+def test_another_departments_hazard_of_the_same_finding_is_no_repeat(client, world, session, joint, photo):
+    """应急's hazard closed before 消防 submits: 消防's hazard of the same finding is not a repeat of it."""
+    safety = part(client, world, joint, "inspector")
+    assert send(client, world, joint, "inspector", answers(safety, photo, fails={EXITS}, **NARROWED)).status_code == 201
+    [mine] = exits_hazards(session)
+    for move in (states.Move.SUBMIT, states.Move.ACCEPT):
+        states.apply(session, mine, move, actor=None, at=utcnow(), reason="已清理疏散通道")
+    session.commit()
+    fire = part(client, world, joint, "fire_inspector")
+    assert send(client, world, joint, "fire_inspector", answers(fire, photo)).status_code == 201
+    mine, theirs = exits_hazards(session)
+    assert (theirs.department_id, theirs.status, theirs.repeat_of_id) == (world.fire.id, HazardStatus.OPEN, None)
+    assert not theirs.suspected_false_rectification and not mine.suspected_false_rectification
