@@ -1,7 +1,10 @@
 """Submissions: a visit's results, checked then stored atomically; replays, corrections and their versions.
 
 ``check`` runs every rule in a read transaction and returns a ``Plan``; ``submit`` stores it in the write
-transaction after re-checking only what another writer may have changed meanwhile.
+transaction after re-checking only what another writer may have changed meanwhile. A shared check (several
+departments on the visit enforce it) is answered by the part submitted first; a later part's first submission
+may not change that answer (its different answer is only audited), a correction of any part may
+(``standing_answers``).
 """
 
 import hashlib
