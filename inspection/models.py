@@ -224,7 +224,8 @@ class Submission(SQLModel, table=True):
 
     Each department of a visit submits its own part (``department_id``; null on submissions from before parts,
     which covered the whole visit) and corrects it with versions of its own. A check several departments on
-    the visit enforce is answered once, by the part submitted first (``inspection.field.visits.asked_items``).
+    the visit enforce is answered once, by the part submitted first (``inspection.field.visits.asked_items``);
+    a correction by another of them answering it otherwise replaces that answer (the later current row stands).
     """
 
     __table_args__ = (UniqueConstraint("visit_id", "department_id", "version"),)

@@ -181,7 +181,7 @@ def _record_document(session: Session, visit: Visit, parts: Sequence[Submission]
     visit_id = visit.id or 0
     submission = parts[-1] if parts else None
     by_part = {part.id: submissions.results_of(session, part.id or 0) for part in parts}
-    results = [r for part in parts for r in by_part[part.id]]
+    results = submissions.standing_only([r for part in parts for r in by_part[part.id]])
     photos = _photos(session, [*(p for r in results for p in r.photo_ids + r.after_photo_ids),
                                *([visit.signature_photo_id] if visit.signature_photo_id else [])])
 

@@ -39,5 +39,9 @@ def of_part(session: Session, part: Submission) -> list[Advice]:
 
 
 def of_visit(session: Session, visit_id: int) -> list[Advice]:
-    """Every part's advice, parts in the order they were submitted."""
-    return [a for part in submissions.current_submissions(session, visit_id) for a in of_part(session, part)]
+    """Every part's advice, parts in the order they were submitted; a shared check once, as it stands (the
+    answer of the part that answered it last)."""
+    parts = submissions.current_submissions(session, visit_id)
+    standing = {(r.submission_id, r.item_code) for r in submissions.standing_only(
+        [r for part in parts for r in submissions.results_of(session, part.id or 0)])}
+    return [a for part in parts for a in of_part(session, part) if (part.id, a.item_code) in standing]

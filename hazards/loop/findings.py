@@ -52,15 +52,15 @@ def route(session: Session, submission: Submission, results: list[ResultView]) -
 
 def refer(session: Session, visit: Visit, submission: Submission, result: ResultView, to_code: str, *,
           actor: Actor, now: datetime) -> Referral | None:
-    """Refer a failure to the department with code ``to_code``, once per visit and item (a correction that
-    still fails it keeps the first referral). None if no such department is set up."""
-    earlier = session.exec(select(Referral).where(Referral.visit_id == visit.id,
-                                                  Referral.item_code == result.item_code)).first()
-    if earlier is not None:
-        return earlier
+    """Refer a failure to the department with code ``to_code``, once per visit, item and receiving department
+    (a correction that still fails it keeps the first referral). None if no such department is set up."""
     to = session.exec(select(Department).where(Department.code == to_code)).first()
     if to is None or to.id is None:
         return None
+    earlier = session.exec(select(Referral).where(Referral.visit_id == visit.id, Referral.item_code == result.item_code,
+                                                  Referral.to_department_id == to.id)).first()
+    if earlier is not None:
+        return earlier
     result_id = session.exec(select(Result.id).where(Result.submission_id == submission.id,
                                                      Result.item_code == result.item_code)).first()
     parts = session.exec(select(VisitDepartment.id).where(VisitDepartment.visit_id == visit.id)).all()
@@ -68,7 +68,7 @@ def refer(session: Session, visit: Visit, submission: Submission, result: Result
         session, actor=actor, enterprise_id=visit.enterprise_id, item_code=result.item_code, kind=result.kind,
         to_department_id=to.id, origin=ReferralOrigin.JOINT_VISIT if len(parts) > 1 else ReferralOrigin.VISIT,
         now=now, visit_id=visit.id, result_id=result_id, plant_site_id=visit.plant_site_id, note=result.note,
-        photo_ids=result.photo_ids)
+        photo_ids=result.photo_ids, from_department_id=submission.department_id)
 
 
 def referrals_of(session: Session, submission: Submission) -> list[Referral]:

@@ -5,16 +5,19 @@ ones when a 厂中厂 item is attributed to both landlord and tenant); items fix
 closed. The department then issues one order per enterprise for its open hazards, signed by two certified
 inspectors of that department who made the visit. Two kinds of failure make no hazard: an advisory item
 (提示项) is advice on the visit record, and an item the department does not enforce is referred (移送) to the
-department that does (``inspection.planning.referrals``), never ordered by the one that found it.
+department that does (``inspection.planning.referrals``), never ordered by the one that found it. A check
+several departments on the visit enforce gives each of them its own hazard, at its own part's submission
+(``hazards.loop.shared``).
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from hazards.loop import deadlines, findings, orders, parties, records, states
+from hazards.loop import deadlines, findings, orders, parties, records, shared, states
 from hazards.models import Hazard, RectificationOrder
 from hazards.rules import greenlist, holidays
 from inspection import audit
@@ -57,6 +60,9 @@ def submit_visit(session: Session, visit_id: int, data: SubmissionIn, *, actor: 
     records.number_part(session, visit_id, submission.department_id, now=now)  # its own 现场检查记录
     results = submissions.results_of(session, submission.id)
     _check_choices(results, submission.checklists, policy)
+    plan = submissions.plan_of(session, submission.id)
+    own = results  # shared checks another department's part failed: the same finding, this department's hazards
+    results = own + (shared.settled_failures(session, submission, plan) if plan is not None else [])
     if submission.supersedes_id is None and all(r.outcome != ItemResult.FAIL for r in results):
         return Outcome(submission, False)  # all clear: nothing to open, carry over or void
     visit = session.get(Visit, visit_id)
@@ -86,6 +92,13 @@ def submit_visit(session: Session, visit_id: int, data: SubmissionIn, *, actor: 
             if hazard.status in states.ACTIVE:
                 states.apply(session, hazard, states.Move.VOID, actor=actor, at=now,
                              reason=f"检查结果更正（第{submission.version}版）/ corrected visit")
+    if plan is not None:  # the other enforcing departments' hazards of the shared checks this part answered
+        changes, also_referred = shared.follow_answers(session, visit, submission, plan, own, actor=actor,
+                                                       now=now)
+        referred.extend(also_referred)
+        if changes:
+            audit.record(session, entity="visit", entity_id=visit_id, action="visit.shared_followed", actor=actor,
+                         at=now, after={"submission_id": submission.id, "changes": changes})
     issued = _issue_orders(session, visit, submission, created, signers, now=now)
     advice = [r.item_code for r in results if r.outcome == ItemResult.FAIL and (route := routes.get(r.item_code))
               and route.advisory]
@@ -142,7 +155,8 @@ def _previous_hazards(session: Session, submission: Submission) -> dict[str, lis
     if submission.supersedes_id is None:
         return {}
     grouped: dict[str, list[Hazard]] = defaultdict(list)
-    for hazard in session.exec(select(Hazard).where(Hazard.submission_id == submission.supersedes_id)
+    for hazard in session.exec(select(Hazard).where(Hazard.submission_id == submission.supersedes_id,
+                                                    Hazard.status != HazardStatus.VOIDED)  # voided: done with
                                .order_by(col(Hazard.id))).all():
         grouped[hazard.item_code].append(hazard)
     return grouped
@@ -209,11 +223,13 @@ def _open_hazards(session: Session, visit: Visit, submission: Submission, result
 
 
 def _flag_repeat(session: Session, hazard: Hazard, *, now: datetime) -> None:
-    """Failing again within 12 months of a closed hazard: both flagged as suspected false rectification."""
+    """Failing again within 12 months of a closed hazard: both flagged as suspected false rectification. Not
+    another hazard of the same finding (the same visit and item: another department's, of a shared check)."""
     earlier = session.exec(
         select(Hazard).where(Hazard.enterprise_id == hazard.enterprise_id, Hazard.item_code == hazard.item_code,
                              Hazard.status == HazardStatus.CLOSED, col(Hazard.closed_at) >= now - REPEAT_WINDOW,
-                             Hazard.id != hazard.id, col(Hazard.fixed_on_spot).is_(False))
+                             Hazard.id != hazard.id, col(Hazard.fixed_on_spot).is_(False),
+                             or_(col(Hazard.visit_id).is_(None), col(Hazard.visit_id) != hazard.visit_id))
         .order_by(col(Hazard.closed_at).desc())
     ).first()
     if earlier is None:

@@ -125,6 +125,12 @@ DEFINITIONS: list[Definition] = [
                "企业用户为空 / over the complete visits in the period (by visit day), the departments that "
                "submitted their part minus one, summed (inspection.planning.saved, as the planner's merge report); "
                "total only; null for enterprise users", "visits_saved"),
+    Definition("共同检查项", "shared checks",
+               "联合检查中由多个执法部门共同检查的同一项（如安全出口）不合格，为一处问题，参加检查的每个执法部门"
+               "各有一条本部门的隐患（厂中厂另按责任方各计），按部门统计时各计各的、各自销号；按问题计数时以"
+               "（检查，检查项）去重（hazards.loop.shared.finding_key）/ a shared check failed on a joint visit is "
+               "one finding and one hazard per enforcing department present (per party at a 厂中厂): each "
+               "department counts and closes its own; counted as findings, hazards of one visit and item are one"),
     Definition("作废隐患", "voided hazards",
                "因检查结果更正而作废销号的隐患（审计动作 hazard.void）不计入任何指标 / hazards voided by a "
                "corrected visit (audit action hazard.void) are left out of every figure"),

@@ -1,7 +1,10 @@
 """Submissions: a visit's results, checked then stored atomically; replays, corrections and their versions.
 
 ``check`` runs every rule in a read transaction and returns a ``Plan``; ``submit`` stores it in the write
-transaction after re-checking only what another writer may have changed meanwhile.
+transaction after re-checking only what another writer may have changed meanwhile. A shared check (several
+departments on the visit enforce it) is answered by the part submitted first; a later part's first submission
+may not change that answer (its different answer is only audited), a correction of any part may
+(``standing_answers``).
 """
 
 import hashlib
@@ -21,7 +24,7 @@ from inspection.field.visits import Asked, asked_items, ensure_on_visit, get_vis
 from inspection.identity.access import Actor
 from inspection.models import Photo, Result, Submission, Visit, VisitDepartment
 from schemas.enums import ItemResult, Party, VisitSource, VisitStatus
-from schemas.visits import SubmissionIn
+from schemas.visits import ResultIn, SubmissionIn
 
 # fields added later: left out of the hash when not given, so a phone's earlier submission still replays
 _LATER_FIELDS = ("ended_at", "record")
@@ -78,26 +81,34 @@ def part_of(session: Session, visit: Visit, actor: Actor) -> VisitDepartment:
     return link
 
 
-# the shared checks another part of the visit has answered: (item code, answering department, outcome)
-_ANSWERED_ELSEWHERE = (
+# the answers the current parts of a visit hold for some checks, oldest first: (item code, department, outcome)
+_ANSWERS = (
     select(Result.item_code, Submission.department_id, Result.outcome)
     .join(Submission, col(Submission.id) == Result.submission_id)
     .where(col(Submission.visit_id) == bindparam("visit_id"), col(Submission.is_current).is_(True),
-           col(Submission.department_id) != bindparam("department_id"),
-           col(Result.item_code).in_(bindparam("codes", expanding=True)))
+           col(Submission.department_id).is_not(None), col(Result.item_code).in_(bindparam("codes", expanding=True)))
+    .order_by(col(Submission.id))
 )
+
+
+def standing_answers(session: Session, visit_id: int, codes: list[str]) -> dict[str, tuple[int, ItemResult]]:
+    """The standing answer of each shared check among ``codes``: code -> (answering department, outcome).
+
+    A shared check is answered once, by the part submitted first; a correction by any department that enforces
+    it (a new version of its part answering it otherwise) replaces that answer. Both rows stay current in their
+    parts' versions: the later one stands."""
+    if not codes:
+        return {}
+    rows = session.execute(_ANSWERS, {"visit_id": visit_id, "codes": codes}).all()
+    return {code: (department, outcome) for code, department, outcome in rows}  # the last row of a code wins
 
 
 def answered_elsewhere(session: Session, visit_id: int, department_id: int, asked: dict[str, Asked]
                        ) -> dict[str, tuple[int, ItemResult]]:
-    """Shared checks of this part that another department's part answered first: code -> (department, outcome).
-    The first answer stands (one finding, one hazard, owned by the department that answered it)."""
-    shared = [code for code, a in asked.items() if a.shared]
-    if not shared:
-        return {}
-    rows = session.execute(_ANSWERED_ELSEWHERE, {"visit_id": visit_id, "department_id": department_id,
-                                                 "codes": shared}).all()
-    return {code: (department, outcome) for code, department, outcome in rows}
+    """Shared checks of this part whose standing answer another department's part gave: code -> (department,
+    outcome). That answer stands: this part may leave the check out, and only a correction changes it."""
+    standing = standing_answers(session, visit_id, [code for code, a in asked.items() if a.shared])
+    return {code: answer for code, answer in standing.items() if answer[0] != department_id}
 
 
 @dataclass(frozen=True)
@@ -221,15 +232,24 @@ def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor,
              "payload_hash": submission.payload_hash, "outcomes": dict(Counter(str(row["outcome"]) for row in rows))}
     if disagreements := _disagreements(plan, data):  # a shared check answered otherwise than the first answer
         after["shared_disagreements"] = disagreements
+    if corrected := _shared_corrections(plan, data):  # a correction changed a shared check's standing answer
+        after["shared_corrections"] = corrected
     audit.record(session, entity="visit", entity_id=visit_id, action="visit.submit", actor=actor, at=now,
                  after=after)
     session.info.setdefault("results", {})[submission.id] = [ResultView(**row) for row in rows]
+    session.info.setdefault("plans", {})[submission.id] = plan  # what the hazards of shared checks follow
     if data.record is not None or data.ended_at is not None:
         record_details(session, visit_id, data.record, ended_at=data.ended_at, actor=actor, now=now)
     loaded = session.identity_map.get(session.identity_key(Visit, visit_id))
     if loaded is not None:  # loaded by a full check in this transaction: read it again when asked
         session.expire(loaded)
     return submission, False
+
+
+def plan_of(session: Session, submission_id: int) -> Plan | None:
+    """The plan a submission was stored by, in the transaction that stored it (None afterwards)."""
+    plan: Plan | None = session.info.get("plans", {}).get(submission_id)
+    return plan
 
 
 def _records(plan: Plan, data: SubmissionIn, *, actor: Actor, now: datetime
@@ -242,21 +262,37 @@ def _records(plan: Plan, data: SubmissionIn, *, actor: Actor, now: datetime
         submitted_by=actor.user_id, captured_at=data.captured_at, submitted_at=now, note=data.note,
         checklists={a.kind: a.version for a in asked.values()},
     )
-    rows = [  # a shared check another part answered first keeps that answer: this part's is not stored
+    rows = [  # a shared check another part answered keeps that answer, unless a correction changes it
         {"submission_id": None, "department_id": asked[g.item_code].department_id, "item_code": g.item_code,
          "kind": asked[g.item_code].kind, "outcome": g.result, "note": g.note, "photo_ids": g.photo_ids,
          "fixed_on_spot": g.fixed_on_spot, "after_photo_ids": g.after_photo_ids,
          "party": g.party,  # the phone's, as sent: the server decides who is charged (hazards.loop.parties)
          "raise_to_major": g.raise_to_major, "deadline_days": g.deadline_days}
-        for g in data.results if g.item_code not in plan.settled
+        for g in data.results if g.item_code not in plan.settled or _changes_shared(plan, g)
     ]
     return submission, rows
 
 
+def _changes_shared(plan: Plan, given: ResultIn) -> bool:
+    """A correction (a part's later version) answering a shared check otherwise than its standing answer: the
+    new answer stands, for every department that enforces it (``hazards.loop.shared``)."""
+    return plan.previous_id is not None and given.result != plan.settled[given.item_code][1]
+
+
 def _disagreements(plan: Plan, data: SubmissionIn) -> list[dict[str, Any]]:
+    """A first submission answering a shared check otherwise than the part that answered it first: kept here
+    only (the first answer stands)."""
     return [{"item_code": g.item_code, "given": str(g.result), "standing": str(plan.settled[g.item_code][1]),
              "answered_by_department_id": plan.settled[g.item_code][0]}
-            for g in data.results if g.item_code in plan.settled and g.result != plan.settled[g.item_code][1]]
+            for g in data.results if g.item_code in plan.settled and g.result != plan.settled[g.item_code][1]
+            and not _changes_shared(plan, g)]
+
+
+def _shared_corrections(plan: Plan, data: SubmissionIn) -> list[dict[str, Any]]:
+    """The shared checks this correction answers anew (audited on the visit)."""
+    return [{"item_code": g.item_code, "from": str(plan.settled[g.item_code][1]), "to": str(g.result),
+             "answered_by_department_id": plan.settled[g.item_code][0]}
+            for g in data.results if g.item_code in plan.settled and _changes_shared(plan, g)]
 
 
 def _check_correction_window(session: Session, previous: Submission | None, *, now: datetime, hours: int) -> None:
@@ -394,6 +430,15 @@ class ResultView:
     party: Party | None
     raise_to_major: bool
     deadline_days: int | None
+
+
+def standing_only(results: list[ResultView]) -> list[ResultView]:
+    """The current parts' results with each shared check once: a check two parts answered (a correction changed
+    the first answer) keeps the later part's answer, the one that stands."""
+    latest: dict[str, int] = {}
+    for result in results:
+        latest[result.item_code] = max(latest.get(result.item_code, 0), result.submission_id)
+    return [r for r in results if r.submission_id == latest[r.item_code]]
 
 
 def results_of(session: Session, submission_id: int) -> list[ResultView]:

@@ -27,13 +27,15 @@ WINDOW_DAYS = 15
 def refer(session: Session, *, actor: Actor | None, enterprise_id: int, item_code: str, kind: str,
           to_department_id: int, origin: ReferralOrigin, now: datetime, visit_id: int | None = None,
           result_id: int | None = None, plant_site_id: int | None = None, note: str = "",
-          photo_ids: list[int] | None = None) -> Referral:
-    """Refer one finding to ``to_department_id`` and plan its task; the caller owns the transaction."""
+          photo_ids: list[int] | None = None, from_department_id: int | None = None) -> Referral:
+    """Refer one finding to ``to_department_id`` and plan its task; the caller owns the transaction. The referring
+    department is the actor's (none for a grid worker) unless ``from_department_id`` names the one that found it."""
     if session.get(Enterprise, enterprise_id) is None:
         raise InvalidInput("企业不存在 / unknown enterprise", code="unknown_enterprise")
     if session.get(Department, to_department_id) is None:
         raise InvalidInput("接收部门不存在 / unknown receiving department", code="unknown_department")
-    from_department = actor.department_id if actor is not None and origin != ReferralOrigin.GRID_CHECK else None
+    from_department = from_department_id or (
+        actor.department_id if actor is not None and origin != ReferralOrigin.GRID_CHECK else None)
     referral = Referral(
         enterprise_id=enterprise_id, plant_site_id=plant_site_id, item_code=item_code, kind=kind,
         to_department_id=to_department_id, from_department_id=from_department, origin=origin, visit_id=visit_id,

@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlmodel import Session, col, select
 
-from hazards.loop import advice, deadlines, intake
+from hazards.loop import advice, deadlines, intake, shared
 from inspection.errors import DomainError
 from inspection.field import checklists, submissions
 from inspection.field import visits as visit_service
@@ -157,8 +157,11 @@ def cancel_visit(visit_id: Id, body: VisitCancelIn, session: WriteSessionDep, ac
 def withdraw_part(visit_id: Id, department_id: Id, body: PartWithdrawIn, session: WriteSessionDep,
                   actor: CurrentActor) -> VisitPublic:
     """One department withdraws its part of a visit before submitting it, with the reason (the office, or that
-    department's inspectors); the visit is complete when every part is submitted or withdrawn."""
-    visit = visit_service.withdraw_part(session, visit_id, department_id, body.reason, actor=actor, now=utcnow())
+    department's inspectors); the visit is complete when every part is submitted or withdrawn. A shared check
+    another part failed, which this department enforces, is referred to it (移送) rather than made its hazard."""
+    now = utcnow()
+    visit = visit_service.withdraw_part(session, visit_id, department_id, body.reason, actor=actor, now=now)
+    shared.refer_withdrawn(session, visit_id, department_id, actor=actor, now=now)
     session.commit()
     return visit_out(session, visit)
 

@@ -141,7 +141,8 @@ def test_the_first_part_submitted_answers_a_shared_check_and_the_other_sees_it(c
     assert second.status_code == 201, second.text
     assert "GAS-14" not in [r["item_code"] for r in second.json()["results"]]
     hazards = session.exec(select(Hazard).where(Hazard.item_code == "GAS-01")).all()
-    assert [h.department_id for h in hazards] == [world.safety.id]  # one finding, owned by who answered it
+    # one finding, answered by 应急: each enforcing department its own hazard (tests/server/test_shared_findings.py)
+    assert [h.department_id for h in hazards] == [world.safety.id, world.gas.id]
     event = session.exec(select(Event).where(Event.entity == "visit", Event.action == "visit.submit")
                          .order_by(Event.id.desc())).first()
     assert event.after["shared_disagreements"][0]["item_code"] == "GAS-14"
