@@ -145,12 +145,16 @@ def test_a_correction_by_the_other_department_passes_the_check_and_voids_both(cl
     followed = session.exec(select(Event).where(Event.action == "visit.shared_followed")).one()
     assert followed.after["changes"] == [{"item_code": EXITS, "department_id": world.safety.id,
                                           "voided_hazard_ids": [hazards[0].id]}]
-    # both parts now see 消防's answer as the standing one; the record prints it once
+    # both parts now see 消防's answer as the standing one; each department's own record prints what its part
+    # answered, once: 应急's its failure (as its officers signed it), 消防's corrected record the pass
     assert (part(client, world, joint, "inspector")[EXITS]["answer"], part(client, world, joint, "inspector")[EXITS][
         "answered_by_department_id"]) == ("pass", world.fire.id)
     assert found_by_department(client, world) == {}
     record = pdf_text(client.get(f"{API}/visits/{joint}.pdf", headers=world.headers("office")).content)
-    assert record.count(EXITS) == 1
+    safety_record, fire_record = record.split("消防部门现场检查记录", 1)
+    assert "FCZ-10安全出口、疏散通道被占用、锁闭或堵塞不合格" in safety_record
+    assert fire_record.count(EXITS) == 1 and "已更正" in fire_record
+    assert "FCZ-10安全出口、疏散通道被占用、锁闭或堵塞合格" in fire_record
 
 
 def test_a_correction_failing_it_again_leaves_the_other_department_to_sign_its_own(client, world, session, joint,
