@@ -1,6 +1,6 @@
 """records: each department's part of a visit has its own 现场检查记录 number
 
-Revision ID: 0020_records
+Revision ID: 0020
 Revises: 0019
 Create Date: 2026-12-03 14:00:00
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0020_records'
+revision: str = '0020'
 down_revision: str | None = '0019'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
