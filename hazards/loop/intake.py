@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from hazards.loop import deadlines, findings, orders, parties, records, shared, states
 from hazards.models import Hazard, RectificationOrder
-from hazards.rules import greenlist, holidays
+from hazards.rules import department_law, greenlist, holidays
 from inspection import audit
 from inspection.clock import local_date
 from inspection.errors import InvalidInput
@@ -181,6 +181,7 @@ def _open_hazards(session: Session, visit: Visit, submission: Submission, result
         raise InvalidInput(MAJOR_ON_SPOT, code="major_not_closable_on_spot", details={"item_code": item.code})
     days = deadlines.hazard_days(deadlines.choose_days(item.deadline_days, result.deadline_days, policy),
                                  major=major)
+    basis = department_law.basis_for(item, department.code, major=graded)  # its own law only (REFERENCE §G.2)
     # a working-day department's deadline on the official calendar; a year without one is refused (422)
     due = deadlines.due_at(now, days, working_days=department.working_days,
                            calendar=holidays.of(session) if department.working_days and days else None)
@@ -194,7 +195,7 @@ def _open_hazards(session: Session, visit: Visit, submission: Submission, result
             department_id=department.id, kind=result.kind, item_code=item.code,
             checklist_version=submission.checklists.get(result.kind, 1),
             level=HazardLevel.MAJOR if major else HazardLevel.GENERAL,
-            description=result.note or item.text, legal_basis=item.basis_text(major=graded), party=party,
+            description=result.note or item.text, legal_basis=basis, party=party,
             deadline_days=days,
             working_days=department.working_days, due_at=due, found_at=now, fixed_on_spot=result.fixed_on_spot,
             plan_required=major, before_photo_ids=result.photo_ids,

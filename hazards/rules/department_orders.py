@@ -46,6 +46,11 @@ def _raw(path: Path = DATA_FILE) -> dict[str, Any]:
     return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
+def raw_departments() -> dict[str, Any]:
+    """The departments' entries as written (``hazards.rules.department_law`` reads what each enforces)."""
+    return dict(_raw()["departments"])
+
+
 def codes() -> list[str]:
     """The departments with an instrument in the data."""
     return list(_raw()["departments"])

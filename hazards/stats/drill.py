@@ -110,14 +110,15 @@ def hazards(session: Session, *, actor: Actor, period: Period, filters: Filters,
     E = Enterprise.__table__.c
     rows = session.execute(
         select(H.id, H.enterprise_id, E.name, H.street, H.department_id, H.kind, H.item_code, H.level, H.status,
-               H.found_at, H.due_at, H.closed_at, H.repeat_of_id)
+               H.found_at, H.due_at, H.closed_at, H.repeat_of_id, H.legal_basis)
         .join_from(Hazard.__table__, Enterprise.__table__, E.id == H.enterprise_id)
         .where(*where).order_by(H.found_at.desc(), H.id.desc()).limit(limit).offset(offset)).all()
     names = department_names(session, {r.department_id for r in rows})
     today = local_date(as_of)
     items = []
     for r in rows:
-        text, basis = item_text(r.item_code)
+        text, catalogue_basis = item_text(r.item_code)
+        basis = r.legal_basis or catalogue_basis  # the hazard's own: its department's law (REFERENCE §G.2)
         late = r.status != CLOSED and r.due_at < as_of
         items.append(DrillHazard(
             hazard_id=r.id, enterprise_id=r.enterprise_id, enterprise_name=r.name, street=r.street,
@@ -178,12 +179,14 @@ def repeat_offenders(session: Session, *, actor: Actor, period: Period, filters:
     repeats: dict[int, list[Repeat]] = {i: [] for i in ids}
     if ids:
         for r in session.execute(
-                select(H.id, H.enterprise_id, H.item_code, H.found_at, H.status, E2.id.label("earlier_id"),
+                select(H.id, H.enterprise_id, H.item_code, H.found_at, H.status, H.legal_basis,
+                       E2.id.label("earlier_id"),
                        E2.found_at.label("earlier_found"), E2.closed_at.label("earlier_closed"))
                 .join_from(Hazard.__table__, earlier, E2.id == H.repeat_of_id)
                 .where(*where, H.enterprise_id.in_(ids))
                 .order_by(H.enterprise_id, H.found_at, H.id)).all():
-            text, basis = item_text(r.item_code)
+            text, catalogue_basis = item_text(r.item_code)
+            basis = r.legal_basis or catalogue_basis  # the hazard's own: its department's law
             repeats[r.enterprise_id].append(Repeat(
                 hazard_id=r.id, item_code=r.item_code, item_text=text, legal_basis=basis, found_at=r.found_at,
                 status=str(r.status), earlier_hazard_id=r.earlier_id, earlier_found_at=r.earlier_found,

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Query, Response
 from sqlmodel import Session, col, select
 
 from hazards.loop import advice, deadlines, intake, shared
+from hazards.rules import department_law
 from inspection.errors import DomainError
 from inspection.field import checklists, submissions
 from inspection.field import visits as visit_service
@@ -182,10 +183,12 @@ def visit_checklist(visit_id: Id, session: SessionDep, actor: CurrentActor,
     settled = submissions.answered_elsewhere(session, visit_id, part, asked) if part is not None else {}
     pinned = {a.kind: a.version for a in asked.values()}
     sections: list[AskedSection] = []
+    part_department = session.get(Department, part) if part is not None else None
+    part_code = part_department.code if part_department is not None else None
     for kind in sorted(pinned, key=checklists.askable_kinds().index):
         checklist = checklists.get(kind, pinned[kind])  # the version pinned for this visit, not the latest
         for section in checklist.sections:
-            items = [_asked_item(asked[item.code], settled.get(item.code)) for item in section.items
+            items = [_asked_item(asked[item.code], settled.get(item.code), part, part_code) for item in section.items
                      if item.code in asked]
             if items:
                 sections.append(AskedSection(kind=kind, version=checklist.version, code=section.code,
@@ -195,12 +198,18 @@ def visit_checklist(visit_id: Id, session: SessionDep, actor: CurrentActor,
                           plant_role=role, sections=sections)
 
 
-def _asked_item(asked: visit_service.Asked, settled: tuple[int, ItemResult] | None = None) -> AskedItem:
+def _asked_item(asked: visit_service.Asked, settled: tuple[int, ItemResult] | None = None, part: int | None = None,
+                part_code: str | None = None) -> AskedItem:
+    """A department's own part shows, for the items it enforces, the citations of its own law (what its order
+    will print); the whole visit and a referred item show the item's whole basis."""
     item, where = asked.item, checklists.jurisdiction(asked.item)
+    own = (department_law.own_citations(item, part_code, major=asked.major)
+           if part_code is not None and part in asked.answering else [])
     return AskedItem(
         **item.model_dump(include={"code", "text", "gloss", "photo_required", "party"}),
         deadline_days=deadlines.hazard_days(item.deadline_days, major=asked.major),  # what the hazard will get
-        legal_basis=item.basis_text(major=asked.major), level=HazardLevel.MAJOR if asked.major else item.level,
+        legal_basis="；".join(own) or item.basis_text(major=asked.major),
+        level=HazardLevel.MAJOR if asked.major else item.level,
         department_id=asked.department_id, departments=list(where.departments), advisory=where.advisory,
         shared=asked.shared, answered_by_department_id=settled[0] if settled else None,
         answer=settled[1] if settled else None, refer_to=asked.refer_to)
