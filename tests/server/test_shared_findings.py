@@ -2,8 +2,12 @@
 enforcing department present, each on its own department's order signed by its own officers; corrections by
 either department carry or void both; 厂中厂 parties compose; a department that withdrew gets a referral."""
 
+import io
+import re
+import subprocess
 import threading
 import uuid
+import zipfile
 
 import pytest
 from sqlmodel import select
@@ -123,6 +127,49 @@ def test_each_enforcing_department_gets_its_own_hazard_on_its_own_order(client, 
     again = send(client, world, joint, "fire_inspector", fire_body)
     assert again.status_code == 200 and again.json()["hazard_ids"] == [theirs.id]
     assert len(exits_hazards(session)) == 2
+
+
+SAFETY_LAW = "《中华人民共和国安全生产法》第四十二条第二款"  # FCZ-10's duty under 安全生产法: 应急's
+FIRE_LAW = "《中华人民共和国消防法》第二十八条"  # FCZ-10's duty under 消防法: 消防's
+
+
+def pdftotext(content: bytes) -> str:
+    """The PDF's text as pdftotext reads it, whitespace removed (a citation may wrap)."""
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=content, capture_output=True, check=True)
+    return re.sub(r"\s+", "", out.stdout.decode("utf-8"))
+
+
+def test_each_department_cites_only_its_own_law_for_a_shared_check(client, world, session, joint, photo):
+    """FCZ-10 lists 安全生产法 Art.42(2) and 消防法 Art.28: 应急's order, hazard and case file cite the first, 消防's
+    the second, never the other department's law (REFERENCE §G.2; issue 16: "消防 one under 安全生产法")."""
+    safety = part(client, world, joint, "inspector")
+    fire = part(client, world, joint, "fire_inspector")
+    assert safety[EXITS]["legal_basis"] == SAFETY_LAW  # each part shows what its own order will cite
+    assert fire[EXITS]["legal_basis"].startswith(FIRE_LAW) and "安全生产法" not in fire[EXITS]["legal_basis"]
+    first = send(client, world, joint, "inspector", answers(safety, photo, fails={EXITS}, **NARROWED))
+    assert first.status_code == 201, first.text
+    second = send(client, world, joint, "fire_inspector", answers(part(client, world, joint, "fire_inspector"), photo))
+    assert second.status_code == 201, second.text
+    mine, theirs = exits_hazards(session)
+    assert (mine.department_id, theirs.department_id) == (world.safety.id, world.fire.id)
+    assert mine.legal_basis == SAFETY_LAW
+    assert theirs.legal_basis.startswith(FIRE_LAW) and "安全生产法" not in theirs.legal_basis
+    for hazard in (mine, theirs):
+        shown = client.get(f"{API}/hazards/{hazard.id}", headers=world.headers("office"))
+        assert shown.status_code == 200 and shown.json()["legal_basis"] == hazard.legal_basis
+    [safety_order] = first.json()["order_ids"]
+    [fire_order] = second.json()["order_ids"]
+    safety_text = pdftotext(client.get(f"{API}/orders/{safety_order}.pdf", headers=world.headers("office")).content)
+    fire_text = pdftotext(client.get(f"{API}/orders/{fire_order}.pdf", headers=world.headers("office")).content)
+    assert "责令限期整改指令书" in safety_text and f"依据：{SAFETY_LAW}" in safety_text
+    assert "消防法" not in safety_text  # neither FCZ-10's 消防法 article nor any other
+    assert "责令改正通知书" in fire_text and f"依据：{FIRE_LAW}" in fire_text
+    assert "安全生产法" not in fire_text
+    # the case file's index prints the hazard's own basis too
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"{API}/hazards/{theirs.id}/casefile.zip",
+                                                    headers=world.headers("office")).content))
+    index = pdftotext(archive.read("00_卷内目录.pdf"))
+    assert f"依据：{FIRE_LAW}" in index and "安全生产法第四十二条" not in index.replace("《", "").replace("》", "")
 
 
 def test_a_correction_by_the_other_department_passes_the_check_and_voids_both(client, world, session, joint, photo):
