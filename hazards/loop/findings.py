@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from hazards.rules import department_law
 from inspection.field import checklists
 from inspection.field.submissions import ResultView
 from inspection.identity.access import Actor
@@ -29,7 +30,9 @@ class Route:
 
 
 def route(session: Session, submission: Submission, results: list[ResultView]) -> dict[str, Route]:
-    """item code -> Route, for the failed results that open no hazard (pure data but one lookup per department)."""
+    """item code -> Route, for the failed results that open no hazard (pure data but one lookup per department).
+    An item the department enforces but whose basis cites no law of the department's (an old version's item
+    citing a repealed standard) is advice: recorded and advised, never on an order (REFERENCE §G.1)."""
     out: dict[str, Route] = {}
     for result in results:
         if result.outcome != ItemResult.FAIL:
@@ -47,6 +50,8 @@ def route(session: Session, submission: Submission, results: list[ResultView]) -
         department = session.get(Department, result.department_id)
         if where.departments and department is not None and department.code not in where.departments:
             out[result.item_code] = Route(refer_to=where.departments[0])
+        elif department is not None and not department_law.own_citations(item, department.code):
+            out[result.item_code] = Route(advisory=True)  # no law of the department's to order it (v1's GAS-24)
     return out
 
 

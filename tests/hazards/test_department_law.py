@@ -83,3 +83,22 @@ def test_an_item_without_the_departments_law_is_refused_on_its_order():
 
 def test_the_instrument_data_still_loads_for_every_department():
     assert set(DEPARTMENT_CODES) <= set(department_orders.codes())
+
+
+def test_an_old_visits_item_citing_no_law_of_the_department_is_advice_not_a_refused_submission(session):
+    """An 应急 inspector failing v1's GAS-24 (cites only a repealed standard) must still be able to submit: the
+    failure is advice on the record, never an order without a basis."""
+    from hazards.loop import findings
+    from inspection.field.submissions import ResultView
+    from inspection.models import Department, Submission
+    from schemas.enums import ItemResult
+
+    safety = Department(code="应急", name="应急管理局")
+    session.add(safety)
+    session.flush()
+    part = Submission(visit_id=1, department_id=safety.id, version=1, checklists={"GAS": 1})
+    failed = ResultView(submission_id=1, department_id=safety.id, item_code="GAS-24", kind="GAS",
+                        outcome=ItemResult.FAIL, note="", photo_ids=[], fixed_on_spot=False, after_photo_ids=[],
+                        party=None, raise_to_major=False, deadline_days=None)
+    assert findings.route(session, part, [failed]) == {"GAS-24": findings.Route(advisory=True)}
+    session.rollback()
