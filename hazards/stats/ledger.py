@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, text
 from sqlmodel import Session
 
 from hazards.models import Hazard, OrderHazard, RectificationOrder
@@ -107,6 +107,10 @@ def row_batches(session: Session, statement: Select[Any], *, overdue_at: datetim
     """Run the statement now — its errors are the caller's, before any byte of a response — and return its rows
     as ledger values, ``batch`` at a time as the iterator is read, never all at once."""
     departments = {d.id: safe_cell(d.name) for d in session.execute(select(Department)).scalars()}
+    if session.get_bind().dialect.name == "postgresql":
+        # rows read one batch at a time gain nothing from a JIT-compiled plan; compiling it (loading LLVM on a new
+        # connection) held the first bytes 1.5-10 s at 1 M hazards on the loaded VM (tests/bench/README.md)
+        session.execute(text("SET LOCAL jit = off"))
     result = session.execute(statement.execution_options(yield_per=batch, stream_results=True))
 
     def batches() -> Iterator[list[list[Any]]]:
