@@ -1,8 +1,9 @@
 """Beyond one machine: two API nodes (``xuncha serve``), one ``xuncha scheduler``, one PostgreSQL database and one
-SeaweedFS bucket, all on this machine, started as README "Beyond one machine" says. A short mixed load (inspectors'
-whole flows with photos, office and enterprise reads) goes to both nodes; one node is killed with ``kill -9``
-mid-load. A phone whose request got no answer sends the same request again (same client keys) to the node still
-up, as behind a proxy.
+SeaweedFS bucket, all on this machine, started as README "Beyond one machine" says (``tests/nodes.py``, shared
+with the benchmark ``tests/bench/bench_nodes.py``, which runs bench_mixed's whole morning). A short mixed load
+(inspectors' whole flows with photos, office and enterprise reads) goes to both nodes; one node is killed with
+``kill -9`` mid-load. A phone whose request got no answer sends the same request again (same client keys) to the
+node still up, as behind a proxy.
 
 Asserted: no acknowledged write lost (every visit, photo and submission answered 2xx is in the database, every
 acknowledged photo in the bucket), nothing duplicated (one row per client key, one photo per picture, one
