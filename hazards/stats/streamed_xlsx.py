@@ -159,16 +159,17 @@ def xlsx_chunks(title: str, headers: Sequence[str], batches: Iterable[Sequence[S
     sink = _Sink()
     letters = [get_column_letter(i) for i in range(1, max(len(headers), 2) + 1)]
     names: list[str] = []
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as package:
+    package = zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL)
+    sheet: Any = None
+
+    def open_sheet() -> tuple[Any, int]:
+        names.append(sheet_name(title, len(names) + 1))
+        entry = package.open(f"xl/worksheets/sheet{len(names)}.xml", "w")
+        entry.write((_sheet_head(widths, True, len(names) == 1) + _row(1, letters, headers, STYLE_HEADER)).encode())
+        return entry, 1
+
+    try:
         package.writestr("xl/styles.xml", STYLES)
-
-        def open_sheet() -> tuple[Any, int]:
-            names.append(sheet_name(title, len(names) + 1))
-            entry = package.open(f"xl/worksheets/sheet{len(names)}.xml", "w")
-            entry.write((_sheet_head(widths, True, len(names) == 1)
-                         + _row(1, letters, headers, STYLE_HEADER)).encode())
-            return entry, 1
-
         sheet, number = open_sheet()
         written = 0
         yield sink.take()
@@ -195,4 +196,10 @@ def xlsx_chunks(title: str, headers: Sequence[str], batches: Iterable[Sequence[S
                              + "".join(_row(i, letters[:2], pair) for i, pair in enumerate(notes, 1)) + SHEET_TAIL)
         for name, text in _package_parts(names).items():
             package.writestr(name, text)
+        package.close()
+    except BaseException:  # the client gone, or the rows' reading failed: drop the half-made package, quietly
+        if sheet is not None and not sheet.closed:
+            sheet.close()
+        package.close()
+        raise
     yield sink.take()

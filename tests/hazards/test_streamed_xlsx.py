@@ -96,3 +96,17 @@ def test_libreoffice_opens_the_workbook(tmp_path):
     assert lines[0] == HEADERS and len(lines) == 6
     assert lines[1][:2] == ["1", "企业 <1> & 分厂"] and lines[1][2] == "2026-06-02 10:01"
     assert lines[3][5] == "'=HYPERLINK(\"http://evil\")"
+
+
+def test_a_client_gone_or_a_failing_read_leaves_quietly_with_its_own_error():
+    chunks = streamed_xlsx.xlsx_chunks("台账", HEADERS, iter([rows(1, 2), rows(3, 2)]))
+    next(chunks)
+    next(chunks)
+    chunks.close()  # the client went away mid-sheet: no error of the half-made zip's
+
+    def failing():
+        yield rows(1, 2)
+        raise LookupError("the database went away")
+
+    with pytest.raises(LookupError, match="went away"):
+        b"".join(streamed_xlsx.xlsx_chunks("台账", HEADERS, failing()))
