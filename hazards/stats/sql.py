@@ -74,9 +74,11 @@ H = Hazard.__table__.c  # Core columns: plain SQL expressions, no ORM entities
 
 
 def voided_ids() -> Select[Any]:
-    """Ids of voided hazards: few, found through ``ix_event_action_entity_id``."""
-    return select(Event.__table__.c.entity_id).where(Event.__table__.c.action == VOID_ACTION,
-                                                     Event.__table__.c.entity == "hazard")
+    """Ids of voided hazards: few, found through ``ix_event_action_entity_id``. The entity is kept from SQLite's
+    planner: without statistics it took ``ix_event_entity_entity_id`` (entity = 'hazard') and read every hazard
+    event — 2.7 M at 1 M hazards, seconds before a ledger's first row."""
+    E = Event.__table__.c
+    return select(E.entity_id).where(E.action == VOID_ACTION, unindexed(E.entity) == "hazard")
 
 
 def not_voided() -> ColumnElement[bool]:

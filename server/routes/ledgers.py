@@ -1,9 +1,9 @@
 """The hazard ledger (隐患台账) and the overdue list as CSV or XLSX, streamed (``hazards.stats.ledger``).
 
 Filtered like the statistics (same query parameters as ``/stats/closure`` and ``/stats/overdue``), seen as the
-statistics are: an inspector their department's hazards, an enterprise its own, the office everything. The CSV's
-first bytes go out before the query runs; the XLSX is written to a temporary file in openpyxl's write-only mode
-and then streamed.
+statistics are: an inspector their department's hazards, an enterprise its own, the office everything. The query
+runs before the response starts (its errors answer as errors); the CSV's and the XLSX's first bytes go out at
+once, then one chunk per batch of rows.
 """
 
 from collections.abc import Iterator
@@ -20,7 +20,7 @@ from hazards.stats import inputs, ledger
 from inspection.clock import local_date
 from inspection.types import utcnow
 from server.auth import CurrentActor
-from server.db import get_engine, reading
+from server.db import get_engine
 from server.routes.stats import XLSX, FiltersDep, PeriodDep
 
 router = APIRouter(prefix="/stats", tags=["stats"])
@@ -38,28 +38,26 @@ def _disposition(name: str, fallback: str) -> str:
 def _export(statement: Select[Any], format: str, *, title: str, fallback: str, overdue_at: datetime | None,
             notes: list[tuple[str, str]]) -> StreamingResponse:
     headers_row = ledger.headers(overdue=overdue_at is not None)
-    headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+    session = Session(get_engine(), expire_on_commit=False)  # closed when the stream ends
+    try:  # the query runs here: a database error answers as one (503, 500), not as a cut-off file
+        batches = ledger.row_batches(session, statement, overdue_at=overdue_at)
+    except BaseException:
+        session.close()
+        raise
     if format == "csv":
-        session = Session(get_engine(), expire_on_commit=False)  # closed when the stream ends
-        try:  # the query runs here: a database error answers as one (503, 500), not as a cut-off file
-            batches = ledger.row_batches(session, statement, overdue_at=overdue_at)
-        except BaseException:
+        made, media_type = ledger.csv_chunks(headers_row, batches), CSV
+    else:
+        made, media_type = ledger.xlsx_chunks(title, headers_row, batches, notes), XLSX
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            yield from made
+        finally:
             session.close()
-            raise
 
-        def chunks() -> Iterator[bytes]:
-            try:
-                yield from ledger.csv_chunks(headers_row, batches)
-            finally:
-                session.close()
-
-        headers["Content-Disposition"] = _disposition(f"{title}.csv", f"{fallback}.csv")
-        return StreamingResponse(chunks(), media_type=CSV, headers=headers)
-    with reading() as session:
-        workbook = ledger.xlsx_file(title, headers_row, ledger.row_batches(session, statement, overdue_at=overdue_at),
-                                    notes)
-    headers["Content-Disposition"] = _disposition(f"{title}.xlsx", f"{fallback}.xlsx")
-    return StreamingResponse(ledger.file_chunks(workbook), media_type=XLSX, headers=headers)
+    headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff",
+               "Content-Disposition": _disposition(f"{title}.{format}", f"{fallback}.{format}")}
+    return StreamingResponse(chunks(), media_type=media_type, headers=headers)
 
 
 @router.get("/ledger", response_class=StreamingResponse, responses=FILES)

@@ -24,8 +24,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script, the repository root is not on the path
@@ -35,15 +37,17 @@ from sqlalchemy import text  # noqa: E402
 
 SQLITE_DIR = Path(os.environ.get("XUNCHA_BENCH_SQLITE_DIR", "/tmp"))
 PG_BASE = os.environ.get("XUNCHA_BENCH_PG_BASE", "postgresql+psycopg://postgres@127.0.0.1:5432")
+PG_PREFIX = os.environ.get("XUNCHA_BENCH_PG_PREFIX", "scale_ledger")  # databases <prefix>_<size>: one per size
 TARGET_GROWTH_MB = 100
 TARGET_FIRST_BYTES_S = 1.0
 EXPORTS = ["ledger-csv", "ledger-xlsx", "overdue-csv", "overdue-xlsx"]
+BASELINES = ["ledger-openpyxl", "overdue-openpyxl"]  # the XLSX as openpyxl's write-only mode made it before
 
 
 def url_for(backend: str, n: int) -> str:
     if backend == "sqlite":
         return f"sqlite:///{SQLITE_DIR}/xuncha-bench-ledger-{n}.db"
-    return f"{PG_BASE}/scale_ledger_{n}"
+    return f"{PG_BASE}/{PG_PREFIX}_{n}"
 
 
 def load() -> str:
@@ -75,8 +79,8 @@ def prepare(backend: str, n: int, rebuild: bool) -> None:
 
         with psycopg.connect(PG_BASE.replace("postgresql+psycopg", "postgresql") + "/postgres",
                              autocommit=True) as conn:
-            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (f"scale_ledger_{n}",)).fetchone() is None:
-                conn.execute(f'CREATE DATABASE "scale_ledger_{n}"')
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (f"{PG_PREFIX}_{n}",)).fetchone() is None:
+                conn.execute(f'CREATE DATABASE "{PG_PREFIX}_{n}"')
     engine = make_engine(url)
     if rebuild or not bench_stats.built(engine, n):
         if backend == "sqlite":
@@ -88,6 +92,26 @@ def prepare(backend: str, n: int, rebuild: bool) -> None:
         print(f"  building {n:,} hazards ({backend}, load {load()}) ...", flush=True)
         bench_stats.build(engine, n)
     engine.dispose()
+
+
+def openpyxl_chunks(headers: list[str], batches: Iterable[list[list[Any]]]) -> Iterator[bytes]:
+    """How the XLSX was made before it streamed (the baseline): rows appended to an openpyxl write-only sheet,
+    which keeps them in a temporary file; the package zipped at ``save``; then the file sent."""
+    from openpyxl import Workbook
+
+    from hazards.stats.export import safe_cell
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("台账")
+    sheet.freeze_panes = "A2"
+    sheet.append([safe_cell(header) for header in headers])
+    for rows in batches:
+        for row in rows:
+            sheet.append(row)
+    with tempfile.TemporaryFile() as out:
+        book.save(out)
+        out.seek(0)
+        yield from iter(lambda: out.read(256 * 1024), b"")
 
 
 def measure(url: str, export: str) -> dict[str, float]:
@@ -128,9 +152,14 @@ def measure(url: str, export: str) -> dict[str, float]:
                     first_bytes = time.perf_counter() - began
                 size += len(chunk)
                 sink.write(chunk)
+        elif fmt == "openpyxl":  # the baseline: openpyxl's write-only workbook (a temporary file), then sent
+            for chunk in openpyxl_chunks(ledger.headers(overdue_at is not None), counted()):
+                if first_bytes is None:
+                    first_bytes = time.perf_counter() - began
+                size += len(chunk)
+                sink.write(chunk)
         else:
-            workbook = ledger.xlsx_file("台账", ledger.headers(overdue_at is not None), counted())
-            for chunk in ledger.file_chunks(workbook):
+            for chunk in ledger.xlsx_chunks("台账", ledger.headers(overdue_at is not None), counted()):
                 if first_bytes is None:
                     first_bytes = time.perf_counter() - began
                 size += len(chunk)
@@ -141,9 +170,9 @@ def measure(url: str, export: str) -> dict[str, float]:
             "first_rows": first_rows or 0.0, "rss_before_mb": before, "peak_growth_mb": peak - before}
 
 
-def run(backend: str, n: int) -> None:
+def run(backend: str, n: int, exports: list[str] = EXPORTS) -> None:
     url = url_for(backend, n)
-    for export in EXPORTS:
+    for export in exports:
         started_load = load()
         done = subprocess.run([sys.executable, __file__, "--measure", export, "--url", url], capture_output=True,
                               text=True, cwd=ROOT)
@@ -163,6 +192,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backend", choices=["sqlite", "pg", "both"], default="sqlite")
     parser.add_argument("--hazards", default="100000", help="comma-separated sizes")
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--exports", default=",".join(EXPORTS),
+                        help=f"comma-separated, of {','.join(EXPORTS + BASELINES)}")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -175,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
     for n in (int(x) for x in args.hazards.split(",")):
         for backend in backends:
             prepare(backend, n, args.rebuild)
-            run(backend, n)
+            run(backend, n, args.exports.split(","))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,7 @@ def unique(jpeg: bytes) -> bytes:
 class Conn:
     def __init__(self, port: int) -> None:
         self.port = port
+        self.node = str(port)  # whom the answers are counted for (tests/bench/bench_nodes.py: a node's name)
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -168,6 +170,10 @@ class Tally:
         collections.Counter))
     timeouts: collections.Counter[str] = field(default_factory=collections.Counter)
     health: list[tuple[float, float]] = field(default_factory=list)  # (seconds since start, latency)
+    started: float = field(default_factory=time.perf_counter)
+    # every request: (seconds since start, node, status (-1 no answer, 0 client timeout), seconds)
+    records: list[tuple[float, str, int, float]] = field(default_factory=list)
+    acked: dict[str, set[str]] = field(default_factory=lambda: collections.defaultdict(set))  # kind -> client keys
 
 
 def label(method: str, path: str) -> str:
@@ -186,35 +192,44 @@ async def call(conn: Conn, tally: Tally, method: str, path: str, token: str, bod
     except TimeoutError:
         conn.close()
         tally.timeouts[key] += 1
+        tally.records.append((started - tally.started, conn.node, 0, time.perf_counter() - started))
         return 0, b""
     except (ConnectionError, asyncio.IncompleteReadError):
         conn.close()
         tally.statuses[key][-1] += 1
+        tally.records.append((started - tally.started, conn.node, -1, time.perf_counter() - started))
         return -1, b""
     tally.latencies[key].append(time.perf_counter() - started)
     tally.statuses[key][status] += 1
+    tally.records.append((started - tally.started, conn.node, status, time.perf_counter() - started))
     return status, payload
 
 
 async def inspector_flow(conn: Conn, tally: Tally, world: World, who: int, photos: list[bytes], rng: random.Random
                          ) -> None:
+    """One inspector's visit: create, start, checklist, photo, submit. Every acknowledged write's client key goes
+    in ``tally.acked`` (visit, photo, submission)."""
     import json
 
     token, partner = world.inspectors[who % len(world.inspectors)]
+    visit_key = str(uuid.uuid4())
     body = json.dumps({"enterprise_id": rng.choice(world.enterprise_ids), "inspector_ids": [partner],
-                       "client_uuid": str(uuid.uuid4())}).encode()
+                       "client_uuid": visit_key}).encode()
     status, payload = await call(conn, tally, "POST", "/api/v1/visits", token, body)
-    if status != 201:
+    if status not in (200, 201):  # 200: the same visit again (a request sent twice after a lost answer)
         return
+    tally.acked["visit"].add(visit_key)
     visit = json.loads(payload)["id"]
     start = json.dumps({"latitude": 31.81, "longitude": 119.97}).encode()
     if (await call(conn, tally, "POST", f"/api/v1/visits/{visit}/start", token, start))[0] != 200:
         return
     await call(conn, tally, "GET", f"/api/v1/visits/{visit}/checklist", token)
-    form, ctype = multipart({"client_uuid": str(uuid.uuid4()), "visit_id": str(visit)}, unique(rng.choice(photos)))
+    photo_key = str(uuid.uuid4())
+    form, ctype = multipart({"client_uuid": photo_key, "visit_id": str(visit)}, unique(rng.choice(photos)))
     status, payload = await call(conn, tally, "POST", "/api/v1/photos", token, form, ctype, name="POST /photos")
     if status not in (200, 201):
         return
+    tally.acked["photo"].add(photo_key)
     photo = json.loads(payload)["id"]
     failing = rng.random() < 0.2
     results = [{"item_code": c, "result": "pass"} for c in world.codes]
@@ -222,8 +237,11 @@ async def inspector_flow(conn: Conn, tally: Tally, world: World, who: int, photo
         results[0] = {"item_code": world.codes[0], "result": "fail", "note": "积尘", "photo_ids": [photo]}
     else:
         results[0]["photo_ids"] = [photo]
-    submission = json.dumps({"client_uuid": str(uuid.uuid4()), "results": results}).encode()
-    await call(conn, tally, "POST", f"/api/v1/visits/{visit}/submissions", token, submission)
+    submission_key = str(uuid.uuid4())
+    submission = json.dumps({"client_uuid": submission_key, "results": results}).encode()
+    status, _ = await call(conn, tally, "POST", f"/api/v1/visits/{visit}/submissions", token, submission)
+    if status in (200, 201):
+        tally.acked["submission"].add(submission_key)
 
 
 async def reader(conn: Conn, tally: Tally, world: World, rng: random.Random) -> None:
@@ -231,14 +249,17 @@ async def reader(conn: Conn, tally: Tally, world: World, rng: random.Random) -> 
     await call(conn, tally, "GET", path, token)
 
 
-async def run_load(port: int, world: World, clients: int, seconds: float, photos: list[bytes], seed_: int) -> Tally:
-    tally = Tally()
+async def run_load(port: int, world: World, clients: int, seconds: float, photos: list[bytes], seed_: int,
+                   connect: Callable[[int, Tally], Conn] | None = None, tally: Tally | None = None) -> Tally:
+    """``clients`` phones for ``seconds``; client k's connection is ``connect(k, tally)`` (default: ``port``);
+    ``/healthz`` probed on ``port``."""
+    tally = tally or Tally()
     stop = time.perf_counter() + seconds
-    started = time.perf_counter()
+    started = tally.started
 
     async def client(k: int) -> None:
         rng = random.Random(seed_ * 1000 + k)
-        conn = Conn(port)
+        conn = connect(k, tally) if connect else Conn(port)
         await asyncio.sleep(k * 0.02)  # phones connect a few milliseconds apart
         try:
             while time.perf_counter() < stop:

@@ -106,14 +106,16 @@ def test_no_cell_of_an_export_is_a_formula(client, data, session):
     hazard.street = "=HYPERLINK(\"http://evil\",\"x\")"
     enterprise = data.world.enterprise_b
     enterprise.name = "@SUM(1+1)\x07"
-    session.add(hazard)
-    session.add(enterprise)
+    department = session.get(type(data.world.safety), hazard.department_id)
+    department.name = "-2+3"
+    session.add_all([hazard, enterprise, department])
     session.commit()
     rows = csv_rows(get(client, data, "/ledger", **JUNE))
     line = next(r for r in rows if r["隐患编号"] == str(hazard.id))
     assert line["街道"] == "'=HYPERLINK(\"http://evil\",\"x\")" and line["企业名称"] == "'@SUM(1+1)"
+    assert line["检查部门"] == "'-2+3"
     sheet = load_workbook(io.BytesIO(get(client, data, "/ledger", format="xlsx", **JUNE).content)).worksheets[0]
     cells = [row for row in sheet.iter_rows(min_row=2) if row[0].value == hazard.id][0]
     assert cells[2].value == "'=HYPERLINK(\"http://evil\",\"x\")" and cells[2].data_type == "s"
-    assert cells[1].value == "'@SUM(1+1)"
+    assert cells[1].value == "'@SUM(1+1)" and cells[3].value == "'-2+3"
     assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)

@@ -1,8 +1,9 @@
 """Beyond one machine: two API nodes (``xuncha serve``), one ``xuncha scheduler``, one PostgreSQL database and one
-SeaweedFS bucket, all on this machine, started as README "Beyond one machine" says. A short mixed load (inspectors'
-whole flows with photos, office and enterprise reads) goes to both nodes; one node is killed with ``kill -9``
-mid-load. A phone whose request got no answer sends the same request again (same client keys) to the node still
-up, as behind a proxy.
+SeaweedFS bucket, all on this machine, started as README "Beyond one machine" says (``tests/nodes.py``, shared
+with the benchmark ``tests/bench/bench_nodes.py``, which runs bench_mixed's whole morning). A short mixed load
+(inspectors' whole flows with photos, office and enterprise reads) goes to both nodes; one node is killed with
+``kill -9`` mid-load. A phone whose request got no answer sends the same request again (same client keys) to the
+node still up, as behind a proxy.
 
 Asserted: no acknowledged write lost (every visit, photo and submission answered 2xx is in the database, every
 acknowledged photo in the bucket), nothing duplicated (one row per client key, one photo per picture, one
@@ -20,7 +21,6 @@ import random
 import signal
 import statistics
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -33,14 +33,13 @@ import httpx
 import pytest
 from PIL import Image
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from inspection.photos.objectstore import S3Location, S3Store
-from tests.seaweed import Weed, credentials_env, free_ports, weed  # noqa: F401 - the session fixture
+from tests.nodes import Node, database, drop, kill_9, migrate, start_node, start_scheduler, stop, wait_healthy
+from tests.nodes import node_env as layout_env
+from tests.seaweed import Weed, free_ports, weed  # noqa: F401 - the session fixture
 
-ROOT = Path(__file__).resolve().parents[2]
-XUNCHA = str(Path(sys.executable).parent / "xuncha")
 TEST_URL = os.environ.get("XUNCHA_TEST_DATABASE_URL", "")
 KILL_AFTER_WRITES = 6  # node-a is killed once it has acknowledged this many writes (mid-load, both nodes busy)
 KILL_AT = 25.0  # ... or this many seconds into the load at the latest
@@ -52,18 +51,6 @@ TIMEOUT = 30.0
 pytestmark = pytest.mark.skipif(not TEST_URL.startswith("postgresql"), reason=(
     "two API nodes share one PostgreSQL database; SQLite is one machine's embedded database "
     "(runs on the PostgreSQL run: set XUNCHA_TEST_DATABASE_URL)"))
-
-
-@dataclass
-class Node:
-    name: str
-    port: int
-    process: subprocess.Popen[bytes]
-    killed_at: float | None = None
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
 
 @dataclass
@@ -83,26 +70,6 @@ class Load:
     acked: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # kind -> client keys
     photo_ids: set[int] = field(default_factory=set)
     submitted_visits: set[int] = field(default_factory=set)
-
-
-def database(tmp: Path) -> str:
-    """A database of its own on the test's PostgreSQL server."""
-    base = make_url(TEST_URL)
-    name = f"xuncha_two_nodes_{os.getpid()}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
-
-
-def drop(url: str) -> None:
-    base = make_url(url)
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{base.database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def seed(url: str) -> dict[str, Any]:
@@ -144,41 +111,7 @@ def seed(url: str) -> dict[str, Any]:
 
 
 def node_env(url: str, media_url: str, tmp: Path, name: str) -> dict[str, str]:
-    """The environment of every process of this layout (README "Beyond one machine")."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XUNCHA_")}
-    env.update(credentials_env())
-    env.update({
-        "XUNCHA_ENV": "production",
-        "XUNCHA_SECRET_KEY": os.environ["XUNCHA_SECRET_KEY"],  # every node the same
-        "XUNCHA_DATABASE_URL": url,
-        "XUNCHA_MEDIA_URL": media_url,
-        "XUNCHA_MEDIA_DIR": str(tmp / name),  # this node's upload spools and cache
-        "XUNCHA_AUDIT_ANCHOR_FILE": str(tmp / "audit-anchors.jsonl"),
-        "XUNCHA_SCHEDULER_ENABLED": "false",  # the scheduler runs as its own process
-        "XUNCHA_PHOTO_PROCESSES": "0",
-    })
-    return env
-
-
-def start_node(name: str, port: int, env: dict[str, str], tmp: Path) -> Node:
-    log = open(tmp / f"{name}.log", "wb")  # noqa: SIM115 - kept open for the process's life
-    process = subprocess.Popen([XUNCHA, "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    return Node(name, port, process)
-
-
-def wait_healthy(node: Node, seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if node.process.poll() is not None:
-            raise RuntimeError(f"{node.name} exited with {node.process.returncode}")
-        try:
-            if httpx.get(f"{node.base}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{node.name} did not answer /healthz within {seconds:.0f} s")
+    return layout_env(url, media_url, tmp, name, os.environ["XUNCHA_SECRET_KEY"])
 
 
 def photo(seed: int) -> bytes:
@@ -272,8 +205,7 @@ async def run_load(nodes: list[Node], world: dict[str, Any]) -> Load:
             if len(writes) >= KILL_AFTER_WRITES:
                 break
             time.sleep(0.05)
-        os.kill(victim.process.pid, signal.SIGKILL)  # kill -9, mid-load
-        victim.killed_at = time.perf_counter() - load.started
+        kill_9(victim, load.started)  # kill -9, mid-load
         load.stop = time.perf_counter() + AFTER_KILL
 
     killer = threading.Thread(target=kill, daemon=True)
@@ -325,23 +257,20 @@ def report(load: Load, nodes: list[Node]) -> str:
 
 
 def test_two_nodes_one_killed_mid_load_lose_no_acknowledged_write_and_duplicate_nothing(weed, tmp_path):  # noqa: F811
-    url = database(tmp_path)
+    url = database(TEST_URL, "xuncha_two_nodes")
     bucket = f"two-nodes-{uuid.uuid4().hex[:8]}"
     media_url = weed.media_url(bucket)
     store = S3Store(S3Location.parse(media_url))
     store.ensure_bucket()
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        env = node_env(url, media_url, tmp_path, "migrate")
-        subprocess.run([XUNCHA, "migrate"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
+        migrate(node_env(url, media_url, tmp_path, "migrate"))
         world = seed(url)
         port_a, port_b = free_ports(2)
         nodes = [start_node("node-a", port_a, node_env(url, media_url, tmp_path, "node-a"), tmp_path),
                  start_node("node-b", port_b, node_env(url, media_url, tmp_path, "node-b"), tmp_path)]
         processes += [node.process for node in nodes]
-        scheduler_log = open(tmp_path / "scheduler.log", "wb")  # noqa: SIM115
-        scheduler = subprocess.Popen([XUNCHA, "scheduler"], cwd=ROOT, env=node_env(url, media_url, tmp_path, "sch"),
-                                     stdout=scheduler_log, stderr=subprocess.STDOUT, start_new_session=True)
+        scheduler = start_scheduler(node_env(url, media_url, tmp_path, "sch"), tmp_path)
         processes.append(scheduler)
         for node in nodes:
             wait_healthy(node)
@@ -392,12 +321,5 @@ def test_two_nodes_one_killed_mid_load_lose_no_acknowledged_write_and_duplicate_
                          timeout=10)
         assert jobs.status_code == 200 and len(jobs.json()) > 0
     finally:
-        for process in processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        stop(processes)
         drop(url)
