@@ -9,6 +9,7 @@ from pypdf import PdfReader
 from sqlmodel import col, select
 
 from hazards.signoff.models import DocumentSignature
+from inspection.models import Visit, VisitDepartment
 from tests.factories import PASSWORD
 from tests.server.test_part_records import gas_officers, joint_visit, numbers_of, pdf_pages, submit_both
 from tests.web.helpers import check_screen, login
@@ -103,3 +104,37 @@ def test_the_safety_inspector_signs_his_own_departments_record_of_a_joint_visit(
     gas_pages, gas_images = _record(client, world, visit_id, world.gas.id, tmp_path)
     assert all(gas["record_number"] in p and "当事人拒绝签字" not in p for p in gas_pages)
     assert (gas_pages, gas_images) == gas_before  # 住建's record: not a mark of his
+
+
+def test_a_visit_numbered_as_a_whole_is_still_signed_as_a_whole(live_server, phone, client, world, session):
+    """A visit numbered once before records were per department: the app signs the whole visit's record (kind
+    ``visit``) under its one number, its officers being all the visit's inspectors."""
+    gas_officers(session, world)
+    visit_id = joint_visit(client, session, world, "辛木业食堂综合体")
+    old = "（新北）应急检记〔2025〕0042号"
+    session.get(Visit, visit_id).record_number = old
+    session.commit()
+    submit_both(client, world, session, visit_id)
+
+    page = phone.new_page()
+    page.goto(f"{live_server}/app/")
+    login(page, "inspector", PASSWORD)
+    page.get_by_role("heading", name="任务清单").wait_for()
+    page.goto(f"{live_server}/app/#/result/{visit_id}")
+    page.locator("#record-number").get_by_text(f"编号：{old}").wait_for()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#officer-signatures li").count() == 4  # the record's officers: the whole visit's
+    _draw(page, page.locator("#officer-pad"), 6)
+    page.get_by_role("button", name="确认本人签名").click()
+    page.locator("#officer-signatures li", has_text="inspector").first.get_by_text("已签名").wait_for()
+    page.locator("#signature").wait_for()
+    page.wait_for_load_state("networkidle")
+    _draw(page, page.locator("#signature"), 4)
+    page.get_by_role("button", name="确认签名").click()
+    page.locator("#signed").wait_for()
+    rows = _rows(session, "visit", visit_id)
+    assert [r.party for r in rows] == ["inspector", "enterprise"]
+    assert session.get(Visit, visit_id).signature_photo_id == rows[-1].photo_id
+    parts = session.exec(select(VisitDepartment.id).where(VisitDepartment.visit_id == visit_id)).all()
+    assert session.exec(select(DocumentSignature).where(DocumentSignature.document_kind == "visit_part",
+                                                        col(DocumentSignature.document_id).in_(parts))).all() == []
