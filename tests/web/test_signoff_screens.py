@@ -5,6 +5,7 @@ agreed, then 直接送达 with the recipient's signature, or 留置送达 with r
 from sqlmodel import col, select
 
 from hazards.signoff.models import DocumentSignature, ServiceReceipt
+from inspection.models import VisitDepartment
 from tests.factories import PASSWORD
 from tests.web.helpers import check_screen, failed_visit, login
 
@@ -20,9 +21,12 @@ def _draw(page, canvas):
 
 
 def _signatures(session, visit_id):
+    """The signatures on the visit's (one department's) own record: the app signs the inspector's part record."""
     session.rollback()  # a fresh snapshot: the server commits in its own sessions
-    return session.exec(select(DocumentSignature).where(DocumentSignature.document_kind == "visit",
-                                                        DocumentSignature.document_id == visit_id)
+    [part] = session.exec(select(VisitDepartment).where(VisitDepartment.visit_id == visit_id)).all()
+    assert part.record_number
+    return session.exec(select(DocumentSignature).where(DocumentSignature.document_kind == "visit_part",
+                                                        DocumentSignature.document_id == part.id)
                         .order_by(col(DocumentSignature.id))).all()
 
 

@@ -308,7 +308,7 @@ async function showResult(visitId) {
   }
   mount(main, h("p", { class: "muted" }, "正在加载检查结果…"));
   const visit = await session.api(`/api/v1/visits/${visitId}`);
-  const submission = record?.response || (await session.api(`/api/v1/visits/${visitId}/submissions`)).at(-1);
+  const submission = record?.response || ownSubmission(await session.api(`/api/v1/visits/${visitId}/submissions`));
   const hazards = await Promise.all(submission.hazard_ids.map((id) => session.api(`/api/v1/hazards/${id}`)));
   const orders = await Promise.all(submission.order_ids.map((id) => session.api(`/api/v1/orders/${id}`)));
   const failed = submission.results.filter((r) => r.outcome === "fail").length;
@@ -329,6 +329,12 @@ async function showResult(visitId) {
         h("button", { type: "button", class: "secondary", onclick: (e) => openPdf(o, e.target) }, "查看指令书 PDF")))))
       : null,
     ...(await signoffAndService(visit, orders, signatureSection)));
+}
+
+// A joint visit has a part per department: the latest of my department's, else the latest (old visits).
+function ownSubmission(rows) {
+  const mine = session.me.department && rows.filter((s) => s.department_id === session.me.department.id);
+  return (mine && mine.length ? mine : rows).at(-1);
 }
 
 // 一案一档: the hazard's case file (ZIP), for inspectors of the hazard's own department.
@@ -357,24 +363,29 @@ async function openPdf(order, button) {
   }
 }
 
-function signatureSection(visit) {
+// The representative's first signature on ``record`` (signoff.js's recordToSign: his department's part record, or
+// the visit's record as a whole), taken offline too and queued.
+function signatureSection(visit, record) {
   const section = h("section", { class: "card stack", "aria-labelledby": "sign-title" },
     h("h2", { id: "sign-title" }, "企业代表签名"));
-  if (visit.signature_photo_id) {
+  if (record.kind === "visit" && visit.signature_photo_id) {
     section.append(h("p", { class: "notice ok", id: "signed" }, "企业代表已签名。"));
     return section;
   }
   const canvas = h("canvas", { class: "signature", id: "signature", role: "img",
     "aria-label": "签名区：请企业代表在此手写签名" });
   const message = h("p", { class: "hidden" });
-  section.append(h("p", { class: "small muted" }, "请企业代表在下方框内签名，确认已知悉检查结果。"), canvas, message,
+  const what = `现场检查记录${record.number || ""}`;
+  section.append(h("p", { class: "small muted" }, `请企业代表在下方框内签名，确认已知悉${what}所载检查结果。`),
+    canvas, message,
     h("div", { class: "row" },
       h("button", { type: "button", class: "secondary", onclick: () => pad.clear() }, "清除"),
       h("button", { type: "button", id: "sign", onclick: async (e) => {
         if (pad.isEmpty()) return say(message, "请先签名", "error");
         e.target.disabled = true;
         const signature = { uuid: uuid(), visit_id: visit.id, user_id: session.me.id,
-          enterprise_name: visit.enterprise.name, blob: await pad.toBlob() };
+          enterprise_name: visit.enterprise.name, blob: await pad.toBlob(),
+          document: { kind: record.kind, id: record.id }, signer_name: visit.representative_name || "企业代表" };
         try {
           await outbox.uploadSignature(session, signature);
           route();

@@ -130,7 +130,9 @@ async function sendSubmissions(queued) {
   }
 }
 
-// The image under the record's uuid (the same image again is the same photo), then the visit's signature.
+// The image under the record's uuid (the same image again is the same photo), then the signature on its record:
+// a department's part record (``document`` {kind: "visit_part", id}), else the visit's record as a whole. Sent
+// again after a lost answer, a part's signature already in force with this very image is not signed twice.
 export async function uploadSignature(current, record) {
   const form = new FormData();
   form.append("client_uuid", record.uuid);
@@ -138,7 +140,16 @@ export async function uploadSignature(current, record) {
   form.append("purpose", "signature");
   form.append("file", record.blob, "signature.png");
   const photo = await current.api("/api/v1/photos", { method: "POST", form });
-  await current.api(`/api/v1/visits/${record.visit_id}/signature`, { method: "POST", json: { photo_id: photo.id } });
+  const doc = record.document;
+  if (!doc || doc.kind !== "visit_part") {
+    await current.api(`/api/v1/visits/${record.visit_id}/signature`, { method: "POST", json: { photo_id: photo.id } });
+    return;
+  }
+  const path = `/api/v1/documents/visit_part/${doc.id}/signatures`;
+  const rows = await current.api(path);
+  if (rows.some((r) => r.party === "enterprise" && !r.superseded_at && r.photo_id === photo.id)) return;
+  await current.api(path, { method: "POST",
+    json: { party: "enterprise", photo_id: photo.id, signer_name: record.signer_name || "企业代表" } });
 }
 
 // No signal or a login that ran out: back in the queue (true: stop sending). Anything else: a person must look.

@@ -1,4 +1,10 @@
 // 巡查 · 检查端: sign-off and service after submitting (REFERENCE §G.7, §G.8).
+//   which 现场检查记录: the inspector's own department's part record (kind ``visit_part``, its own number) where
+//     the visit's parts are numbered, else the visit's record as a whole (old visits numbered once, kind ``visit``).
+//     On a joint visit each department's inspectors take the representative's signature on their own record, on
+//     their own phone: each record is its own document (its own items, number and 校验码) and the signature
+//     attests to the one the representative read; the server lets only that record's officers capture it.
+//   the inspector signs the record for himself (each of the record's two officers on his own phone)
 //   the 现场检查记录: the representative signs (first on the pad of app.js, kept offline if need be), or
 //     当事人拒绝签字 is recorded with the reason and a witness; signing again, or a refusal replacing a
 //     signature, asks for a reason
@@ -32,25 +38,107 @@ function lazyPad(id, label, opener) {
   return holder;
 }
 
+// --- which record is signed ----------------------------------------------------------------------------------
+
+// The record this inspector signs: {kind, id, number, department_id (null: the whole visit), name, officers, pdf};
+// null while the visit's records are per department and his department's part has none yet (not submitted).
+export function recordToSign(visit, me) {
+  const mine = me && me.department ? visit.departments.find((d) => d.department_id === me.department.id) : null;
+  if (mine && mine.record_number && mine.part_id) {
+    return { kind: "visit_part", id: mine.part_id, number: mine.record_number, department_id: mine.department_id,
+      name: mine.name, officers: visit.inspectors.filter((p) => p.department_id === mine.department_id),
+      pdf: `/api/v1/visits/${visit.id}/departments/${mine.department_id}/record.pdf` };
+  }
+  if (visit.departments.some((d) => d.record_number)) return null;  // parts numbered, but not mine yet
+  return { kind: "visit", id: visit.id, number: visit.record_number || "", department_id: null, name: "",
+    officers: visit.inspectors, pdf: `/api/v1/visits/${visit.id}.pdf` };
+}
+
+const documentPath = (record) => `/api/v1/documents/${record.kind}/${record.id}`;
+
 // --- the representative's signature on the 现场检查记录 -------------------------------------------------------
 
-// Both sections, everything fetched first and the DOM built at once: the pads size themselves on the next frame,
-// so they must be on the page by then. ``firstSignature(visit)``: app.js's pad section (works offline).
+// The sections, everything fetched first and the DOM built at once: the pads size themselves on the next frame,
+// so they must be on the page by then. ``firstSignature(visit, record)``: app.js's pad section (works offline).
 export async function signoffAndService(visit, orders, firstSignature) {
+  const record = recordToSign(visit, session.me);
+  if (!record) {
+    return [h("section", { class: "card stack", id: "record", "aria-labelledby": "record-title" },
+      h("h2", { id: "record-title" }, "现场检查记录"),
+      h("p", { class: "notice", id: "record-number" }, "本部门尚未提交检查结果：提交后在本部门的现场检查记录上签名。"))];
+  }
   const [rows, receipts] = await Promise.all([
-    session.api(`/api/v1/documents/visit/${visit.id}/signatures`).catch(() => null),
+    session.api(`${documentPath(record)}/signatures`).catch(() => null),
     Promise.all(orders.map((o) => session.api(`/api/v1/documents/order/${o.id}/service`).catch((err) => err))),
   ]);
-  return [signoffSection(visit, rows, firstSignature), serviceSection(visit, orders, receipts)];
+  return [recordSection(visit, record, rows), signoffSection(visit, record, rows, firstSignature),
+    serviceSection(visit, orders, receipts)];
+}
+
+// The record's number and PDF, and its officers' own signatures (each signs for himself).
+function recordSection(visit, record, rows) {
+  const title = record.kind === "visit_part" ? `${record.name}现场检查记录` : "现场检查记录";
+  const pdf = h("button", { type: "button", class: "secondary", onclick: async () => {
+    pdf.disabled = true;
+    try {
+      offerDownload(pdf, await session.blobUrl(record.pdf), `现场检查记录-${record.number || visit.id}.pdf`);
+    } catch (err) {
+      pdf.disabled = false;
+      alert(describe(err));
+    }
+  } }, "查看现场检查记录 PDF");
+  const section = h("section", { class: "card stack", id: "record", "aria-labelledby": "record-title" },
+    h("h2", { id: "record-title" }, title),
+    h("p", { id: "record-number" }, record.number ? `编号：${record.number}` : "尚未编号。"),
+    record.kind === "visit_part" ? h("p", { class: "small muted" },
+      "联合检查中各部门各有一份记录：企业代表和本部门的两名执法人员在本部门的记录上签名。") : null,
+    pdf);
+  if (!rows) {
+    section.append(h("p", { class: "small muted" }, "联网后可查看和签署执法人员签名。"));
+    return section;
+  }
+  const signed = new Map(rows.filter((r) => r.party === "inspector" && !r.superseded_at)
+    .map((r) => [r.signer_user_id, r]));
+  section.append(h("ul", { class: "list", id: "officer-signatures" }, record.officers.map((p) => {
+    const row = signed.get(p.user_id);
+    return h("li", { class: "row" }, h("strong", {}, p.full_name),
+      h("span", { class: row ? "badge ok" : "badge warn" }, row ? `已签名 ${fmtDateTime(row.captured_at)}` : "未签名"));
+  })));
+  const me = record.officers.find((p) => p.user_id === session.me.id);
+  if (me && !signed.has(me.user_id)) section.append(officerSignForm(visit, record));
+  return section;
+}
+
+function officerSignForm(visit, record) {
+  const message = h("p", { class: "hidden" });
+  const pad = lazyPad("officer-pad", "签名区：执法人员本人在此签名");
+  const button = h("button", { type: "button", id: "officer-sign", onclick: async () => {
+    if (!pad.pad || pad.pad.isEmpty()) return say(message, "请先签名", "error");
+    button.disabled = true;
+    try {
+      const photo = await uploadSignatureImage(visit.id, pad.pad);
+      await session.api(`${documentPath(record)}/signatures`, { method: "POST",
+        json: { party: "inspector", photo_id: photo.id } });
+      window.dispatchEvent(new HashChangeEvent("hashchange"));
+    } catch (err) {
+      button.disabled = false;
+      say(message, `签名失败：${describe(err)}`, "error");
+    }
+  } }, "确认本人签名");
+  return h("div", { class: "stack", id: "officer-sign-box" },
+    h("p", { class: "small muted" }, `请 ${session.me.full_name || "本人"} 在下方框内签名（执法人员签名）。`),
+    pad.canvas, message,
+    h("div", { class: "row" },
+      h("button", { type: "button", class: "secondary", onclick: () => pad.pad && pad.pad.clear() }, "清除"), button));
 }
 
 // What is on record, refusal, re-signing.
-function signoffSection(visit, rows, firstSignature) {
-  if (!rows) return firstSignature(visit);  // offline: the pad alone, its signature queued
+function signoffSection(visit, record, rows, firstSignature) {
+  if (!rows) return firstSignature(visit, record);  // offline: the pad alone, its signature queued
   const current = rows.filter((r) => r.party === "enterprise" && !r.superseded_at).at(-1);
   if (!current && !visit.signature_photo_id) {
-    const section = firstSignature(visit);
-    section.append(refusalForm(visit, null));
+    const section = firstSignature(visit, record);
+    section.append(refusalForm(visit, record, null));
     return section;
   }
   const earlier = rows.filter((r) => r.party === "enterprise" && r.superseded_at);
@@ -64,11 +152,11 @@ function signoffSection(visit, rows, firstSignature) {
     earlier.length ? h("ul", { class: "small muted", id: "signature-history" }, earlier.map((r) => h("li", {},
       `${fmtDateTime(r.captured_at)} ${r.refused ? "拒绝签字" : `${r.signer_name} 签名`}，` +
       `${fmtDateTime(r.superseded_at)} 被替换`))) : null,
-    resignForm(visit, current),
-    current && !current.refused ? refusalForm(visit, current) : null);
+    resignForm(visit, record, current),
+    current && !current.refused ? refusalForm(visit, record, current) : null);
 }
 
-function resignForm(visit, current) {
+function resignForm(visit, record, current) {
   const message = h("p", { class: "hidden" });
   const details = h("details", { id: "resign" }, h("summary", {}, "重新签名"));
   const pad = lazyPad("resign-pad", "签名区：请企业代表在此重新签名", details);
@@ -89,7 +177,7 @@ function resignForm(visit, current) {
     if (!pad.pad || pad.pad.isEmpty()) return say(message, "请先签名", "error");
     try {
       const photo = await uploadSignatureImage(visit.id, pad.pad);
-      await session.api(`/api/v1/documents/visit/${visit.id}/signatures`, { method: "POST",
+      await session.api(`${documentPath(record)}/signatures`, { method: "POST",
         json: { party: "enterprise", photo_id: photo.id, signer_name: form.signer.value.trim(), reason } });
       window.dispatchEvent(new HashChangeEvent("hashchange"));
     } catch (err) {
@@ -101,7 +189,7 @@ function resignForm(visit, current) {
 }
 
 // 当事人拒绝签字; ``replacing``: the signature it replaces (a reason is then asked).
-function refusalForm(visit, replacing) {
+function refusalForm(visit, record, replacing) {
   const message = h("p", { class: "hidden" });
   const form = h("form", { class: "stack", "aria-label": "当事人拒绝签字" },
     h("label", { for: "refusal-reason" }, "拒绝签字的理由"),
@@ -119,7 +207,7 @@ function refusalForm(visit, replacing) {
       signer_name: visit.representative_name || "", reason: replacing ? form.change.value.trim() : "" };
     if (!body.refusal_reason || !body.witness) return say(message, "请填写拒绝签字的理由和见证人", "error");
     try {
-      await session.api(`/api/v1/documents/visit/${visit.id}/refusal`, { method: "POST", json: body });
+      await session.api(`${documentPath(record)}/refusal`, { method: "POST", json: body });
       window.dispatchEvent(new HashChangeEvent("hashchange"));
     } catch (err) {
       say(message, `记录失败：${describe(err)}`, "error");
