@@ -95,19 +95,7 @@ def submit_visit(session: Session, visit_id: int, data: SubmissionIn, *, actor: 
 def number_record(session: Session, visit_id: int, *, now: datetime) -> str:
     """The 现场检查记录's document number, given once at the first submission in the lead department's sequence
     (REFERENCE §E.1, §G.7): e.g. ``（新北）应急检记〔2026〕0001号``; the code is data (``hazards.rules``)."""
-    visit = session.get(Visit, visit_id)
-    assert visit is not None
-    if visit.record_number:
-        return visit.record_number
-    department = session.get(Department, visit.lead_department_id)
-    assert department is not None and department.id is not None
-    code = instruments.visit_record().doc_code
-    year = local(now).year
-    visit.record_number = orders.format_number(department, code, year,
-                                               orders.next_serial(session, department.id, code, year))
-    session.add(visit)
-    session.flush()
-    return visit.record_number
+    return orders.number_visit_record(session, visit_id, instruments.visit_record().doc_code, local(now).year)
 
 
 def outcome_of(session: Session, submission: Submission, *, replayed: bool) -> Outcome:
