@@ -88,7 +88,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 # per request. tests/server/test_route_order.py checks that no route shadows another.
 ROUTERS: tuple[APIRouter, ...] = (
     documents.router,  # before visits: /visits/{id} would swallow /visits/{id}.pdf
-    visits.router, hazards.router, photos.router, stats.router, auth.router, enterprises.router,
+    visits.router, auth.router, hazards.router, photos.router, stats.router, enterprises.router,
     tenancies.router, leasing.router, majors.router, qr.router, webhooks.router, portal.router, ratings.router,
     departments.router, checklists.router, tasks.router, draws.router, referrals.router, admin.router,
     burden.router, signoff.router, linkage.router, insurance.router, campaigns.router, grid.router,
