@@ -55,7 +55,7 @@ API_PREFIX = "/api/v1"
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Starts a scheduler runner when enabled: it fires jobs only while it holds the lock (server/scheduler.py),
     so several workers, or a separate ``xuncha scheduler``, never run a job twice."""
-    threads = get_settings().worker_threads
+    threads = get_settings().threads_per_process()
     if threads:
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
     # Everything loaded so far (modules, checklists, the app) lives as long as the process: keep it out of the
