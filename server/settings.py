@@ -26,6 +26,9 @@ class LinkageSource(BaseModel):
     webhook_id: int | None = None  # a webhook registered with POST /webhooks: where outcomes go back
 
 
+SQLITE_WORKER_THREADS = 4
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="XUNCHA_", env_file=".env", extra="ignore")
 
@@ -84,7 +87,11 @@ class Settings(BaseSettings):
     draw_overdue_hazard_weight: float = 1.0
     draw_capacity: int | None = None
     db_pool_size: int = 10
-    worker_threads: int = 0  # threads serving sync routes per process; 0 keeps FastAPI's default of 40
+    # threads serving sync routes per process (0: FastAPI's default of 40); unset: 4 on SQLite, where few threads,
+    # the other requests waiting their turn in order, served the mixed load of 50 phones with a lower p99 than 40
+    # threads fighting for the GIL and the write slot, and 40 on PostgreSQL, where 2 or 4 threads stalled the
+    # mixed load for ~20 s (tests/bench/README.md, "Threads per process")
+    worker_threads: int | None = None
     # webhooks may reach these non-public networks (CIDRs) or hosts (names, "*.example.gov.cn"): a JSON list
     webhook_allowed_networks: list[str] = []
     actor_cache_seconds: float = 5.0  # how long a token's user is remembered (0: read it on every request)
@@ -133,6 +140,12 @@ class Settings(BaseSettings):
         except TypeError as exc:
             raise ValueError(f"XUNCHA_LEASE_APPROVER: {exc}") from exc
         return value
+
+    def threads_per_process(self) -> int:
+        """Threads serving sync routes in each process (0: FastAPI's default of 40)."""
+        if self.worker_threads is not None:
+            return self.worker_threads
+        return SQLITE_WORKER_THREADS if self.is_sqlite else 0
 
     def approving_body(self) -> "ApprovingBody":
         from hazards.leasing.program import ApprovingBody

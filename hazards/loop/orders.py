@@ -8,8 +8,9 @@ PostgreSQL serialises on the row lock and SQLite on its single writer.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Row, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -27,7 +28,7 @@ REINSPECTION = "复查"
 KIND_BY_CODE = {RECTIFICATION: "rectification", REINSPECTION: "reinspection"}
 
 
-def format_number(department: Department, doc_code: str, year: int, serial: int) -> str:
+def format_number(department: Department | Row[Any], doc_code: str, year: int, serial: int) -> str:
     return f"（{department.district_short}）{department.code}{doc_code}〔{year}〕{serial:04d}号"
 
 
@@ -38,18 +39,25 @@ def order_number(department: Department, year: int, serial: int) -> str:
     return f"（{department.district_short}）{prefix}〔{year}〕{serial:04d}号"
 
 
+# Built once (SQLAlchemy memoises a statement's cache key): building and keying them per submission cost more
+# than running them. The counter row exists after a department's first number of the year, so the UPDATE is
+# tried first and the row inserted only when it is missing.
+_BUMP = text("UPDATE order_counter SET last_serial = last_serial + 1 "
+             "WHERE department_id = :d AND doc_code = :c AND year = :y RETURNING last_serial")
+_COUNTER = OrderCounter.__table__  # type: ignore[attr-defined]
+_NEW_COUNTER = {
+    name: dialect.insert(_COUNTER).values(department_id=bindparam("d"), doc_code=bindparam("c"),
+                                          year=bindparam("y"), last_serial=0).on_conflict_do_nothing()
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
 def next_serial(session: Session, department_id: int, doc_code: str, year: int) -> int:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(  # type: ignore[call-overload]
-        insert(OrderCounter).values(department_id=department_id, doc_code=doc_code, year=year, last_serial=0)
-        .on_conflict_do_nothing()
-    )
-    serial = session.execute(  # type: ignore[call-overload]
-        text("UPDATE order_counter SET last_serial = last_serial + 1 "
-             "WHERE department_id = :d AND doc_code = :c AND year = :y RETURNING last_serial"),
-        {"d": department_id, "c": doc_code, "y": year},
-    ).scalar_one()
+    params = {"d": department_id, "c": doc_code, "y": year}
+    serial = session.execute(_BUMP, params).scalar_one_or_none()  # type: ignore[call-overload]
+    if serial is None:  # the first of its year: PostgreSQL's ON CONFLICT waits for a racing first, then skips
+        session.execute(_NEW_COUNTER[session.get_bind().dialect.name], params)  # type: ignore[call-overload]
+        serial = session.execute(_BUMP, params).scalar_one()  # type: ignore[call-overload]
     return int(serial)
 
 

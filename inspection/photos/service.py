@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from inspection.errors import Conflict, InvalidInput, NotFound
 from inspection.field import visits as visit_service
 from inspection.identity.access import Actor, require_role
+from inspection.lookup import by_id
 from inspection.models import Enterprise, Photo, PhotoHash, User, Visit
 from inspection.photos import likeness, stamp
 from inspection.photos import pipeline as photos
@@ -88,7 +89,7 @@ def can_see(photo: Photo, actor: Actor) -> bool:
 
 
 def get_visible(session: Session, photo_id: int, actor: Actor) -> Photo:
-    photo = session.get(Photo, photo_id)
+    photo = by_id(session, Photo, photo_id)
     if photo is None or not can_see(photo, actor):
         raise NotFound(NOT_FOUND)
     return photo

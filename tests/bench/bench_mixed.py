@@ -396,14 +396,19 @@ def run_config(backend: str, workers: int, args: argparse.Namespace, clients: li
     url = database(backend, tmp)
     env = {**os.environ, "XUNCHA_DATABASE_URL": url, "XUNCHA_MEDIA_DIR": str(tmp / "media"),
            "XUNCHA_SCHEDULER_ENABLED": "false", "XUNCHA_SECRET_KEY": "bench-secret-0123456789-0123456789-xx",
-           "XUNCHA_ENV": "development", "XUNCHA_WORKER_THREADS": str(args.threads), "UV_TCP_SINGLE_ACCEPT": "1",
+           "XUNCHA_ENV": "development", "UV_TCP_SINGLE_ACCEPT": "1",
            "XUNCHA_PHOTO_PROCESSES": str(args.photo_processes)}
+    if args.threads is not None:
+        env["XUNCHA_WORKER_THREADS"] = str(args.threads)
     os.environ.update({k: v for k, v in env.items() if k.startswith("XUNCHA_")})
     world = seed(url, max(clients) // 4 + 1)
+    from server.settings import Settings
+
+    threads = Settings(database_url=url).threads_per_process() or 40  # type: ignore[call-arg]
     small = [photo_like(PHONE_SIZE, k) for k in range(4)]
     big = [photo_like(FULL_SIZE, 10)]
     mix = small * round((1 - args.big_share) * 10) + big * round(args.big_share * 10)
-    print(f"\n== {backend}, {workers} worker(s) x {args.threads or 40} threads, {args.photo_processes} photo "
+    print(f"\n== {backend}, {workers} worker(s) x {threads} threads, {args.photo_processes} photo "
           f"process(es) each; a quarter of the clients run inspector flows ({len(world.codes)}-item checklist, "
           f"photos {PHONE_SIZE[0]}x{PHONE_SIZE[1]} ~{len(small[0]) // 1024} KB and {args.big_share:.0%} 12 MP "
           f"~{len(big[0]) // 1024} KB), the rest read ten endpoints; {os.cpu_count()} CPUs", flush=True)
@@ -450,7 +455,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--configs", default="sqlite:1,sqlite:2,postgres:2,postgres:4",
                         help="backend:workers, comma-separated")
-    parser.add_argument("--threads", type=int, default=0, help="XUNCHA_WORKER_THREADS (0: FastAPI's 40)")
+    parser.add_argument("--threads", type=int, help="XUNCHA_WORKER_THREADS (0: FastAPI's 40; default: the app's)")
     parser.add_argument("--photo-processes", type=int, default=1, help="XUNCHA_PHOTO_PROCESSES")
     parser.add_argument("--clients", default="10,50,100")
     parser.add_argument("--seconds", type=float, default=30)

@@ -81,6 +81,30 @@ def connections_per_worker(port: int) -> list[int]:
     return sorted(collections.Counter(re.findall(r"pid=(\d+)", out)).values())
 
 
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid`` and its descendants, from /proc (0 elsewhere).
+    CPU time, unlike latency, is barely inflated by other work on a shared machine."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        child = int(entry.parent.name)
+        parents[child] = int(fields[1])
+        times[child] = (int(fields[11]) + int(fields[12])) / tick
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, ppid in parents.items():
+            if ppid == parent and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    return sum(times.get(p, 0.0) for p in tree)
+
+
 def start(app: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
     args = [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--host", "127.0.0.1",
             "--log-level", "warning", "--workers", str(workers), "--no-access-log"]
@@ -194,17 +218,22 @@ def main(argv: list[str] | None = None) -> None:
             else:
                 work = [encode(port, f"/api/v1/visits/{vid}/submissions", body(), headers) for vid in ids]
             asyncio.run(load(port, work[:warm], args.concurrency))
+            cpu = process_tree_cpu(server.pid)
             figures[name] = asyncio.run(load(port, work[warm:], args.concurrency, args.stagger))
+            figures[name]["cpu_ms"] = (process_tree_cpu(server.pid) - cpu) * 1000 / figures[name]["n"]
         finally:
             server.terminate()
             server.wait(timeout=10)
     print(f"{'case':32} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} {'failed':>7}"
-          "  connections per worker")
+          f" {'server CPU ms/req':>18}  connections per worker")
     for name, f in figures.items():
         print(f"{name:32} {f['rps']:8.0f} {f['p50']:8.1f} {f['p90']:8.1f} {f['p99']:8.1f} {f['max']:8.1f} "
-              f"{f['failures']:7d}  {f['split']}")
+              f"{f['failures']:7d} {f['cpu_ms']:18.2f}  {f['split']}")
     ours, bare = figures["xuncha visit submission"], figures["bare FastAPI POST (ceiling)"]
-    print(f"throughput vs ceiling: {ours['rps'] / bare['rps']:.2f}; targets: p99 < 250 ms, >= 150 submissions/s")
+    print(f"throughput vs ceiling: {ours['rps'] / bare['rps']:.2f}; server CPU per submission "
+          f"{ours['cpu_ms']:.2f} ms, {ours['cpu_ms'] - bare['cpu_ms']:.2f} ms more than the bare endpoint's; "
+          f"targets: p99 < 250 ms, >= 150 submissions/s; load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
