@@ -58,8 +58,8 @@ How it is computed
     (``stats_sql.streamed``); other groupings sort, and PostgreSQL hashes. Voided hazards are counted a second
     time, by primary key, and subtracted (``stats_sql.less_voided``), which is cheaper than testing every row.
     Whole months of a table for staff are read from a month tally (``hazards.models.TALLIES``: by street,
-    department and kind; by item, department and kind; by industry, risk class, department and kind; by item and
-    street, without days to close), the first whose key holds every group and filter asked (``tallied``): a
+    department and kind; by item, department and kind; by industry, risk class, department and kind; by item,
+    street, department and kind), the first whose key holds every group and filter asked (``tallied``): a
     few rows per month and key, kept by every hazard write, instead of ~17,000 rows a month; the months a period
     cuts, overdue (it depends on the moment asked) and repeats are still counted from the hazards. Figures and
     plans in tests/bench/README.md ("Statistics").

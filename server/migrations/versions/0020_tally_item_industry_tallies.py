@@ -7,8 +7,7 @@ Create Date: 2026-12-03 14:00:00
 ``hazard_item_tally``, ``hazard_industry_tally`` and ``hazard_item_street_tally`` (``hazards.models.TALLIES``)
 count the hazards as ``hazard_tally`` does, by other keys, so item-, industry- and risk-class-level statistics
 read a few rows a month instead of every hazard. Created and filled in from the hazards there are, as
-``hazards.stats.tally.rebuild`` does (written out here: a migration stays as it was). The item-and-street tally
-keeps the found and due cohorts only.
+``hazards.stats.tally.rebuild`` does (written out here: a migration stays as it was).
 """
 from collections.abc import Sequence
 
@@ -31,7 +30,8 @@ TALLIES = {
     'hazard_item_tally': ({'item_code': 16, 'department_id': None, 'kind': 8}, ('found', 'due', 'days')),
     'hazard_industry_tally': ({'industry': 32, 'risk_class': 1, 'department_id': None, 'kind': 8},
                               ('found', 'due', 'days')),
-    'hazard_item_street_tally': ({'item_code': 16, 'street': 64, 'department_id': None, 'kind': 8}, ('found', 'due')),
+    'hazard_item_street_tally': ({'item_code': 16, 'street': 64, 'department_id': None, 'kind': 8},
+                                 ('found', 'due', 'days')),
 }
 
 
