@@ -342,17 +342,17 @@ def draw_replay(draw_id: int) -> None:
 
 @stats_app.command("check-tally")
 def stats_check_tally() -> None:
-    """Compare the statistics' month tally with a fresh count of the hazards; exit 1 naming what differs."""
+    """Compare the statistics' month tallies with a fresh count of the hazards; exit 1 naming what differs."""
     from hazards.stats import tally
     from server.db import session_scope
 
     with session_scope(write=False) as session:
         wrong = tally.differences(session)
     if not wrong:
-        console.print("month tally agrees with the hazards")
+        console.print("month tallies agree with the hazards")
         return
-    console.print(f"[red]month tally differs from the hazards in {len(wrong)} key(s); "
-                  f"`xuncha stats rebuild-tally` recounts it[/red]")
+    console.print(f"[red]month tallies differ from the hazards in {len(wrong)} key(s); "
+                  f"`xuncha stats rebuild-tally` recounts them[/red]")
     for key, (kept, counted) in list(wrong.items())[:20]:
         console.print(f"  {key}: kept {kept}, counted {counted}")
     raise typer.Exit(1)
@@ -360,13 +360,13 @@ def stats_check_tally() -> None:
 
 @stats_app.command("rebuild-tally")
 def stats_rebuild_tally() -> None:
-    """Recount the statistics' month tally from the hazards (after hazards were written around the ORM)."""
+    """Recount the statistics' month tallies from the hazards (after hazards were written around the ORM)."""
     from hazards.stats import tally
     from server.db import session_scope
 
     with session_scope() as session:
         rows = tally.rebuild(session.connection())
-    console.print(f"month tally rebuilt: {rows} rows")
+    console.print(f"month tallies rebuilt: {rows} rows")
 
 
 if __name__ == "__main__":

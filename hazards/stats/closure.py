@@ -21,11 +21,11 @@ from sqlalchemy import (
 )
 from sqlmodel import Session, col
 
-from hazards.models import local_month
+from hazards.models import TALLIES, Tally, local_month
 from hazards.stats import sql as stats_sql
 from hazards.stats.definitions import DEFINITIONS, DIMENSIONS, Definition, parse_group_by
 from hazards.stats.inputs import Filters, Period, month_start
-from hazards.stats.sql import FOUND_FIGURES, H, T, Tallied, not_voided, unindexed
+from hazards.stats.sql import FOUND_FIGURES, H, Tallied, not_voided, unindexed
 from inspection.field import checklists
 from inspection.identity.access import Actor, enterprise_filter
 from inspection.models import Department
@@ -124,28 +124,38 @@ def month_range(month: Any, instant: Any, start: datetime, end: datetime) -> lis
     return terms
 
 
-def tallied(actor: Actor, filters: Filters, group_by: Sequence[str], month: Any, start: datetime, end: datetime
-            ) -> Tallied | None:
-    """The whole months of ``[start, end)``, to be read from the month tally (``HazardTally``), when there are
-    any and the tally keeps everything asked: groups and filters within month, street, department and kind, and
-    a staff scope (an enterprise's own hazards are few and have their own index). ``month`` is the cohort's
-    stored month column. The months the period cuts are still read from ``hazard``."""
-    if (actor.role not in (Role.OFFICE, Role.ADMIN, Role.INSPECTOR) or not filters.tallied()
-            or any(DIMENSIONS[name].tally is None for name in group_by)):
+def tally_for(group_by: Sequence[str], filters: Filters, cohort: str) -> Tally | None:
+    """The first month tally (``hazards.models.TALLIES``) that keeps ``cohort`` and whose key holds every group
+    and filter asked; None when none does (then the hazards are read, as for an enterprise)."""
+    asked = {DIMENSIONS[name].tally for name in group_by} | filters.tally_columns()
+    asked.discard("month")
+    return next((t for t in TALLIES if cohort in t.cohorts and asked <= set(t.key)), None)
+
+
+def tallied(actor: Actor, filters: Filters, group_by: Sequence[str], month: Any, start: datetime, end: datetime,
+            cohort: str | None = None) -> Tallied | None:
+    """The whole months of ``[start, end)``, to be read from a month tally (``tally_for``), when there are any,
+    a tally keeps everything asked, and the actor is staff (an enterprise's own hazards are few and have their
+    own index). ``month`` is the cohort's stored month column; ``cohort`` ("found", "due" or "days") defaults to
+    the one that month dates. The months the period cuts are still read from ``hazard``."""
+    cohort = cohort or ("found" if month is H.found_month else "due")
+    tally = tally_for(group_by, filters, cohort)
+    if actor.role not in (Role.OFFICE, Role.ADMIN, Role.INSPECTOR) or tally is None:
         return None
     first, after = month_start(start, up=True), month_start(end, up=False)
     if first >= after:
         return None
+    c = tally.table.__table__.c
     months = [local_month(first), local_month(after - timedelta(microseconds=1))]
     cut = [local_month(at) for at in (start, end - timedelta(microseconds=1)) if not first <= at < after]
     if actor.role == Role.INSPECTOR:
-        scope_ = T.department_id == actor.department_id if actor.department_id is not None else false()
+        scope_ = c.department_id == actor.department_id if actor.department_id is not None else false()
     else:
         scope_ = true()
-    cohort = "found" if month is H.found_month else "due"
-    return Tallied(where=[T.month >= months[0], T.month <= months[1], scope_, *filters.conditions("tally")],
-                   dims=[DIMENSIONS[name].tally for name in group_by],
-                   live=[month >= months[0], month <= months[1], scope(actor), *filters.conditions(cohort)],
+    live = "found" if month is H.found_month else "due"
+    return Tallied(c=c, where=[c.month >= months[0], c.month <= months[1], scope_, *filters.conditions("tally", c)],
+                   dims=[c[DIMENSIONS[name].tally] for name in group_by],
+                   live=[month >= months[0], month <= months[1], scope(actor), *filters.conditions(live)],
                    rest=month.in_(cut) if cut else false())
 
 
@@ -202,7 +212,8 @@ def closure_statements(actor: Actor, period: Period, filters: Filters, group_by:
     if "found" in parts:
         statements["found"] = stats_sql.found_figures(found, found_dims, as_of, whole, streams=streams)
     if "days" in parts:
-        statements["days"] = stats_sql.days_histogram(found, found_dims, whole, streams=streams)
+        days = tallied(actor, filters, group_by, H.found_month, period.start_at, period.end_at, "days")
+        statements["days"] = stats_sql.days_histogram(found, found_dims, days, streams=streams)
     due = due_cohort(actor, period, filters, as_of)
     if "due" in parts and due is not None:
         whole = tallied(actor, filters, group_by, H.due_month, period.start_at, min(period.end_at, as_of))

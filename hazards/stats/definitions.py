@@ -57,17 +57,18 @@ How it is computed
     month, street, department, kind or item streams over the index instead of being sorted
     (``stats_sql.streamed``); other groupings sort, and PostgreSQL hashes. Voided hazards are counted a second
     time, by primary key, and subtracted (``stats_sql.less_voided``), which is cheaper than testing every row.
-    Whole months of a table grouped and filtered only by month,
-    street, department and kind, for staff, are read from the month tally (``hazards.models.HazardTally``, a
-    few rows per month and key, kept by every hazard write; ``tallied``) instead of ~17,000 rows a month; the
-    months a period cuts, overdue (it depends on the moment asked) and repeats are still counted from the
-    hazards. Figures and plans in tests/bench/README.md ("Statistics").
+    Whole months of a table for staff are read from a month tally (``hazards.models.TALLIES``: by street,
+    department and kind; by item, department and kind; by industry, risk class, department and kind; by item,
+    street, department and kind), the first whose key holds every group and filter asked (``tallied``): a
+    few rows per month and key, kept by every hazard write, instead of ~17,000 rows a month; the months a period
+    cuts, overdue (it depends on the moment asked) and repeats are still counted from the hazards. Figures and
+    plans in tests/bench/README.md ("Statistics").
 """
 
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from hazards.stats.sql import H, T
+from hazards.stats.sql import H
 from inspection.errors import InvalidInput
 
 
@@ -151,19 +152,19 @@ class Dimension(NamedTuple):
     found: Any  # the column (or expression) for the found cohort
     due: Any  # ... and for the due cohort
     filter_name: str  # its query parameter
-    tally: Any = None  # its column in the month tally (``HazardTally``), if it has one
+    tally: str  # its column in the month tallies (``hazards.models.TALLIES``)
 
 
 
 DIMENSIONS: dict[str, Dimension] = {
-    "street": Dimension("街道", H.street, H.street, "street", T.street),
+    "street": Dimension("街道", H.street, H.street, "street", "street"),
     "department": Dimension("部门", H.department_id, H.department_id, "department_id",  # filtered unindexed
-                            T.department_id),
-    "industry": Dimension("行业", H.industry, H.industry, "industry"),
-    "kind": Dimension("检查表", H.kind, H.kind, "kind", T.kind),
-    "item_code": Dimension("检查项", H.item_code, H.item_code, "item_code"),
-    "risk_class": Dimension("风险等级", H.risk_class, H.risk_class, "risk_class"),
-    "month": Dimension("月份", H.found_month, H.due_month, "month", T.month),
+                            "department_id"),
+    "industry": Dimension("行业", H.industry, H.industry, "industry", "industry"),
+    "kind": Dimension("检查表", H.kind, H.kind, "kind", "kind"),
+    "item_code": Dimension("检查项", H.item_code, H.item_code, "item_code", "item_code"),
+    "risk_class": Dimension("风险等级", H.risk_class, H.risk_class, "risk_class", "risk_class"),
+    "month": Dimension("月份", H.found_month, H.due_month, "month", "month"),
 }
 
 

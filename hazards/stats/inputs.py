@@ -106,19 +106,19 @@ class Filters:
     def as_dict(self) -> dict[str, list[Any]]:
         return {f.name: list(getattr(self, f.name)) for f in fields(self) if getattr(self, f.name)}
 
-    def conditions(self, cohort: str) -> list[ColumnElement[bool]]:
-        """On ``hazard`` for ``cohort`` ("found" or "due"), or on the month tally ("tally")."""
+    def conditions(self, cohort: str, tally: Any = None) -> list[ColumnElement[bool]]:
+        """On ``hazard`` for ``cohort`` ("found" or "due"), or on a month tally's columns ``tally`` ("tally")."""
         out = []
         for dim in DIMENSIONS.values():
             values = getattr(self, dim.filter_name)
             if values:
-                column = {"found": dim.found, "due": dim.due, "tally": dim.tally}[cohort]
+                column = {"found": dim.found, "due": dim.due}[cohort] if cohort != "tally" else tally[dim.tally]
                 out.append((unindexed(column) if column is H.department_id else column).in_(values))
         return out
 
-    def tallied(self) -> bool:
-        """Every filter is on a dimension the month tally keeps."""
-        return all(dim.tally is not None for dim in DIMENSIONS.values() if getattr(self, dim.filter_name))
+    def tally_columns(self) -> set[str]:
+        """The month-tally columns the filters are on."""
+        return {dim.tally for dim in DIMENSIONS.values() if getattr(self, dim.filter_name)}
 
 
 

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlmodel import Session
 
-from hazards.models import Hazard
+from hazards.models import TALLY_CLOSED, TALLY_MAJOR, Hazard
+from hazards.stats import closure
 from hazards.stats.closure import found_cohort, item_text, scope
 from hazards.stats.inputs import Filters, Period
 from hazards.stats.sql import CLOSED, H, less_voided, not_voided, unindexed
@@ -57,7 +58,14 @@ def top_items_statement(actor: Actor, period: Period, filters: Filters | None = 
                 (func.count(case((H.level == HazardLevel.MAJOR.value, 1))) * sign).label("major")]
 
     # grouped by the item code alone (it names its kind): a one-column GROUP BY sorts twice as fast on SQLite
-    counts = less_voided([H.item_code], found_cohort(actor, period, filters), part, ["found", "open", "major"],
+    cohort, extra = found_cohort(actor, period, filters), []
+    whole = closure.tallied(actor, filters, ["item_code"], H.found_month, period.start_at, period.end_at)
+    if whole is not None:  # whole months from the item tally's found cohort, the months the period cuts as before
+        cohort = [*cohort, whole.rest]
+        extra = [whole.cohort("found").add_columns(
+            func.max(whole.c.kind).label("kind"), whole.sum().label("found"),
+            whole.sum(~whole.has(TALLY_CLOSED)).label("open"), whole.sum(whole.has(TALLY_MAJOR)).label("major"))]
+    counts = less_voided([H.item_code], cohort, part, ["found", "open", "major"], *extra,
                          carry={"kind": H.kind}).subquery("counts")
     rank = func.row_number().over(partition_by=counts.c.kind,
                                   order_by=(counts.c.found.desc(), counts.c.k0)).label("rank")

@@ -3,7 +3,7 @@ closure table, the voided-hazard subtraction, the GROUP BY that streams over a c
 for SQLite.
 
 Local months and days are stored on the hazard (``hazards.models._keep_derived``), so no statement converts a
-time zone per row. Whole months may come from the month tally instead (``Tallied``, ``hazards.models.HazardTally``).
+time zone per row. Whole months may come from a month tally instead (``Tallied``, ``hazards.models.TALLIES``).
 """
 
 from collections.abc import Sequence
@@ -36,7 +36,6 @@ from hazards.models import (
     TALLY_ON_SPOT,
     TALLY_SUSPECTED,
     Hazard,
-    HazardTally,
 )
 from inspection.models import Event
 from schemas.enums import HazardLevel, HazardStatus
@@ -165,43 +164,49 @@ def counter(sign: int, flags_grouped: bool) -> Any:
     return count
 
 
-T = HazardTally.__table__.c
 ZERO = literal_column("0")
 
 
 class Tallied(NamedTuple):
-    """Whole months of a statement read from ``HazardTally`` instead of ``hazard``
+    """Whole months of a statement read from a month tally instead of ``hazard``
     (see ``hazards.stats.closure.tallied``).
 
-    ``where`` selects them in the tally (months, scope, filters) and ``dims`` are the tally's group columns;
+    ``c`` are the tally's columns; ``where`` selects the months in it (months, scope, filters) and ``dims`` are
+    its group columns;
     ``live`` selects the same months in ``hazard``, for what the tally cannot keep (overdue depends on the
     moment asked); ``rest`` keeps the hazards of the months the period cuts, which are still counted row by
     row.
     """
 
+    c: Any
     where: list[ColumnElement[bool]]
     dims: list[Any]
     live: list[ColumnElement[bool]]
     rest: ColumnElement[bool]
 
+    def sum(self, condition: ColumnElement[bool] | None = None) -> Any:
+        """``n`` summed (where ``condition`` holds)."""
+        return func.sum(self.c.n if condition is None else case((condition, self.c.n), else_=ZERO))
 
-def _tally_sum(condition: ColumnElement[bool] | None = None) -> Any:
-    return func.sum(T.n if condition is None else case((condition, T.n), else_=ZERO))
+    def has(self, bit: int) -> ColumnElement[bool]:
+        """A found row's flag ``bit`` is set."""
+        return self.c.bucket.op("&")(literal_column(str(bit))) != ZERO
 
-
-def _has(bit: int) -> ColumnElement[bool]:
-    return T.bucket.op("&")(literal_column(str(bit))) != ZERO
+    def cohort(self, name: str, *dims: Any) -> Any:
+        """A select of the cohort's whole months, grouped by the tally's group columns and ``dims``."""
+        return select(*_keys([*self.dims, *dims])).where(self.c.cohort == name, *self.where).group_by(*self.dims,
+                                                                                                        *dims)
 
 
 def tally_found(tallied: Tallied) -> Select[Any]:
     """The found figures of whole months from the tally, in ``FOUND_FIGURES`` order (overdue and repeats are
     counted live)."""
-    closed, major = _has(TALLY_CLOSED), _has(TALLY_MAJOR)
-    figures = {"found": _tally_sum(), "closed": _tally_sum(closed), "major_found": _tally_sum(major),
-               "major_open": _tally_sum(and_(major, ~closed)), "fixed_on_spot": _tally_sum(_has(TALLY_ON_SPOT)),
-               "suspected_false_rectification": _tally_sum(_has(TALLY_SUSPECTED))}
-    return (select(*_keys(tallied.dims), *[figures.get(name, ZERO).label(name) for name in FOUND_FIGURES])
-            .where(T.cohort == "found", *tallied.where).group_by(*tallied.dims))
+    t = tallied
+    closed, major = t.has(TALLY_CLOSED), t.has(TALLY_MAJOR)
+    figures = {"found": t.sum(), "closed": t.sum(closed), "major_found": t.sum(major),
+               "major_open": t.sum(and_(major, ~closed)), "fixed_on_spot": t.sum(t.has(TALLY_ON_SPOT)),
+               "suspected_false_rectification": t.sum(t.has(TALLY_SUSPECTED))}
+    return t.cohort("found").add_columns(*[figures.get(name, ZERO).label(name) for name in FOUND_FIGURES])
 
 
 def open_overdue(where: list[ColumnElement[bool]], dims: list[Any], as_of: datetime) -> Select[Any]:
@@ -255,9 +260,8 @@ def due_figures(cohort: list[ColumnElement[bool]], dims: list[Any], tallied: Tal
     where, extra = cohort, []
     if tallied is not None:
         where = [*cohort, tallied.rest]
-        extra = [select(*_keys(tallied.dims), _tally_sum().label("due"),
-                        _tally_sum(T.bucket == 1).label("closed_on_time"))
-                 .where(T.cohort == "due", *tallied.where).group_by(*tallied.dims)]
+        extra = [tallied.cohort("due").add_columns(tallied.sum().label("due"),
+                                                   tallied.sum(tallied.c.bucket == 1).label("closed_on_time"))]
     return less_voided(dims, where, part, ["due", "closed_on_time"], *extra,
                        stream=streamed(DUE_LEADING, dims) if streams else None)
 
@@ -273,7 +277,6 @@ def days_histogram(cohort: list[ColumnElement[bool]], dims: list[Any], tallied: 
     where, extra = [*cohort, H.close_days.is_not(None)], []
     if tallied is not None:
         where.append(tallied.rest)
-        extra = [select(*_keys([*tallied.dims, T.bucket]), _tally_sum().label("n"))
-                 .where(T.cohort == "days", *tallied.where).group_by(*tallied.dims, T.bucket)]
+        extra = [tallied.cohort("days", tallied.c.bucket).add_columns(tallied.sum().label("n"))]
     return less_voided([*dims, H.close_days], where, part, ["n"], *extra,
                        stream=streamed(DAYS_LEADING, dims, DAYS_STREAM_DEPTH) if streams else None)

@@ -203,7 +203,7 @@ def sweep_photo_files(now: datetime | None = None, *, trigger: str = "schedule")
 
 
 def compact_stats_tally(now: datetime | None = None, *, trigger: str = "schedule") -> JobRun:
-    """The statistics' month tally: each key's appended rows folded into one (reads stay a few rows a month)."""
+    """The statistics' month tallies: each key's appended rows folded into one (reads stay a few rows a month)."""
     def body(session: Session, at: datetime) -> str:
         before, after = tally.compact(session)
         return f"rows={before} kept={after}"

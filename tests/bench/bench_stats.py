@@ -40,11 +40,11 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script, the repository root is not on the path
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import Engine, event, text  # noqa: E402
+from sqlalchemy import Engine, event, func, select, text  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
 import hazards.models  # noqa: E402,F401
-from hazards.models import days_to_close, local_month  # noqa: E402
+from hazards.models import TALLIES, Tally, days_to_close, local_month  # noqa: E402
 from hazards.stats import closure as stats  # noqa: E402
 from hazards.stats import inputs, tally  # noqa: E402
 from hazards.stats import lists as stats_lists  # noqa: E402
@@ -71,7 +71,7 @@ DEPARTMENTS = [("应急", "应急管理局", ("DUST", "FCZ")), ("消防", "消�
 DEPARTMENT_WEIGHTS = [40, 20, 20, 12, 8]
 STATS_INDEXES = ["ix_hazard_stats_found", "ix_hazard_stats_days", "ix_hazard_stats_repeat", "ix_hazard_stats_due",
                  "ix_hazard_stats_open", "ix_hazard_closed_at_due_at", "ix_hazard_due_at_closed_at",
-                 "ix_hazard_tally_key"]
+                 *[f"ix_{t.table.__tablename__}_key" for t in TALLIES]]
 EVENT_INDEXES = ["ix_event_action_entity_id"]
 MISMATCHED = {
     "ix_bench_found_at": "CREATE INDEX ix_bench_found_at ON hazard (found_at)",
@@ -306,11 +306,32 @@ def built(engine: Engine, n: int) -> bool:
         return False
 
 
+def ensure_tallies(engine: Engine) -> None:
+    """Tallies (and cohorts of a tally) added to the models since the data set was built: created and counted."""
+    SQLModel.metadata.create_all(engine, tables=[t.table.__table__ for t in TALLIES])
+    began, added = time.perf_counter(), []
+    with engine.begin() as conn:
+        for kept in TALLIES:
+            table = kept.table.__table__
+            for cohort in kept.cohorts:
+                if conn.execute(select(table.c.id).where(table.c.cohort == cohort).limit(1)).first() is None:
+                    conn.execute(table.insert().from_select(list(kept.columns),
+                                                            tally.recount(kept._replace(cohorts=(cohort,)))))
+                    added.append(f"{table.name} {cohort}")
+    if not added:
+        return
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    print(f"  counted what the tallies lacked ({', '.join(added)}) in {time.perf_counter() - began:.0f} s")
+
+
 # Index sets -----
 
 
 def set_indexes(engine: Engine, variant: str) -> None:
-    by_name = {ix.name: ix for ix in _secondary_indexes(engine, ("hazard", "event", "hazard_tally"))}
+    by_name = {ix.name: ix for ix in _secondary_indexes(
+        engine, ("hazard", "event", *[t.table.__tablename__ for t in TALLIES]))}
     ours = [name for name in STATS_INDEXES + EVENT_INDEXES if name in by_name]
     with engine.begin() as conn:
         for name in [*ours, *MISMATCHED]:
@@ -409,35 +430,100 @@ def timed(engine: Engine, statement: Any, runs: int) -> tuple[float, float, int]
     return statistics.median(walls), statistics.median(cpus), rows
 
 
-def whole_calls(engine: Engine, runs: int) -> list[tuple[str, float]]:
-    """The service functions as the API calls them (all their statements, plus the ungrouped total)."""
-    calls: list[tuple[str, Callable[[Session], Any]]] = [
-        ("closure(street, month), 6 months", lambda s: stats.closure(
-            s, actor=OFFICE, period=HALF_YEAR, group_by=["street", "month"], now=AS_OF)),
-        ("closure(department, kind), 12 months", lambda s: stats.closure(
-            s, actor=OFFICE, period=YEAR, group_by=["department", "kind"], now=AS_OF)),
-        ("closure(item_code), 12 months", lambda s: stats.closure(
-            s, actor=OFFICE, period=YEAR, group_by=["item_code"], now=AS_OF)),
-        ("closure(item_code, street), 12 months", lambda s: stats.closure(
-            s, actor=OFFICE, period=YEAR, group_by=["item_code", "street"], now=AS_OF)),
-        ("closure(industry), 12 months", lambda s: stats.closure(
-            s, actor=OFFICE, period=YEAR, group_by=["industry"], now=AS_OF)),
-        ("top_items(limit 10), 12 months", lambda s: stats_lists.top_items(s, actor=OFFICE, period=YEAR)),
-        ("overdue(now)", lambda s: stats_lists.overdue(s, actor=OFFICE, at=AS_OF)),
+def calls() -> list[tuple[str, Callable[[Session], Any]]]:
+    """The JSON statistics calls as the API answers them (``server.routes.stats``: the service, the response
+    model, its JSON), with the bench's "now"; and the monthly PDF report, which has no target."""
+    from server.routes import stats as routes
+
+    def closure_json(group_by: list[str], period: inputs.Period = YEAR) -> Callable[[Session], Any]:
+        return lambda s: routes.closure_out(stats.closure(s, actor=OFFICE, period=period, group_by=group_by,
+                                                          now=AS_OF)).model_dump_json()
+
+    out = [(f"/stats/closure?group_by={g}, 12 months", closure_json(g.split(",")))
+           for g in ("street", "department", "kind", "item_code", "item_code,street", "industry", "risk_class")]
+    out += [
+        ("/stats/closure?group_by=month, 5 years (trend)", closure_json(["month"], FIVE_YEARS)),
+        ("/stats/top-items, 12 months", lambda s: routes.top_items(
+            s, OFFICE, YEAR, inputs.Filters(), limit=10).model_dump_json()),
+        ("/stats/overdue (now, first 100)", lambda s: routes.overdue(
+            s, OFFICE, inputs.Filters(), at=AS_OF.isoformat(), limit=100, offset=0).model_dump_json()),
         ("monthly report 2026-06, PDF with charts", lambda s: stats_report.render_pdf(stats_report.monthly(
             s, actor=OFFICE, month="2026-06", now=AS_OF))),
     ]
+    return out
+
+
+@contextmanager
+def reading(tallies: tuple[Tally, ...] | None) -> Iterator[None]:
+    """The statistics read ``tallies`` (None: none, every month from the hazards' covering indexes)."""
+    kept, tallied = stats.TALLIES, stats.tallied
+    if tallies is None:
+        stats.tallied = lambda *args, **kwargs: None  # type: ignore[assignment]
+    else:
+        stats.TALLIES = tallies  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        stats.TALLIES, stats.tallied = kept, tallied  # type: ignore[misc]
+
+
+# the paths compared call by call: as shipped, as before this session (the street tally only)
+PATHS: dict[str, tuple[Tally, ...] | None] = {"today (street tally only)": TALLIES[:1], "tallies": TALLIES}
+
+
+def whole_calls(engine: Engine, runs: int, paths: dict[str, tuple[Tally, ...] | None] | None = None,
+                only: str = "") -> list[tuple[str, dict[str, tuple[float, float]], str]]:
+    """Each call's median (wall ms, CPU ms of this process) per path, the paths alternated run by run (so both see
+    the same load), and the load average when the call finished; ``only``: the calls whose label holds it. On
+    SQLite the queries run in this process, so its CPU time is the call's own cost whatever the load; on
+    PostgreSQL it is only the client's part."""
+    paths = paths or PATHS
     out = []
     with Session(engine) as session:
-        for label, call in calls:
-            call(session)
-            times = []
+        for label, call in calls():
+            if only not in label:
+                continue
+            times: dict[str, list[tuple[float, float]]] = {name: [] for name in paths}
+            for tallies in paths.values():  # warm up
+                with reading(tallies):
+                    call(session)
             for _ in range(runs):
-                began = time.perf_counter()
-                call(session)
-                times.append((time.perf_counter() - began) * 1000)
-            out.append((label, statistics.median(times)))
+                for name, tallies in paths.items():
+                    with reading(tallies):
+                        began, cpu = time.perf_counter(), time.process_time()
+                        call(session)
+                        times[name].append(((time.perf_counter() - began) * 1000, (time.process_time() - cpu) * 1000))
+            load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+            medians = {name: (statistics.median(w for w, _ in t), statistics.median(c for _, c in t))
+                       for name, t in times.items()}
+            out.append((label, medians, load))
+            cells = "  ".join(f"{name} {ms:7.0f} ms ({cpu:.0f} cpu)" for name, (ms, cpu) in medians.items())
+            print(f"  call {label:48s} {cells}  (load {load})", flush=True)
     return out
+
+
+def print_calls(results: list[tuple[str, dict[str, tuple[float, float]], str]]) -> None:
+    """A Markdown table: wall ms (CPU ms) per path, the first path's wall ÷ the last's, the load."""
+    names = list(results[0][1]) if results else []
+    print("\n  | call | " + " | ".join(names) + " | ratio | load 1/5/15 |")
+    print("  |---|" + "---:|" * (len(names) + 1) + "---|")
+    for label, medians, load in results:
+        ratio = medians[names[0]][0] / medians[names[-1]][0] if medians[names[-1]][0] else float("nan")
+        cells = " | ".join(f"{medians[n][0]:.0f} ({medians[n][1]:.0f})" for n in names)
+        print(f"  | {label} | {cells} | {ratio:.1f}× | {load} |")
+
+
+def item_street_days(engine: Engine, runs: int) -> None:
+    """The choice for item × street (tests/bench/README.md, "City scale"): its days to close read from its tally,
+    against from the covering index (the tally's found and due cohorts read either way)."""
+    by_item_street = TALLIES[3]
+    table = by_item_street.table.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(select(func.count()).select_from(table).where(table.c.cohort == "days")).scalar()
+    print(f"\n  item × street days rows: {rows:,}")
+    paths = {"days from the index": (*TALLIES[:3], by_item_street._replace(cohorts=("found", "due"))),
+             "days tallied too": TALLIES}
+    print_calls(whole_calls(engine, runs, paths, only="item_code,street"))
 
 
 def _sorting_alone(dbapi_connection: Any, _record: Any) -> None:
@@ -469,8 +555,7 @@ def run(engine: Engine, runs: int, variants: list[str], show_plans: bool
             if show_plans:
                 print(f"      plan: {plan(engine, statement)}")
         if variant == "covering":
-            for label, ms in whole_calls(engine, runs):
-                print(f"  call {label:43s} {ms:9.1f} ms")
+            print_calls(whole_calls(engine, runs))
         if no_helper:
             event.remove(engine, "connect", no_helper)
     set_indexes(engine, "covering")
@@ -496,6 +581,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--variants", default="covering,nohelper,untallied,none,mismatched")
     parser.add_argument("--no-plans", action="store_true")
+    parser.add_argument("--calls-only", action="store_true",
+                        help="only the whole calls, today's path (street tally only) beside the tallies")
+    parser.add_argument("--item-street-days", action="store_true",
+                        help="also item × street with its days to close tallied, against read from the index")
     args = parser.parse_args(argv)
     variants = args.variants.split(",")
     print(f"python {platform.python_version()} on {platform.platform()}, {os.cpu_count()} cpu(s)")
@@ -515,6 +604,19 @@ def main(argv: list[str] | None = None) -> None:
                     Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
                 engine = make_engine(url)
             build(engine, args.hazards)
+        ensure_tallies(engine)
+        if args.calls_only or args.item_street_days:
+            # without sqlite_stat1 SQLite breaks a tie between indexes for the last created, and build() creates
+            # them in set order: the voided ids then came from all 2.8 M hazard events (ix_event_entity_entity_id,
+            # 2.5-3.6 s a statement) and the overdue list took seconds. Created in our order, as run() leaves them.
+            set_indexes(engine, "covering")
+        if args.item_street_days:
+            item_street_days(engine, args.runs)
+        if args.calls_only:
+            print(f"  (load average {', '.join(f'{x:.1f}' for x in os.getloadavg())})")
+            print_calls(whole_calls(engine, args.runs))
+            engine.dispose()
+            continue
         ours = [v for v in variants if SQLITE or v != "nohelper"]  # the helper thread is SQLite's
         results = run(engine, args.runs, ours, not args.no_plans)
         summary(results, ours, SQLITE)

@@ -1,5 +1,6 @@
-"""The statistics' month tally (hazards.models.HazardTally): kept in step by every hazard write, equal to a
-recount, folded by the nightly job, and giving the same figures as counting the hazards row by row."""
+"""The statistics' month tallies (hazards.models.TALLIES: by street, by item, by industry and risk class, by item
+and street): kept in step by every hazard write, equal to a recount, folded by the nightly job, and giving the
+same figures as counting the hazards row by row."""
 
 from collections import Counter
 from datetime import date
@@ -10,9 +11,9 @@ from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
 from hazards.loop import states
-from hazards.models import Hazard, HazardTally, tally_rows
+from hazards.models import TALLIES, Hazard, HazardTally, tally_rows
 from hazards.stats import closure as stats
-from hazards.stats import inputs, tally
+from hazards.stats import inputs, lists, tally
 from inspection.identity.accounts import actor_for
 from schemas.enums import HazardLevel
 from tests.hazards import stats_dataset
@@ -27,7 +28,18 @@ PERIODS = {
     "mid-May to June (May cut)": inputs.Period(date(2026, 5, 15), date(2026, 6, 30)),
     "within June (no whole month)": inputs.Period(date(2026, 6, 10), date(2026, 6, 20)),
 }
-GROUPINGS = [[], ["street"], ["department", "kind"], ["month"], ["month", "street"], ["item_code"]]
+GROUPINGS = [[], ["street"], ["department", "kind"], ["month"], ["month", "street"], ["item_code"],
+             ["item_code", "street"], ["kind", "item_code", "department"], ["item_code", "month"], ["industry"],
+             ["risk_class"], ["industry", "risk_class"], ["month", "risk_class", "kind"],
+             ["street", "industry"]]  # the last: no tally keeps both, read from the hazards
+# group_by -> filters, each on another dimension: the tally chosen must keep the filter too
+FILTERED = [(["month"], {"street": ("三井街道",)}), (["month"], {"kind": ("DUST", "GAS")}),
+            (["month"], {"month": ("2026-06",)}), (["month"], {"department_id": "fire"}),
+            (["month"], {"industry": ("catering",)}), (["month"], {"item_code": ("DUST-26", "GAS-01")}),
+            (["month"], {"risk_class": ("C",)}), (["item_code"], {"street": ("三井街道",)}),
+            (["item_code"], {"industry": ("catering",)}), (["industry"], {"item_code": ("DUST-26",)}),
+            (["risk_class"], {"industry": ("machinery", "catering"), "kind": ("DUST",)}),
+            (["street"], {"item_code": ("DUST-26",)}), (["department"], {"risk_class": ("D",)})]
 
 
 @pytest.fixture()
@@ -43,12 +55,17 @@ kept = tally.kept
 def recounted_in_python(session: Session) -> dict[tuple, int]:
     counts: Counter[tuple] = Counter()
     for hazard in session.scalars(select(Hazard)):
-        counts.update(tally_rows(hazard))
+        for kept_by in TALLIES:
+            counts.update((kept_by.table.__tablename__, *row) for row in tally_rows(hazard, kept_by))
     return dict(counts)
 
 
 def recounted_in_sql(session: Session) -> dict[tuple, int]:
-    return {tuple(row[:6]): int(row[6]) for row in session.execute(tally.recount()).all()}
+    return tally.recounted(session)
+
+
+def tally_rows_in_all(session: Session) -> int:
+    return sum(session.scalar(select(func.count()).select_from(t.table)) for t in TALLIES)
 
 
 def report(session: Session, who, period: inputs.Period, group_by: list[str], **filters) -> tuple:
@@ -57,43 +74,64 @@ def report(session: Session, who, period: inputs.Period, group_by: list[str], **
     return [(row.key, row.figures) for row in result.rows], result.total
 
 
+def tallies_read(who, period: inputs.Period, group_by: list[str], **filters) -> dict[str, set[str]]:
+    """Per statement of the closure table, the tallies it reads."""
+    statements = stats.closure_statements(who, period, inputs.Filters(**filters), group_by, NOW)
+    return {part: {t.table.__tablename__ for t in TALLIES
+                   if f" {t.table.__tablename__}" in str(s.compile(dialect=sqlite.dialect()))}
+            for part, s in statements.items()}
+
+
 def assert_tallied_equals_counted(session: Session, data: Dataset, monkeypatch: pytest.MonkeyPatch) -> int:
-    """Every report the same with the tally and without it; how many read the tally."""
+    """Every report and top-items list the same with the tallies and without them; how many read a tally."""
     who = {name: actor_for(data.world.users[name]) for name in ("office", "inspector", "fire_inspector")}
     cases = [(w, p, g, {}) for w in who.values() for p in PERIODS.values() for g in GROUPINGS]
-    cases += [(who["office"], PERIODS["March 2025 to June 2026"], ["month"], filters)
-              for filters in ({"street": ("三井街道",)}, {"kind": ("DUST", "GAS")}, {"month": ("2026-06",)},
-                              {"department_id": (data.world.fire.id,)}, {"industry": ("catering",)})]
+    for group_by, filters in FILTERED:
+        if filters.get("department_id") == "fire":
+            filters = {"department_id": (data.world.fire.id,)}
+        cases += [(w, p, group_by, filters) for w in (who["office"], who["inspector"])
+                  for p in (PERIODS["March 2025 to June 2026"], PERIODS["mid-May to June (May cut)"])]
     tallied = 0
     for who_, period, group_by, filters in cases:
-        tallied += "hazard_tally" in str(stats.closure_statements(
-            who_, period, inputs.Filters(**filters), group_by, NOW)["found"].compile(dialect=sqlite.dialect()))
+        tallied += bool(tallies_read(who_, period, group_by, **filters)["found"])
         with_tally = report(session, who_, period, group_by, **filters)
+        items = lists.top_items(session, actor=who_, period=period, filters=inputs.Filters(**filters))
         with monkeypatch.context() as patch:
             patch.setattr(stats, "tallied", lambda *args, **kwargs: None)
             counted = report(session, who_, period, group_by, **filters)
+            counted_items = lists.top_items(session, actor=who_, period=period, filters=inputs.Filters(**filters))
         assert with_tally == counted, (who_.username, period, group_by, filters)
+        assert items == counted_items, (who_.username, period, filters)
     return tallied
 
 
 def test_the_tally_is_read_for_whole_months_only_when_it_keeps_what_is_asked(data):
     office = actor_for(data.world.users["office"])
     enterprise = actor_for(data.world.users["enterprise_a"])
+    cut = PERIODS["within June (no whole month)"]
+    by_street, by_item, by_industry, by_item_street = (t.table.__tablename__ for t in TALLIES)
 
-    def reads_tally(who, period, group_by, **filters) -> bool:
-        statements = stats.closure_statements(who, period, inputs.Filters(**filters), group_by, NOW)
-        return all("hazard_tally" in str(s.compile(dialect=sqlite.dialect())) for s in statements.values())
+    def reads(who, period, group_by, **filters) -> tuple[set[str], ...]:
+        read = tallies_read(who, period, group_by, **filters)
+        return read["found"], read["days"], read["due"]
 
-    assert reads_tally(office, JUNE, ["street", "month"])
-    assert reads_tally(office, JUNE, ["department", "kind"], street=("三井街道",))
-    assert not reads_tally(office, JUNE, ["item_code"])
-    assert not reads_tally(office, JUNE, ["street"], industry=("catering",))
-    assert not reads_tally(enterprise, JUNE, [])
-    assert not reads_tally(office, PERIODS["within June (no whole month)"], ["street"])
+    assert reads(office, JUNE, ["street", "month"]) == ({by_street},) * 3
+    assert reads(office, JUNE, ["department", "kind"], street=("三井街道",)) == ({by_street},) * 3
+    assert reads(office, JUNE, ["item_code"]) == ({by_item},) * 3
+    assert reads(office, JUNE, ["kind", "item_code"], department_id=(1,)) == ({by_item},) * 3
+    assert reads(office, JUNE, ["industry", "risk_class"]) == ({by_industry},) * 3
+    assert reads(office, JUNE, ["month"], risk_class=("C",)) == ({by_industry},) * 3
+    assert reads(office, JUNE, ["item_code", "street"]) == ({by_item_street},) * 3
+    assert reads(office, JUNE, ["item_code"], street=("三井街道",)) == ({by_item_street},) * 3
+    assert reads(office, JUNE, ["street"], industry=("catering",)) == (set(), set(), set())
+    assert reads(enterprise, JUNE, []) == (set(), set(), set())
+    assert reads(office, cut, ["street"]) == (set(), set(), set())
+    assert " hazard_item_tally" in str(lists.top_items_statement(office, JUNE).compile(dialect=sqlite.dialect()))
+    assert " hazard_item_tally" not in str(lists.top_items_statement(office, cut).compile(dialect=sqlite.dialect()))
 
 
 def test_tallied_and_counted_figures_agree(session, data, monkeypatch):
-    assert assert_tallied_equals_counted(session, data, monkeypatch) > 50
+    assert assert_tallied_equals_counted(session, data, monkeypatch) > 150
 
 
 def test_every_kind_of_write_keeps_the_tally_equal_to_a_recount(session, data, monkeypatch):
@@ -146,14 +184,14 @@ def test_compaction_folds_each_key_into_one_row_and_changes_no_figure(session, d
         session.commit()
     before = kept(session)
     figures = report(session, office, inputs.Period(date(2025, 1, 1), date(2026, 6, 30)), ["month", "street"])
-    rows = session.scalar(select(func.count()).select_from(HazardTally))
+    rows = tally_rows_in_all(session)
     assert rows > len(before)
 
     folded, written = tally.compact(session)
     session.commit()
 
     assert kept(session) == before
-    assert session.scalar(select(func.count()).select_from(HazardTally)) == len(before)
+    assert tally_rows_in_all(session) == len(before)
     assert folded > written and rows - folded + written == len(before)
     assert report(session, office, inputs.Period(date(2025, 1, 1), date(2026, 6, 30)), ["month", "street"]) == figures
     assert tally.compact(session) == (0, 0)  # nothing left to fold
@@ -185,6 +223,23 @@ def test_0003_fills_in_the_tally_and_marks_voided_hazards(engine, session, data)
     session.expire_all()
     assert kept(session) == expected == recounted_in_sql(session)
     assert set(session.scalars(select(Hazard.id).where(Hazard.voided.is_(True)))) == voided
+
+
+def test_0020_creates_and_fills_in_the_item_and_industry_tallies(engine, session, data):
+    from server import migrate
+
+    states.apply(session, data.h["h2"], states.Move.REOPEN, actor=None, at=at("2026-06-30 10:00"))  # rows to sum
+    session.commit()
+    expected = kept(session)
+    assert {key[0] for key in expected} == {t.table.__tablename__ for t in TALLIES}
+    session.commit()  # let go of the tables the migration drops
+    try:
+        migrate.downgrade(engine=engine, revision="0019")
+        migrate.upgrade(engine=engine)
+    finally:
+        migrate.upgrade(engine=engine)  # the rest of the suite needs head whatever happened
+    session.expire_all()
+    assert kept(session) == expected == recounted_in_sql(session)
 
 
 def test_a_write_from_a_stale_copy_of_the_hazard_keeps_the_tally_right(engine, session, data):
