@@ -1,7 +1,7 @@
 """statistics: month tallies by item, by industry and risk class, and by item and street
 
-Revision ID: 0020_tally
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-03 14:00:00
 
 ``hazard_item_tally``, ``hazard_industry_tally`` and ``hazard_item_street_tally`` (``hazards.models.TALLIES``)
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0020_tally'
-down_revision: str | None = '0019'
+revision: str = '0021'
+down_revision: str | None = '0020'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
