@@ -225,7 +225,7 @@ def test_0003_fills_in_the_tally_and_marks_voided_hazards(engine, session, data)
     assert set(session.scalars(select(Hazard.id).where(Hazard.voided.is_(True)))) == voided
 
 
-def test_0020_creates_and_fills_in_the_item_and_industry_tallies(engine, session, data):
+def test_0021_creates_and_fills_in_the_item_and_industry_tallies(engine, session, data):
     from server import migrate
 
     states.apply(session, data.h["h2"], states.Move.REOPEN, actor=None, at=at("2026-06-30 10:00"))  # rows to sum
@@ -234,7 +234,7 @@ def test_0020_creates_and_fills_in_the_item_and_industry_tallies(engine, session
     assert {key[0] for key in expected} == {t.table.__tablename__ for t in TALLIES}
     session.commit()  # let go of the tables the migration drops
     try:
-        migrate.downgrade(engine=engine, revision="0019")
+        migrate.downgrade(engine=engine, revision="0020")
         migrate.upgrade(engine=engine)
     finally:
         migrate.upgrade(engine=engine)  # the rest of the suite needs head whatever happened
