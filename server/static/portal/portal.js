@@ -83,7 +83,8 @@ async function route() {
     h("a", { href: "#/leases" }, "厂房出租申请"), h("a", { href: "#/service" }, "电子送达"),
     h("a", { href: "#/insurance" }, "安责险保单"), inbox.link,
     h("button", { type: "button", class: "link", onclick: () => { session.logout(); route(); } }, "退出"));
-  const [name, arg] = location.hash.replace(/^#\/?/, "").split("/");
+  const asked = location.hash;
+  const [name, arg] = asked.replace(/^#\/?/, "").split("/");
   try {
     if (name === "order") {
       const load = async () => mount(main, h("a", { href: "#/" }, "← 全部整改指令书"),
@@ -98,6 +99,9 @@ async function route() {
   } catch (err) {
     screenFailed(err, { session, main, showLogin });
   }
+  // another screen was asked for while this one loaded (a slow list answering after the user moved on): it may
+  // have been drawn before this one, so draw it again on top
+  if (location.hash !== asked) route();
 }
 
 // An inbox item's link: a hazard opens the order it is on.
