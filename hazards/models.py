@@ -137,7 +137,19 @@ def _keep_derived(mapper: Any, connection: Any, hazard: Hazard) -> None:
 # Month tallies -----
 
 
-class HazardTally(SQLModel, table=True):
+class TallyRow(SQLModel):
+    """The columns every month tally shares; each tally adds its own key columns (street, item, industry …)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort: str = Field(max_length=8)
+    month: str = Field(max_length=7)
+    department_id: int
+    kind: str = Field(max_length=8)
+    bucket: int
+    n: int
+
+
+class HazardTally(TallyRow, table=True):
     """Hazards counted per local month, street, department and checklist kind, for statistics over whole months
     (``hazards.stats.closure``): the same figures as a scan of ``hazard``, from a few rows a month instead of
     ~17,000. The first of ``TALLIES``; the others count the same way by other keys.
@@ -155,17 +167,10 @@ class HazardTally(SQLModel, table=True):
         Index("ix_hazard_tally_key", "cohort", "month", "street", "department_id", "kind", "bucket", "n"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    cohort: str = Field(max_length=8)
-    month: str = Field(max_length=7)
     street: str = Field(default="", max_length=64)
-    department_id: int
-    kind: str = Field(max_length=8)
-    bucket: int
-    n: int
 
 
-class HazardItemTally(SQLModel, table=True):
+class HazardItemTally(TallyRow, table=True):
     """``HazardTally`` by checklist item instead of street: item-level tables and the top items."""
 
     __tablename__ = "hazard_item_tally"
@@ -173,17 +178,10 @@ class HazardItemTally(SQLModel, table=True):
         Index("ix_hazard_item_tally_key", "cohort", "month", "item_code", "department_id", "kind", "bucket", "n"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    cohort: str = Field(max_length=8)
-    month: str = Field(max_length=7)
     item_code: str = Field(max_length=16)
-    department_id: int
-    kind: str = Field(max_length=8)
-    bucket: int
-    n: int
 
 
-class HazardIndustryTally(SQLModel, table=True):
+class HazardIndustryTally(TallyRow, table=True):
     """``HazardTally`` by the enterprise's industry and risk class (snapshots taken when found)."""
 
     __tablename__ = "hazard_industry_tally"
@@ -192,18 +190,11 @@ class HazardIndustryTally(SQLModel, table=True):
               "bucket", "n"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    cohort: str = Field(max_length=8)
-    month: str = Field(max_length=7)
     industry: str = Field(default="", max_length=32)
     risk_class: str = Field(default="", max_length=1)
-    department_id: int
-    kind: str = Field(max_length=8)
-    bucket: int
-    n: int
 
 
-class HazardItemStreetTally(SQLModel, table=True):
+class HazardItemStreetTally(TallyRow, table=True):
     """``HazardTally`` by checklist item and street. Its days histogram compresses least (~100,000 rows a year for
     ~200,000 hazards) but still measured 1.4-2× faster to read than the covering index (tests/bench/README.md,
     "City scale")."""
@@ -214,15 +205,8 @@ class HazardItemStreetTally(SQLModel, table=True):
               "bucket", "n"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    cohort: str = Field(max_length=8)
-    month: str = Field(max_length=7)
     item_code: str = Field(max_length=16)
     street: str = Field(default="", max_length=64)
-    department_id: int
-    kind: str = Field(max_length=8)
-    bucket: int
-    n: int
 
 
 COHORTS = ("found", "due", "days")
