@@ -1,5 +1,6 @@
 """What a statistics call asks: the period (local dates), the filters, and the month arithmetic they share."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -106,15 +107,23 @@ class Filters:
     def as_dict(self) -> dict[str, list[Any]]:
         return {f.name: list(getattr(self, f.name)) for f in fields(self) if getattr(self, f.name)}
 
-    def conditions(self, cohort: str, tally: Any = None) -> list[ColumnElement[bool]]:
-        """On ``hazard`` for ``cohort`` ("found" or "due"), or on a month tally's columns ``tally`` ("tally")."""
+    def conditions(self, cohort: str, tally: Any = None, bound: Mapping[str, Any] | None = None
+                   ) -> list[ColumnElement[bool]]:
+        """On ``hazard`` for ``cohort`` ("found" or "due"), or on a month tally's columns ``tally`` ("tally").
+        ``bound``: the values as bind parameters named as in ``params`` (a statement built once per shape)."""
         out = []
         for dim in DIMENSIONS.values():
             values = getattr(self, dim.filter_name)
             if values:
                 column = {"found": dim.found, "due": dim.due}[cohort] if cohort != "tally" else tally[dim.tally]
+                values = bound[f"f_{dim.filter_name}"] if bound is not None else values
                 out.append((unindexed(column) if column is H.department_id else column).in_(values))
         return out
+
+    def params(self) -> dict[str, tuple[Any, ...]]:
+        """The filters' values by the bind parameter names ``conditions`` uses with ``bound``."""
+        return {f"f_{dim.filter_name}": values for dim in DIMENSIONS.values()
+                if (values := getattr(self, dim.filter_name))}
 
     def tally_columns(self) -> set[str]:
         """The month-tally columns the filters are on."""

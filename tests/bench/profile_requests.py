@@ -155,6 +155,8 @@ async def measure(args: argparse.Namespace, world: Any) -> None:
         reads = [
             (inspector, "/api/v1/hazards?limit=20"), (world.enterprise_user, "/api/v1/orders"),
             (inspector, "/api/v1/visits?assigned=me"), (world.office, "/api/v1/stats/closure?group_by=street"),
+            *[(world.office, f"/api/v1/stats/closure?group_by={g}")
+              for g in ("department", "item_code", "industry", "month&from=2022-01-01")],
             (world.office, "/api/v1/stats/overdue"), (inspector, f"/api/v1/enterprises/{enterprise}"),
             (inspector, "/api/v1/me"), (inspector, f"/api/v1/photos/{shots[0]}?variant=thumb"),
             (world.enterprise_user, f"/api/v1/orders/{order}"), (inspector, "/api/v1/extensions/pending"),
@@ -170,7 +172,7 @@ async def measure(args: argparse.Namespace, world: Any) -> None:
         for token, path in reads:
             async def read(token: str = token, path: str = path) -> None:
                 await call("GET", path, token)
-            cases[label("GET", path)] = read
+            cases[label("GET", path) + ("?" + path.partition("?")[2] if "group_by" in path else "")] = read
 
         # the submission alone, on visits made beforehand (as bench_submit does)
         token, partner = world.inspectors[1]

@@ -361,3 +361,25 @@ def test_mean_and_median_come_off_the_days_histogram():
     assert stats.mean_and_median(Counter({1: 1, 2: 1, 10: 1})) == (4.33, 2.0)  # odd: the middle one
     assert stats.mean_and_median(Counter({1: 2, 5: 1, 9: 1})) == (4.0, 3.0)  # even: between 1 and 5
     assert stats.mean_and_median(Counter({0: 3, 7: 1})) == (1.75, 0.0)
+
+
+@pytest.mark.parametrize("who", ["office", "inspector"])
+def test_statements_built_once_answer_each_call_with_its_own_values(session, data, who, monkeypatch):
+    """A shape's statements are built on its first call and reused with the next call's values: each period,
+    filter and actor gets the figures of a statement built for it with its values written in."""
+    calls = [(inputs.Period(date(2026, 5, 1), date(2026, 5, 31)), {}),
+             (JUNE, {}),
+             (inputs.Period(date(2026, 5, 15), date(2026, 6, 20)), {}),
+             (inputs.Period(date(2026, 5, 10), date(2026, 6, 25)), {}),
+             (JUNE, {"street": ("三井街道",)}),
+             (JUNE, {"street": ("河海街道", "三井街道")})]
+    groupings = [["street"], ["department"], ["item_code"], ["month"]]
+    stats._BUILT.clear()
+    reused = [closure(session, actor(data, who), period, group_by, **filters)
+              for group_by in groupings for period, filters in calls]
+    assert len(stats._BUILT) < len(reused)  # some shapes were reused
+    monkeypatch.setattr(stats, "built_once", lambda *args: (args[-1](None), {}))  # values written in
+    fresh = [closure(session, actor(data, who), period, group_by, **filters)
+             for group_by in groupings for period, filters in calls]
+    assert [([(r.key, r.figures) for r in a.rows], a.total) for a in reused] == \
+        [([(r.key, r.figures) for r in b.rows], b.total) for b in fresh]
