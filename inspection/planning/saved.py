@@ -15,11 +15,12 @@ department's visit, not a joint one. An inspector's count is over the visits the
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from sqlalchemy import and_, func
 from sqlmodel import Session, col, or_, select
 
-from inspection.clock import local_date
+from inspection.clock import local_date, start_of_local_day
 from inspection.models import Visit, VisitDepartment
 from schemas.enums import VisitStatus
 
@@ -40,10 +41,16 @@ def visits_saved(session: Session, *, date_from: date | None = None, date_to: da
                     VisitDepartment.withdrawn_at)
              .join(VisitDepartment, col(VisitDepartment.visit_id) == Visit.id)
              .where(Visit.status != VisitStatus.CANCELLED))
+    # an unplanned visit's day is the local day of its first instant (started, else submitted, else created):
+    # the same rule in SQL, so the period's visits alone are read, not every unplanned visit ever made
+    first = func.coalesce(Visit.started_at, Visit.submitted_at, Visit.created_at)
     if date_from is not None:
-        query = query.where(or_(col(Visit.planned_date).is_(None), col(Visit.planned_date) >= date_from))
+        query = query.where(or_(col(Visit.planned_date) >= date_from,
+                                and_(col(Visit.planned_date).is_(None), first >= start_of_local_day(date_from))))
     if date_to is not None:
-        query = query.where(or_(col(Visit.planned_date).is_(None), col(Visit.planned_date) <= date_to))
+        query = query.where(or_(col(Visit.planned_date) <= date_to,
+                                and_(col(Visit.planned_date).is_(None),
+                                     first < start_of_local_day(date_to + timedelta(days=1)))))
     visits: dict[int, list[tuple[int, bool, bool]]] = defaultdict(list)
     complete: dict[int, bool] = {}
     for (visit_id, status, planned, started, submitted, created, department, part_submitted,

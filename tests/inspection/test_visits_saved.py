@@ -52,3 +52,21 @@ def test_the_dashboard_and_the_planner_show_the_same_number(session, world):
     planner = task_service.merge_report(session, actor=OFFICE, date_from=june.start)  # from a day, open-ended
     assert dashboard == planner.visits_saved == 2
     assert planner.visits_saved_planned == 1  # shown apart, as 计划减少入企
+
+
+def test_an_unplanned_visit_counts_on_the_local_day_it_started(session, world):
+    """Its day is the Shanghai day of its first instant (started, else submitted, else created): a visit started
+    at 23:30 on 30 June UTC is a 1 July visit; one created in May and started on 1 June is a June visit."""
+    def unplanned(created, started):
+        v = visit(session, world, None, [world.safety, world.fire])
+        v.created_at, v.started_at = created, started
+        session.add(v)
+
+    unplanned(datetime(2026, 6, 30, 15, 30, tzinfo=UTC), datetime(2026, 6, 30, 16, 30, tzinfo=UTC))  # 7月1日 00:30
+    unplanned(datetime(2026, 5, 20, 2, tzinfo=UTC), datetime(2026, 5, 31, 16, 0, tzinfo=UTC))  # 6月1日 00:00
+    unplanned(datetime(2026, 5, 31, 15, 59, tzinfo=UTC), None)  # created 5月31日 23:59, never started
+    session.commit()
+    june = saved.visits_saved(session, date_from=date(2026, 6, 1), date_to=date(2026, 6, 30))
+    assert june.made == 1
+    assert saved.visits_saved(session, date_from=date(2026, 7, 1), date_to=date(2026, 7, 1)).made == 1
+    assert saved.visits_saved(session, date_to=date(2026, 5, 31)).made == 1
