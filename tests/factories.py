@@ -72,3 +72,12 @@ def make_photo(session: Session, uploaded_by: User, **overrides: Any) -> Photo:
     session.add(photo)
     session.flush()
     return photo
+
+
+def gas_officers(session: Session, world: Any) -> Any:
+    """Two certified inspectors of 住建（燃气） in the test world (``gas_inspector1``/``2``), committed."""
+    for n in (1, 2):
+        world.users[f"gas_inspector{n}"] = make_user(session, f"gas_inspector{n}", Role.INSPECTOR,
+                                                     department_id=world.gas.id, cert_no=f"3204110020{n}")
+    session.commit()
+    return world

@@ -11,7 +11,6 @@ from hazards.models import Hazard, RectificationOrder
 from inspection.clock import local_date
 from inspection.models import Event, InspectionTask, Referral
 from inspection.types import utcnow
-from schemas.enums import Role
 from schemas.tasks import ReferralStatus, TaskSource, TaskStatus
 from tests import factories
 from tests.server.test_documents import pdf_text
@@ -22,11 +21,7 @@ API = "/api/v1"
 @pytest.fixture()
 def gas_people(session, world):
     """Two certified inspectors of 住建（燃气）."""
-    for n in (1, 2):
-        world.users[f"gas_inspector{n}"] = factories.make_user(session, f"gas_inspector{n}", Role.INSPECTOR,
-                                                              department_id=world.gas.id, cert_no=f"3204110020{n}")
-    session.commit()
-    return world
+    return factories.gas_officers(session, world)
 
 
 @pytest.fixture()

@@ -17,7 +17,6 @@ from hazards.models import Hazard
 from inspection.clock import local_date
 from inspection.models import Visit, VisitDepartment
 from inspection.types import utcnow
-from schemas.enums import Role
 from tests import factories
 from tests.server.test_department_parts import body, first_plain, part
 from tests.server.test_signoff import upload
@@ -27,13 +26,7 @@ SERIAL = re.compile(r"（新北）(.+?)〔(\d{4})〕(\d{4})号")
 UNVERIFIED = "本文书格式及编号尚待核实"
 
 
-def gas_officers(session, world):
-    """Two certified inspectors of 住建（燃气）."""
-    for n in (1, 2):
-        world.users[f"gas_inspector{n}"] = factories.make_user(session, f"gas_inspector{n}", Role.INSPECTOR,
-                                                              department_id=world.gas.id, cert_no=f"3204110020{n}")
-    session.commit()
-    return world
+gas_officers = factories.gas_officers  # also imported by the sign-off and portal tests
 
 
 @pytest.fixture()
