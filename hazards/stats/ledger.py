@@ -23,7 +23,7 @@ from hazards.stats.closure import item_text, month_range, scope
 from hazards.stats.export import safe_cell
 from hazards.stats.inputs import Filters, Period
 from hazards.stats.lists import overdue_condition
-from hazards.stats.sql import H, not_voided, unindexed
+from hazards.stats.sql import H, not_voided_row, unindexed
 from inspection.clock import SHANGHAI, local, local_date
 from inspection.identity.access import Actor
 from inspection.models import Department, Enterprise
@@ -64,19 +64,20 @@ def _rows_statement(where: list[Any]) -> Select[Any]:
 
 
 def ledger_statement(actor: Actor, period: Period, filters: Filters | None = None) -> Select[Any]:
-    """Every hazard found in the period that the actor may count, voided ones left out, by id.
+    """Every hazard found in the period that the actor may count, voided ones left out (by the row's own flag,
+    ``not_voided_row``: no set of voided ids to gather before the first row), by id.
 
     The found month is kept from SQLite's planner (``unindexed``): through the statistics' covering index the rows
     would come in month order and be sorted by id before the first one is sent, in memory growing with the
     ledger; walking the table in id order sends the first rows at once and holds none."""
     return _rows_statement([*month_range(unindexed(H.found_month), H.found_at, period.start_at, period.end_at),
-                            scope(actor), *(filters or Filters()).conditions("found"), not_voided()])
+                            scope(actor), *(filters or Filters()).conditions("found"), not_voided_row()])
 
 
 def overdue_statement(actor: Actor, at: datetime, filters: Filters | None = None) -> Select[Any]:
     """Every hazard open and past its deadline at ``at`` (as ``/stats/overdue`` counts them), by id."""
     return _rows_statement([overdue_condition(at), scope(actor), *(filters or Filters()).conditions("found"),
-                            not_voided()])
+                            not_voided_row()])
 
 
 @lru_cache(maxsize=4096)
