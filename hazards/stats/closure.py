@@ -223,7 +223,7 @@ def closure(session: Session, *, actor: Actor, period: Period, group_by: Sequenc
     filters = filters or Filters()
     grouped, days = _figures(session, actor=actor, period=period, filters=filters, group_by=group_by, now=now)
     if group_by:
-        total = _total(session, grouped.values(), days, actor=actor, period=period, filters=filters)
+        total = _total(session, grouped.values(), days.values(), actor=actor, period=period, filters=filters)
     else:
         total = grouped.get((), Figures())
     rows = [Row(dict(zip(group_by, key, strict=True)), grouped[key])
@@ -233,15 +233,18 @@ def closure(session: Session, *, actor: Actor, period: Period, group_by: Sequenc
                          visits_saved(session, actor=actor, period=period))
 
 
-def _total(session: Session, groups: Iterable[Figures], days: tuple[float | None, float | None], *,
-           actor: Actor, period: Period, filters: Filters) -> Figures:
-    """The groups partition the hazards, so counts add up, and the days to close are the groups' histograms
-    added up (``days``: their mean and median, from the days statement); distinct enterprises do not add up."""
+def _total(session: Session, groups: Iterable[Figures], histograms: Iterable[Counter[int]], *, actor: Actor,
+           period: Period, filters: Filters) -> Figures:
+    """The groups partition the hazards, so counts and days-to-close histograms add up; distinct enterprises
+    do not."""
     total = Figures()
     for group in groups:
         for name in ADDITIVE:
             setattr(total, name, getattr(total, name) + getattr(group, name))
-    total.mean_days_to_close, total.median_days_to_close = days
+    days: Counter[int] = Counter()
+    for histogram in histograms:
+        days.update(histogram)  # in place: sum() would copy the growing total once per group
+    total.mean_days_to_close, total.median_days_to_close = mean_and_median(days)
     def repeaters(bound: Mapping[str, Any] | None) -> Select[Any]:
         cohort = found_cohort(actor, period, filters, bound)
         ids = select(H.enterprise_id).where(*cohort, H.repeat_of_id.is_not(None), not_voided()).distinct()
@@ -269,8 +272,7 @@ def closure_statements(actor: Actor, period: Period, filters: Filters, group_by:
         statements["found"] = stats_sql.found_figures(found, found_dims, as_of_, whole, streams=streams)
     if "days" in parts:
         days = tallied(actor, filters, group_by, H.found_month, period.start_at, period.end_at, "days", bound=bound)
-        statements["days"] = stats_sql.days_medians(stats_sql.days_histogram(found, found_dims, days, streams=streams),
-                                                    len(found_dims))
+        statements["days"] = stats_sql.days_histogram(found, found_dims, days, streams=streams)
     due = due_cohort(actor, period, filters, as_of, bound)
     if "due" in parts and due is not None:
         whole = tallied(actor, filters, group_by, H.due_month, period.start_at, min(period.end_at, as_of),
@@ -331,8 +333,8 @@ def built_once(what: tuple[Any, ...], actor: Actor, period: Period, filters: Fil
     if actor.role not in (Role.OFFICE, Role.ADMIN, Role.INSPECTOR):
         return build(None), {}
     params = closure_params(actor, period, filters, as_of)
-    key = (*what, dialect, actor.role, frozenset(params), tallied, closure_statements, stats_sql.days_medians,
-           stats_sql.STREAM_DEPTH, stats_sql.DAYS_STREAM_DEPTH)
+    key = (*what, dialect, actor.role, frozenset(params), tallied, closure_statements, stats_sql.STREAM_DEPTH,
+           stats_sql.DAYS_STREAM_DEPTH)
     built = _BUILT.get(key)
     if built is None:
         if len(_BUILT) >= _MAX_SHAPES:
@@ -359,8 +361,8 @@ def figures(session: Session, *, actor: Actor, period: Period, filters: Filters,
 
 def _figures(session: Session, *, actor: Actor, period: Period, filters: Filters, group_by: list[str],
              now: datetime, parts: Iterable[str] = PARTS
-             ) -> tuple[dict[tuple[Any, ...], Figures], tuple[float | None, float | None]]:
-    """``figures`` and the mean and median days to close of all groups together (the total's)."""
+             ) -> tuple[dict[tuple[Any, ...], Figures], dict[tuple[Any, ...], Counter[int]]]:
+    """``figures`` and, per group, the histogram of days to close the mean and median came from."""
     n = len(group_by)
     statements, params = closure_statements_once(actor, period, filters, group_by, now, parts,
                                                  dialect=session.get_bind().dialect.name)
@@ -374,42 +376,27 @@ def _figures(session: Session, *, actor: Actor, period: Period, filters: Filters
             group = at(tuple(row[:n]))
             for name, value in zip(FOUND_FIGURES, row[n:], strict=True):
                 setattr(group, name, int(value or 0))
-    total_days: tuple[float | None, float | None] = (None, None)
+    histograms: dict[tuple[Any, ...], Counter[int]] = {}
     if "days" in statements:
-        total_days = read_days(session.execute(statements["days"], params).all(), n, at)
+        for row in session.execute(statements["days"], params).all():
+            if row[n] is not None:  # a closed hazard always has its closing time; be safe all the same
+                histograms.setdefault(tuple(row[:n]), Counter())[int(row[n])] += int(row[n + 1])
+        for key, histogram in histograms.items():
+            at(key).mean_days_to_close, at(key).median_days_to_close = mean_and_median(histogram)
     if "due" in statements:
         for row in session.execute(statements["due"], params).all():
             group = at(tuple(row[:n]))
             group.due, group.closed_on_time = int(row[n]), int(row[n + 1])
-    return {key: group.finish() for key, group in out.items()}, total_days
-
-
-def read_days(rows: Iterable[Any], n: int, at: Callable[[tuple[Any, ...]], Figures]
-              ) -> tuple[float | None, float | None]:
-    """The days statement's rows (``stats_sql.days_medians``: part — 0 a group, 1 the total —, ``n`` keys,
-    ``DAYS_SUMMARY``) into each group's mean and median days to close (``at(key)``); the total's returned."""
-    total: tuple[float | None, float | None] = (None, None)
-    for row in rows:
-        count, day_sum, lower, upper = row[n + 1:]
-        if not count or lower is None or upper is None:  # nothing closed (no groups: one empty row)
-            continue
-        days = mean_and_median_of(int(count), int(day_sum), int(lower), int(upper))
-        if row[0]:
-            total = days
-        else:
-            group = at(tuple(row[1:n + 1]))
-            group.mean_days_to_close, group.median_days_to_close = days
-    return total
+    return {key: group.finish() for key, group in out.items()}, histograms
 
 
 def mean_and_median(histogram: Counter[int]) -> tuple[float | None, float | None]:
     """Mean (2 decimals) and median of whole days from {days: how many}; the median of an even count is the
-    mean of the two middle values. (None, None) when nothing closed. The closure table computes the same in SQL
-    (``stats_sql.days_medians``: the count, the days summed and the middle days, one row a group) and finishes it
-    with ``mean_and_median_of``; this is the definition it is tested against."""
+    mean of the two middle values. (None, None) when nothing closed."""
     count = sum(histogram.values())
     if count <= 0:
         return None, None
+    mean = round(sum(days * n for days, n in histogram.items()) / count, 2)
     lower_rank, upper_rank = (count + 1) // 2, count // 2 + 1  # 1-based ranks of the middle value(s)
     lower = upper = None
     seen = 0
@@ -421,13 +408,7 @@ def mean_and_median(histogram: Counter[int]) -> tuple[float | None, float | None
             upper = days
             break
     assert lower is not None and upper is not None
-    return mean_and_median_of(count, sum(days * n for days, n in histogram.items()), lower, upper)
-
-
-def mean_and_median_of(count: int, day_sum: int, lower: int, upper: int) -> tuple[float, float]:
-    """Mean (2 decimals) of ``count`` closed hazards whose days to close add up to ``day_sum``, and the median
-    from the middle value(s) ``lower`` and ``upper`` (equal for an odd count)."""
-    return round(day_sum / count, 2), (lower + upper) / 2
+    return mean, (lower + upper) / 2
 
 
 def _sortable(value: Any) -> tuple[int, Any]:

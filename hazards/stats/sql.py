@@ -16,9 +16,7 @@ from sqlalchemy import (
     and_,
     case,
     func,
-    literal,
     literal_column,
-    null,
     select,
     text,
     union_all,
@@ -292,37 +290,3 @@ def days_histogram(cohort: list[ColumnElement[bool]], dims: list[Any], tallied: 
     return less_voided([*dims, H.close_days], where, part, ["n"], *extra,
                        stream=streamed(DAYS_LEADING, dims, DAYS_STREAM_DEPTH) if streams else None)
 
-
-DAYS_SUMMARY = ["count", "day_sum", "lower", "upper"]  # per group: closed, their days summed, the middle day(s)
-
-
-def days_medians(histogram: Select[Any], groups: int) -> Select[Any]:
-    """Per group of ``days_histogram`` (``groups`` keys), and for all groups together (the table's total), the
-    closed count, the days summed and the two middle days, so the mean and median come back one row a group
-    (``hazards.stats.closure.mean_and_median_of``) instead of the whole histogram (item × street at 1 M hazards:
-    960 rows instead of 20,123).
-
-    Columns: ``part`` (0 a group, 1 the total, its keys null), ``k0`` .., then ``DAYS_SUMMARY``. The middle
-    ranks are ``mean_and_median``'s, on the running count ``seen`` up to a day in day order (days are distinct
-    within a group): the lower middle is the first day with ``2 * seen >= count``, the upper the first with
-    ``2 * seen > count`` (the same day for an odd count). The histogram is a CTE read twice: the databases
-    materialise it once."""
-    h = histogram.cte("days_histogram")
-    keys, days, n = [h.c[f"k{i}"] for i in range(groups)], h.c[f"k{groups}"], h.c.n
-    per_day = select(days.label("days"), func.sum(n).label("n")).group_by(days).subquery("total_days")
-
-    def summary(part: int, source: Any, keys: list[Any], days: Any, n: Any) -> Select[Any]:
-        window = {"partition_by": keys or None, "order_by": days}  # one sort for both sums (same ordering)
-        ranked = select(*_keys(keys), days.label("days"), n.label("n"),
-                        func.sum(n).over(**window, rows=(None, 0)).label("seen"),
-                        func.sum(n).over(**window, rows=(None, None)).label("total")).select_from(source)
-        r = ranked.subquery(f"ranked{part}")
-        r_keys = [r.c[f"k{i}"] for i in range(len(keys))]
-        two_seen = literal_column("2") * r.c.seen
-        return (select(literal(part).label("part"), *r_keys, *[null().label(f"k{i}") for i in range(len(keys), groups)],
-                       func.max(r.c.total).label("count"), func.sum(r.c.days * r.c.n).label("day_sum"),
-                       func.min(case((two_seen >= r.c.total, r.c.days))).label("lower"),
-                       func.min(case((two_seen > r.c.total, r.c.days))).label("upper"))
-                .group_by(*r_keys))
-
-    return union_all(summary(0, h, keys, days, n), summary(1, per_day, [], per_day.c.days, per_day.c.n))

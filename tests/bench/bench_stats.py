@@ -30,9 +30,8 @@ import random
 import statistics
 import sys
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -50,7 +49,6 @@ from hazards.stats import closure as stats  # noqa: E402
 from hazards.stats import inputs, tally  # noqa: E402
 from hazards.stats import lists as stats_lists  # noqa: E402
 from hazards.stats import report as stats_report  # noqa: E402
-from hazards.stats import sql as stats_sql  # noqa: E402
 from inspection.clock import SHANGHAI, end_of_local_day  # noqa: E402
 from inspection.field import checklists  # noqa: E402
 from inspection.identity.access import Actor  # noqa: E402
@@ -469,39 +467,11 @@ def reading(tallies: tuple[Tally, ...] | None) -> Iterator[None]:
         stats.TALLIES, stats.tallied = kept, tallied  # type: ignore[misc]
 
 
-def _days_in_python(rows: Iterable[Any], n: int, at: Callable[[tuple[Any, ...]], stats.Figures]
-                    ) -> tuple[float | None, float | None]:
-    """How the days statement was read before session 9: the whole histogram (group, days, n) fetched, then each
-    group's mean and median, and the total's from the groups' histograms added up, in Python."""
-    histograms: dict[tuple[Any, ...], Counter[int]] = {}
-    for row in rows:
-        if row[n] is not None:
-            histograms.setdefault(tuple(row[:n]), Counter())[int(row[n])] += int(row[n + 1])
-    total: Counter[int] = Counter()
-    for key, histogram in histograms.items():
-        at(key).mean_days_to_close, at(key).median_days_to_close = stats.mean_and_median(histogram)
-        total.update(histogram)
-    return stats.mean_and_median(total)
+# the paths compared call by call: as shipped, as before this session (the street tally only)
+PATHS: dict[str, tuple[Tally, ...] | None] = {"today (street tally only)": TALLIES[:1], "tallies": TALLIES}
 
 
-@contextmanager
-def medians_in_python() -> Iterator[None]:
-    """The closure table's days statement as before session 9: the histogram, medians in Python."""
-    kept = stats_sql.days_medians, stats.read_days
-    stats_sql.days_medians = lambda histogram, groups: histogram  # type: ignore[assignment]
-    stats.read_days = _days_in_python  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        stats_sql.days_medians, stats.read_days = kept  # type: ignore[assignment]
-
-
-Way = Callable[[], AbstractContextManager[None]]  # a way of answering, entered around each call
-# the paths compared call by call: as before session 9 (medians in Python), as shipped (medians in SQL)
-PATHS: dict[str, Way] = {"today (medians in Python)": medians_in_python, "medians in SQL": nullcontext}
-
-
-def whole_calls(engine: Engine, runs: int, paths: dict[str, Way] | None = None,
+def whole_calls(engine: Engine, runs: int, paths: dict[str, tuple[Tally, ...] | None] | None = None,
                 only: str = "") -> list[tuple[str, dict[str, tuple[float, float]], str]]:
     """Each call's median (wall ms, CPU ms of this process) per path, the paths alternated run by run (so both see
     the same load), and the load average when the call finished; ``only``: the calls whose label holds it. On
@@ -514,12 +484,12 @@ def whole_calls(engine: Engine, runs: int, paths: dict[str, Way] | None = None,
             if only not in label:
                 continue
             times: dict[str, list[tuple[float, float]]] = {name: [] for name in paths}
-            for path in paths.values():  # warm up
-                with path():
+            for tallies in paths.values():  # warm up
+                with reading(tallies):
                     call(session)
             for _ in range(runs):
-                for name, path in paths.items():
-                    with path():
+                for name, tallies in paths.items():
+                    with reading(tallies):
                         began, cpu = time.perf_counter(), time.process_time()
                         call(session)
                         times[name].append(((time.perf_counter() - began) * 1000, (time.process_time() - cpu) * 1000))
@@ -551,9 +521,8 @@ def item_street_days(engine: Engine, runs: int) -> None:
     with engine.connect() as conn:
         rows = conn.execute(select(func.count()).select_from(table).where(table.c.cohort == "days")).scalar()
     print(f"\n  item × street days rows: {rows:,}")
-    index, tallied = (*TALLIES[:3], by_item_street._replace(cohorts=("found", "due"))), TALLIES
-    paths: dict[str, Way] = {"days from the index": lambda: reading(index),
-                             "days tallied too": lambda: reading(tallied)}
+    paths = {"days from the index": (*TALLIES[:3], by_item_street._replace(cohorts=("found", "due"))),
+             "days tallied too": TALLIES}
     print_calls(whole_calls(engine, runs, paths, only="item_code,street"))
 
 
@@ -613,7 +582,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--variants", default="covering,nohelper,untallied,none,mismatched")
     parser.add_argument("--no-plans", action="store_true")
     parser.add_argument("--calls-only", action="store_true",
-                        help="only the whole calls, today's path (medians in Python) beside medians in SQL")
+                        help="only the whole calls, today's path (street tally only) beside the tallies")
     parser.add_argument("--item-street-days", action="store_true",
                         help="also item × street with its days to close tallied, against read from the index")
     args = parser.parse_args(argv)

@@ -14,7 +14,6 @@ from hazards.loop import states
 from hazards.models import TALLIES, Hazard, HazardTally, tally_rows
 from hazards.stats import closure as stats
 from hazards.stats import inputs, lists, tally
-from hazards.stats import sql as stats_sql
 from inspection.identity.accounts import actor_for
 from schemas.enums import HazardLevel
 from tests.hazards import stats_dataset
@@ -133,37 +132,6 @@ def test_the_tally_is_read_for_whole_months_only_when_it_keeps_what_is_asked(dat
 
 def test_tallied_and_counted_figures_agree(session, data, monkeypatch):
     assert assert_tallied_equals_counted(session, data, monkeypatch) > 150
-
-
-def test_medians_in_sql_are_the_medians_of_the_days_histogram(session, data, monkeypatch):
-    """The closure table's mean and median days to close (per group in SQL, ``sql.days_medians``) are
-    ``mean_and_median`` of the histogram the statement groups, per group and for the total, tallied or not:
-    odd and even counts (the median between the two middle days) both met."""
-    office = actor_for(data.world.users["office"])
-    evens = 0
-    for period in PERIODS.values():
-        for group_by in GROUPINGS:
-            for tallied in (stats.tallied, lambda *args, **kwargs: None):
-                monkeypatch.setattr(stats, "tallied", tallied)
-                result = stats.closure(session, actor=office, period=period, group_by=group_by, now=NOW)
-                with monkeypatch.context() as patch:
-                    patch.setattr(stats_sql, "days_medians", lambda histogram, groups: histogram)
-                    histogram = stats.closure_statements(office, period, inputs.Filters(), group_by, NOW,
-                                                         ("days",))["days"]
-                    rows = session.execute(histogram).all()
-                n = len(group_by)
-                per_group: dict[tuple, Counter[int]] = {}
-                for row in rows:
-                    per_group.setdefault(tuple(row[:n]), Counter())[int(row[n])] += int(row[n + 1])
-                got = {tuple(row.key[name] for name in group_by):
-                       (row.figures.mean_days_to_close, row.figures.median_days_to_close) for row in result.rows}
-                expected = {key: stats.mean_and_median(h) for key, h in per_group.items()}
-                assert {k: v for k, v in got.items() if v != (None, None)} == expected, (period, group_by)
-                total = stats.mean_and_median(sum(per_group.values(), Counter()))
-                assert (result.total.mean_days_to_close, result.total.median_days_to_close) == total
-                evens += sum(1 for h in per_group.values() if sum(h.values()) % 2 == 0
-                             and stats.mean_and_median(h)[1] % 1)
-    assert evens > 10  # medians halfway between two days
 
 
 def test_every_kind_of_write_keeps_the_tally_equal_to_a_recount(session, data, monkeypatch):
