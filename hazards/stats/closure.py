@@ -193,7 +193,8 @@ def tallied(actor: Actor, filters: Filters, group_by: Sequence[str], month: Any,
                    dims=[c[DIMENSIONS[name].tally] for name in group_by],
                    live=[month >= months[0], month <= months[1], scope(actor, bound),
                          *filters.conditions(live, bound=bound)],
-                   rest=month.in_(values[f"{prefix}cut"]) if f"{prefix}cut" in values else false())
+                   rest=month.in_(values[f"{prefix}cut"]) if f"{prefix}cut" in values else false(),
+                   whole=f"{prefix}cut" not in values)
 
 
 TALLY_PREFIX = {"found": "tf_", "due": "td_"}  # the bind parameters of a cohort's whole months

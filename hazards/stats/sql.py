@@ -184,7 +184,8 @@ class Tallied(NamedTuple):
     its group columns;
     ``live`` selects the same months in ``hazard``, for what the tally cannot keep (overdue depends on the
     moment asked); ``rest`` keeps the hazards of the months the period cuts, which are still counted row by
-    row.
+    row; ``whole``: the period cuts no month (``rest`` is false), so a statement with nothing live reads the
+    tally alone (``tally_alone``).
     """
 
     c: Any
@@ -192,6 +193,7 @@ class Tallied(NamedTuple):
     dims: list[Any]
     live: list[ColumnElement[bool]]
     rest: ColumnElement[bool]
+    whole: bool = False
 
     def sum(self, condition: ColumnElement[bool] | None = None) -> Any:
         """``n`` summed (where ``condition`` holds)."""
@@ -205,6 +207,15 @@ class Tallied(NamedTuple):
         """A select of the cohort's whole months, grouped by the tally's group columns and ``dims``."""
         return select(*_keys([*self.dims, *dims])).where(self.c.cohort == name, *self.where).group_by(*self.dims,
                                                                                                         *dims)
+
+
+def tally_alone(tallied: Tallied, read: Select[Any]) -> Select[Any]:
+    """``read`` (a tally cohort's select, its first figure the count) as the whole statement, when the period
+    cuts no month and nothing is counted live: ``less_voided``'s hazard parts would be empty, and its outer
+    GROUP BY over the union would only group the tally's groups again (item × street's days at 1 M hazards:
+    20,123 groups, a quarter of the statement on PostgreSQL). Groups whose appends cancel out disappear, as
+    ``less_voided``'s ``HAVING`` makes them."""
+    return read.having(tallied.sum() > 0)
 
 
 def tally_found(tallied: Tallied) -> Select[Any]:
@@ -271,6 +282,8 @@ def due_figures(cohort: list[ColumnElement[bool]], dims: list[Any], tallied: Tal
         where = [*cohort, tallied.rest]
         extra = [tallied.cohort("due").add_columns(tallied.sum().label("due"),
                                                    tallied.sum(tallied.c.bucket == 1).label("closed_on_time"))]
+        if tallied.whole:
+            return tally_alone(tallied, extra[0])
     return less_voided(dims, where, part, ["due", "closed_on_time"], *extra,
                        stream=streamed(DUE_LEADING, dims) if streams else None)
 
@@ -287,6 +300,8 @@ def days_histogram(cohort: list[ColumnElement[bool]], dims: list[Any], tallied: 
     if tallied is not None:
         where.append(tallied.rest)
         extra = [tallied.cohort("days", tallied.c.bucket).add_columns(tallied.sum().label("n"))]
+        if tallied.whole:
+            return tally_alone(tallied, extra[0])
     return less_voided([*dims, H.close_days], where, part, ["n"], *extra,
                        stream=streamed(DAYS_LEADING, dims, DAYS_STREAM_DEPTH) if streams else None)
 
