@@ -170,6 +170,69 @@ def measure(url: str, export: str) -> dict[str, float]:
             "first_rows": first_rows or 0.0, "rss_before_mb": before, "peak_growth_mb": peak - before}
 
 
+def drop_os_cache(url: str) -> None:
+    """Evict the OS page cache of this PostgreSQL database's files only (``posix_fadvise(DONTNEED)`` on
+    ``base/<oid>/*``; needs read access to the data directory, i.e. a local server run as the same user or root).
+    PostgreSQL's shared buffers are left as they are: nothing is restarted."""
+    import glob
+
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
+        oid, data = conn.execute("SELECT oid, current_setting('data_directory') FROM pg_database "
+                                 "WHERE datname = current_database()").fetchone()
+    for path in glob.glob(f"{data}/base/{oid}/*"):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+def first_rows(url: str, voided_from_events: bool) -> dict[str, Any]:
+    """In this (fresh) process: the ledger CSV's header and first batch only, as ``measure`` times them.
+    ``voided_from_events``: the statement as before session 9, the voided ids gathered from the events."""
+    from sqlmodel import Session
+
+    from hazards.stats import inputs, ledger
+    from hazards.stats import sql as stats_sql
+    from inspection.identity.access import Actor
+    from schemas.enums import Role
+    from server.db import make_engine
+    from tests.bench.bench_stats import END, START
+
+    if voided_from_events:
+        ledger.not_voided_row = stats_sql.not_voided  # type: ignore[assignment]
+    office = Actor(user_id=0, username="bench", full_name="bench", role=Role.OFFICE)
+    period = inputs.Period(START, date.fromordinal(END.toordinal() - 1))
+    with Session(make_engine(url)) as session:
+        session.execute(text("SELECT 1"))  # connected, as a request's session is
+        began = time.perf_counter()
+        batches = ledger.row_batches(session, ledger.ledger_statement(office, period))
+        chunks = ledger.csv_chunks(ledger.headers(), batches)
+        next(chunks)
+        header = time.perf_counter() - began
+        next(chunks)
+        first = time.perf_counter() - began
+        batches.close()
+    return {"header": header, "first_rows": first}
+
+
+def compare_first_rows(url: str, runs: int, cold: bool) -> None:
+    """The ledger CSV's first rows with the voided ids from the events (before) and from the row's flag (now),
+    alternated, each in a fresh process; ``cold``: the database's OS page cache dropped before each run."""
+    for i in range(runs):
+        for name, flag in (("voided ids from the events", "--voided-from-events"), ("the row's flag", "")):
+            if cold:
+                drop_os_cache(url)
+            started = load()
+            done = subprocess.run([sys.executable, __file__, "--first-rows-of", url, *([flag] if flag else [])],
+                                  capture_output=True, text=True, cwd=ROOT, check=True)
+            r = json.loads(done.stdout.strip().splitlines()[-1])
+            print(f"  run {i + 1} {'cold' if cold else 'warm'} {name:27s} header {r['header']:.3f} s, first rows "
+                  f"{r['first_rows']:.3f} s  load {started} -> {load()}", flush=True)
+
+
 def run(backend: str, n: int, exports: list[str] = EXPORTS) -> None:
     url = url_for(backend, n)
     for export in exports:
@@ -194,11 +257,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--exports", default=",".join(EXPORTS),
                         help=f"comma-separated, of {','.join(EXPORTS + BASELINES)}")
+    parser.add_argument("--first-rows", metavar="URL",
+                        help="only the ledger CSV's first rows on this database (a built data set), before and "
+                             "after session 9's change, alternated; with --cold, the database's OS cache dropped")
+    parser.add_argument("--cold", action="store_true")
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--first-rows-of", help=argparse.SUPPRESS)
+    parser.add_argument("--voided-from-events", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
         print(json.dumps(measure(args.url, args.measure)))
+        return
+    if args.first_rows_of:
+        print(json.dumps(first_rows(args.first_rows_of, args.voided_from_events)))
+        return
+    if args.first_rows:
+        compare_first_rows(args.first_rows, args.runs, args.cold)
         return
     print(f"python {platform.python_version()} on {platform.platform()}, {os.cpu_count()} cpu(s); targets: peak "
           f"growth < {TARGET_GROWTH_MB} MB, CSV first bytes < {TARGET_FIRST_BYTES_S:.0f} s")
