@@ -304,4 +304,3 @@ def days_histogram(cohort: list[ColumnElement[bool]], dims: list[Any], tallied: 
             return tally_alone(tallied, extra[0])
     return less_voided([*dims, H.close_days], where, part, ["n"], *extra,
                        stream=streamed(DAYS_LEADING, dims, DAYS_STREAM_DEPTH) if streams else None)
-

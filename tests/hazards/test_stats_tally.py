@@ -130,6 +130,22 @@ def test_the_tally_is_read_for_whole_months_only_when_it_keeps_what_is_asked(dat
     assert " hazard_item_tally" not in str(lists.top_items_statement(office, cut).compile(dialect=sqlite.dialect()))
 
 
+def test_a_period_of_whole_months_reads_days_and_due_from_the_tally_alone(data):
+    """No month cut, nothing live: the days and due statements are the tally's select, not ``less_voided``'s
+    union with empty hazard parts (the found statement always counts overdue and repeats live)."""
+    office = actor_for(data.world.users["office"])
+    cut = PERIODS["mid-May to June (May cut)"]
+
+    def compiled(period: inputs.Period, part: str) -> str:
+        statement = stats.closure_statements(office, period, inputs.Filters(), ["item_code", "street"], NOW)[part]
+        return str(statement.compile(dialect=sqlite.dialect()))
+
+    for part in ("days", "due"):
+        assert "FROM hazard " not in compiled(JUNE, part) and "UNION ALL" not in compiled(JUNE, part)
+        assert "FROM hazard " in compiled(cut, part)
+    assert "FROM hazard " in compiled(JUNE, "found")
+
+
 def test_tallied_and_counted_figures_agree(session, data, monkeypatch):
     assert assert_tallied_equals_counted(session, data, monkeypatch) > 150
 
