@@ -215,8 +215,9 @@ def _secondary_indexes(engine: Engine, tables: tuple[str, ...]) -> list[Any]:
     return found
 
 
-def build(engine: Engine, n: int) -> None:
-    """Create the schema from the models and bulk-load the data set; about two minutes either way."""
+def build(engine: Engine, n: int, generated: bool = False) -> None:
+    """Create the schema from the models and bulk-load the data set; about two minutes either way at 1 M.
+    ``generated`` (PostgreSQL): hazards and events generated inside the database (``stats_generated``)."""
     global SQLITE
     SQLITE = engine.dialect.name == "sqlite"
     began = time.perf_counter()
@@ -252,6 +253,20 @@ def build(engine: Engine, n: int) -> None:
             flush(table)
         cursor.execute("COMMIT")
         raw.close()
+    elif generated:
+        from tests.bench import stats_generated
+
+        first = engine.raw_connection()
+        with first.driver_connection.cursor() as cursor:
+            for table in ("department", "enterprise"):
+                with cursor.copy(f"COPY {table} ({_columns(table)}) FROM STDIN") as copy:
+                    for row in _parents(table, now):
+                        copy.write_row(row)
+        first.driver_connection.commit()
+        first.close()
+        phases = stats_generated.load(engine, n, start=START, end=END, as_of=AS_OF, enterprises=ENTERPRISES)
+        print("  generated in PostgreSQL: " + ", ".join(f"{name} {s:.0f} s" for name, s in phases.items()),
+              flush=True)
     else:
         # two connections, so hazards and their events stream through two COPYs at once; the parents first
         first, second = engine.raw_connection(), engine.raw_connection()
@@ -281,21 +296,46 @@ def build(engine: Engine, n: int) -> None:
         second.driver_connection.commit()
         first.close()
         second.close()
+    if not SQLITE:
         with engine.begin() as conn:
             for table in ("department", "enterprise", "hazard", "event"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"))
     loaded = time.perf_counter()
+    print(f"  loaded {n:,} hazards in {loaded - began:.0f} s (load {_load()})", flush=True)
     with engine.begin() as conn:
+        if not SQLITE:  # this session only; the measurements run with the server's settings
+            conn.execute(text("SET LOCAL maintenance_work_mem = '1GB'"))
+            conn.execute(text("SET LOCAL work_mem = '256MB'"))
         for index in indexes:
             index.create(conn)
+        indexed = time.perf_counter()
+        print(f"  indexed in {indexed - loaded:.0f} s (load {_load()})", flush=True)
         tallied = tally.rebuild(conn)
         conn.execute(text("CREATE TABLE bench_meta (hazards INTEGER)"))
         conn.execute(text("INSERT INTO bench_meta VALUES (:n)"), {"n": n})
+    counted = time.perf_counter()
+    print(f"  tallied ({tallied:,} tally rows) in {counted - indexed:.0f} s (load {_load()})", flush=True)
     if not SQLITE:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
+        print(f"  VACUUM ANALYZE in {time.perf_counter() - counted:.0f} s (load {_load()})", flush=True)
     print(f"  built {n:,} hazards in {loaded - began:.0f} s, indexed and tallied ({tallied:,} tally rows) in "
           f"{time.perf_counter() - loaded:.0f} s")
+
+
+def _load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _parents(table: str, now: Any) -> list[tuple[Any, ...]]:
+    """The departments or enterprises of ``generate`` (they come first, so no hazard is drawn)."""
+    out = []
+    for kind, row in generate(n=0):
+        if kind not in ("department", "enterprise"):
+            break
+        if kind == table:
+            out.append(_full(table, row, now))
+    return out
 
 
 def built(engine: Engine, n: int) -> bool:
@@ -585,6 +625,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="only the whole calls, today's path (street tally only) beside the tallies")
     parser.add_argument("--item-street-days", action="store_true",
                         help="also item × street with its days to close tallied, against read from the index")
+    parser.add_argument("--pg-generate", action="store_true",
+                        help="PostgreSQL: generate hazards and events inside the database (fast at 5 M; "
+                             "tests/bench/stats_generated.py) instead of in Python")
     args = parser.parse_args(argv)
     variants = args.variants.split(",")
     print(f"python {platform.python_version()} on {platform.platform()}, {os.cpu_count()} cpu(s)")
@@ -603,7 +646,7 @@ def main(argv: list[str] | None = None) -> None:
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
                 engine = make_engine(url)
-            build(engine, args.hazards)
+            build(engine, args.hazards, generated=args.pg_generate and not SQLITE)
         ensure_tallies(engine)
         if args.calls_only or args.item_street_days:
             # without sqlite_stat1 SQLite breaks a tie between indexes for the last created, and build() creates
