@@ -493,10 +493,18 @@ def calls() -> list[tuple[str, Callable[[Session], Any]]]:
     return out
 
 
+_BUILT_FOR: dict[tuple[Tally, ...] | None, dict[tuple[Any, ...], Any]] = {}
+
+
 @contextmanager
 def reading(tallies: tuple[Tally, ...] | None) -> Iterator[None]:
-    """The statistics read ``tallies`` (None: none, every month from the hazards' covering indexes)."""
-    kept, tallied = stats.TALLIES, stats.tallied
+    """The statistics read ``tallies`` (None: none, every month from the hazards' covering indexes).
+
+    Each set of tallies gets its own cache of statements built once per shape (``stats.built_once``): the
+    cache's key does not hold ``stats.TALLIES``, so with one shared cache every path after the first would run
+    the statements the first path built (as this bench did from session 8's merge until session 9)."""
+    kept, tallied, built = stats.TALLIES, stats.tallied, stats._BUILT
+    stats._BUILT = _BUILT_FOR.setdefault(tallies, {})  # type: ignore[misc]
     if tallies is None:
         stats.tallied = lambda *args, **kwargs: None  # type: ignore[assignment]
     else:
@@ -504,7 +512,7 @@ def reading(tallies: tuple[Tally, ...] | None) -> Iterator[None]:
     try:
         yield
     finally:
-        stats.TALLIES, stats.tallied = kept, tallied  # type: ignore[misc]
+        stats.TALLIES, stats.tallied, stats._BUILT = kept, tallied, built  # type: ignore[misc]
 
 
 # the paths compared call by call: as shipped, as before this session (the street tally only)
@@ -648,10 +656,12 @@ def main(argv: list[str] | None = None) -> None:
                 engine = make_engine(url)
             build(engine, args.hazards, generated=args.pg_generate and not SQLITE)
         ensure_tallies(engine)
-        if args.calls_only or args.item_street_days:
+        if SQLITE and (args.calls_only or args.item_street_days):
             # without sqlite_stat1 SQLite breaks a tie between indexes for the last created, and build() creates
             # them in set order: the voided ids then came from all 2.8 M hazard events (ix_event_entity_entity_id,
             # 2.5-3.6 s a statement) and the overdue list took seconds. Created in our order, as run() leaves them.
+            # PostgreSQL plans from statistics, not creation order: recreating them there (minutes at 5 M) is not
+            # needed.
             set_indexes(engine, "covering")
         if args.item_street_days:
             item_street_days(engine, args.runs)
