@@ -561,6 +561,33 @@ def print_calls(results: list[tuple[str, dict[str, tuple[float, float]], str]]) 
         print(f"  | {label} | {cells} | {ratio:.1f}× | {load} |")
 
 
+def growth(engines: dict[str, Engine], runs: int) -> None:
+    """Each call as shipped (every tally) on data sets of two sizes, alternated run by run in one process (so both
+    see the same load): the medians (wall ms, client CPU ms) and the larger's wall ÷ the smaller's."""
+    sessions = {name: Session(engine) for name, engine in engines.items()}
+    names = list(engines)
+    print(f"\n  | call | {' | '.join(names)} | {names[-1]} ÷ {names[0]} | load 1/5/15 |")
+    print("  |---|" + "---:|" * (len(names) + 1) + "---|")
+    try:
+        for label, call in calls():
+            times: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
+            for session in sessions.values():  # warm up
+                call(session)
+            for _ in range(runs):
+                for name, session in sessions.items():
+                    began, cpu = time.perf_counter(), time.process_time()
+                    call(session)
+                    times[name].append(((time.perf_counter() - began) * 1000, (time.process_time() - cpu) * 1000))
+            medians = {name: (statistics.median(w for w, _ in t), statistics.median(c for _, c in t))
+                       for name, t in times.items()}
+            cells = " | ".join(f"{medians[n][0]:.0f} ({medians[n][1]:.0f})" for n in names)
+            print(f"  | {label} | {cells} | {medians[names[-1]][0] / medians[names[0]][0]:.1f}× | {_load()} |",
+                  flush=True)
+    finally:
+        for session in sessions.values():
+            session.close()
+
+
 def item_street_days(engine: Engine, runs: int) -> None:
     """The choice for item × street (tests/bench/README.md, "City scale"): its days to close read from its tally,
     against from the covering index (the tally's found and due cohorts read either way)."""
@@ -636,6 +663,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pg-generate", action="store_true",
                         help="PostgreSQL: generate hazards and events inside the database (fast at 5 M; "
                              "tests/bench/stats_generated.py) instead of in Python")
+    parser.add_argument("--growth-from", metavar="URL",
+                        help="PostgreSQL: also each call as shipped on this (smaller) database beside --hazards's, "
+                             "alternated run by run: the growth as a ratio from one machine state")
     args = parser.parse_args(argv)
     variants = args.variants.split(",")
     print(f"python {platform.python_version()} on {platform.platform()}, {os.cpu_count()} cpu(s)")
@@ -665,6 +695,12 @@ def main(argv: list[str] | None = None) -> None:
             set_indexes(engine, "covering")
         if args.item_street_days:
             item_street_days(engine, args.runs)
+        if args.growth_from:
+            smaller = make_engine(args.growth_from)
+            with smaller.connect() as conn:
+                size = conn.execute(text("SELECT hazards FROM bench_meta")).scalar()
+            growth({f"{size:,} hazards": smaller, f"{args.hazards:,} hazards": engine}, args.runs)
+            smaller.dispose()
         if args.calls_only:
             print(f"  (load average {', '.join(f'{x:.1f}' for x in os.getloadavg())})")
             print_calls(whole_calls(engine, args.runs))
