@@ -4,6 +4,8 @@ Run from the repository root:
     python -m tests.bench.bench_stats                      # SQLite (file under /tmp, built once and reused)
     python -m tests.bench.bench_stats --backend pg         # PostgreSQL database helper7bench (built once)
     python -m tests.bench.bench_stats --backend both --rebuild
+    XUNCHA_BENCH_PG=<url of s9_stats5m> python -m tests.bench.bench_stats --backend pg --pg-generate \
+        --hazards 5000000 --calls-only --growth-from <url of a 1 M set>   # built inside PostgreSQL, 1 M beside 5 M
 Not collected by pytest. Results go in tests/bench/README.md ("Statistics") by hand.
 
 The data: 20,000 enterprises on 12 streets, 5 departments, 1,000,000 hazards found evenly over five years
