@@ -20,7 +20,14 @@ from sqlmodel import Session, col, select
 from inspection import audit
 from inspection.errors import Conflict, InvalidInput, NotPermitted
 from inspection.field import checklists
-from inspection.field.visits import Asked, asked_items, ensure_on_visit, get_visible, part_items, record_details
+from inspection.field.visits import (
+    Asked,
+    asked_items,
+    ensure_on_visit,
+    get_visible_with_enterprise,
+    part_items,
+    record_details,
+)
 from inspection.identity.access import Actor, require_role
 from inspection.models import Department, Photo, Result, Submission, Visit, VisitDepartment, VisitInspector
 from schemas.enums import ItemResult, Party, Role, VisitSource, VisitStatus
@@ -162,7 +169,7 @@ def check(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, 
     Routes run this before they take the database's write slot, so submissions from many phones are
     checked side by side and the write transaction only re-checks what may have moved and inserts.
     """
-    visit = get_visible(session, visit_id, actor)
+    visit, enterprise = get_visible_with_enterprise(session, visit_id, actor)  # held: asked_items reads it
     uuid = str(data.client_uuid)
     found = session.execute(_BY_UUID_OR_CURRENT, {"client_uuid": uuid, "visit_id": visit_id,
                                                   "department_id": actor.department_id}).scalars().all()

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, or_
+from sqlalchemy import bindparam, insert, or_
 from sqlmodel import Session, col, select
 
 from inspection import audit
@@ -52,6 +52,31 @@ class Asked:
 
 # --- who may see and do what -----------------------------------------------------------------------------
 
+_VISIT_AND_ENTERPRISE = select(Visit, Enterprise).join(Enterprise, col(Enterprise.id) == Visit.enterprise_id).where(
+    col(Visit.id) == bindparam("pk"))
+
+
+def get_visible_with_enterprise(session: Session, visit_id: int, actor: Actor) -> tuple[Visit, Enterprise]:
+    """``get_visible`` and the visit's enterprise, read in one statement when neither is loaded. The caller holds
+    the enterprise while it works: the session's identity map keeps rows only while something refers to them,
+    and ``by_id`` (``asked_items``, ``profile_of``) then finds it there instead of reading it again."""
+    if session.identity_map.get(session.identity_key(Visit, visit_id)) is None:
+        row = session.execute(_VISIT_AND_ENTERPRISE, {"pk": visit_id}).first()
+        if row is not None:
+            visit = get_visible(session, visit_id, actor)
+            return visit, row[1]
+    visit = get_visible(session, visit_id, actor)
+    enterprise = by_id(session, Enterprise, visit.enterprise_id)
+    assert enterprise is not None
+    return visit, enterprise
+
+
+def keep(session: Session, *rows: object) -> None:
+    """Keep these loaded rows in the session's identity map until the session ends (it holds rows weakly): the
+    answer built after the commit finds them there instead of reading them again."""
+    session.info.setdefault("kept", []).extend(rows)
+
+
 def get_visible(session: Session, visit_id: int, actor: Actor) -> Visit:
     visit = by_id(session, Visit, visit_id)
     if visit is None or (not actor.is_staff and visit.enterprise_id != actor.enterprise_id):
@@ -94,6 +119,11 @@ def profile_of(session: Session, enterprise: Enterprise, *, visit: Visit | None 
         role = role_at_site(session, enterprise.id or 0, site_id)
     else:
         role, site_id = plant_role(session, enterprise.id or 0)
+    return profile_at(session, enterprise, role, site_id)
+
+
+def profile_at(session: Session, enterprise: Enterprise, role: str | None, site_id: int | None) -> EnterpriseProfile:
+    """The profile of an enterprise whose role at a plant site (``plant_role``) is known already."""
     return EnterpriseProfile(
         dust_involved=enterprise.dust_involved, dust_kind=enterprise.dust_kind if enterprise.dust_involved else None,
         gas_user=enterprise.gas_user, gas_supply=enterprise.gas_supply if enterprise.gas_user else None,
@@ -220,7 +250,9 @@ def create(session: Session, data: VisitCreate, *, actor: Actor, now: datetime) 
     enterprise = session.get(Enterprise, data.enterprise_id)
     if enterprise is None:
         raise InvalidInput("企业不存在 / unknown enterprise", code="unknown_enterprise")
-    profile = profile_of(session, enterprise)
+    keep(session, enterprise)  # the answer shows it
+    role, site_id = plant_role(session, enterprise.id or 0)  # the profile's and the visit's site, read once
+    profile = profile_at(session, enterprise, role, site_id)
     applicable = checklists.applicable_kinds(profile)
     if data.departments:
         if actor.role == Role.INSPECTOR:
@@ -236,7 +268,6 @@ def create(session: Session, data: VisitCreate, *, actor: Actor, now: datetime) 
                            code="no_checklist", details={"applicable_kinds": applicable})
     people = list(dict.fromkeys(([actor.user_id] if actor.role == Role.INSPECTOR else []) + data.inspector_ids))
     users = _inspectors(session, people)
-    _, site_id = plant_role(session, enterprise.id or 0)
     visit = Visit(
         client_uuid=str(data.client_uuid) if data.client_uuid else None,
         enterprise_id=enterprise.id, plant_site_id=site_id, lead_department_id=departments[0][0],
@@ -249,9 +280,10 @@ def create(session: Session, data: VisitCreate, *, actor: Actor, now: datetime) 
         link = VisitDepartment(visit_id=visit.id, department_id=department_id, kinds=sorted(set(kinds)))
         pin_versions(session, link)
         session.add(link)
-    for user in users:
-        session.add(VisitInspector(visit_id=visit.id, user_id=user.id, department_id=user.department_id))
     session.flush()
+    if users:  # one executemany (the ORM's flush sent one INSERT … RETURNING per inspector on SQLite)
+        session.connection().execute(_INSERT_INSPECTORS, [
+            {"visit_id": visit.id, "user_id": user.id, "department_id": user.department_id} for user in users])
     audit.record(session, entity="visit", entity_id=visit.id or 0, action="visit.create", actor=actor, at=now,
                  after={**audit.snapshot(visit, VISIT_FIELDS),
                         "departments": {str(d): sorted(set(k)) for d, k in departments},
@@ -259,6 +291,7 @@ def create(session: Session, data: VisitCreate, *, actor: Actor, now: datetime) 
     return visit
 
 
+_INSERT_INSPECTORS = insert(VisitInspector.__table__)  # type: ignore[attr-defined]
 VISIT_FIELDS = ["enterprise_id", "plant_site_id", "lead_department_id", "source", "announced", "planned_date",
                 "client_uuid"]
 
@@ -286,6 +319,7 @@ def _start_reference(session: Session, visit: Visit) -> tuple[float, float] | No
         return site.latitude, site.longitude
     enterprise = session.get(Enterprise, visit.enterprise_id)
     assert enterprise is not None
+    keep(session, enterprise)  # the answer shows it
     if enterprise.latitude is not None and enterprise.longitude is not None:
         return enterprise.latitude, enterprise.longitude
     return None
