@@ -201,8 +201,8 @@ def part_items(session: Session, visit: Visit, department_id: int, everything: l
                ) -> list[Asked]:
     """The items of one department's part of the visit: those it answers (``asked_items``, or ``everything``
     already read), owned by it."""
-    return [replace(a, department_id=department_id) for a in everything or asked_items(session, visit)
-            if department_id in a.answering]
+    return [a if a.department_id == department_id else replace(a, department_id=department_id)  # a copy costs
+            for a in everything or asked_items(session, visit) if department_id in a.answering]
 
 
 _RECORDED = select(Submission.checklists).where(col(Submission.visit_id) == bindparam("visit_id"),
