@@ -91,21 +91,26 @@ _BY_UUID_OR_CURRENT = select(Submission).where(or_(
     col(Submission.client_uuid) == bindparam("client_uuid"),
     and_(col(Submission.visit_id) == bindparam("visit_id"), col(Submission.is_current).is_(True), _OF_PART)))
 _VI = VisitInspector.__table__  # type: ignore[attr-defined]
-# the actor's part of the visit, and whether the actor is one of its inspectors, in one statement
-_PART_ON_VISIT = select(VisitDepartment, exists().where(
-    _VI.c.visit_id == bindparam("visit_id"), _VI.c.user_id == bindparam("user_id")).label("on_visit")).where(
-    col(VisitDepartment.visit_id) == bindparam("visit_id"), col(VisitDepartment.department_id) == bindparam(
-        "department_id"))
+# the visit's parts with their departments' codes (in ``DEPARTMENTS_OF_VISIT``'s order), and whether the actor
+# is one of the visit's inspectors, in one statement
+_PARTS_ON_VISIT = (
+    select(VisitDepartment, Department.code, exists().where(
+        _VI.c.visit_id == bindparam("visit_id"), _VI.c.user_id == bindparam("user_id")).label("on_visit"))
+    .join(Department, col(Department.id) == VisitDepartment.department_id)
+    .where(col(VisitDepartment.visit_id) == bindparam("visit_id"))
+    .order_by(col(Department.priority), col(Department.id)))
 
 
-def _inspector_part(session: Session, visit: Visit, actor: Actor) -> VisitDepartment:
-    """``ensure_on_visit`` then ``part_of``, the same answers and errors in that order, in one statement."""
+def _inspector_part(session: Session, visit: Visit, actor: Actor
+                    ) -> tuple[VisitDepartment, list[tuple[Any, ...]]]:
+    """``ensure_on_visit`` then ``part_of``, the same answers and errors in that order, and the visit's parts as
+    ``asked_items`` reads them, in one statement."""
     require_role(actor, Role.INSPECTOR, action="record inspection results")
-    row = session.execute(_PART_ON_VISIT, {"visit_id": visit.id, "user_id": actor.user_id,
-                                           "department_id": actor.department_id}).first()
-    if row is None or not row.on_visit:  # no part (rare): whether the actor is on the visit decides the error
+    rows = session.execute(_PARTS_ON_VISIT, {"visit_id": visit.id, "user_id": actor.user_id}).all()
+    if not rows or not rows[0].on_visit:  # no part (rare): whether the actor is on the visit decides the error
         ensure_on_visit(session, visit, actor)
-    return _part(row[0] if row is not None else None)
+    part = next((link for link, _, _ in rows if link.department_id == actor.department_id), None)
+    return _part(part), [(link.kinds, link.checklist_versions, link.department_id, code) for link, code, _ in rows]
 
 
 def _part(link: VisitDepartment | None) -> VisitDepartment:
@@ -176,7 +181,7 @@ def check(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, 
     replay = _replay(next((s for s in found if s.client_uuid == uuid), None), data, visit_id=visit_id)
     if replay is not None:
         return replay
-    part = _inspector_part(session, visit, actor)
+    part, departments = _inspector_part(session, visit, actor)
     previous = found[0] if found else None  # the part's current submission (its department is the actor's)
     if correction_hours is None and previous is not None:
         raise Conflict("本次检查已提交，如需修改请提交更正 / already submitted: send a correction instead",
@@ -185,7 +190,7 @@ def check(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, 
         _check_correction_window(session, previous, now=now, hours=correction_hours)
     if visit.status == VisitStatus.CANCELLED:
         raise Conflict("检查已取消 / visit cancelled", code="visit_not_open")
-    everything = asked_items(session, visit)
+    everything = asked_items(session, visit, departments)
     asked = {a.item.code: a for a in part_items(session, visit, part.department_id, everything)}
     settled = answered_elsewhere(session, visit_id, part.department_id, asked)
     photo_ids = validate_results(session, visit, data, asked, uploader=actor.user_id, settled=settled,

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, insert, or_
 from sqlmodel import Session, col, select
@@ -148,7 +149,7 @@ def role_at_site(session: Session, enterprise_id: int, site_id: int | None) -> s
     return None if site is None else ("landlord" if site.landlord_id == enterprise_id else "tenant")
 
 
-_DEPARTMENTS_OF_VISIT = (
+DEPARTMENTS_OF_VISIT = (  # (kinds, pinned versions, department id, code) of each part
     select(VisitDepartment.kinds, VisitDepartment.checklist_versions, Department.id, Department.code)
     .join(Department, col(Department.id) == VisitDepartment.department_id)
     .where(col(VisitDepartment.visit_id) == bindparam("visit_id"))
@@ -156,7 +157,7 @@ _DEPARTMENTS_OF_VISIT = (
 )
 
 
-def asked_items(session: Session, visit: Visit) -> list[Asked]:
+def asked_items(session: Session, visit: Visit, departments: list[tuple[Any, ...]] | None = None) -> list[Asked]:
     """Every item asked at this visit, each once, in checklist order: the union of the departments' parts.
 
     Who answers an item (``Asked.answering``): the departments on the visit that enforce it (执法主体, from the
@@ -164,6 +165,7 @@ def asked_items(session: Session, visit: Visit) -> list[Asked]:
     departments asking its kind, and a failure of it is referred (``Asked.refer_to``) to the department that
     enforces it. An item is asked in the version its kind's leading department (lowest priority number)
     pinned when it joined the visit (``pin_versions``); ``department_id`` is the first answering department.
+    ``departments``: the rows of ``DEPARTMENTS_OF_VISIT``, when the caller read them already.
     """
     enterprise = by_id(session, Enterprise, visit.enterprise_id)
     assert enterprise is not None
@@ -171,7 +173,9 @@ def asked_items(session: Session, visit: Visit) -> list[Asked]:
     owner: dict[str, tuple[int, int | None]] = {}
     askers: dict[str, list[int]] = {}
     codes: dict[str, int] = {}  # department code -> id, of the departments on the visit
-    for kinds, pins, department_id, code in session.execute(_DEPARTMENTS_OF_VISIT, {"visit_id": visit.id}).all():
+    if departments is None:
+        departments = list(session.execute(DEPARTMENTS_OF_VISIT, {"visit_id": visit.id}).all())
+    for kinds, pins, department_id, code in departments:
         codes.setdefault(code, department_id)
         for kind in kinds:
             owner.setdefault(kind, (department_id, (pins or {}).get(kind)))
