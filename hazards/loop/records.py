@@ -61,6 +61,15 @@ def number_part(session: Session, visit_id: int, department_id: int | None, *, n
     return number
 
 
+def new_number(session: Session, known: dict[str, Any], *, now: datetime) -> str:
+    """The next record number of the part ``known`` describes (``inspection.field.submissions.submit`` sets it
+    with the part's submission)."""
+    year = local(now).year
+    department = SimpleNamespace(code=known["code"], district_short=known["district_short"])
+    return record_number(department, year, orders.next_serial(session, known["department"],
+                                                               instruments.visit_record().doc_code, year))
+
+
 def _known_part(session: Session, visit_id: int, department_id: int | None) -> SimpleNamespace | None:
     """What ``_PART_OF`` reads, when the submission's write transaction read it already (with the visit's lock,
     ``inspection.field.submissions``): the same fields, no statement."""

@@ -10,6 +10,7 @@ may not change that answer (its different answer is only audited), a correction 
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -213,20 +214,22 @@ _VISIT_STATUS = select(_VISITS.c.status).where(_VISITS.c.id == bindparam("visit_
 # the part's department (what its record number is made of, ``hazards.loop.records``)
 _LOCK_AND_SEEN = (
     select(_VISITS.c.status, _VISITS.c.record_number, _SUBMISSIONS.c.id, _DEPARTMENTS.c.code,
-           _DEPARTMENTS.c.district_short)
+           _DEPARTMENTS.c.district_short, _PARTS.c.record_number.label("part_number"))
     .select_from(_VISITS.outerjoin(_SUBMISSIONS, or_(
         _SUBMISSIONS.c.client_uuid == bindparam("client_uuid"),
         and_(_SUBMISSIONS.c.visit_id == _VISITS.c.id, _SUBMISSIONS.c.is_current.is_(True),
              or_(_SUBMISSIONS.c.department_id == bindparam("department_id"),
                  _SUBMISSIONS.c.department_id.is_(None))))).outerjoin(
-        _DEPARTMENTS, _DEPARTMENTS.c.id == bindparam("department_id")))
+        _DEPARTMENTS, _DEPARTMENTS.c.id == bindparam("department_id")).outerjoin(
+        _PARTS, and_(_PARTS.c.visit_id == _VISITS.c.id, _PARTS.c.department_id == bindparam("department_id"))))
     .where(_VISITS.c.id == bindparam("visit_id")).with_for_update(of=_VISITS))
 _SUPERSEDE = update(_SUBMISSIONS).where(_SUBMISSIONS.c.id == bindparam("previous_id")).values(is_current=False)
 _INSERT_SUBMISSION = insert(_SUBMISSIONS).returning(_SUBMISSIONS.c.id)
 _INSERT_RESULTS = insert(Result.__table__)  # type: ignore[attr-defined]
 _MARK_PART = update(_PARTS).where(_PARTS.c.visit_id == bindparam("part_visit"),
                                   _PARTS.c.department_id == bindparam("part_department")).values(
-    submitted_at=func.coalesce(_PARTS.c.submitted_at, bindparam("now", type_=_PARTS.c.submitted_at.type))
+    submitted_at=func.coalesce(_PARTS.c.submitted_at, bindparam("now", type_=_PARTS.c.submitted_at.type)),
+    record_number=func.coalesce(_PARTS.c.record_number, bindparam("number", type_=_PARTS.c.record_number.type)),
 ).returning(_PARTS.c.id, _PARTS.c.record_number)
 # complete when no part is left open (neither submitted nor withdrawn); until then the visit is under way
 _COMPLETE = ~exists().where(_PARTS.c.visit_id == _VISITS.c.id, _PARTS.c.submitted_at.is_(None),
@@ -250,19 +253,29 @@ def _still_holds(session: Session, plan: Plan, data: SubmissionIn, uploader: int
     seen = [row.id for row in rows if row.id is not None]
     if seen != ([plan.previous_id] if plan.previous_id is not None else []):
         return False
+    if answered_elsewhere(session, plan.visit_id, plan.department_id, plan.asked) != plan.settled:
+        return False
+    if plan.photo_ids and _photo_problems(session, plan.visit_id, plan.enterprise_id, set(plan.photo_ids),
+                                          uploader):
+        return False
     if rows[0].code is not None:  # what numbering the part needs, read here with the lock
         session.info["numbering"] = {"visit_number": rows[0].record_number, "code": rows[0].code,
                                      "district_short": rows[0].district_short, "visit": plan.visit_id,
-                                     "department": plan.department_id}
-    if answered_elsewhere(session, plan.visit_id, plan.department_id, plan.asked) != plan.settled:
-        return False
-    return not plan.photo_ids or not _photo_problems(session, plan.visit_id, plan.enterprise_id,
-                                                     set(plan.photo_ids), uploader)
+                                     "department": plan.department_id, "record_number": rows[0].part_number}
+    return True
+
+
+Numbering = Callable[[Session, dict[str, Any]], str]
 
 
 def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, now: datetime,
-           correction_hours: int | None = None, plan: Plan | None = None) -> tuple[Submission, bool]:
+           correction_hours: int | None = None, plan: Plan | None = None, numbering: Numbering | None = None
+           ) -> tuple[Submission, bool]:
     """Store a visit's results atomically. Returns (submission, replayed).
+
+    ``numbering`` gives a part submitted for the first time its record number (``hazards.loop.records``), set
+    with the part's submission in one statement, when this transaction's lock read what the number is made of
+    (``session.info["numbering"]``); otherwise the caller numbers the part afterwards.
 
     With ``correction_hours`` set this is a correction: a new version superseding the current one, allowed
     within that many hours of the first submission. A ``plan`` from ``check`` (made before this transaction)
@@ -288,11 +301,14 @@ def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor,
     if rows:  # an empty list would be one INSERT of nothing but defaults, not none
         connection.execute(_INSERT_RESULTS, rows)  # one executemany; no ORM objects for 30-odd rows
     _attach_photos(session, plan, data)
+    known = session.info.get("numbering")
+    number = None
+    if numbering is not None and known is not None and not known["visit_number"] and not known["record_number"]:
+        number = numbering(session, known)  # the counter, in this transaction: gap-free as before
     part = connection.execute(_MARK_PART, {"part_visit": visit_id, "part_department": plan.department_id,
-                                           "now": now}).first()
-    numbering = session.info.get("numbering")
-    if numbering is not None and part is not None:
-        numbering.update(part_id=part.id, record_number=part.record_number)
+                                           "now": now, "number": number}).first()
+    if known is not None and part is not None:
+        known.update(part_id=part.id, record_number=part.record_number)
     connection.execute(_MARK_SUBMITTED, {"visit_id": visit_id, "now": now, "started": data.captured_at or now})
     after = {"submission_id": submission.id, "department_id": plan.department_id, "version": submission.version,
              "supersedes_id": submission.supersedes_id, "client_uuid": submission.client_uuid,
