@@ -1,5 +1,6 @@
 """Visits: planning, starting on site, the checklist as asked, the signature. Their results: ``submissions``."""
 
+import functools
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -181,7 +182,7 @@ def asked_items(session: Session, visit: Visit, departments: list[tuple[Any, ...
             owner.setdefault(kind, (department_id, (pins or {}).get(kind)))
             askers.setdefault(kind, []).append(department_id)
     recorded: dict[str, int] | None = None
-    asked: list[Asked] = []
+    versions: list[tuple[str, int, tuple[int, ...]]] = []  # (kind, version, its askers), in checklist order
     for kind in checklists.askable_kinds():
         if kind not in owner:
             continue
@@ -189,16 +190,29 @@ def asked_items(session: Session, visit: Visit, departments: list[tuple[Any, ...
         if version is None:  # a visit from before pinning: the version it was submitted with, else the first
             recorded = _recorded_versions(session, visit.id or 0) if recorded is None else recorded
             version = recorded.get(kind) or checklists.versions(kind)[0]
-        items = checklists.applicable(kind, version, profile) if visit.item_codes is None else tuple(
-            item for item in checklists.get(kind, version).items if item.code in visit.item_codes)
+        versions.append((kind, version, tuple(askers[kind])))
+    item_codes = None if visit.item_codes is None else frozenset(visit.item_codes)
+    return list(_asked(tuple(versions), tuple(codes.items()), profile, item_codes))
+
+
+@functools.lru_cache(maxsize=1024)
+def _asked(versions: tuple[tuple[str, int, tuple[int, ...]], ...], codes: tuple[tuple[str, int], ...],
+           profile: EnterpriseProfile, item_codes: frozenset[str] | None) -> tuple[Asked, ...]:
+    """``asked_items`` from what it read: memoised, since the packaged checklists load once and every argument
+    is a value (a visit's checklist is asked at its checklist read, its submission's check and write)."""
+    departments = dict(codes)
+    asked: list[Asked] = []
+    for kind, version, askers in versions:
+        items = checklists.applicable(kind, version, profile) if item_codes is None else tuple(
+            item for item in checklists.get(kind, version).items if item.code in item_codes)
         for item in items:
             where = checklists.jurisdiction(item)
-            present = tuple(codes[c] for c in where.departments if c in codes)
-            answering = present or tuple(askers[kind])
+            present = tuple(departments[c] for c in where.departments if c in departments)
+            answering = present or askers
             asked.append(Asked(item, kind, version, answering[0], item.major_for(profile), answering=answering,
                                refer_to=None if present else (where.departments[0] if where.departments else None),
                                advisory=where.advisory))
-    return asked
+    return tuple(asked)
 
 
 def part_items(session: Session, visit: Visit, department_id: int, everything: list[Asked] | None = None
