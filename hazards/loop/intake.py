@@ -13,6 +13,7 @@ several departments on the visit enforce gives each of them its own hazard, at i
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
@@ -53,7 +54,8 @@ def submit_visit(session: Session, visit_id: int, data: SubmissionIn, *, actor: 
     """Store the submission, then open hazards and issue orders. A replay returns what the original made.
     ``plan``: the submission as checked before this transaction (``inspection.field.submissions.check``)."""
     submission, replayed = submissions.submit(session, visit_id, data, actor=actor, now=now,
-                                                correction_hours=correction_hours, plan=plan)
+                                                correction_hours=correction_hours, plan=plan,
+                                                numbering=partial(records.new_number, now=now))
     if replayed:
         return outcome_of(session, submission, replayed=True)
     assert submission.id is not None

@@ -9,6 +9,7 @@ a part submitted later on such a visit is not numbered again.
 
 from collections.abc import Sequence
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row, bindparam, func, update
@@ -20,7 +21,7 @@ from inspection.clock import local
 from inspection.models import Department, Visit, VisitDepartment, VisitInspector
 
 
-def record_number(department: Department | Row[Any], year: int, serial: int) -> str:
+def record_number(department: Department | Row[Any] | SimpleNamespace, year: int, serial: int) -> str:
     prefix = instruments.record_form(department.code).prefix
     return f"（{department.district_short}）{prefix}〔{year}〕{serial:04d}号"
 
@@ -41,7 +42,9 @@ _SET_NUMBER = update(_PARTS).where(_PARTS.c.id == bindparam("part")).values(reco
 
 def number_part(session: Session, visit_id: int, department_id: int | None, *, now: datetime) -> str:
     """The part's record number, given once (a correction or a replay keeps it)."""
-    row = session.execute(_PART_OF, {"visit": visit_id, "department": department_id}).first()  # type: ignore[call-overload]
+    row = _known_part(session, visit_id, department_id)
+    if row is None:
+        row = session.execute(_PART_OF, {"visit": visit_id, "department": department_id}).first()  # type: ignore[call-overload]
     if row is None:
         raise LookupError(f"visit {visit_id} has no part of department {department_id}")
     if row.visit_number:  # numbered as a whole, the old way
@@ -56,6 +59,26 @@ def number_part(session: Session, visit_id: int, department_id: int | None, *, n
     if loaded is not None:  # a part loaded in this session reads the number anew
         session.expire(loaded, ["record_number"])
     return number
+
+
+def new_number(session: Session, known: dict[str, Any], *, now: datetime) -> str:
+    """The next record number of the part ``known`` describes (``inspection.field.submissions.submit`` sets it
+    with the part's submission)."""
+    year = local(now).year
+    department = SimpleNamespace(code=known["code"], district_short=known["district_short"])
+    return record_number(department, year, orders.next_serial(session, known["department"],
+                                                               instruments.visit_record().doc_code, year))
+
+
+def _known_part(session: Session, visit_id: int, department_id: int | None) -> SimpleNamespace | None:
+    """What ``_PART_OF`` reads, when the submission's write transaction read it already (with the visit's lock,
+    ``inspection.field.submissions``): the same fields, no statement."""
+    known = session.info.pop("numbering", None)
+    if known is None or known["visit"] != visit_id or known["department"] != department_id or "part_id" not in known:
+        return None
+    return SimpleNamespace(visit_number=known["visit_number"], part_id=known["part_id"],
+                           record_number=known["record_number"], id=department_id, code=known["code"],
+                           district_short=known["district_short"])
 
 
 def numbered_parts(session: Session, visit_id: int) -> list[VisitDepartment]:

@@ -10,6 +10,7 @@ may not change that answer (its different answer is only audited), a correction 
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,10 +21,17 @@ from sqlmodel import Session, col, select
 from inspection import audit
 from inspection.errors import Conflict, InvalidInput, NotPermitted
 from inspection.field import checklists
-from inspection.field.visits import Asked, asked_items, ensure_on_visit, get_visible, part_items, record_details
-from inspection.identity.access import Actor
-from inspection.models import Photo, Result, Submission, Visit, VisitDepartment
-from schemas.enums import ItemResult, Party, VisitSource, VisitStatus
+from inspection.field.visits import (
+    Asked,
+    asked_items,
+    ensure_on_visit,
+    get_visible_with_enterprise,
+    part_items,
+    record_details,
+)
+from inspection.identity.access import Actor, require_role
+from inspection.models import Department, Photo, Result, Submission, Visit, VisitDepartment, VisitInspector
+from schemas.enums import ItemResult, Party, Role, VisitSource, VisitStatus
 from schemas.visits import ResultIn, SubmissionIn
 
 # fields added later: left out of the hash when not given, so a phone's earlier submission still replays
@@ -50,7 +58,11 @@ _PART = select(VisitDepartment).where(col(VisitDepartment.visit_id) == bindparam
 
 def find_replay(session: Session, data: SubmissionIn, *, visit_id: int) -> Submission | None:
     """The original submission if this is a replay; 409 if the UUID was used for something else."""
-    existing = session.execute(_BY_UUID, {"client_uuid": str(data.client_uuid)}).scalars().first()
+    return _replay(session.execute(_BY_UUID, {"client_uuid": str(data.client_uuid)}).scalars().first(), data,
+                   visit_id=visit_id)
+
+
+def _replay(existing: Submission | None, data: SubmissionIn, *, visit_id: int) -> Submission | None:
     if existing is None:
         return None
     if existing.visit_id != visit_id or existing.payload_hash != payload_hash(data):
@@ -71,7 +83,38 @@ def current_submissions(session: Session, visit_id: int) -> list[Submission]:
 
 def part_of(session: Session, visit: Visit, actor: Actor) -> VisitDepartment:
     """The actor's department's part of the visit: 403 if the department is not on it, 409 if withdrawn."""
-    link = session.execute(_PART, {"visit_id": visit.id, "department_id": actor.department_id}).scalars().first()
+    return _part(session.execute(_PART, {"visit_id": visit.id, "department_id": actor.department_id}
+                                 ).scalars().first())
+
+
+# the UUID's submission (a replay) and the part's current one, in one statement (see ``check``)
+_BY_UUID_OR_CURRENT = select(Submission).where(or_(
+    col(Submission.client_uuid) == bindparam("client_uuid"),
+    and_(col(Submission.visit_id) == bindparam("visit_id"), col(Submission.is_current).is_(True), _OF_PART)))
+_VI = VisitInspector.__table__  # type: ignore[attr-defined]
+# the visit's parts with their departments' codes (in ``DEPARTMENTS_OF_VISIT``'s order), and whether the actor
+# is one of the visit's inspectors, in one statement
+_PARTS_ON_VISIT = (
+    select(VisitDepartment, Department.code, exists().where(
+        _VI.c.visit_id == bindparam("visit_id"), _VI.c.user_id == bindparam("user_id")).label("on_visit"))
+    .join(Department, col(Department.id) == VisitDepartment.department_id)
+    .where(col(VisitDepartment.visit_id) == bindparam("visit_id"))
+    .order_by(col(Department.priority), col(Department.id)))
+
+
+def _inspector_part(session: Session, visit: Visit, actor: Actor
+                    ) -> tuple[VisitDepartment, list[tuple[Any, ...]]]:
+    """``ensure_on_visit`` then ``part_of``, the same answers and errors in that order, and the visit's parts as
+    ``asked_items`` reads them, in one statement."""
+    require_role(actor, Role.INSPECTOR, action="record inspection results")
+    rows = session.execute(_PARTS_ON_VISIT, {"visit_id": visit.id, "user_id": actor.user_id}).all()
+    if not rows or not rows[0].on_visit:  # no part (rare): whether the actor is on the visit decides the error
+        ensure_on_visit(session, visit, actor)
+    part = next((link for link, _, _ in rows if link.department_id == actor.department_id), None)
+    return _part(part), [(link.kinds, link.checklist_versions, link.department_id, code) for link, code, _ in rows]
+
+
+def _part(link: VisitDepartment | None) -> VisitDepartment:
     if link is None:
         raise NotPermitted("您的部门未参加本次检查 / your department takes no part in this visit",
                            code="not_your_department")
@@ -132,13 +175,15 @@ def check(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, 
     Routes run this before they take the database's write slot, so submissions from many phones are
     checked side by side and the write transaction only re-checks what may have moved and inserts.
     """
-    visit = get_visible(session, visit_id, actor)
-    replay = find_replay(session, data, visit_id=visit_id)
+    visit, enterprise = get_visible_with_enterprise(session, visit_id, actor)  # held: asked_items reads it
+    uuid = str(data.client_uuid)
+    found = session.execute(_BY_UUID_OR_CURRENT, {"client_uuid": uuid, "visit_id": visit_id,
+                                                  "department_id": actor.department_id}).scalars().all()
+    replay = _replay(next((s for s in found if s.client_uuid == uuid), None), data, visit_id=visit_id)
     if replay is not None:
         return replay
-    ensure_on_visit(session, visit, actor)
-    part = part_of(session, visit, actor)
-    previous = current_submission(session, visit_id, part.department_id)
+    part, departments = _inspector_part(session, visit, actor)
+    previous = found[0] if found else None  # the part's current submission (its department is the actor's)
     if correction_hours is None and previous is not None:
         raise Conflict("本次检查已提交，如需修改请提交更正 / already submitted: send a correction instead",
                        code="already_submitted", details={"submission_id": previous.id})
@@ -146,7 +191,7 @@ def check(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, 
         _check_correction_window(session, previous, now=now, hours=correction_hours)
     if visit.status == VisitStatus.CANCELLED:
         raise Conflict("检查已取消 / visit cancelled", code="visit_not_open")
-    everything = asked_items(session, visit)
+    everything = asked_items(session, visit, departments)
     asked = {a.item.code: a for a in part_items(session, visit, part.department_id, everything)}
     settled = answered_elsewhere(session, visit_id, part.department_id, asked)
     photo_ids = validate_results(session, visit, data, asked, uploader=actor.user_id, settled=settled,
@@ -159,18 +204,33 @@ def check(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, 
 # statements skip building and keying on every submission, and Core skips the ORM's per-row bookkeeping.
 # locks the visit's row (PostgreSQL; SQLite has one writer anyway): the parts of one visit are stored one after
 # the other, so a shared check answered by a part committing meanwhile is seen, never answered twice
-_VISIT_STATUS = select(Visit.status).where(col(Visit.id) == bindparam("visit_id")).with_for_update()
-_SEEN = select(Submission.id).where(or_(col(Submission.client_uuid) == bindparam("client_uuid"), and_(
-    col(Submission.visit_id) == bindparam("visit_id"), col(Submission.is_current).is_(True), _OF_PART)))
 _SUBMISSIONS = Submission.__table__  # type: ignore[attr-defined]
+_VISITS = Visit.__table__  # type: ignore[attr-defined]
+_PARTS = VisitDepartment.__table__  # type: ignore[attr-defined]
+_DEPARTMENTS = Department.__table__  # type: ignore[attr-defined]
+_VISIT_STATUS = select(_VISITS.c.status).where(_VISITS.c.id == bindparam("visit_id")).with_for_update()
+# what ``_still_holds`` re-reads, in one statement that takes the same lock: the visit's status (and its old whole
+# record number), the submissions already using the UUID or current in this part (none: one row of nulls), and
+# the part's department (what its record number is made of, ``hazards.loop.records``)
+_LOCK_AND_SEEN = (
+    select(_VISITS.c.status, _VISITS.c.record_number, _SUBMISSIONS.c.id, _DEPARTMENTS.c.code,
+           _DEPARTMENTS.c.district_short, _PARTS.c.record_number.label("part_number"))
+    .select_from(_VISITS.outerjoin(_SUBMISSIONS, or_(
+        _SUBMISSIONS.c.client_uuid == bindparam("client_uuid"),
+        and_(_SUBMISSIONS.c.visit_id == _VISITS.c.id, _SUBMISSIONS.c.is_current.is_(True),
+             or_(_SUBMISSIONS.c.department_id == bindparam("department_id"),
+                 _SUBMISSIONS.c.department_id.is_(None))))).outerjoin(
+        _DEPARTMENTS, _DEPARTMENTS.c.id == bindparam("department_id")).outerjoin(
+        _PARTS, and_(_PARTS.c.visit_id == _VISITS.c.id, _PARTS.c.department_id == bindparam("department_id"))))
+    .where(_VISITS.c.id == bindparam("visit_id")).with_for_update(of=_VISITS))
 _SUPERSEDE = update(_SUBMISSIONS).where(_SUBMISSIONS.c.id == bindparam("previous_id")).values(is_current=False)
 _INSERT_SUBMISSION = insert(_SUBMISSIONS).returning(_SUBMISSIONS.c.id)
 _INSERT_RESULTS = insert(Result.__table__)  # type: ignore[attr-defined]
-_VISITS = Visit.__table__  # type: ignore[attr-defined]
-_PARTS = VisitDepartment.__table__  # type: ignore[attr-defined]
 _MARK_PART = update(_PARTS).where(_PARTS.c.visit_id == bindparam("part_visit"),
                                   _PARTS.c.department_id == bindparam("part_department")).values(
-    submitted_at=func.coalesce(_PARTS.c.submitted_at, bindparam("now", type_=_PARTS.c.submitted_at.type)))
+    submitted_at=func.coalesce(_PARTS.c.submitted_at, bindparam("now", type_=_PARTS.c.submitted_at.type)),
+    record_number=func.coalesce(_PARTS.c.record_number, bindparam("number", type_=_PARTS.c.record_number.type)),
+).returning(_PARTS.c.id, _PARTS.c.record_number)
 # complete when no part is left open (neither submitted nor withdrawn); until then the visit is under way
 _COMPLETE = ~exists().where(_PARTS.c.visit_id == _VISITS.c.id, _PARTS.c.submitted_at.is_(None),
                             _PARTS.c.withdrawn_at.is_(None))
@@ -186,28 +246,43 @@ def _still_holds(session: Session, plan: Plan, data: SubmissionIn, uploader: int
     """What a plan assumed and another writer may have changed since: the visit is not cancelled, its current
     submission is the same, the UUID is still unused, the photos still free. (Checklists and inspectors
     change on a human scale.)"""
-    status = session.execute(_VISIT_STATUS, {"visit_id": plan.visit_id}).scalar_one_or_none()
-    if status is None or status == VisitStatus.CANCELLED:
+    rows = session.connection().execute(_LOCK_AND_SEEN, {
+        "client_uuid": str(data.client_uuid), "visit_id": plan.visit_id, "department_id": plan.department_id}).all()
+    if not rows or rows[0].status == VisitStatus.CANCELLED:
         return False
-    seen = session.execute(_SEEN, {"client_uuid": str(data.client_uuid), "visit_id": plan.visit_id,
-                                   "department_id": plan.department_id}).scalars().all()
+    seen = [row.id for row in rows if row.id is not None]
     if seen != ([plan.previous_id] if plan.previous_id is not None else []):
         return False
     if answered_elsewhere(session, plan.visit_id, plan.department_id, plan.asked) != plan.settled:
         return False
-    return not plan.photo_ids or not _photo_problems(session, plan.visit_id, plan.enterprise_id,
-                                                     set(plan.photo_ids), uploader)
+    if plan.photo_ids and _photo_problems(session, plan.visit_id, plan.enterprise_id, set(plan.photo_ids),
+                                          uploader):
+        return False
+    if rows[0].code is not None:  # what numbering the part needs, read here with the lock
+        session.info["numbering"] = {"visit_number": rows[0].record_number, "code": rows[0].code,
+                                     "district_short": rows[0].district_short, "visit": plan.visit_id,
+                                     "department": plan.department_id, "record_number": rows[0].part_number}
+    return True
+
+
+Numbering = Callable[[Session, dict[str, Any]], str]
 
 
 def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor, now: datetime,
-           correction_hours: int | None = None, plan: Plan | None = None) -> tuple[Submission, bool]:
+           correction_hours: int | None = None, plan: Plan | None = None, numbering: Numbering | None = None
+           ) -> tuple[Submission, bool]:
     """Store a visit's results atomically. Returns (submission, replayed).
+
+    ``numbering`` gives a part submitted for the first time its record number (``hazards.loop.records``), set
+    with the part's submission in one statement, when this transaction's lock read what the number is made of
+    (``session.info["numbering"]``); otherwise the caller numbers the part afterwards.
 
     With ``correction_hours`` set this is a correction: a new version superseding the current one, allowed
     within that many hours of the first submission. A ``plan`` from ``check`` (made before this transaction)
     is used if what it assumed still holds; otherwise, or without one, every rule is checked again here.
     """
     records = _records(plan, data, actor=actor, now=now) if plan is not None else None  # before any statement
+    session.info.pop("numbering", None)
     if plan is None or plan.visit_id != visit_id:
         session.execute(_VISIT_STATUS, {"visit_id": visit_id})  # the lock _still_holds takes otherwise
     if plan is None or plan.visit_id != visit_id or not _still_holds(session, plan, data, actor.user_id):
@@ -217,16 +292,24 @@ def submit(session: Session, visit_id: int, data: SubmissionIn, *, actor: Actor,
         plan, records = checked, _records(checked, data, actor=actor, now=now)
     assert records is not None
     submission, rows = records
+    connection = session.connection()  # Core statements: the session's ORM layer has nothing to do for them
     if plan.previous_id is not None:
-        session.execute(_SUPERSEDE, {"previous_id": plan.previous_id})
-    submission.id = session.execute(_INSERT_SUBMISSION, submission.model_dump(exclude={"id"})).scalar_one()
+        connection.execute(_SUPERSEDE, {"previous_id": plan.previous_id})
+    submission.id = connection.execute(_INSERT_SUBMISSION, submission.model_dump(exclude={"id"})).scalar_one()
     for row in rows:
         row["submission_id"] = submission.id
     if rows:  # an empty list would be one INSERT of nothing but defaults, not none
-        session.execute(_INSERT_RESULTS, rows)  # one executemany; no ORM objects for 30-odd rows
+        connection.execute(_INSERT_RESULTS, rows)  # one executemany; no ORM objects for 30-odd rows
     _attach_photos(session, plan, data)
-    session.execute(_MARK_PART, {"part_visit": visit_id, "part_department": plan.department_id, "now": now})
-    session.execute(_MARK_SUBMITTED, {"visit_id": visit_id, "now": now, "started": data.captured_at or now})
+    known = session.info.get("numbering")
+    number = None
+    if numbering is not None and known is not None and not known["visit_number"] and not known["record_number"]:
+        number = numbering(session, known)  # the counter, in this transaction: gap-free as before
+    part = connection.execute(_MARK_PART, {"part_visit": visit_id, "part_department": plan.department_id,
+                                           "now": now, "number": number}).first()
+    if known is not None and part is not None:
+        known.update(part_id=part.id, record_number=part.record_number)
+    connection.execute(_MARK_SUBMITTED, {"visit_id": visit_id, "now": now, "started": data.captured_at or now})
     after = {"submission_id": submission.id, "department_id": plan.department_id, "version": submission.version,
              "supersedes_id": submission.supersedes_id, "client_uuid": submission.client_uuid,
              "payload_hash": submission.payload_hash, "outcomes": dict(Counter(str(row["outcome"]) for row in rows))}

@@ -1,9 +1,11 @@
 """Visits: planning, starting on site, the checklist as asked, the signature. Their results: ``submissions``."""
 
+import functools
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, or_
+from sqlalchemy import bindparam, insert, or_
 from sqlmodel import Session, col, select
 
 from inspection import audit
@@ -52,6 +54,31 @@ class Asked:
 
 # --- who may see and do what -----------------------------------------------------------------------------
 
+_VISIT_AND_ENTERPRISE = select(Visit, Enterprise).join(Enterprise, col(Enterprise.id) == Visit.enterprise_id).where(
+    col(Visit.id) == bindparam("pk"))
+
+
+def get_visible_with_enterprise(session: Session, visit_id: int, actor: Actor) -> tuple[Visit, Enterprise]:
+    """``get_visible`` and the visit's enterprise, read in one statement when neither is loaded. The caller holds
+    the enterprise while it works: the session's identity map keeps rows only while something refers to them,
+    and ``by_id`` (``asked_items``, ``profile_of``) then finds it there instead of reading it again."""
+    if session.identity_map.get(session.identity_key(Visit, visit_id)) is None:
+        row = session.execute(_VISIT_AND_ENTERPRISE, {"pk": visit_id}).first()
+        if row is not None:
+            visit = get_visible(session, visit_id, actor)
+            return visit, row[1]
+    visit = get_visible(session, visit_id, actor)
+    enterprise = by_id(session, Enterprise, visit.enterprise_id)
+    assert enterprise is not None
+    return visit, enterprise
+
+
+def keep(session: Session, *rows: object) -> None:
+    """Keep these loaded rows in the session's identity map until the session ends (it holds rows weakly): the
+    answer built after the commit finds them there instead of reading them again."""
+    session.info.setdefault("kept", []).extend(rows)
+
+
 def get_visible(session: Session, visit_id: int, actor: Actor) -> Visit:
     visit = by_id(session, Visit, visit_id)
     if visit is None or (not actor.is_staff and visit.enterprise_id != actor.enterprise_id):
@@ -94,6 +121,11 @@ def profile_of(session: Session, enterprise: Enterprise, *, visit: Visit | None 
         role = role_at_site(session, enterprise.id or 0, site_id)
     else:
         role, site_id = plant_role(session, enterprise.id or 0)
+    return profile_at(session, enterprise, role, site_id)
+
+
+def profile_at(session: Session, enterprise: Enterprise, role: str | None, site_id: int | None) -> EnterpriseProfile:
+    """The profile of an enterprise whose role at a plant site (``plant_role``) is known already."""
     return EnterpriseProfile(
         dust_involved=enterprise.dust_involved, dust_kind=enterprise.dust_kind if enterprise.dust_involved else None,
         gas_user=enterprise.gas_user, gas_supply=enterprise.gas_supply if enterprise.gas_user else None,
@@ -118,7 +150,7 @@ def role_at_site(session: Session, enterprise_id: int, site_id: int | None) -> s
     return None if site is None else ("landlord" if site.landlord_id == enterprise_id else "tenant")
 
 
-_DEPARTMENTS_OF_VISIT = (
+DEPARTMENTS_OF_VISIT = (  # (kinds, pinned versions, department id, code) of each part
     select(VisitDepartment.kinds, VisitDepartment.checklist_versions, Department.id, Department.code)
     .join(Department, col(Department.id) == VisitDepartment.department_id)
     .where(col(VisitDepartment.visit_id) == bindparam("visit_id"))
@@ -126,7 +158,7 @@ _DEPARTMENTS_OF_VISIT = (
 )
 
 
-def asked_items(session: Session, visit: Visit) -> list[Asked]:
+def asked_items(session: Session, visit: Visit, departments: list[tuple[Any, ...]] | None = None) -> list[Asked]:
     """Every item asked at this visit, each once, in checklist order: the union of the departments' parts.
 
     Who answers an item (``Asked.answering``): the departments on the visit that enforce it (执法主体, from the
@@ -134,6 +166,7 @@ def asked_items(session: Session, visit: Visit) -> list[Asked]:
     departments asking its kind, and a failure of it is referred (``Asked.refer_to``) to the department that
     enforces it. An item is asked in the version its kind's leading department (lowest priority number)
     pinned when it joined the visit (``pin_versions``); ``department_id`` is the first answering department.
+    ``departments``: the rows of ``DEPARTMENTS_OF_VISIT``, when the caller read them already.
     """
     enterprise = by_id(session, Enterprise, visit.enterprise_id)
     assert enterprise is not None
@@ -141,13 +174,15 @@ def asked_items(session: Session, visit: Visit) -> list[Asked]:
     owner: dict[str, tuple[int, int | None]] = {}
     askers: dict[str, list[int]] = {}
     codes: dict[str, int] = {}  # department code -> id, of the departments on the visit
-    for kinds, pins, department_id, code in session.execute(_DEPARTMENTS_OF_VISIT, {"visit_id": visit.id}).all():
+    if departments is None:
+        departments = list(session.execute(DEPARTMENTS_OF_VISIT, {"visit_id": visit.id}).all())
+    for kinds, pins, department_id, code in departments:
         codes.setdefault(code, department_id)
         for kind in kinds:
             owner.setdefault(kind, (department_id, (pins or {}).get(kind)))
             askers.setdefault(kind, []).append(department_id)
     recorded: dict[str, int] | None = None
-    asked: list[Asked] = []
+    versions: list[tuple[str, int, tuple[int, ...]]] = []  # (kind, version, its askers), in checklist order
     for kind in checklists.askable_kinds():
         if kind not in owner:
             continue
@@ -155,24 +190,37 @@ def asked_items(session: Session, visit: Visit) -> list[Asked]:
         if version is None:  # a visit from before pinning: the version it was submitted with, else the first
             recorded = _recorded_versions(session, visit.id or 0) if recorded is None else recorded
             version = recorded.get(kind) or checklists.versions(kind)[0]
-        items = checklists.applicable(kind, version, profile) if visit.item_codes is None else tuple(
-            item for item in checklists.get(kind, version).items if item.code in visit.item_codes)
+        versions.append((kind, version, tuple(askers[kind])))
+    item_codes = None if visit.item_codes is None else frozenset(visit.item_codes)
+    return list(_asked(tuple(versions), tuple(codes.items()), profile, item_codes))
+
+
+@functools.lru_cache(maxsize=1024)
+def _asked(versions: tuple[tuple[str, int, tuple[int, ...]], ...], codes: tuple[tuple[str, int], ...],
+           profile: EnterpriseProfile, item_codes: frozenset[str] | None) -> tuple[Asked, ...]:
+    """``asked_items`` from what it read: memoised, since the packaged checklists load once and every argument
+    is a value (a visit's checklist is asked at its checklist read, its submission's check and write)."""
+    departments = dict(codes)
+    asked: list[Asked] = []
+    for kind, version, askers in versions:
+        items = checklists.applicable(kind, version, profile) if item_codes is None else tuple(
+            item for item in checklists.get(kind, version).items if item.code in item_codes)
         for item in items:
             where = checklists.jurisdiction(item)
-            present = tuple(codes[c] for c in where.departments if c in codes)
-            answering = present or tuple(askers[kind])
+            present = tuple(departments[c] for c in where.departments if c in departments)
+            answering = present or askers
             asked.append(Asked(item, kind, version, answering[0], item.major_for(profile), answering=answering,
                                refer_to=None if present else (where.departments[0] if where.departments else None),
                                advisory=where.advisory))
-    return asked
+    return tuple(asked)
 
 
 def part_items(session: Session, visit: Visit, department_id: int, everything: list[Asked] | None = None
                ) -> list[Asked]:
     """The items of one department's part of the visit: those it answers (``asked_items``, or ``everything``
     already read), owned by it."""
-    return [replace(a, department_id=department_id) for a in everything or asked_items(session, visit)
-            if department_id in a.answering]
+    return [a if a.department_id == department_id else replace(a, department_id=department_id)  # a copy costs
+            for a in everything or asked_items(session, visit) if department_id in a.answering]
 
 
 _RECORDED = select(Submission.checklists).where(col(Submission.visit_id) == bindparam("visit_id"),
@@ -220,7 +268,9 @@ def create(session: Session, data: VisitCreate, *, actor: Actor, now: datetime) 
     enterprise = session.get(Enterprise, data.enterprise_id)
     if enterprise is None:
         raise InvalidInput("企业不存在 / unknown enterprise", code="unknown_enterprise")
-    profile = profile_of(session, enterprise)
+    keep(session, enterprise)  # the answer shows it
+    role, site_id = plant_role(session, enterprise.id or 0)  # the profile's and the visit's site, read once
+    profile = profile_at(session, enterprise, role, site_id)
     applicable = checklists.applicable_kinds(profile)
     if data.departments:
         if actor.role == Role.INSPECTOR:
@@ -236,7 +286,6 @@ def create(session: Session, data: VisitCreate, *, actor: Actor, now: datetime) 
                            code="no_checklist", details={"applicable_kinds": applicable})
     people = list(dict.fromkeys(([actor.user_id] if actor.role == Role.INSPECTOR else []) + data.inspector_ids))
     users = _inspectors(session, people)
-    _, site_id = plant_role(session, enterprise.id or 0)
     visit = Visit(
         client_uuid=str(data.client_uuid) if data.client_uuid else None,
         enterprise_id=enterprise.id, plant_site_id=site_id, lead_department_id=departments[0][0],
@@ -249,9 +298,10 @@ def create(session: Session, data: VisitCreate, *, actor: Actor, now: datetime) 
         link = VisitDepartment(visit_id=visit.id, department_id=department_id, kinds=sorted(set(kinds)))
         pin_versions(session, link)
         session.add(link)
-    for user in users:
-        session.add(VisitInspector(visit_id=visit.id, user_id=user.id, department_id=user.department_id))
     session.flush()
+    if users:  # one executemany (the ORM's flush sent one INSERT … RETURNING per inspector on SQLite)
+        session.connection().execute(_INSERT_INSPECTORS, [
+            {"visit_id": visit.id, "user_id": user.id, "department_id": user.department_id} for user in users])
     audit.record(session, entity="visit", entity_id=visit.id or 0, action="visit.create", actor=actor, at=now,
                  after={**audit.snapshot(visit, VISIT_FIELDS),
                         "departments": {str(d): sorted(set(k)) for d, k in departments},
@@ -259,6 +309,7 @@ def create(session: Session, data: VisitCreate, *, actor: Actor, now: datetime) 
     return visit
 
 
+_INSERT_INSPECTORS = insert(VisitInspector.__table__)  # type: ignore[attr-defined]
 VISIT_FIELDS = ["enterprise_id", "plant_site_id", "lead_department_id", "source", "announced", "planned_date",
                 "client_uuid"]
 
@@ -286,6 +337,7 @@ def _start_reference(session: Session, visit: Visit) -> tuple[float, float] | No
         return site.latitude, site.longitude
     enterprise = session.get(Enterprise, visit.enterprise_id)
     assert enterprise is not None
+    keep(session, enterprise)  # the answer shows it
     if enterprise.latitude is not None and enterprise.longitude is not None:
         return enterprise.latitude, enterprise.longitude
     return None

@@ -173,7 +173,7 @@ def visit_checklist(visit_id: Id, session: SessionDep, actor: CurrentActor,
     """The items asked at this visit. An inspector of a department on the visit gets that department's own part
     (or `?department_id=` asks for another's); otherwise every department's items, each once. A shared check
     another part answered already carries that answer: it stands, and may be left out of the submission."""
-    visit = visit_service.get_visible(session, visit_id, actor)
+    visit, _enterprise = visit_service.get_visible_with_enterprise(session, visit_id, actor)  # held: read once
     everything = visit_service.asked_items(session, visit)
     part = department_id or (actor.department_id if actor.role == Role.INSPECTOR else None)
     if part is not None and not any(part in a.answering for a in everything) and department_id is None:

@@ -92,6 +92,11 @@ def main(argv: list[str] | None = None) -> None:
                         help="Python function calls per request instead of CPU time: a measure of work that other "
                              "load on the machine does not change (SQLite's own work in C is not in it)")
     parser.add_argument("--only", help="measure only labels containing this text (and the bare rows)")
+    parser.add_argument("--count-write-statements", action="store_true",
+                        help="SQL statements and Python function calls per request of the inspector flow's writes "
+                             "(create with a client key, start, checklist, photo, submission failing one item)")
+    parser.add_argument("--show-statements", action="store_true",
+                        help="with --count-write-statements: print the statements of each step's last request")
     args = parser.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="xuncha-profile-"))
@@ -195,6 +200,9 @@ async def measure(args: argparse.Namespace, world: Any) -> None:
             assert status == 201
         cases["POST /bare (bare app, same body)"] = bare_submit
         cases["POST /api/v1/visits/{id}/submissions"] = submit
+        if args.count_write_statements:
+            await count_write_statements(args, call, world, photo)
+            return
 
         if args.profile:
             fn = cases[args.profile]
@@ -244,6 +252,96 @@ async def measure(args: argparse.Namespace, world: Any) -> None:
               f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         for name, values in rows.items():
             print(f"   {name:44} {' '.join(f'{v:7.2f}' for v in values)}")
+
+
+async def count_write_statements(args: argparse.Namespace, call: Callable[..., Awaitable[Any]], world: Any,
+                                 photo: bytes) -> None:
+    """SQL statements (``before_cursor_execute``: an executemany counts once) and Python function calls per
+    request for each step of the inspector's flow, each step measured on ``--calls`` flows whose earlier steps
+    ran unmeasured. The first submission fails its first item (a hazard and an order) with a photo; the second
+    passes every item (as ``bench_submit``'s)."""
+    from sqlalchemy import event
+
+    from server import db
+
+    token, partner = world.inspectors[2]
+    enterprise = world.enterprise_ids[2]
+    statements = 0
+    last: list[str] = []
+
+    def counted(_conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, many: bool) -> None:
+        nonlocal statements
+        statements += 1
+        if args.show_statements:
+            last.append(("(many) " if many else "") + " ".join(statement.split())[:160])
+
+    def jsonb(value: Any) -> bytes:
+        return json.dumps(value).encode()
+
+    created: list[int] = []
+    started: list[int] = []
+    shot: list[tuple[int, int]] = []
+
+    async def create() -> None:
+        created.append(json.loads(await call("POST", "/api/v1/visits", token, jsonb({
+            "enterprise_id": enterprise, "inspector_ids": [partner], "client_uuid": str(uuid.uuid4())}),
+            expect=201))["id"])
+
+    async def start() -> None:
+        visit = created.pop()
+        await call("POST", f"/api/v1/visits/{visit}/start", token, jsonb({"latitude": 31.81, "longitude": 119.97}))
+        started.append(visit)
+
+    async def checklist() -> None:
+        await call("GET", f"/api/v1/visits/{started[-1]}/checklist", token)
+
+    async def upload() -> None:
+        visit = started.pop()
+        form, ctype = multipart({"client_uuid": str(uuid.uuid4()), "visit_id": str(visit)}, unique(photo))
+        shot.append((visit, json.loads(await call("POST", "/api/v1/photos", token, form, ctype, expect=201))["id"]))
+
+    async def submit() -> None:
+        visit, photo_id = shot.pop()
+        results: list[dict[str, Any]] = [{"item_code": c, "result": "pass"} for c in world.codes]
+        results[0] = {"item_code": world.codes[0], "result": "fail", "note": "积尘", "photo_ids": [photo_id]}
+        await call("POST", f"/api/v1/visits/{visit}/submissions", token,
+                   jsonb({"client_uuid": str(uuid.uuid4()), "results": results}), expect=201)
+
+    async def submit_passing() -> None:
+        visit, _ = shot.pop()
+        await call("POST", f"/api/v1/visits/{visit}/submissions", token, jsonb({
+            "client_uuid": str(uuid.uuid4()), "results": [{"item_code": c, "result": "pass"} for c in world.codes]}),
+            expect=201)
+
+    steps: list[tuple[str, Call]] = [
+        ("POST /api/v1/visits (client key)", create), ("POST /api/v1/visits/{id}/start", start),
+        ("GET /api/v1/visits/{id}/checklist", checklist), ("POST /api/v1/photos", upload),
+        ("POST /api/v1/visits/{id}/submissions (1 fail)", submit),
+        ("POST /api/v1/visits/{id}/submissions (all pass)", submit_passing)]
+    engine = db.get_engine()
+    print(f"statements and Python function calls per request (mean of {args.calls} calls)")
+    for index, (name, fn) in enumerate(steps):
+        if args.only and args.only not in name:
+            continue
+        for _ in range(1 if fn is checklist else args.calls + 5):  # the earlier steps, unmeasured
+            for _, earlier in steps[:min(index, 4)]:  # a submission follows the photo
+                if earlier is not checklist:
+                    await earlier()
+        for _ in range(5):
+            await fn()
+        statements = 0
+        event.listen(engine, "before_cursor_execute", counted)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(args.calls):
+            last.clear()
+            await fn()
+        profiler.disable()
+        event.remove(engine, "before_cursor_execute", counted)
+        calls = pstats.Stats(profiler).total_calls  # type: ignore[attr-defined]
+        print(f"   {name:48} {statements / args.calls:6.1f} statements {calls / args.calls:10.0f} calls")
+        for statement in last:
+            print(f"      {statement}")
 
 
 if __name__ == "__main__":
