@@ -16,6 +16,7 @@ on without the slot (``WriteSession``).
 """
 
 import fcntl
+import functools
 import logging
 import os
 import select
@@ -23,7 +24,7 @@ import sqlite3
 import threading
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
@@ -352,22 +353,48 @@ def get_write_engine() -> Engine:
     return _write_engine
 
 
-async def read_session() -> AsyncIterator[Session]:
-    """The route's read session. Async on purpose, though the route is not: FastAPI runs a sync dependency's
-    start and its teardown each on a thread of the request pool, so under load a finished request kept its pooled
-    connection until a thread was free to close its session, while the threads served new requests that waited
-    for a connection: with 2–4 threads per process PostgreSQL stalled ~21 s (the pool's wait, twice). Opening a
-    session does no I/O (the connection is checked out at its first statement, on the route's thread) and closing
-    a read session gives the connection back without a round trip (autocommit), so both run on the event loop."""
+def read_session() -> Iterator[Session]:
     with reading() as session:
         yield session
 
 
-async def write_session() -> AsyncIterator[Session]:
-    """As ``read_session``. A route commits its writes (after which its session reads in autocommit), so closing
-    sends nothing; a route that fails before its commit rolls back here, one short statement."""
+def write_session() -> Iterator[Session]:
     with writing() as session:
         yield session
+
+
+def released_at_return(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """A sync route whose sessions give their PostgreSQL connection back when it returns, on its own thread.
+
+    FastAPI validates a sync route's answer on another thread of the request pool and closes the sessions of its
+    dependencies on a third, after the answer is sent; a session holds its pooled connection until then. With
+    few threads per process, under load, every connection was held by finished requests waiting for a thread,
+    and every thread by a new request waiting for a connection: PostgreSQL stalled for the pool's wait (10 s),
+    often twice. A session that only read (in autocommit: a read session, or a write session after its commit)
+    ends its transaction here, which sends nothing; it stays usable (nothing is expired), and a later lazy load
+    takes a connection again. A session with writes not committed is left to its dependency (which rolls back).
+    """
+    if getattr(endpoint, "releases_reads", False):
+        return endpoint
+
+    @functools.wraps(endpoint)
+    def endpoint_releasing(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return endpoint(*args, **kwargs)
+        finally:
+            for value in kwargs.values():
+                if isinstance(value, Session):
+                    release_reads(value)
+    endpoint_releasing.releases_reads = True  # type: ignore[attr-defined]
+    return endpoint_releasing
+
+
+def release_reads(session: Session) -> None:
+    """Give back the connection of a PostgreSQL session that only reads in autocommit (see ``released_at_return``)."""
+    bind = session.get_bind()
+    if (bind.dialect.name == "postgresql" and bind is get_read_engine() and session.in_transaction()
+            and not (session.new or session.dirty or session.deleted)):
+        session.commit()
 
 
 @contextmanager
