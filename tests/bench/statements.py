@@ -5,7 +5,7 @@
 - **statements**: every cursor execution SQLAlchemy makes (``before_cursor_execute``), on any engine;
 - **begin**: a transaction begun (SQLAlchemy's ``begin`` event, outside autocommit). psycopg sends ``BEGIN`` as a
   round trip of its own before the first statement; SQLite's ``BEGIN`` is among the statements already;
-- **commit** / **rollback**: a DBAPI commit or rollback that reached the server (psycopg skips a rollback on a
+- **commit** / **rollback**: a DBAPI commit or rollback that reached the server (psycopg skips either on a
   connection with no transaction open, so those are not counted on PostgreSQL);
 - **ping**: ``pool_pre_ping``'s ``SELECT 1`` at checkout;
 - **prepare** / **deallocate** (psycopg): a server-side prepared statement made (a round trip of its own), and
@@ -61,7 +61,7 @@ class StatementCounter:
                 return original(dialect, dbapi_connection, *args)
             setattr(DefaultDialect, name, counted)
 
-        wrap("do_commit", "commit")
+        wrap("do_commit", "commit", only_in_transaction=True)
         wrap("do_rollback", "rollback", only_in_transaction=True)
         try:
             from sqlalchemy.dialects.postgresql._psycopg_common import _PGDialect_common_psycopg
