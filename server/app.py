@@ -1,6 +1,7 @@
 """create_app(): routers, the error handler, the body limit, and the scheduler in the lifespan."""
 
 import gc
+import inspect
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -8,6 +9,7 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 
 from inspection.types import utcnow
 from server import db, errors, media, pages
@@ -120,6 +122,9 @@ def create_app() -> FastAPI:
     api = APIRouter()
     for router in ROUTERS:  # their routes in one router: each router included apart is one more level FastAPI
         api.routes.extend(router.routes)  # walks per request (about twice the matching); the routes carry their
+    for route in api.routes:  # a sync route's sessions give their PostgreSQL connection back when it returns
+        if isinstance(route, APIRoute) and not inspect.iscoroutinefunction(route.endpoint):
+            route.endpoint = db.released_at_return(route.endpoint)  # once (the routes are shared); included below
     app.include_router(api, prefix=API_PREFIX)  # tags, dependencies and responses (the OpenAPI is the same)
     pages.install(app)  # /app/, /portal/, /office/, /static/
     return app

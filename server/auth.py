@@ -16,7 +16,7 @@ from inspection.identity.accounts import actor_for
 from inspection.lookup import by_id
 from inspection.models import User
 from schemas.enums import Role
-from server.db import get_engine
+from server.db import get_read_engine
 from server.settings import get_settings
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -104,7 +104,7 @@ async def _token_actor(token: str | None) -> Actor:
 
 
 def _load_actor(user_id: int) -> Actor:
-    with Session(get_engine()) as session:  # released at once, not held for the whole request
+    with Session(get_read_engine()) as session:  # released at once, not held for the whole request
         user = by_id(session, User, user_id)
     if user is None or not user.is_active:
         raise _unauthorized("用户不存在或已停用 / unknown or inactive user")

@@ -16,18 +16,20 @@ on without the slot (``WriteSession``).
 """
 
 import fcntl
+import functools
 import logging
 import os
+import select
 import sqlite3
 import threading
 import weakref
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, exc, make_url
 from sqlmodel import Session
 
 import hazards.campaigns.models  # noqa: F401
@@ -48,11 +50,13 @@ WRITE_WAIT_SECONDS = 10.0  # a writer that cannot get the slot in this time answ
 MAX_WAITING_WRITERS = 12  # more writers than this already queued: 503 at once, keeping request threads for reads
 BACKSTOP_CHECKPOINT_PAGES = 20_000  # ~80 MB of WAL; SQLite's default of 1,000 stalls a writer every few seconds
 SORT_HELPER_THREADS = 1
+RECYCLE_SECONDS = 1800  # PostgreSQL connections older than this are replaced at checkout (idle killers, proxies)
 CHECKPOINT_SECONDS = 0.5
 
 _engine: Engine | None = None
 WRITE_SLOTS: "weakref.WeakKeyDictionary[Engine, _WriteSlot]" = weakref.WeakKeyDictionary()  # SQLite engines' slots
 _write_engine: Engine | None = None
+_read_engine: Engine | None = None
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
@@ -62,8 +66,26 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
                                                   "factory": _SlotConnection}, pool_size=20, max_overflow=40)
         _configure_sqlite(engine, _lock_path(url))
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-                         pool_timeout=WRITE_WAIT_SECONDS)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_timeout=WRITE_WAIT_SECONDS,
+                           pool_recycle=RECYCLE_SECONDS)
+    event.listen(engine, "checkout", _drop_if_closed_by_server)
+    return engine
+
+
+def _drop_if_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled PostgreSQL connection the server has closed (restart, fail-over, ``pg_terminate_backend``) is
+    replaced at checkout, without a round trip: an idle connection's socket has nothing to read unless the server
+    said goodbye (or closed it). ``pool_pre_ping`` sent a ``SELECT 1`` per checkout instead, one more round trip
+    on every request. A connection that dies while checked out fails its request (503, the phone retries) and
+    SQLAlchemy then discards the pool's older connections."""
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise exc.DisconnectionError("connection closed")
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError) as err:
+        raise exc.DisconnectionError("connection's socket is gone") from err
+    if readable:
+        raise exc.DisconnectionError("the server sent something to an idle connection: closed, or closing")
 
 
 def _lock_path(url: str) -> str | None:
@@ -264,9 +286,14 @@ def database_answers() -> bool:
     global _health_engine
     if _health_engine is None:
         url = str(get_engine().url.render_as_string(hide_password=False))
-        args = {"check_same_thread": False, "timeout": 2} if url.startswith("sqlite") else {"connect_timeout": 2}
-        _health_engine = create_engine(url, pool_size=1, max_overflow=0, pool_timeout=2, pool_pre_ping=True,
-                                       connect_args=args)
+        if url.startswith("sqlite"):
+            _health_engine = create_engine(url, pool_size=1, max_overflow=0, pool_timeout=2, pool_pre_ping=True,
+                                           connect_args={"check_same_thread": False, "timeout": 2})
+        else:  # one round trip: no BEGIN/ROLLBACK around the SELECT 1, no ping before it
+            _health_engine = create_engine(url, pool_size=1, max_overflow=0, pool_timeout=2,
+                                           pool_recycle=RECYCLE_SECONDS, isolation_level="AUTOCOMMIT",
+                                           connect_args={"connect_timeout": 2})
+            event.listen(_health_engine, "checkout", _drop_if_closed_by_server)
     try:
         with _health_engine.connect() as connection:
             connection.exec_driver_sql("SELECT 1")
@@ -277,12 +304,32 @@ def database_answers() -> bool:
 
 
 def init_engine(url: str | None = None) -> Engine:
-    global _engine, _write_engine, _health_engine
+    global _engine, _write_engine, _read_engine, _health_engine
     _health_engine = None
     settings = get_settings()
     _engine = make_engine(url or settings.database_url, pool_size=settings.db_pool_size)
     _write_engine = _engine.execution_options(begin_immediate=True)
+    _read_engine = read_engine_of(_engine)
     return _engine
+
+
+def read_engine_of(engine: Engine) -> Engine:
+    """What request reads run on. PostgreSQL: the same pool in autocommit, so a read is its statements and
+    nothing else — no ``BEGIN`` before them and no ``ROLLBACK`` after, each a round trip with psycopg, and no
+    ``DEALLOCATE ALL`` (psycopg's rollback throws away the connection's prepared statements, so a statement
+    was never run prepared twice). At PostgreSQL's READ COMMITTED every statement of a transaction took a new
+    snapshot anyway, so the answers are the same. A read engine refuses to write (a route that writes takes a
+    write session). SQLite: the engine itself (its BEGIN and ROLLBACK cost no round trip)."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    reads = engine.execution_options(isolation_level="AUTOCOMMIT")
+    event.listen(reads, "before_cursor_execute", _refuse_writes)
+    return reads
+
+
+def _refuse_writes(_conn: Any, _cursor: Any, _statement: str, _params: Any, context: Any, _many: bool) -> None:
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        raise RuntimeError("a read session tried to write (autocommit would keep it): use a write session")
 
 
 def get_engine() -> Engine:
@@ -290,6 +337,13 @@ def get_engine() -> Engine:
         init_engine()
     assert _engine is not None
     return _engine
+
+
+def get_read_engine() -> Engine:
+    if _read_engine is None:
+        init_engine()
+    assert _read_engine is not None
+    return _read_engine
 
 
 def get_write_engine() -> Engine:
@@ -309,10 +363,44 @@ def write_session() -> Iterator[Session]:
         yield session
 
 
+def released_at_return(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """A sync route whose sessions give their PostgreSQL connection back when it returns, on its own thread.
+
+    FastAPI validates a sync route's answer on another thread of the request pool and closes the sessions of its
+    dependencies on a third, after the answer is sent; a session holds its pooled connection until then. With
+    few threads per process, under load, every connection was held by finished requests waiting for a thread,
+    and every thread by a new request waiting for a connection: PostgreSQL stalled for the pool's wait (10 s),
+    often twice. A session that only read (in autocommit: a read session, or a write session after its commit)
+    ends its transaction here, which sends nothing; it stays usable (nothing is expired), and a later lazy load
+    takes a connection again. A session with writes not committed is left to its dependency (which rolls back).
+    """
+    if getattr(endpoint, "releases_reads", False):
+        return endpoint
+
+    @functools.wraps(endpoint)
+    def endpoint_releasing(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return endpoint(*args, **kwargs)
+        finally:
+            for value in kwargs.values():
+                if isinstance(value, Session):
+                    release_reads(value)
+    endpoint_releasing.releases_reads = True  # type: ignore[attr-defined]
+    return endpoint_releasing
+
+
+def release_reads(session: Session) -> None:
+    """Give back the connection of a PostgreSQL session that only reads in autocommit (see ``released_at_return``)."""
+    bind = session.get_bind()
+    if (bind.dialect.name == "postgresql" and bind is get_read_engine() and session.in_transaction()
+            and not (session.new or session.dirty or session.deleted)):
+        session.commit()
+
+
 @contextmanager
 def reading() -> Iterator[Session]:
     """A read session a route opens itself, where a dependency's two thread-pool hops show (hot paths)."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with Session(get_read_engine(), expire_on_commit=False) as session:
         yield session
 
 
@@ -325,7 +413,7 @@ class WriteSession(Session):
 
     def commit(self) -> None:
         super().commit()
-        self.bind = get_engine()
+        self.bind = get_read_engine()
 
 
 @contextmanager

@@ -89,8 +89,9 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     # threads serving sync routes per process (0: FastAPI's default of 40); unset: 4 on SQLite, where few threads,
     # the other requests waiting their turn in order, served the mixed load of 50 phones with a lower p99 than 40
-    # threads fighting for the GIL and the write slot, and 40 on PostgreSQL, where 2 or 4 threads stalled the
-    # mixed load for ~20 s (tests/bench/README.md, "Threads per process")
+    # threads fighting for the GIL and the write slot, and 40 on PostgreSQL (2 or 4 stalled the mixed load for
+    # ~20 s until a sync route gave back its connection at its return; since then 4 measured about the same as 40
+    # on a loaded machine: tests/bench/README.md, "Threads per process", "PostgreSQL's round trips")
     worker_threads: int | None = None
     # webhooks may reach these non-public networks (CIDRs) or hosts (names, "*.example.gov.cn"): a JSON list
     webhook_allowed_networks: list[str] = []

@@ -2,7 +2,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from hazards.loop import evidence as evidence_service
 from hazards.loop import extensions, penalties
@@ -44,11 +44,20 @@ from server.db import SessionDep, WriteSessionDep
 router = APIRouter(tags=["hazards"])
 
 
-def hazards_out(session: Session, hazards: list[Hazard], now: datetime) -> list[HazardPublic]:
+def enterprise_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """Enterprise id -> name, one statement (none for no ids)."""
+    if not ids:
+        return {}
+    return dict(session.exec(select(Enterprise.id, Enterprise.name).where(col(Enterprise.id).in_(ids))).all())
+
+
+def hazards_out(session: Session, hazards: list[Hazard], now: datetime,
+                names: dict[int, str] | None = None) -> list[HazardPublic]:
+    """``names``: the enterprises' names when the caller has them already (else one statement reads them)."""
     ids = [h.id for h in hazards if h.id is not None]
     orders = hazard_service.order_ids_of(session, ids)
-    names = dict(session.exec(select(Enterprise.id, Enterprise.name).where(
-        Enterprise.id.in_({h.enterprise_id for h in hazards}))).all()) if hazards else {}  # type: ignore[union-attr]
+    if names is None:
+        names = enterprise_names(session, {h.enterprise_id for h in hazards})
     return [HazardPublic.model_validate({
         **h.model_dump(), "enterprise_name": names.get(h.enterprise_id, ""),
         "overdue": hazard_service.overdue(h, now), "days_left": hazard_service.days_left(h, now),
@@ -66,19 +75,20 @@ def orders_out(session: Session, orders: list[RectificationOrder]) -> list[Order
     listed = order_service.hazards_of_orders(session, [o.id for o in orders if o.id is not None])
     notes = order_service.void_notes(session, [h for hazards in listed.values() for h in hazards])
     by_order = {order_id: [h for h in hazards if h.id not in notes] for order_id, hazards in listed.items()}
-    hazards = hazards_out(session, [h for o in orders for h in by_order.get(o.id or 0, [])], now)
-    public = iter(hazards)
+    shown = [h for o in orders for h in by_order.get(o.id or 0, [])]
+    names = enterprise_names(session, {o.enterprise_id for o in orders} | {h.enterprise_id for h in shown})
+    public = iter(hazards_out(session, shown, now, names))
     served = serving.first_served(session, "order", [o.id for o in orders if o.id is not None])
+    departments = dict(session.exec(select(Department.id, Department.name).where(
+        col(Department.id).in_({o.department_id for o in orders}))).all()) if orders else {}
     out = []
     for order in orders:
-        department = session.get(Department, order.department_id)
-        enterprise = session.get(Enterprise, order.enterprise_id)
         out.append(OrderPublic(
             **order.model_dump(include={"id", "number", "kind", "department_id", "enterprise_id", "visit_id",
                                         "issued_at", "inspector_ids", "linked_order_id", "based_on_order_id",
                                         "resumption"}),
-            department_name=department.name if department else "",
-            enterprise_name=enterprise.name if enterprise else "",
+            department_name=departments.get(order.department_id, ""),
+            enterprise_name=names.get(order.enterprise_id, ""),
             hazards=[next(public) for _ in by_order.get(order.id or 0, [])],
             voided=[VoidedHazardNote(hazard_id=note.hazard_id, item_code=note.item_code, voided_at=note.voided_at,
                                      reason=note.reason, note=note.text)

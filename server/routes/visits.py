@@ -66,15 +66,30 @@ def visits_out(session: Session, visits: list[Visit]) -> list[VisitPublic]:
                 .where(col(VisitInspector.visit_id).in_(ids)).order_by(col(User.id))).all():
             people[visit_id].append(VisitInspectorOut(user_id=u.id or 0, full_name=u.full_name,
                                                       department_id=u.department_id or 0, certified=bool(u.cert_no)))
+    enterprises = enterprise_refs(session, {v.enterprise_id for v in visits})
     return [VisitPublic.model_validate({
         **visit.model_dump(),
         # numbered once as a whole, or its departments' own records (one number on a one-department visit)
         "record_number": visit.record_number or "、".join(
             d.record_number for d in departments[visit.id or 0] if d.record_number) or None,
-        "enterprise": EnterpriseRef.model_validate(session.get(Enterprise, visit.enterprise_id)),
+        "enterprise": enterprises[visit.enterprise_id],
         "departments": departments[visit.id or 0],
         "inspectors": people[visit.id or 0],
     }) for visit in visits]
+
+
+def enterprise_refs(session: Session, ids: set[int]) -> dict[int, EnterpriseRef]:
+    """Enterprise id -> its reference: those the session holds already, the others in one statement."""
+    refs: dict[int, EnterpriseRef] = {}
+    for enterprise_id in ids:
+        held = session.identity_map.get(session.identity_key(Enterprise, enterprise_id))
+        if held is not None:
+            refs[enterprise_id] = EnterpriseRef.model_validate(held)
+    if missing := ids - refs.keys():
+        for row in session.exec(select(Enterprise.id, Enterprise.name, Enterprise.credit_code, Enterprise.street)
+                                .where(col(Enterprise.id).in_(missing))).all():
+            refs[row.id] = EnterpriseRef(id=row.id, name=row.name, credit_code=row.credit_code, street=row.street)
+    return refs
 
 
 def visit_out(session: Session, visit: Visit) -> VisitPublic:

@@ -9,7 +9,7 @@ CPU time, not wall time: other work on the machine inflates it little. ``--profi
 top functions for one endpoint (a label as printed, e.g. ``"GET /api/v1/stats/closure"``).
 
 Run: python -m tests.bench.profile_requests [--flows 100] [--calls 200] [--database sqlite|postgres]
-     [--profile LABEL] [--repeat 3] [--only TEXT]
+     [--profile LABEL] [--repeat 3] [--only TEXT] [--count-calls | --count-statements [--show-statements]]
 """
 
 import argparse
@@ -31,6 +31,7 @@ from typing import Any
 import anyio.to_thread
 
 from tests.bench.bench_mixed import PHONE_SIZE, database, label, multipart, photo_like, seed, unique
+from tests.bench.statements import KINDS, StatementCounter
 
 Call = Callable[[], Awaitable[Any]]
 
@@ -80,6 +81,30 @@ async def cpu_ms(fn: Call, calls: int) -> float:
     return statistics.median(samples)
 
 
+async def count_statements(counter: StatementCounter, selected: dict[str, Call], args: argparse.Namespace,
+                           submit: Call, prepare: Callable[[int], Awaitable[None]]) -> None:
+    """Statements (and round trips) per request, the mean of ``--calls`` calls after five warm-up ones."""
+    calls = min(args.calls, 50)
+    print(f"{args.database}: per request (mean of {calls} calls): statements, then the round trips around them")
+    print(f"   {'request':44} {'stmts':>6} {'trips':>6}  " + " ".join(f"{k:>10}" for k in KINDS[1:]))
+    for name, fn in selected.items():
+        if "bare" in name:
+            continue
+        if fn is submit:
+            await prepare(calls + 5)
+        for _ in range(5):
+            await fn()
+        counter.reset()
+        for _ in range(calls):
+            await fn()
+        per = {k: counter.counts[k] / calls for k in KINDS}
+        print(f"   {name:44} {per['statements']:6.1f} {counter.round_trips() / calls:6.1f}  "
+              + " ".join(f"{per[k]:10.1f}" for k in KINDS[1:]))
+        if args.show_statements:
+            for text, n in counter.texts.most_common():
+                print(f"        {n / calls:5.1f}  {text}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", default="sqlite", choices=["sqlite", "postgres"])
@@ -91,6 +116,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--count-calls", action="store_true",
                         help="Python function calls per request instead of CPU time: a measure of work that other "
                              "load on the machine does not change (SQLite's own work in C is not in it)")
+    parser.add_argument("--count-statements", action="store_true",
+                        help="SQL statements per request, and on PostgreSQL the round trips around them (BEGIN, "
+                             "COMMIT/ROLLBACK, pre-ping, prepare, DEALLOCATE): load-independent")
+    parser.add_argument("--show-statements", action="store_true",
+                        help="with --count-statements: also print each request's statements, most frequent first")
     parser.add_argument("--only", help="measure only labels containing this text (and the bare rows)")
     parser.add_argument("--count-write-statements", action="store_true",
                         help="SQL statements and Python function calls per request of the inspector flow's writes "
@@ -106,7 +136,15 @@ def main(argv: list[str] | None = None) -> None:
                        "XUNCHA_SECRET_KEY": "bench-secret-0123456789-0123456789-xx", "XUNCHA_PHOTO_PROCESSES": "1"})
     world = seed(url, 8)
     anyio.to_thread.run_sync = _inline  # type: ignore[assignment]  # every request on this one thread
-    asyncio.run(measure(args, world))
+    try:
+        asyncio.run(measure(args, world))
+    finally:
+        if args.database == "postgres":
+            from server.db import get_engine
+            from tests.nodes import drop
+
+            get_engine().dispose()
+            drop(url)  # the database this run made
 
 
 async def measure(args: argparse.Namespace, world: Any) -> None:
@@ -114,6 +152,7 @@ async def measure(args: argparse.Namespace, world: Any) -> None:
     from server.settings import get_settings
     from tests.bench.bare_app import app as bare_app
 
+    counter = StatementCounter().install() if args.count_statements else None
     get_settings.cache_clear()
     app = create_app()
     photo = photo_like(PHONE_SIZE, 1)
@@ -226,6 +265,9 @@ async def measure(args: argparse.Namespace, world: Any) -> None:
             return
 
         selected = {k: v for k, v in cases.items() if not args.only or args.only in k or "bare" in k}
+        if counter is not None:
+            await count_statements(counter, selected, args, submit, prepare)
+            return
         if args.count_calls:
             print(f"Python function calls per request (mean of {args.calls} calls)")
             for name, fn in selected.items():
