@@ -22,7 +22,7 @@ from schemas.common import Id
 from schemas.hazards import EvidenceIn, EvidencePublic, ExtensionIn, ExtensionPublic
 from schemas.photos import PhotoPublic
 from schemas.portal import PortalHazard, PortalOrder
-from server.db import SessionDep, WriteSessionDep
+from server.db import SessionDep, WriteSessionDep, writing
 from server.routes import documents, photos
 from server.routes.hazards import order_out
 from server.settings import get_settings
@@ -34,9 +34,12 @@ def _open(session: Session, token: str, *, write: bool = False) -> portal.OrderL
     return portal.open_link(session, token, secret=get_settings().secret_key, now=utcnow(), write=write)
 
 
-def _link_for_upload(session: Session, token: str) -> portal.OrderLink:
-    link = _open(session, token, write=True)
-    session.commit()  # the link user, if it was just made
+def _link_for_upload(token: str) -> portal.OrderLink:
+    """The link and its user, made if new, committed in a session of its own: the upload's write session must
+    still be unused (after a commit a write session only reads)."""
+    with writing() as session:
+        link = _open(session, token, write=True)
+        session.commit()  # the link user, if it was just made
     return link
 
 
@@ -81,7 +84,7 @@ async def upload_photo(token: str, request: Request, response: Response, read: S
                        write: WriteSessionDep) -> PhotoPublic:
     """An after-photo (or plan page) for the order's hazards: multipart ``file`` and ``client_uuid``, as
     ``POST /api/v1/photos``. Use its id in the evidence."""
-    link = await anyio.to_thread.run_sync(partial(_link_for_upload, write, token))
+    link = await anyio.to_thread.run_sync(partial(_link_for_upload, token))
     return await photos.upload_photo(request, response, link.actor, read, write)
 
 
