@@ -25,6 +25,7 @@ STATS_FOUND_LEADING = ("found_month", *STATS_FLAG_COLUMNS)
 STATS_DAYS_LEADING = ("found_month", "close_days")
 STATS_DUE_LEADING = ("due_month",)
 NOT_CLOSED_SQL = "status <> 'closed'"  # literally, so SQLite matches a query's condition to the partial index
+VOIDED_SQL = "voided"  # likewise, for ``ix_hazard_voided``
 
 
 class Hazard(SQLModel, table=True):
@@ -58,6 +59,9 @@ class Hazard(SQLModel, table=True):
               sqlite_where=text(NOT_CLOSED_SQL), postgresql_where=text(NOT_CLOSED_SQL)),
         Index(None, "closed_at", "due_at"),
         Index(None, "due_at", "closed_at"),  # the overdue list, in deadline order, a page at a time
+        # the voided hazards' ids (0.2 %), read by every statistic to leave them out (``stats.sql.voided_ids``):
+        # an index-only scan of a few thousand entries instead of their events' scattered heap rows
+        Index("ix_hazard_voided", "id", "voided", sqlite_where=text(VOIDED_SQL), postgresql_where=text(VOIDED_SQL)),
     )
 
     id: int | None = Field(default=None, primary_key=True)
