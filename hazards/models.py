@@ -57,7 +57,9 @@ class Hazard(SQLModel, table=True):
         # hazards not closed, for "overdue open" over the months read from ``HazardTally`` (a few per cent)
         Index("ix_hazard_stats_open", "found_month", *STATS_DIMENSION_COLUMNS[:3], "status", "due_at",
               sqlite_where=text(NOT_CLOSED_SQL), postgresql_where=text(NOT_CLOSED_SQL)),
-        Index(None, "closed_at", "due_at"),
+        # overdue at an instant, two ranges (``stats.lists.overdue_branches``): still open, or closed after it;
+        # id and level make the count and the page's ids index-only, in deadline order
+        Index("ix_hazard_stats_overdue", "closed_at", "due_at", "id", "level"),
         Index(None, "due_at", "closed_at"),  # the overdue list, in deadline order, a page at a time
         # the voided hazards' ids (0.2 %), read by every statistic to leave them out (``stats.sql.voided_ids``):
         # an index-only scan of a few thousand entries instead of their events' scattered heap rows
