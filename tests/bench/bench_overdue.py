@@ -82,7 +82,6 @@ def path(name: str) -> Iterator[None]:
         sql.voided_ids, lists.overdue_statements, stats._BUILT = kept  # type: ignore[misc]
 
 
-CALLS = ("group_by=street,", "group_by=item_code,", "trend", "top-items", "overdue")
 
 
 def timings(engines: dict[str, Engine], runs: int) -> None:
@@ -90,7 +89,7 @@ def timings(engines: dict[str, Engine], runs: int) -> None:
     print("  |---|" + "---:|---:|" * len(engines) + "---|")
     sessions = {size: Session(engine) for size, engine in engines.items()}
     for label, call in bench.calls():
-        if not any(c in label for c in CALLS):
+        if "PDF" in label:  # every JSON call; the report has no target
             continue
         times: dict[tuple[str, str], list[float]] = {}
         for session in sessions.values():
