@@ -7,10 +7,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, text, union_all
 from sqlmodel import Session
 
-from hazards.models import TALLY_CLOSED, TALLY_MAJOR, Hazard
+from hazards.models import NOT_CLOSED_AT_SQL, TALLY_CLOSED, TALLY_MAJOR, Hazard
 from hazards.stats import closure
 from hazards.stats.closure import found_cohort, item_text, scope
 from hazards.stats.inputs import Filters, Period
@@ -104,27 +104,52 @@ class OverdueReport:
     offset: int
 
 
-def overdue_condition(at: datetime) -> ColumnElement[bool]:
-    """Not closed at ``at`` and past the deadline. Two index ranges on ``ix_hazard_closed_at_due_at``: the
-    second branch's deadline is kept from SQLite's planner (``unindexed``), which otherwise ranges over almost
-    every deadline in ``ix_hazard_due_at_closed_at`` instead of the few hazards closed after ``at``.
+def overdue_branches(at: datetime) -> list[ColumnElement[bool]]:
+    """Not closed at ``at`` and past the deadline, as two disjoint conditions, each one index range on
+    ``ix_hazard_stats_overdue``: still open, or closed after ``at``. The second branch's deadline is kept from
+    SQLite's planner (``unindexed``), which otherwise ranges over almost every deadline in
+    ``ix_hazard_due_at_closed_at`` instead of the few hazards closed after ``at``.
 
     A deadline is never before the hazard was found, so ``due_at < at`` also means found before ``at``.
     """
-    return or_(and_(H.closed_at.is_(None), H.due_at < at), and_(H.closed_at > at, unindexed(H.due_at) < at))
+    return [and_(text(NOT_CLOSED_AT_SQL), H.due_at < at), and_(H.closed_at > at, unindexed(H.due_at) < at)]
+
+
+def overdue_condition(at: datetime) -> ColumnElement[bool]:
+    """``overdue_branches`` as one condition (for a statement that reads every row anyway, e.g. the ledger)."""
+    return or_(*overdue_branches(at))
 
 
 def overdue_statements(actor: Actor, at: datetime, filters: Filters | None = None, *, limit: int = 100,
                        offset: int = 0) -> tuple[Select[Any], Select[Any]]:
-    """(count and major count, one page most overdue first) of the hazards overdue and open at ``at``."""
+    """(count and major count, one page most overdue first) of the hazards overdue and open at ``at``.
+
+    Both read the two branches (``overdue_branches``) apart, ``UNION ALL``: each is then an index-only range of
+    ``ix_hazard_stats_overdue`` (closed_at, due_at, id, level), where one ``OR`` made PostgreSQL visit every
+    overdue hazard's heap page (a ``BitmapOr``: 95,000 pages, 640 ms at 5 M hazards). The page takes its ids
+    and deadlines first, each branch cut to ``offset + limit`` in deadline order (the open one comes in that
+    order from ``ix_hazard_stats_overdue_open`` and stops there), and reads the rest of only those rows.
+    Unfiltered, for the office, neither touches the table (the voided ids come from ``ix_hazard_voided``); a
+    scope or filter reads the rows it tests."""
     filters = filters or Filters()
-    where = [overdue_condition(at), scope(actor), *filters.conditions("found"), not_voided()]
-    count = select(func.count(), func.count(case((H.level == HazardLevel.MAJOR.value, 1)))).where(*where)
+    rest = [scope(actor), *filters.conditions("found"), not_voided()]
+    levels = union_all(*[select(H.level).where(branch, *rest) for branch in overdue_branches(at)]).subquery()
+    count = select(func.count(), func.count(case((levels.c.level == HazardLevel.MAJOR.value, 1))))
+    still_open, closed_after = overdue_branches(at)
+    # each branch cut to the page first: the open one comes in deadline order from ix_hazard_stats_overdue_open and
+    # stops there. The second's deadline unindexed too: else SQLite walks all of ix_hazard_due_at_closed_at.
+    first = limit + offset
+    branches = [select(H.id, H.due_at).where(still_open, *rest),
+                select(H.id, unindexed(H.due_at).label("due_at")).where(closed_after, *rest)]
+    cut = [b.order_by("due_at", "id").limit(first).subquery(f"overdue_{i}") for i, b in enumerate(branches)]
+    ids = (union_all(*[select(c.c.id, c.c.due_at) for c in cut])
+           .order_by("due_at", "id").limit(limit).offset(offset).subquery("overdue_page"))
     E = Enterprise.__table__.c
     page = (select(H.id, H.enterprise_id, E.name, H.street, H.department_id, H.kind, H.item_code, H.level,
                    H.status, H.found_at, H.due_at)
-            .join_from(Hazard.__table__, Enterprise.__table__, E.id == H.enterprise_id)
-            .where(*where).order_by(H.due_at, H.id).limit(limit).offset(offset))
+            .join_from(ids, Hazard.__table__, H.id == ids.c.id)
+            .join(Enterprise.__table__, E.id == H.enterprise_id)
+            .order_by(ids.c.due_at, ids.c.id))
     return count, page
 
 

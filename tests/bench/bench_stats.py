@@ -72,7 +72,8 @@ DEPARTMENTS = [("应急", "应急管理局", ("DUST", "FCZ")), ("消防", "消�
                ("生态", "生态环境局", ("DUST",))]
 DEPARTMENT_WEIGHTS = [40, 20, 20, 12, 8]
 STATS_INDEXES = ["ix_hazard_stats_found", "ix_hazard_stats_days", "ix_hazard_stats_repeat", "ix_hazard_stats_due",
-                 "ix_hazard_stats_open", "ix_hazard_closed_at_due_at", "ix_hazard_due_at_closed_at",
+                 "ix_hazard_stats_open", "ix_hazard_stats_overdue", "ix_hazard_stats_overdue_open",
+                 "ix_hazard_due_at_closed_at", "ix_hazard_voided",
                  *[f"ix_{t.table.__tablename__}_key" for t in TALLIES]]
 EVENT_INDEXES = ["ix_event_action_entity_id"]
 MISMATCHED = {

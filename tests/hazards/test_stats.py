@@ -249,6 +249,20 @@ def test_overdue_now_and_at_a_past_date(session, data):
     assert stats_lists.overdue(session, actor=actor(data, "fire_inspector"), at=NOW).count == 1
 
 
+def test_overdue_pages_merge_the_open_and_the_closed_later_in_deadline_order(session, data):
+    """At 11 June one overdue hazard is still open (h9) and one was closed later (h2): two branches, one order."""
+    at = inputs.parse_at("2026-06-11", NOW)
+    whole = stats_lists.overdue(session, actor=office(data), at=at)
+    assert [i.due_at for i in whole.items] == sorted(i.due_at for i in whole.items)
+    pages = [stats_lists.overdue(session, actor=office(data), at=at, limit=1, offset=k) for k in range(whole.count)]
+    assert [p.items[0].hazard_id for p in pages] == [i.hazard_id for i in whole.items]
+    assert all(p.count == whole.count for p in pages)
+
+
+def test_voided_ids_are_the_hazards_voided_by_the_move(session, data):
+    assert set(session.scalars(stats_sql.voided_ids())) == {data.h["h8"].id}
+
+
 def test_parse_group_by_names_the_unknown_values():
     assert definitions.parse_group_by("street, month,street") == ["street", "month"]
     assert definitions.parse_group_by("department_id") == ["department"]
