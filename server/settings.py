@@ -26,7 +26,7 @@ class LinkageSource(BaseModel):
     webhook_id: int | None = None  # a webhook registered with POST /webhooks: where outcomes go back
 
 
-SQLITE_WORKER_THREADS = 4
+WORKER_THREADS = 4
 
 
 class Settings(BaseSettings):
@@ -87,11 +87,12 @@ class Settings(BaseSettings):
     draw_overdue_hazard_weight: float = 1.0
     draw_capacity: int | None = None
     db_pool_size: int = 10
-    # threads serving sync routes per process (0: FastAPI's default of 40); unset: 4 on SQLite, where few threads,
-    # the other requests waiting their turn in order, served the mixed load of 50 phones with a lower p99 than 40
-    # threads fighting for the GIL and the write slot, and 40 on PostgreSQL (2 or 4 stalled the mixed load for
-    # ~20 s until a sync route gave back its connection at its return; since then 4 measured about the same as 40
-    # on a loaded machine: tests/bench/README.md, "Threads per process", "PostgreSQL's round trips")
+    # threads serving sync routes per process (0: FastAPI's default of 40); unset: 4 on either database. SQLite:
+    # few threads, the other requests waiting their turn in order, served the mixed load of 50 phones with a lower
+    # p99 than 40 threads fighting for the GIL and the write slot. PostgreSQL: 2 or 4 stalled the mixed load for
+    # ~20 s until a sync route gave back its connection at its return; since then 4 answered 127 requests/s with
+    # writes' p99 under 0.8 s against 91 and up to 3.9 s with 40, back to back on a quiet machine
+    # (tests/bench/README.md, "Threads per process", "PostgreSQL's round trips", "The morning mix, session 9")
     worker_threads: int | None = None
     # webhooks may reach these non-public networks (CIDRs) or hosts (names, "*.example.gov.cn"): a JSON list
     webhook_allowed_networks: list[str] = []
@@ -146,7 +147,7 @@ class Settings(BaseSettings):
         """Threads serving sync routes in each process (0: FastAPI's default of 40)."""
         if self.worker_threads is not None:
             return self.worker_threads
-        return SQLITE_WORKER_THREADS if self.is_sqlite else 0
+        return WORKER_THREADS
 
     def approving_body(self) -> "ApprovingBody":
         from hazards.leasing.program import ApprovingBody

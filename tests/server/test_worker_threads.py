@@ -1,20 +1,20 @@
-"""Threads serving requests per process: few on SQLite, FastAPI's 40 on PostgreSQL unless set
+"""Threads serving requests per process: four on either database unless set
 (server/settings.py; measured in tests/bench/README.md, "Threads per process")."""
 
 import anyio.to_thread
 from fastapi.testclient import TestClient
 
 from server.app import create_app
-from server.settings import SQLITE_WORKER_THREADS, Settings
+from server.settings import WORKER_THREADS, Settings
 
 SECRET = "test-secret-0123456789-0123456789-0123"
 
 
-def test_the_default_depends_on_the_database_and_a_setting_wins() -> None:
+def test_the_default_is_four_threads_and_a_setting_wins() -> None:
     sqlite = Settings(database_url="sqlite:///x.db", secret_key=SECRET)
     postgres = Settings(database_url="postgresql+psycopg://u@h/db", secret_key=SECRET)
-    assert sqlite.threads_per_process() == SQLITE_WORKER_THREADS == 4
-    assert postgres.threads_per_process() == 0  # FastAPI's own 40
+    assert sqlite.threads_per_process() == WORKER_THREADS == 4
+    assert postgres.threads_per_process() == WORKER_THREADS  # PostgreSQL too, since its stall's cause is gone
     assert Settings(database_url="sqlite:///x.db", secret_key=SECRET, worker_threads=0).threads_per_process() == 0
     assert Settings(database_url="postgresql+psycopg://u@h/db", secret_key=SECRET,
                     worker_threads=2).threads_per_process() == 2
