@@ -120,13 +120,12 @@ def main(argv: list[str] | None = None) -> None:
                         help="SQL statements per request, and on PostgreSQL the round trips around them (BEGIN, "
                              "COMMIT/ROLLBACK, pre-ping, prepare, DEALLOCATE): load-independent")
     parser.add_argument("--show-statements", action="store_true",
-                        help="with --count-statements: also print each request's statements, most frequent first")
+                        help="with --count-statements or --count-write-statements: also print each request's "
+                             "statements, most frequent first")
     parser.add_argument("--only", help="measure only labels containing this text (and the bare rows)")
     parser.add_argument("--count-write-statements", action="store_true",
                         help="SQL statements and Python function calls per request of the inspector flow's writes "
                              "(create with a client key, start, checklist, photo, submission failing one item)")
-    parser.add_argument("--show-statements", action="store_true",
-                        help="with --count-write-statements: print the statements of each step's last request")
     args = parser.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="xuncha-profile-"))
@@ -152,7 +151,8 @@ async def measure(args: argparse.Namespace, world: Any) -> None:
     from server.settings import get_settings
     from tests.bench.bare_app import app as bare_app
 
-    counter = StatementCounter().install() if args.count_statements else None
+    counting = args.count_statements or args.count_write_statements
+    counter = StatementCounter().install() if counting else None
     get_settings.cache_clear()
     app = create_app()
     photo = photo_like(PHONE_SIZE, 1)
@@ -240,7 +240,8 @@ async def measure(args: argparse.Namespace, world: Any) -> None:
         cases["POST /bare (bare app, same body)"] = bare_submit
         cases["POST /api/v1/visits/{id}/submissions"] = submit
         if args.count_write_statements:
-            await count_write_statements(args, call, world, photo)
+            assert counter is not None
+            await count_write_statements(counter, args, call, world, photo)
             return
 
         if args.profile:
@@ -296,26 +297,14 @@ async def measure(args: argparse.Namespace, world: Any) -> None:
             print(f"   {name:44} {' '.join(f'{v:7.2f}' for v in values)}")
 
 
-async def count_write_statements(args: argparse.Namespace, call: Callable[..., Awaitable[Any]], world: Any,
-                                 photo: bytes) -> None:
-    """SQL statements (``before_cursor_execute``: an executemany counts once) and Python function calls per
-    request for each step of the inspector's flow, each step measured on ``--calls`` flows whose earlier steps
-    ran unmeasured. The first submission fails its first item (a hazard and an order) with a photo; the second
-    passes every item (as ``bench_submit``'s)."""
-    from sqlalchemy import event
-
-    from server import db
-
+async def count_write_statements(counter: StatementCounter, args: argparse.Namespace,
+                                 call: Callable[..., Awaitable[Any]], world: Any, photo: bytes) -> None:
+    """SQL statements (an executemany counts once) and Python function calls per request for each step of the
+    inspector's flow, each step measured on ``--calls`` flows whose earlier steps ran unmeasured. The first
+    submission fails its first item (a hazard and an order) with a photo; the second passes every item (as
+    ``bench_submit``'s)."""
     token, partner = world.inspectors[2]
     enterprise = world.enterprise_ids[2]
-    statements = 0
-    last: list[str] = []
-
-    def counted(_conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, many: bool) -> None:
-        nonlocal statements
-        statements += 1
-        if args.show_statements:
-            last.append(("(many) " if many else "") + " ".join(statement.split())[:160])
 
     def jsonb(value: Any) -> bytes:
         return json.dumps(value).encode()
@@ -360,7 +349,6 @@ async def count_write_statements(args: argparse.Namespace, call: Callable[..., A
         ("GET /api/v1/visits/{id}/checklist", checklist), ("POST /api/v1/photos", upload),
         ("POST /api/v1/visits/{id}/submissions (1 fail)", submit),
         ("POST /api/v1/visits/{id}/submissions (all pass)", submit_passing)]
-    engine = db.get_engine()
     print(f"statements and Python function calls per request (mean of {args.calls} calls)")
     for index, (name, fn) in enumerate(steps):
         if args.only and args.only not in name:
@@ -371,19 +359,18 @@ async def count_write_statements(args: argparse.Namespace, call: Callable[..., A
                     await earlier()
         for _ in range(5):
             await fn()
-        statements = 0
-        event.listen(engine, "before_cursor_execute", counted)
+        counter.reset()
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.calls):
-            last.clear()
             await fn()
         profiler.disable()
-        event.remove(engine, "before_cursor_execute", counted)
+        statements = counter.counts["statements"]
         calls = pstats.Stats(profiler).total_calls  # type: ignore[attr-defined]
         print(f"   {name:48} {statements / args.calls:6.1f} statements {calls / args.calls:10.0f} calls")
-        for statement in last:
-            print(f"      {statement}")
+        if args.show_statements:
+            for text, n in counter.texts.most_common():
+                print(f"        {n / args.calls:5.1f}  {text}")
 
 
 if __name__ == "__main__":
