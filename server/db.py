@@ -81,7 +81,9 @@ def _drop_if_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) 
     if dbapi_connection.closed or dbapi_connection.broken:
         raise exc.DisconnectionError("connection closed")
     try:
-        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+        poller = select.poll()  # not select.select: it refuses descriptors past 1,023, which a busy node reaches
+        poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+        readable = poller.poll(0)  # POLLNVAL too, for a descriptor that is gone
     except (OSError, ValueError) as err:
         raise exc.DisconnectionError("connection's socket is gone") from err
     if readable:
