@@ -45,7 +45,6 @@ def payload_hash(data: SubmissionIn) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-_BY_UUID = select(Submission).where(col(Submission.client_uuid) == bindparam("client_uuid"))
 # a department's part: its own submissions, or one from before parts (department null) that covered the visit
 _OF_PART = or_(col(Submission.department_id) == bindparam("department_id"), col(Submission.department_id).is_(None))
 _CURRENT = select(Submission).where(col(Submission.visit_id) == bindparam("visit_id"),
@@ -56,13 +55,8 @@ _PART = select(VisitDepartment).where(col(VisitDepartment.visit_id) == bindparam
                                       col(VisitDepartment.department_id) == bindparam("department_id"))
 
 
-def find_replay(session: Session, data: SubmissionIn, *, visit_id: int) -> Submission | None:
-    """The original submission if this is a replay; 409 if the UUID was used for something else."""
-    return _replay(session.execute(_BY_UUID, {"client_uuid": str(data.client_uuid)}).scalars().first(), data,
-                   visit_id=visit_id)
-
-
 def _replay(existing: Submission | None, data: SubmissionIn, *, visit_id: int) -> Submission | None:
+    """The original submission if this is a replay; 409 if the UUID was used for something else."""
     if existing is None:
         return None
     if existing.visit_id != visit_id or existing.payload_hash != payload_hash(data):
