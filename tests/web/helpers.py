@@ -68,10 +68,22 @@ def check_screen(page: Any, name: str, show: Any = None) -> None:
     assert width <= NARROW, f"{name}: {width}px wide at {NARROW}px, the page scrolls sideways"
 
 
+LOGGED_IN_OR_REFUSED = """() => {
+  const pass = document.getElementById("login-pass");
+  if (!pass) return true;
+  const message = pass.form && pass.form.querySelector("button[type=submit]").previousElementSibling;
+  return !!message && !message.classList.contains("hidden") && message.textContent !== "正在登录…";
+}"""
+
+
 def login(page: Any, username: str, password: str) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
+    # Return only once the app has acted on the answer (the form replaced, or its message an error): a test that
+    # navigates at once would race the app's own route after login, which renders the screen a second time and
+    # throws away what the test has already typed (seen: a field hidden again after its option was chosen).
+    page.wait_for_function(LOGGED_IN_OR_REFUSED)
 
 
 def failed_visit(client: Any, world: Any, session: Any, fails: set[str], picture: bytes | None = None
