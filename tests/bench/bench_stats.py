@@ -689,6 +689,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--growth-from", metavar="URL",
                         help="PostgreSQL: also each call as shipped on this (smaller) database beside --hazards's, "
                              "alternated run by run: the growth as a ratio from one machine state")
+    parser.add_argument("--http", action="store_true",
+                        help="with --calls-only: also each JSON call over HTTP, through the real server "
+                             "(tests/bench/stats_http.py)")
     args = parser.parse_args(argv)
     variants = args.variants.split(",")
     print(f"python {platform.python_version()} on {platform.platform()}, {os.cpu_count()} cpu(s)")
@@ -727,6 +730,11 @@ def main(argv: list[str] | None = None) -> None:
         if args.calls_only:
             print(f"  (load average {', '.join(f'{x:.1f}' for x in os.getloadavg())})")
             print_calls(whole_calls(engine, args.runs))
+            if args.http:
+                from tests.bench import stats_http
+
+                year, five = ((str(p.start), str(p.end)) for p in (YEAR, FIVE_YEARS))
+                stats_http.over_http(engine, url, stats_http.paths(year, five, AS_OF.isoformat()), args.runs)
             engine.dispose()
             continue
         ours = [v for v in variants if SQLITE or v != "nohelper"]  # the helper thread is SQLite's
