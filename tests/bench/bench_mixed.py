@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.bench import cpu_split
 from tests.bench.bench_submit import free_port, start
 
 TIMEOUT = 30.0
@@ -350,7 +351,8 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(len(ordered) * p) - 1))] * 1000
 
 
-def report(tally: Tally, seconds: float, clients: int, ceiling: float) -> dict[str, Any]:
+def report(tally: Tally, seconds: float, clients: int, ceiling: float,
+           cpu: dict[str, float] | None = None) -> dict[str, Any]:
     elapsed = tally.latencies.pop("_elapsed")[0]
     total = sum(len(v) for v in tally.latencies.values())
     errors = sum(n for c in tally.statuses.values() for s, n in c.items() if s >= 500 and s != 503)
@@ -363,6 +365,17 @@ def report(tally: Tally, seconds: float, clients: int, ceiling: float) -> dict[s
           f"{ceiling:.0f}/s), 5xx (not 503) {errors}, 503 {busy}, client timeouts {timeouts}; /healthz max "
           f"{max(during, default=0) * 1000:.0f} ms during, {max(after, default=0) * 1000:.0f} ms after; "
           f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    flows = len(tally.latencies.get("POST /api/v1/visits/{id}/submissions", []))
+    photos = len(tally.latencies.get("POST /photos", []))
+    reads = sum(len(v) for k, v in tally.latencies.items() if k.startswith("GET"))
+    print(f"   {flows} inspector flows ({flows / elapsed:.1f}/s), {reads} reads ({reads / elapsed:.1f}/s)")
+    if cpu is not None and total:
+        # requests/s alone does not compare configurations: in this closed loop whatever leaves the photo
+        # processes more CPU completes more flows and fewer reads; CPU per request does (tests/bench/README.md)
+        print(f"   CPU: API workers {cpu['api']:.1f} s ({cpu['api'] * 1000 / total:.2f} ms a request), photo "
+              f"processes {cpu['photos']:.1f} s ({cpu['photos'] * 1000 / max(photos, 1):.0f} ms a photo), "
+              f"PostgreSQL {cpu['postgres']:.1f} s ({cpu['postgres'] * 1000 / total:.2f} ms a request), "
+              f"load generator {cpu['load']:.1f} s")
     print(f"   {'endpoint':38} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}  statuses")
     for key in sorted(tally.latencies, key=lambda k: (k.startswith("GET"), k)):
         values = tally.latencies[key]
@@ -374,6 +387,7 @@ def report(tally: Tally, seconds: float, clients: int, ceiling: float) -> dict[s
             "health_during": max(during, default=0), "health_after": max(after, default=0),
             "health_probes": len(tally.health), "writes": sum(len(v) for k, v in tally.latencies.items()
                                                               if k.startswith("POST")),
+            "flows": flows, "reads": reads, "cpu": cpu,
             "statuses": {k: dict(v) for k, v in tally.statuses.items()}}
 
 
@@ -427,8 +441,10 @@ def run_config(backend: str, workers: int, args: argparse.Namespace, clients: li
     try:
         asyncio.run(warm_up(port, world, mix))
         for n in clients:
+            before = cpu_split.reading(server.pid)
             tally = asyncio.run(run_load(port, world, n, args.seconds, mix, n))
-            figures[n] = report(tally, args.seconds, n, ceilings[n])
+            cpu = cpu_split.used(before, cpu_split.reading(server.pid))
+            figures[n] = report(tally, args.seconds, n, ceilings[n], cpu)
     finally:
         server.terminate()
         try:
