@@ -5,7 +5,9 @@ A real database: a temporary SQLite file by default, PostgreSQL when XUNCHA_TEST
 tables are emptied after it, so concurrency tests see true transactions. The run leaves the database empty.
 """
 
+import atexit
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 
 _TMP = Path(tempfile.mkdtemp(prefix="xuncha-test-"))
+atexit.register(shutil.rmtree, _TMP, ignore_errors=True)  # the run's database file, photos and anchors (10-30 MB)
 TEST_URL = os.environ.get("XUNCHA_TEST_DATABASE_URL") or f"sqlite:///{_TMP}/test.db"
 os.environ["XUNCHA_DATABASE_URL"] = TEST_URL
 os.environ["XUNCHA_ENV"] = "test"

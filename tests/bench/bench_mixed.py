@@ -20,6 +20,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -451,7 +452,19 @@ def run_config(backend: str, workers: int, args: argparse.Namespace, clients: li
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+        remove(url, tmp)
     return figures
+
+
+def remove(url: str, tmp: Path) -> None:
+    """The run's database (PostgreSQL) and folder (SQLite's file, the photos: hundreds of MB a run)."""
+    if url.startswith("postgresql"):
+        from server.db import get_engine
+        from tests.nodes import drop
+
+        get_engine().dispose()  # the seeding's pool, if this process made one
+        drop(url)
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def postgres_reachable() -> bool:

@@ -16,6 +16,7 @@ import collections
 import json
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -224,6 +225,7 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             server.terminate()
             server.wait(timeout=10)
+    shutil.rmtree(tmp, ignore_errors=True)
     print(f"{'case':32} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} {'failed':>7}"
           f" {'server CPU ms/req':>18}  connections per worker")
     for name, f in figures.items():

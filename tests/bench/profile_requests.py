@@ -20,6 +20,7 @@ import json
 import os
 import pstats
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -144,6 +145,7 @@ def main(argv: list[str] | None = None) -> None:
 
             get_engine().dispose()
             drop(url)  # the database this run made
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 async def measure(args: argparse.Namespace, world: Any) -> None:

@@ -10,6 +10,7 @@ clock here, so the due cohort (deadlines passed by now) covers the whole period,
 """
 
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -86,4 +87,5 @@ def over_http(engine: Engine, url: str, calls: list[tuple[str, str]], runs: int)
     finally:
         server.terminate()
         server.wait(timeout=20)
+        shutil.rmtree(media, ignore_errors=True)
     return out
