@@ -85,25 +85,10 @@ def connections_per_worker(port: int) -> list[int]:
 def process_tree_cpu(pid: int) -> float:
     """CPU seconds (user + system) used so far by process ``pid`` and its descendants, from /proc (0 elsewhere).
     CPU time, unlike latency, is barely inflated by other work on a shared machine."""
-    parents: dict[int, int] = {}
-    times: dict[int, float] = {}
-    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    for entry in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = entry.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        child = int(entry.parent.name)
-        parents[child] = int(fields[1])
-        times[child] = (int(fields[11]) + int(fields[12])) / tick
-    tree, frontier = {pid}, [pid]
-    while frontier:
-        parent = frontier.pop()
-        for child, ppid in parents.items():
-            if ppid == parent and child not in tree:
-                tree.add(child)
-                frontier.append(child)
-    return sum(times.get(p, 0.0) for p in tree)
+    from tests.bench import cpu_split
+
+    used = cpu_split.reading(pid)
+    return used["api"] + used["photos"]
 
 
 def start(app: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
