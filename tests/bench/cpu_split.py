@@ -1,7 +1,7 @@
 """Where a load's CPU went, from ``/proc``: the API's workers, its photo processes, PostgreSQL's processes (on this
-machine; 0 for a database elsewhere) and the
-load generator, so a mixed benchmark can say what one request cost on each side and not only how many were
-answered (a closed loop answers fewer reads when its photo processes get more of the CPU).
+machine; 0 for a database elsewhere) and the load generator, so a mixed benchmark can say what one request cost on
+each side and not only how many were answered (a closed loop answers fewer reads when its photo processes get more
+of the CPU).
 
 Linux only; elsewhere every figure is 0. CPU of a process that ended between two readings is lost (none does
 during a load).
